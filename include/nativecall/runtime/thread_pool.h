@@ -1,0 +1,29 @@
+// The one thread pool that every routine uses to spread independent work over cores.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace nativecall {
+
+/* The number of threads a routine should use. `requested` is the user's
+   `workers=` (0 or negative: decide). When deciding, a thread-safe callback gets
+   every core and any other callback gets one thread, because foreign code may
+   keep global state. Never returns less than 1. */
+int resolve_workers(int requested, bool callback_thread_safe);
+
+/* Cores on this machine (at least 1). */
+int hardware_workers();
+
+/* Body of a parallel loop: handles [begin, end); `worker` is in [0, workers)
+   and is stable within one call, so it may index per-thread scratch buffers. */
+using ParallelBody = std::function<void(std::size_t begin, std::size_t end, int worker)>;
+
+/* Run `body` over [0, n) in chunks of about `grain` items on up to `workers`
+   threads; the calling thread is one of them. Chunks are handed out
+   dynamically, so uneven work balances itself. If a chunk throws, no new
+   chunks start and the first exception is rethrown here once all threads have
+   stopped. With workers == 1 it runs inline, with no thread involved. */
+void parallel_for(std::size_t n, int workers, const ParallelBody &body, std::size_t grain = 1);
+
+} // namespace nativecall

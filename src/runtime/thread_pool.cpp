@@ -1,0 +1,144 @@
+// A persistent pool of worker threads with dynamic chunk scheduling for parallel_for.
+#include "nativecall/runtime/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace nativecall {
+
+int hardware_workers() {
+    unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 1 : static_cast<int>(n);
+}
+
+int resolve_workers(int requested, bool callback_thread_safe) {
+    if (requested > 0) return requested;
+    return callback_thread_safe ? hardware_workers() : 1;
+}
+
+namespace {
+
+/* Set on pool threads and on a caller while its job runs. */
+thread_local bool inside_pool_job = false;
+
+/* One parallel_for call in flight: the shared cursor and the first error. */
+struct Job {
+    std::size_t n = 0, grain = 1;
+    const ParallelBody *body = nullptr;
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+
+    void run(int worker) {
+        while (!failed.load(std::memory_order_relaxed)) {
+            std::size_t begin = next.fetch_add(grain);
+            if (begin >= n) break;
+            std::size_t end = std::min(n, begin + grain);
+            try {
+                (*body)(begin, end, worker);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(error_mutex);
+                if (!error) error = std::current_exception();
+                failed = true;
+            }
+        }
+    }
+};
+
+/* Threads are started on first use and kept, so a routine called in a loop
+   does not pay thread creation each time. Jobs run one at a time; a nested or
+   concurrent parallel_for from another thread waits its turn for the pool,
+   which keeps results independent of scheduling. */
+class Pool {
+public:
+    static Pool &instance() {
+        static Pool *pool = new Pool();  // never destroyed: threads may outlive static teardown
+        return *pool;
+    }
+
+    void run(Job &job, int workers) {
+        std::lock_guard<std::mutex> serial(submit_mutex_);
+        ensure_threads(workers - 1);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            job_ = &job;
+            helpers_wanted_ = workers - 1;
+            helpers_done_ = 0;
+            ++generation_;
+        }
+        wake_.notify_all();
+        job.run(0);
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return helpers_done_ == helpers_wanted_; });
+        job_ = nullptr;
+    }
+
+private:
+    void ensure_threads(int count) {
+        while (static_cast<int>(threads_.size()) < count) {
+            int index = static_cast<int>(threads_.size());
+            threads_.emplace_back([this, index] { loop(index); });
+            threads_.back().detach();
+        }
+    }
+
+    void loop(int index) {
+        inside_pool_job = true;
+        std::size_t seen = 0;
+        for (;;) {
+            Job *job;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return generation_ != seen; });
+                seen = generation_;
+                if (index >= helpers_wanted_) continue;
+                job = job_;
+            }
+            job->run(index + 1);
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                ++helpers_done_;
+            }
+            done_.notify_all();
+        }
+    }
+
+    std::mutex submit_mutex_, mutex_;
+    std::condition_variable wake_, done_;
+    std::vector<std::thread> threads_;
+    Job *job_ = nullptr;
+    int helpers_wanted_ = 0, helpers_done_ = 0;
+    std::size_t generation_ = 0;
+};
+
+} // namespace
+
+void parallel_for(std::size_t n, int workers, const ParallelBody &body, std::size_t grain) {
+    if (n == 0) return;
+    grain = std::max<std::size_t>(grain, 1);
+    std::size_t chunks = (n + grain - 1) / grain;
+    workers = static_cast<int>(std::min<std::size_t>(std::max(workers, 1), chunks));
+    /* A nested call (a routine inside a callback run by the pool) runs inline:
+       the pool is busy with the outer job, and waiting for it would deadlock. */
+    if (workers == 1 || inside_pool_job) {
+        body(0, n, 0);
+        return;
+    }
+    Job job;
+    job.n = n;
+    job.grain = grain;
+    job.body = &body;
+    inside_pool_job = true;
+    struct Reset { ~Reset() { inside_pool_job = false; } } reset;
+    Pool::instance().run(job, workers);
+    if (job.error) std::rethrow_exception(job.error);
+}
+
+} // namespace nativecall

@@ -1,0 +1,50 @@
+// parallel_for: covers every index once, rethrows the first error, nests without deadlock.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <vector>
+
+#include "nativecall/runtime/thread_pool.h"
+
+using namespace nativecall;
+
+TEST(ThreadPool, EveryIndexExactlyOnce) {
+    for (int workers : {1, 2, 3, 8}) {
+        std::vector<std::atomic<int>> hits(1000);
+        parallel_for(hits.size(), workers, [&](std::size_t b, std::size_t e, int worker) {
+            ASSERT_GE(worker, 0);
+            ASSERT_LT(worker, workers);
+            for (std::size_t i = b; i < e; ++i) hits[i]++;
+        }, 7);
+        for (auto &h : hits) ASSERT_EQ(h.load(), 1) << "workers=" << workers;
+    }
+}
+
+TEST(ThreadPool, RethrowsFirstErrorAndStops) {
+    std::atomic<int> ran{0};
+    EXPECT_THROW(parallel_for(10000, 2, [&](std::size_t b, std::size_t, int) {
+        ran++;
+        if (b == 50) throw std::runtime_error("boom");
+    }), std::runtime_error);
+    EXPECT_LT(ran.load(), 10000);
+    // The pool is still usable afterwards.
+    std::atomic<int> sum{0};
+    parallel_for(100, 2, [&](std::size_t b, std::size_t e, int) { sum += int(e - b); });
+    EXPECT_EQ(sum.load(), 100);
+}
+
+TEST(ThreadPool, NestedCallsRunInline) {
+    std::atomic<int> total{0};
+    parallel_for(8, 2, [&](std::size_t, std::size_t, int) {
+        parallel_for(10, 2, [&](std::size_t b, std::size_t e, int) { total += int(e - b); });
+    });
+    EXPECT_EQ(total.load(), 80);
+}
+
+TEST(ThreadPool, ResolveWorkers) {
+    EXPECT_EQ(resolve_workers(3, false), 3);
+    EXPECT_EQ(resolve_workers(0, false), 1);
+    EXPECT_EQ(resolve_workers(-1, true), hardware_workers());
+    EXPECT_GE(hardware_workers(), 1);
+}
