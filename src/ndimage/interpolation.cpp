@@ -1,0 +1,234 @@
+// The one interpolation core: locate a coordinate on each axis (boundary mapping, window, B-spline weights) and sum.
+#include "interpolation_core.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "line_buffer.h"
+#include "nativecall/ndimage/splines.h"
+#include "nativecall/runtime/thread_pool.h"
+
+namespace nativecall::ndimage {
+namespace detail {
+
+namespace {
+
+/* Maps a real coordinate that lies beyond [0, length-1] back inside, the way
+   scipy does for the modes whose extension is a reflection or a period.
+   Constant returns -1 (the whole point takes cval); nearest and grid-constant
+   leave the coordinate alone: their window indices are extended instead. */
+double map_coordinate(double x, std::ptrdiff_t length, BoundaryMode mode) {
+    const auto n = static_cast<double>(length);
+    if (x < 0) {
+        switch (mode) {
+        case BoundaryMode::Mirror: {
+            if (length <= 1) return 0;
+            const double period = 2 * n - 2;
+            x += period * static_cast<double>(static_cast<std::ptrdiff_t>(-x / period));
+            return x <= 1 - n ? x + period : -x;
+        }
+        case BoundaryMode::Reflect:
+        case BoundaryMode::GridMirror: {
+            if (length <= 1) return 0;
+            const double period = 2 * n;
+            if (x < -period) x += period * static_cast<double>(static_cast<std::ptrdiff_t>(-x / period));
+            if (x < -n) return x + period;
+            // Reflect about -1/2; keep a tiny negative x from landing on exactly -1.
+            return (x > -1e-15 ? 1e-15 : -x) - 1;
+        }
+        case BoundaryMode::Wrap: {
+            // scipy's legacy wrap: period length-1, the first and last samples coincide.
+            if (length <= 1) return 0;
+            const double period = n - 1;
+            return x + period * (static_cast<double>(static_cast<std::ptrdiff_t>(-x / period)) + 1);
+        }
+        case BoundaryMode::GridWrap:
+            if (length <= 1) return 0;
+            return x + n * (static_cast<double>(static_cast<std::ptrdiff_t>((-1 - x) / n)) + 1);
+        case BoundaryMode::Constant:
+            return -1;
+        default:
+            return x;
+        }
+    }
+    if (x > n - 1) {
+        switch (mode) {
+        case BoundaryMode::Mirror: {
+            if (length <= 1) return 0;
+            const double period = 2 * n - 2;
+            x -= period * static_cast<double>(static_cast<std::ptrdiff_t>(x / period));
+            return x >= n ? period - x : x;
+        }
+        case BoundaryMode::Reflect:
+        case BoundaryMode::GridMirror: {
+            if (length <= 1) return 0;
+            const double period = 2 * n;
+            x -= period * static_cast<double>(static_cast<std::ptrdiff_t>(x / period));
+            return x >= n ? period - x - 1 : x;
+        }
+        case BoundaryMode::Wrap: {
+            if (length <= 1) return 0;
+            const double period = n - 1;
+            return x - period * static_cast<double>(static_cast<std::ptrdiff_t>(x / period));
+        }
+        case BoundaryMode::GridWrap:
+            if (length <= 1) return 0;
+            return x - n * static_cast<double>(static_cast<std::ptrdiff_t>(x / n));
+        case BoundaryMode::Constant:
+            return -1;
+        default:
+            return x;
+        }
+    }
+    return x;
+}
+
+/* How window indices beyond the edge are extended. constant and wrap have no
+   exact spline extension of their own; scipy extends their windows (and
+   prefilters them) as mirror. */
+BoundaryMode window_mode(BoundaryMode mode) {
+    if (mode == BoundaryMode::Constant || mode == BoundaryMode::Wrap) return BoundaryMode::Mirror;
+    return mode;
+}
+
+/* The centred B-spline of `order` at distance y >= 0 from a knot. */
+double bspline(int order, double y) {
+    switch (order) {
+    case 1:
+        return y < 1 ? 1 - y : 0;
+    case 2:
+        if (y < 0.5) return 0.75 - y * y;
+        if (y < 1.5) { const double t = 1.5 - y; return 0.5 * t * t; }
+        return 0;
+    case 3:
+        if (y < 1) return (y * y * (y - 2) * 3 + 4) / 6;
+        if (y < 2) { const double t = 2 - y; return t * t * t / 6; }
+        return 0;
+    case 4:
+        if (y < 0.5) { const double y2 = y * y; return y2 * (y2 * 0.25 - 0.625) + 115.0 / 192.0; }
+        if (y < 1.5) return y * (y * (y * (5.0 / 6.0 - y / 6.0) - 1.25) + 5.0 / 24.0) + 55.0 / 96.0;
+        if (y < 2.5) { const double t = (y - 2.5) * (y - 2.5); return t * t / 24; }
+        return 0;
+    case 5:
+        if (y < 1) { const double y2 = y * y; return y2 * (y2 * (0.25 - y / 12) - 0.5) + 0.55; }
+        if (y < 2) return y * (y * (y * (y * (y / 24 - 0.375) + 1.25) - 1.75) + 0.625) + 0.425;
+        if (y < 3) { const double t = 3 - y, t2 = t * t; return t * t2 * t2 / 120; }
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+} // namespace
+
+void locate(double coordinate, std::ptrdiff_t length, std::ptrdiff_t stride, int order, BoundaryMode mode,
+            AxisSample &sample) {
+    const double x = map_coordinate(coordinate, length, mode);
+    sample.outside = !(x > -1.0);
+    if (sample.outside) return;
+    const std::ptrdiff_t start = (order & 1) ? static_cast<std::ptrdiff_t>(std::floor(x)) - order / 2
+                                             : static_cast<std::ptrdiff_t>(std::floor(x + 0.5)) - order / 2;
+    const BoundaryMode extend = window_mode(mode);
+    const bool at_edge = start < 0 || start + order >= length;
+    for (int k = 0; k <= order; ++k) {
+        std::ptrdiff_t index = start + k;
+        if (at_edge) index = extend_index(index, length, extend);
+        sample.offset[k] = index == kOutside ? kOutsideOffset : index * stride;
+        sample.weight[k] = bspline(order, std::fabs(x - static_cast<double>(start + k)));
+    }
+}
+
+double combine(const double *data, const AxisSample *const *samples, int rank, int order, double cval) {
+    for (int d = 0; d < rank; ++d)
+        if (samples[d]->outside) return cval;
+    const int width = order + 1;
+    int k[kMaxRank] = {0};
+    std::ptrdiff_t window = 1;
+    for (int d = 0; d < rank; ++d) window *= width;
+    double total = 0.0;
+    for (std::ptrdiff_t n = 0; n < window; ++n) {
+        std::ptrdiff_t offset = 0;
+        bool outside = false;
+        for (int d = 0; d < rank; ++d) {
+            const std::ptrdiff_t o = samples[d]->offset[k[d]];
+            if (o == kOutsideOffset) outside = true;
+            else offset += o;
+        }
+        double coefficient = outside ? cval : data[offset];
+        if (order > 0)
+            for (int d = 0; d < rank; ++d) coefficient *= samples[d]->weight[k[d]];
+        total += coefficient;
+        for (int d = rank - 1; d >= 0 && ++k[d] == width; --d) k[d] = 0;
+    }
+    return total;
+}
+
+std::size_t grain_for(std::ptrdiff_t items, int workers) {
+    return static_cast<std::size_t>(std::max<std::ptrdiff_t>(1, items / (16 * std::max(workers, 1))));
+}
+
+void check_interpolation(const ArrayView &input, const ArrayView &output, const InterpolationOptions &options,
+                         const char *routine) {
+    check_spline_order(options.order);
+    if (input.rank() < 1 || output.rank() < 1)
+        throw InvalidArgument(std::string(routine) + ": input and output rank must be > 0");
+    if (input.rank() > kMaxRank || output.rank() > kMaxRank)
+        throw InvalidArgument(std::string(routine) + ": at most " + std::to_string(kMaxRank) + " axes are supported");
+}
+
+} // namespace detail
+
+SplineCoefficients spline_coefficients(const ArrayView &input, const InterpolationOptions &options) {
+    check_spline_order(options.order);
+    const int rank = input.rank();
+    const bool filter = options.prefilter && options.order > 1;
+    SplineCoefficients c;
+    c.pad = filter && (options.mode == BoundaryMode::Nearest || options.mode == BoundaryMode::GridConstant) ? 12 : 0;
+    c.shape.resize(rank);
+    c.strides.resize(rank);
+    std::ptrdiff_t total = 1;
+    for (int d = rank - 1; d >= 0; --d) {
+        c.shape[d] = input.shape[d] + 2 * c.pad;
+        c.strides[d] = total;
+        total *= c.shape[d];
+    }
+    c.data.assign(static_cast<std::size_t>(total), 0.0);
+    if (total == 0) return c;
+    const int workers = std::max(options.workers, 1);
+    // Copy (and pad, through the one boundary routine) row by row.
+    const int last = rank - 1;
+    const std::ptrdiff_t row_length = c.shape[last];
+    const std::ptrdiff_t rows = total / row_length;
+    const BoundaryMode pad_mode = options.mode == BoundaryMode::Nearest ? BoundaryMode::Nearest : BoundaryMode::Constant;
+    parallel_for(static_cast<std::size_t>(rows), workers, [&](std::size_t begin, std::size_t end, int) {
+        for (std::size_t row = begin; row < end; ++row) {
+            double *line = c.data.data() + row * row_length;
+            std::ptrdiff_t rest = static_cast<std::ptrdiff_t>(row), offset = 0;
+            bool outside = false;
+            for (int d = last - 1; d >= 0; --d) {
+                const std::ptrdiff_t p = rest % c.shape[d];
+                rest /= c.shape[d];
+                const std::ptrdiff_t source = extend_index(p - c.pad, input.shape[d], pad_mode);
+                if (source == kOutside) outside = true;
+                else offset += source * input.strides[d];
+            }
+            if (outside) {
+                std::fill(line, line + row_length, options.cval);
+                continue;
+            }
+            detail::read_line(input.data + offset, input.strides[last], input.shape[last], input.dtype,
+                              line + c.pad);
+            extend_line(line, input.shape[last], c.pad, c.pad, pad_mode, options.cval);
+        }
+    }, detail::grain_for(rows, workers));
+    if (filter) {
+        std::vector<std::ptrdiff_t> byte_strides(rank);
+        for (int d = 0; d < rank; ++d) byte_strides[d] = c.strides[d] * static_cast<std::ptrdiff_t>(sizeof(double));
+        ArrayView view{reinterpret_cast<char *>(c.data.data()), c.shape, byte_strides, DType::Float64};
+        for (int axis = 0; axis < rank; ++axis) spline_filter1d(view, options.order, axis, view, options.mode, workers);
+    }
+    return c;
+}
+
+} // namespace nativecall::ndimage

@@ -1,0 +1,171 @@
+// B-spline prefilter: gain, causal and anticausal recursions with exact first values for each boundary mode.
+#include "nativecall/ndimage/splines.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "line_buffer.h"
+#include "nativecall/runtime/thread_pool.h"
+
+namespace nativecall::ndimage {
+
+namespace {
+
+enum class Extension { WholeSample, HalfSample, Periodic };
+
+Extension extension_for(BoundaryMode mode) {
+    switch (mode) {
+    case BoundaryMode::Reflect:
+    case BoundaryMode::GridMirror:
+    case BoundaryMode::Nearest:
+        return Extension::HalfSample;
+    case BoundaryMode::GridWrap:
+        return Extension::Periodic;
+    default:
+        return Extension::WholeSample;
+    }
+}
+
+/* c+[0] = sum_{k>=0} z^k c[-k] for the extended signal, summed over one period
+   and divided by (1 - z^period). */
+void causal_start(double *c, std::ptrdiff_t n, double z, Extension ext) {
+    switch (ext) {
+    case Extension::WholeSample: {
+        // Period 2n-2: c[0], c[1..n-2] twice (z^k and z^(2n-2-k)), c[n-1] once.
+        const double z_n1 = std::pow(z, static_cast<double>(n - 1));
+        double sum = c[0] + z_n1 * c[n - 1];
+        double zk = z;
+        for (std::ptrdiff_t k = 1; k < n - 1; ++k, zk *= z) sum += zk * (c[k] + z_n1 * c[n - 1 - k]);
+        c[0] = sum / (1.0 - z_n1 * z_n1);
+        break;
+    }
+    case Extension::HalfSample: {
+        // Period 2n: c[0], c[0], c[1], ..., c[n-1], c[n-1], ..., c[1].
+        const double z_n = std::pow(z, static_cast<double>(n));
+        const double first = c[0];
+        double sum = c[0] + z_n * c[n - 1];
+        double zk = z;
+        for (std::ptrdiff_t k = 1; k < n; ++k, zk *= z) sum += zk * (c[k] + z_n * c[n - 1 - k]);
+        c[0] = first + sum * z / (1.0 - z_n * z_n);
+        break;
+    }
+    case Extension::Periodic: {
+        // Period n: c[0], c[n-1], c[n-2], ..., c[1].
+        double sum = c[0];
+        double zk = z;
+        for (std::ptrdiff_t k = 1; k < n; ++k, zk *= z) sum += zk * c[n - k];
+        c[0] = sum / (1.0 - zk);   // zk == z^n here
+        break;
+    }
+    }
+}
+
+/* c-[n-1] from the causal output, for the same extension. */
+void anticausal_start(double *c, std::ptrdiff_t n, double z, Extension ext) {
+    switch (ext) {
+    case Extension::WholeSample:
+        c[n - 1] = (z / (z * z - 1.0)) * (z * c[n - 2] + c[n - 1]);
+        break;
+    case Extension::HalfSample:
+        c[n - 1] *= z / (z - 1.0);
+        break;
+    case Extension::Periodic: {
+        double sum = c[n - 1];
+        double zk = z;
+        for (std::ptrdiff_t k = 0; k < n - 1; ++k, zk *= z) sum += zk * c[k];
+        c[n - 1] = sum * z / (zk - 1.0);   // zk == z^n here
+        break;
+    }
+    }
+}
+
+std::size_t grain_for(std::ptrdiff_t items, int workers) {
+    return static_cast<std::size_t>(std::max<std::ptrdiff_t>(1, items / (16 * std::max(workers, 1))));
+}
+
+} // namespace
+
+void check_spline_order(int order) {
+    if (order < 0 || order > 5)
+        throw InvalidArgument("spline order not supported: " + std::to_string(order) + "; expected 0 to 5");
+}
+
+std::vector<double> spline_poles(int order) {
+    check_spline_order(order);
+    switch (order) {
+    case 2: return {std::sqrt(8.0) - 3.0};
+    case 3: return {std::sqrt(3.0) - 2.0};
+    case 4:
+        return {std::sqrt(664.0 - std::sqrt(438976.0)) + std::sqrt(304.0) - 19.0,
+                std::sqrt(664.0 + std::sqrt(438976.0)) - std::sqrt(304.0) - 19.0};
+    case 5:
+        return {std::sqrt(67.5 - std::sqrt(4436.25)) + std::sqrt(26.25) - 6.5,
+                std::sqrt(67.5 + std::sqrt(4436.25)) - std::sqrt(26.25) - 6.5};
+    default: return {};
+    }
+}
+
+void spline_filter_line(double *line, std::ptrdiff_t length, int order, BoundaryMode mode) {
+    const std::vector<double> poles = spline_poles(order);
+    if (length < 2 || poles.empty()) return;
+    const Extension ext = extension_for(mode);
+    double gain = 1.0;
+    for (double z : poles) gain *= (1.0 - z) * (1.0 - 1.0 / z);
+    for (std::ptrdiff_t i = 0; i < length; ++i) line[i] *= gain;
+    for (double z : poles) {
+        causal_start(line, length, z, ext);
+        for (std::ptrdiff_t i = 1; i < length; ++i) line[i] += z * line[i - 1];
+        anticausal_start(line, length, z, ext);
+        for (std::ptrdiff_t i = length - 2; i >= 0; --i) line[i] = z * (line[i + 1] - line[i]);
+    }
+}
+
+void spline_filter1d(const ArrayView &input, int order, int axis, const ArrayView &output, BoundaryMode mode,
+                     int workers) {
+    check_spline_order(order);
+    detail::check_same_shape(output, "output", input, "input");
+    const int rank = input.rank();
+    if (rank == 0 || input.size() == 0) {
+        if (rank == 0) {
+            double v;
+            detail::read_line(input.data, 0, 1, input.dtype, &v);
+            detail::write_line(&v, 1, output.data, 0, output.dtype, StoreRule::Truncate);
+        }
+        return;
+    }
+    if (axis < 0 || axis >= rank)
+        throw InvalidArgument("spline_filter1d: axis " + std::to_string(axis) + " is out of range for an array with " +
+                              std::to_string(rank) + " axes");
+    const detail::LineWalker lines(input.shape, axis);
+    const std::ptrdiff_t length = lines.length();
+    std::vector<std::vector<double>> scratch(static_cast<std::size_t>(std::max(workers, 1)));
+    parallel_for(static_cast<std::size_t>(lines.count()), std::max(workers, 1),
+                 [&](std::size_t begin, std::size_t end, int worker) {
+        auto &buffer = scratch[worker];
+        buffer.resize(static_cast<std::size_t>(length));
+        for (std::size_t line = begin; line < end; ++line) {
+            const auto l = static_cast<std::ptrdiff_t>(line);
+            detail::read_line(input.data + lines.offset(l, input.strides), input.strides[axis], length, input.dtype,
+                              buffer.data());
+            spline_filter_line(buffer.data(), length, order, mode);
+            detail::write_line(buffer.data(), length, output.data + lines.offset(l, output.strides),
+                               output.strides[axis], output.dtype, StoreRule::Truncate);
+        }
+    }, grain_for(lines.count(), workers));
+}
+
+void spline_filter(const ArrayView &input, int order, const ArrayView &output, BoundaryMode mode, int workers) {
+    check_spline_order(order);
+    if (order < 2 || input.rank() == 0) {
+        spline_filter1d(input, 0, 0, output, mode, workers);   // a converting copy
+        return;
+    }
+    const ArrayView *source = &input;
+    for (int axis = 0; axis < input.rank(); ++axis) {
+        spline_filter1d(*source, order, axis, output, mode, workers);
+        source = &output;
+    }
+}
+
+} // namespace nativecall::ndimage

@@ -1,0 +1,147 @@
+// generic_filter and generic_filter1d from C++: lambdas and C function pointers, brute-force oracle, threads, errors.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "nativecall/errors.h"
+#include "nativecall/ndimage/filters.h"
+
+using namespace nativecall::ndimage;
+
+namespace {
+
+std::vector<double> random_values(std::size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(-10, 10);
+    std::vector<double> v(n);
+    for (auto &x : v) x = u(rng);
+    return v;
+}
+
+/* The nbmin kernel of the numba example, as a plain C function. */
+int minimum(double *values, std::intptr_t n, double *result, void *) {
+    *result = *std::min_element(values, values + n);
+    return 1;
+}
+
+/* Direct 2-d reference: footprint placed at (i, j), out-of-range through extend_index. */
+std::vector<double> reference_min(const std::vector<double> &in, std::ptrdiff_t rows, std::ptrdiff_t cols,
+                                  const Footprint &fp, std::vector<std::ptrdiff_t> origin, BoundaryMode mode,
+                                  double cval) {
+    std::vector<double> out(in.size());
+    BoundaryMode m = filter_mode(mode);
+    for (std::ptrdiff_t i = 0; i < rows; ++i)
+        for (std::ptrdiff_t j = 0; j < cols; ++j) {
+            double best = INFINITY;
+            for (std::ptrdiff_t a = 0; a < fp.shape[0]; ++a)
+                for (std::ptrdiff_t b = 0; b < fp.shape[1]; ++b) {
+                    if (!fp.mask[a * fp.shape[1] + b]) continue;
+                    auto r = extend_index(i + a - (fp.shape[0] / 2 + origin[0]), rows, m);
+                    auto c = extend_index(j + b - (fp.shape[1] / 2 + origin[1]), cols, m);
+                    double v = (r == kOutside || c == kOutside) ? cval : in[r * cols + c];
+                    best = std::min(best, v);
+                }
+            out[i * cols + j] = best;
+        }
+    return out;
+}
+
+} // namespace
+
+class GenericFilterModes : public ::testing::TestWithParam<BoundaryMode> {};
+
+TEST_P(GenericFilterModes, MatchesDirectReferenceWithAsymmetricFootprintAndOrigin) {
+    const std::ptrdiff_t rows = 5, cols = 2;   // an axis shorter than the footprint
+    auto in = random_values(rows * cols, 1);
+    Footprint fp{{3, 4}, {0, 1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 1}};
+    std::vector<std::ptrdiff_t> origin{-1, 1};
+    std::vector<double> out(in.size());
+    FilterKernel k{&minimum, nullptr, "minimum", true};
+    generic_filter(view_of(in.data(), {rows, cols}), k, fp, view_of(out.data(), {rows, cols}), GetParam(), 2.5, origin,
+                   1);
+    EXPECT_EQ(out, reference_min(in, rows, cols, fp, origin, GetParam(), 2.5));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModes, GenericFilterModes,
+                         ::testing::Values(BoundaryMode::Reflect, BoundaryMode::Constant, BoundaryMode::Nearest,
+                                           BoundaryMode::Mirror, BoundaryMode::Wrap, BoundaryMode::GridConstant,
+                                           BoundaryMode::GridMirror, BoundaryMode::GridWrap));
+
+TEST(GenericFilter, LambdaKernelAndWorkerCountsAgree) {
+    const std::ptrdiff_t rows = 37, cols = 23;
+    auto in = random_values(rows * cols, 2);
+    Footprint fp{{3, 3}, {0, 1, 0, 1, 1, 0, 0, 1, 0}};
+    auto sum = [](double *v, std::intptr_t n, double *r) {
+        double s = 0;
+        for (std::intptr_t i = 0; i < n; ++i) s += v[i] * (i + 1);
+        *r = s;
+        return true;
+    };
+    std::vector<double> one(in.size()), two(in.size());
+    generic_filter(view_of(in.data(), {rows, cols}), filter_kernel(sum), fp, view_of(one.data(), {rows, cols}),
+                   BoundaryMode::Reflect, 0, {0, 0}, 1);
+    generic_filter(view_of(in.data(), {rows, cols}), filter_kernel(sum), fp, view_of(two.data(), {rows, cols}),
+                   BoundaryMode::Reflect, 0, {0, 0}, 2);
+    EXPECT_EQ(one, two);
+}
+
+TEST(GenericFilter, IntegerOutputTruncatesLikeACast) {
+    std::vector<double> in{1.7, -1.7, 2.5};
+    std::vector<std::int16_t> out(3);
+    auto identity = [](double *v, std::intptr_t, double *r) { *r = v[0]; return true; };
+    generic_filter(view_of(in.data(), {3}), filter_kernel(identity), Footprint{{1}, {1}}, view_of(out.data(), {3}),
+                   BoundaryMode::Reflect, 0, {0}, 1);
+    EXPECT_EQ(out, (std::vector<std::int16_t>{1, -1, 2}));
+}
+
+TEST(GenericFilter, FailingKernelThrowsCallbackFailedNamingIt) {
+    std::vector<double> in(12, 1.0), out(12);
+    FilterKernel k{[](double *, std::intptr_t, double *, void *) { return 0; }, nullptr, "callback 'nope'", true};
+    try {
+        generic_filter(view_of(in.data(), {3, 4}), k, Footprint{{1, 1}, {1}}, view_of(out.data(), {3, 4}),
+                       BoundaryMode::Reflect, 0, {0, 0}, 2);
+        FAIL();
+    } catch (const nativecall::CallbackFailed &e) {
+        EXPECT_NE(std::string(e.what()).find("'nope'"), std::string::npos);
+    }
+}
+
+TEST(GenericFilter, RejectsInvalidOriginAndFootprint) {
+    std::vector<double> in(12, 1.0), out(12);
+    FilterKernel k{&minimum, nullptr, "minimum", true};
+    EXPECT_THROW(generic_filter(view_of(in.data(), {3, 4}), k, Footprint{{3, 3}, std::vector<std::uint8_t>(9, 1)},
+                                view_of(out.data(), {3, 4}), BoundaryMode::Reflect, 0, {2, 0}, 1),
+                 nativecall::InvalidArgument);
+    EXPECT_THROW(generic_filter(view_of(in.data(), {3, 4}), k, Footprint{{3}, std::vector<std::uint8_t>(3, 1)},
+                                view_of(out.data(), {3, 4}), BoundaryMode::Reflect, 0, {0}, 1),
+                 nativecall::InvalidArgument);
+}
+
+TEST(GenericFilter1D, MovingSumOverStridedAxis) {
+    const std::ptrdiff_t rows = 6, cols = 4;
+    auto in = random_values(rows * cols, 3);
+    std::vector<double> out(in.size());
+    auto moving_sum = [](double *line, std::intptr_t in_length, double *result, std::intptr_t out_length) {
+        const std::intptr_t width = in_length - out_length + 1;
+        for (std::intptr_t i = 0; i < out_length; ++i) {
+            result[i] = 0;
+            for (std::intptr_t k = 0; k < width; ++k) result[i] += line[i + k];
+        }
+        return true;
+    };
+    generic_filter1d(view_of(in.data(), {rows, cols}), filter1d_kernel(moving_sum), 3, 0,
+                     view_of(out.data(), {rows, cols}), BoundaryMode::Nearest, 0, 1, 2);
+    for (std::ptrdiff_t i = 0; i < rows; ++i)
+        for (std::ptrdiff_t j = 0; j < cols; ++j) {
+            double expected = 0;
+            for (std::ptrdiff_t k = 0; k < 3; ++k) {
+                auto r = extend_index(i + k - (3 / 2 + 1), rows, BoundaryMode::Nearest);
+                expected += in[r * cols + j];
+            }
+            EXPECT_DOUBLE_EQ(out[i * cols + j], expected);
+        }
+}
