@@ -31,8 +31,8 @@ std::string syntax_message(std::string_view text, std::size_t position, const st
         shown += (u >= 0x20 && u < 0x7f) ? text[i] : '?';
     }
     if (text.size() > shown_limit) shown += "...";
-    std::string message = "invalid signature '" + shown + "': " + what + " at position " +
-                          std::to_string(position) + "\n  " + shown + "\n  ";
+    std::string message = "invalid signature '" + shown + "' at position " + std::to_string(position) +
+                          ": " + what + "\n  " + shown + "\n  ";
     message.append(std::min(position, shown.size()), ' ');
     message += '^';
     return message;

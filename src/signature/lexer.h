@@ -20,7 +20,7 @@ struct Token {
    SignatureSyntaxError at the first character no token can start with. */
 std::vector<Token> tokenize(std::string_view text);
 
-/* "invalid signature '<text>': <what> at position N" plus the text with a
+/* "invalid signature '<text>' at position N: <what>" plus the text with a
    caret under N: the one format every signature syntax error uses. */
 std::string syntax_message(std::string_view text, std::size_t position, const std::string &what);
 

@@ -1,0 +1,293 @@
+"""LowLevelCallable: one native callback (function pointer, user_data, signature) from any route.
+
+Routes accepted for ``function``: a PyCapsule named by its signature, a ctypes
+function pointer, a cffi function pointer, a scipy.LowLevelCallable, a numba
+``cfunc`` (or its ``.ctypes``), a nativecall ``cfunc``, another
+nativecall.LowLevelCallable, or any object following the native-callback
+protocol below.
+
+The native-callback protocol, for third-party compilers: an object with a
+method ``__nativecall_callback__()`` returning a mapping with keys
+
+- ``"address"`` (int, required): the function's address;
+- ``"signature"`` (str, required): its C or numba-style signature;
+- ``"user_data"`` (int, optional): a default user_data address;
+- ``"thread_safe"`` (bool, optional): whether routines may call it from several threads;
+- ``"name"`` (str, optional): how error messages name it.
+
+The object passed in is kept alive by the LowLevelCallable, so code and data
+it owns stay valid while the callable exists.
+"""
+import ctypes
+
+from . import _core
+
+__all__ = ["LowLevelCallable", "as_callback", "call"]
+
+_PyCFuncPtr = ctypes.CFUNCTYPE(None).__mro__[1]
+
+
+def _type_name(obj):
+    t = type(obj)
+    return f"{t.__module__}.{t.__qualname__}" if t.__module__ != "builtins" else t.__qualname__
+
+
+# ---------------------------------------------------------------- signatures
+
+def _ctypes_type_spelling(ctype):
+    """scipy's spelling of a ctypes type ('double', 'longlong *', 'void *')."""
+    if ctype is None:
+        return "void"
+    if ctype is ctypes.c_void_p:
+        return "void *"
+    name, depth = ctype.__name__, 0
+    while name.startswith("LP_"):
+        name, depth = name[3:], depth + 1
+    if name.startswith("c_"):
+        name = name[2:]
+    return name + (" " + "*" * depth if depth else "")
+
+
+def _ctypes_signature(fn):
+    if fn.argtypes is None:
+        raise ValueError(
+            "the ctypes function has no argtypes, so its signature is unknown: "
+            "set .argtypes and .restype, or pass signature='double (double, void *)'")
+    params = ", ".join(_ctypes_type_spelling(a) for a in fn.argtypes)
+    return f"{_ctypes_type_spelling(fn.restype)} ({params})"
+
+
+# ---------------------------------------------------------------- routes
+
+class _Native:
+    """What one route yields: address, signature text, default user_data, flags and owners."""
+    __slots__ = ("address", "signature", "user_data", "thread_safe", "name", "owner")
+
+    def __init__(self, address, signature, user_data=0, thread_safe=False, name="", owner=None):
+        self.address = address
+        self.signature = signature
+        self.user_data = user_data
+        self.thread_safe = thread_safe
+        self.name = name
+        self.owner = owner
+
+
+def _is_scipy_lowlevel(obj):
+    t = type(obj)
+    return t.__name__ == "LowLevelCallable" and t.__module__.startswith("scipy.")
+
+
+def _is_cffi(obj):
+    return type(obj).__module__ == "_cffi_backend"
+
+
+def _cffi():
+    import cffi  # only when a cffi object is actually given
+    global _FFI
+    try:
+        return _FFI
+    except NameError:
+        _FFI = cffi.FFI()
+        return _FFI
+
+
+def _native_of(function, signature):
+    """Resolve `function` through whichever route it belongs to, or None if it is no native callback."""
+    if isinstance(function, LowLevelCallable):
+        return _Native(function._address, function.signature, function._user_data_address,
+                       function._thread_safe, function._name, function)
+    protocol = getattr(type(function), "__nativecall_callback__", None)
+    if protocol is not None:
+        info = function.__nativecall_callback__()
+        try:
+            address, text = int(info["address"]), str(info["signature"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{_type_name(function)}.__nativecall_callback__() must return a mapping "
+                             f"with int 'address' and str 'signature', got {info!r}") from e
+        return _Native(address, text, int(info.get("user_data", 0) or 0),
+                       bool(info.get("thread_safe", False)), str(info.get("name", "")), function)
+    if _core.is_capsule(function):
+        address, name, context = _core.capsule_info(function)
+        if name is None and signature is None:
+            raise ValueError("the PyCapsule has no name, so its signature is unknown: "
+                             "name it by its signature (\"double (double, void *)\") or pass signature=")
+        return _Native(address, name, context, owner=function)
+    if _is_scipy_lowlevel(function):
+        capsule = tuple.__getitem__(function, 0)
+        address, name, context = _core.capsule_info(capsule)
+        return _Native(address, name, context, owner=function)
+    if isinstance(function, _PyCFuncPtr):
+        address = ctypes.cast(function, ctypes.c_void_p).value
+        text = signature if signature is not None else _ctypes_signature(function)
+        return _Native(address or 0, text, name=getattr(function, "__name__", ""), owner=function)
+    if _is_cffi(function):
+        ffi = _cffi()
+        ctype = ffi.typeof(function)
+        if ctype.kind != "function":
+            raise TypeError(f"the cffi object has type '{ctype.cname}', expected a function pointer")
+        text = ffi.getctype(ctype).replace("(*)", " ")
+        return _Native(int(ffi.cast("uintptr_t", function)), text, owner=function)
+    module = type(function).__module__ or ""
+    if module.startswith("numba.") and type(function).__name__ == "CFunc":
+        # numba compiles nopython code: no Python objects, safe to call from several threads.
+        return _Native(function.address, _ctypes_signature(function.ctypes), thread_safe=True,
+                       name=getattr(function, "__name__", ""), owner=function)
+    return None
+
+
+def _user_data_address(user_data):
+    """(address, owner) for a user_data object; raises TypeError naming what is accepted."""
+    if user_data is None:
+        return 0, None
+    if _core.is_capsule(user_data):
+        address, _name, _context = _core.capsule_info(user_data)
+        return address, user_data
+    if isinstance(user_data, ctypes.c_void_p):
+        return user_data.value or 0, user_data
+    if isinstance(user_data, (ctypes._Pointer, ctypes.c_char_p)):
+        return ctypes.cast(user_data, ctypes.c_void_p).value or 0, user_data
+    if isinstance(user_data, (ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._SimpleCData)):
+        return ctypes.addressof(user_data), user_data
+    if _is_cffi(user_data):
+        ffi = _cffi()
+        kind = ffi.typeof(user_data).kind
+        if kind not in ("pointer", "array"):
+            raise TypeError(f"user_data: the cffi object has type '{ffi.typeof(user_data).cname}', "
+                            "expected a pointer")
+        return int(ffi.cast("uintptr_t", user_data)), user_data
+    interface = getattr(user_data, "__array_interface__", None)
+    if isinstance(interface, dict) and "data" in interface:
+        return interface["data"][0], user_data
+    raise TypeError(
+        f"user_data must be a PyCapsule, a ctypes pointer or c_void_p, a ctypes object, a cffi "
+        f"pointer, a numpy array or None; got {_type_name(user_data)}. For a raw address use "
+        f"ctypes.c_void_p(address).")
+
+
+# ---------------------------------------------------------------- the object
+
+class LowLevelCallable:
+    """A native callback: function pointer, user_data pointer and signature.
+
+    Same contract as ``scipy.LowLevelCallable(function, user_data=None, signature=None)``
+    plus more routes (see the module docstring). Attributes: ``function``,
+    ``user_data`` and ``signature`` (the signature text). ``thread_safe`` (keyword
+    only) tells routines they may call it from several threads at once; by default
+    it is True for compiled-Python routes (nativecall and numba cfuncs) and False
+    for foreign C code.
+    """
+    __slots__ = ("function", "user_data", "signature", "_address", "_user_data_address",
+                 "_thread_safe", "_name", "_parsed", "_owners", "__weakref__")
+
+    _nativecall_lowlevel = True
+
+    def __init__(self, function, user_data=None, signature=None, *, thread_safe=None):
+        if signature is not None and not isinstance(signature, str):
+            raise TypeError(f"signature must be a str, got {_type_name(signature)}")
+        native = _native_of(function, signature)
+        if native is None:
+            raise TypeError(
+                f"function must be a native callback (PyCapsule, ctypes or cffi function pointer, "
+                f"scipy.LowLevelCallable, numba or nativecall cfunc), got {_type_name(function)}")
+        text = signature if signature is not None else native.signature
+        self._parsed = _core.Signature(text)  # ValueError with the position if malformed
+        if native.address == 0:
+            raise ValueError(f"the function pointer of {_type_name(function)} is NULL")
+        data_address, data_owner = _user_data_address(user_data)
+        self.function = function
+        self.user_data = user_data
+        self.signature = text
+        self._address = native.address
+        self._user_data_address = data_address if user_data is not None else native.user_data
+        self._thread_safe = native.thread_safe if thread_safe is None else bool(thread_safe)
+        self._name = native.name
+        self._owners = (native.owner, data_owner)
+
+    @classmethod
+    def from_cython(cls, module, name, user_data=None, signature=None):
+        """The function `name` exported by a Cython module (its ``__pyx_capi__``)."""
+        try:
+            capi = module.__pyx_capi__
+        except AttributeError:
+            raise ValueError(f"{module!r} is not a Cython module with a __pyx_capi__ attribute "
+                             "(declare the function 'cdef api' or list it in a .pxd)") from None
+        try:
+            function = capi[name]
+        except KeyError:
+            raise ValueError(f"no function {name!r} in __pyx_capi__ of {getattr(module, '__name__', module)!r}; "
+                             f"available: {sorted(capi)}") from None
+        self = cls(function, user_data, signature)
+        self._name = name
+        return self
+
+    @property
+    def address(self):
+        """The function's address (int)."""
+        return self._address
+
+    @property
+    def user_data_address(self):
+        """The address passed as user_data (int, 0 for NULL)."""
+        return self._user_data_address
+
+    @property
+    def thread_safe(self):
+        return self._thread_safe
+
+    @property
+    def c_signature(self):
+        """The canonical C spelling, as scipy compares it."""
+        return self._parsed.c_spelling
+
+    def to_capsule(self):
+        """A PyCapsule named by the canonical C signature that keeps this object alive."""
+        return _core.make_capsule(self._address, self._parsed.c_spelling, self)
+
+    def to_scipy(self):
+        """This callback as a ``scipy.LowLevelCallable``, spelled the way scipy expects."""
+        from scipy import LowLevelCallable as ScipyLowLevelCallable
+        data = ctypes.c_void_p(self._user_data_address) if self._user_data_address else None
+        return ScipyLowLevelCallable(self.to_capsule(), data)
+
+    def __call__(self, *args):
+        return call(self, *args)
+
+    def __repr__(self):
+        name = f" {self._name!r}" if self._name else ""
+        return (f"<nativecall.LowLevelCallable{name} '{self.signature}' at 0x{self._address:x}, "
+                f"user_data=0x{self._user_data_address:x}>")
+
+
+def as_callback(obj, what="callback"):
+    """The form routines take: a LowLevelCallable for any native route, or the plain Python callable.
+
+    Raises TypeError when `obj` is neither, naming `what`.
+    """
+    if isinstance(obj, LowLevelCallable):
+        return obj
+    native = _native_of(obj, None)
+    if native is not None:
+        return LowLevelCallable(obj)
+    if callable(obj):
+        return obj
+    raise TypeError(f"'{what}' must be a Python callable or a native callback (nativecall cfunc, "
+                    f"LowLevelCallable, ctypes/cffi function pointer, PyCapsule, scipy.LowLevelCallable, "
+                    f"numba cfunc), got {_type_name(obj)}")
+
+
+def call(callback, *args):
+    """Call a callback once with the given arguments and return its result.
+
+    A native callback is called through a generic C call (ints, floats, bools
+    and pointers as int addresses or None); when it takes one argument more than
+    given and that last parameter is ``void *``, the callback's user_data is
+    passed there. A Python callable is called through the same C++ path that
+    routines use, so its exception propagates unchanged.
+    """
+    cb = as_callback(callback)
+    if not isinstance(cb, LowLevelCallable):
+        return _core.call_python(cb, *args)
+    sig = cb._parsed
+    if len(args) == len(sig.params) - 1 and sig.param_kinds[-1:] == "p" and sig.params[-1] == "void *":
+        args = args + (cb._user_data_address,)
+    return _core.invoke(cb._address, sig, args)
