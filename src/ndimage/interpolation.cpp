@@ -125,7 +125,9 @@ double bspline(int order, double y) {
 void locate(double coordinate, std::ptrdiff_t length, std::ptrdiff_t stride, int order, BoundaryMode mode,
             AxisSample &sample) {
     const double x = map_coordinate(coordinate, length, mode);
-    sample.outside = !(x > -1.0);
+    // Only constant mode maps a coordinate to -1 on purpose; nearest and
+    // grid-constant coordinates stay where they are and extend their windows.
+    sample.outside = !(x > -1.0) && mode != BoundaryMode::Nearest && mode != BoundaryMode::GridConstant;
     if (sample.outside) return;
     const std::ptrdiff_t start = (order & 1) ? static_cast<std::ptrdiff_t>(std::floor(x)) - order / 2
                                              : static_cast<std::ptrdiff_t>(std::floor(x + 0.5)) - order / 2;
