@@ -115,7 +115,8 @@ template <class T> T saturating_cast(double v) {
 
 template <class T> inline T store_value(double v, StoreRule rule) {
     if constexpr (std::is_same_v<T, bool>) {
-        return v != 0.0;
+        // numpy's bool is a byte: scipy's cast truncates first, so 0.5 is False.
+        return std::trunc(v) != 0.0;
     } else if constexpr (std::is_floating_point_v<T>) {
         return static_cast<T>(v);
     } else if constexpr (std::is_unsigned_v<T>) {
