@@ -1,0 +1,119 @@
+// The cfunc compiler's entry point: Python-subset source + signature + globals snapshot → native function.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nativecall/jit/ast.h"
+#include "nativecall/jit/registry.h"
+#include "nativecall/signature.h"
+
+namespace nativecall::jit {
+
+/* A name the function reads from its globals or closure, as the Python side
+   snapshots it at compile time. */
+struct GlobalValue {
+    enum class Kind : std::uint8_t {
+        Constant,   // int, float, bool, numpy scalar, tuple of these → `constant`
+        Module,     // a module the compiler knows ("math", "numpy", "numba", "nativecall", "types") → `name`
+        Function,   // a callable the registry knows ("carray", "math.exp") → `name`
+        DType,      // a scalar type object (np.float64, types.intc) → `name` ("float64")
+        External,   // another cfunc → `name`, `address`, `signature`
+    };
+    Kind kind = Kind::Constant;
+    ConstantValue constant;
+    std::string name;
+    std::uintptr_t address = 0;
+    Signature signature;
+
+    static GlobalValue of_constant(ConstantValue value);
+    static GlobalValue of_module(std::string module_name);
+    static GlobalValue of_function(std::string function_name);
+    static GlobalValue of_dtype(std::string scalar_name);
+    static GlobalValue of_external(std::string function_name, std::uintptr_t address, Signature signature);
+};
+using Globals = std::map<std::string, GlobalValue>;
+
+struct CompileOptions {
+    int opt_level = 1;    // 0..3; 1 is tuned for small callbacks (compile time matters)
+    bool debug = false;   // bounds-check every indexing operation
+};
+
+struct CompileRequest {
+    std::string source;          // Python source holding the function (decorators and imports allowed)
+    std::string filename = "<string>";
+    int first_line = 1;          // line of `source`'s first line in `filename`
+    std::string function_name;   // which def to compile; empty: the only one
+    Signature signature;
+    Globals globals;
+    CompileOptions options;
+};
+
+/* Native code for one function; the code is freed when the last reference goes. */
+class CompiledFunction {
+public:
+    virtual ~CompiledFunction() = default;
+    /* The C function with the requested signature. */
+    virtual void *address() const = 0;
+    /* void thunk(void **args, void *result): calls address() with args[i] pointing at
+       parameter i and stores the result through `result` (bool as one byte). */
+    virtual void *thunk() const = 0;
+    /* The module's LLVM IR after optimisation. */
+    virtual const std::string &llvm_ir() const = 0;
+    virtual const Signature &signature() const = 0;
+    virtual const std::string &name() const = 0;
+};
+
+/* Runs the whole pipeline. Throws CompileError for programs it cannot compile,
+   InvalidArgument for a signature it cannot serve. Safe to call from several threads. */
+std::shared_ptr<CompiledFunction> compile(const CompileRequest &request);
+
+/* ---- the pipeline's stages, for tools and tests ---------------------------------- */
+
+/* A function with every expression typed (Expr::type) and every variable's type fixed. */
+struct TypedFunction {
+    std::shared_ptr<Module> module;   // owns the AST the types annotate
+    const FunctionDef *def = nullptr;
+    Signature signature;
+    std::vector<TypeRef> param_types;
+    TypeRef result = nullptr;
+    std::map<std::string, TypeRef> variables;   // locals and parameters, after unification
+    Globals globals;
+};
+
+/* Type inference: forward from the signature, unifying at joins until nothing changes. */
+TypedFunction infer_types(std::shared_ptr<Module> module, const std::string &function_name,
+                          const Signature &signature, const Globals &globals,
+                          const Registry &registry = Registry::builtins());
+
+/* Lowering: emits the typed function's body through `builder` (whose function has
+   the signature's parameters and result). */
+void lower_function(const TypedFunction &function, ir::Builder &builder, const Registry &registry,
+                    bool debug);
+
+/* The value of an integer expression known at compile time: a literal, a negated
+   literal, or a name bound to a global int constant. */
+std::optional<std::int64_t> literal_int_of(const Expr &expr, const TypedFunction &function);
+
+/* ---- runtime errors ---------------------------------------------------------------- */
+
+/* Codes compiled code records (one record per thread; the first error since the last
+   take wins). Integer division by zero, out-of-bounds indexing under debug=True,
+   and an integer raised to a negative power record an error and yield 0. */
+enum class RuntimeErrorCode : int {
+    None = 0,
+    ZeroDivision = 1,       // Python: ZeroDivisionError
+    IndexOutOfBounds = 2,   // IndexError (debug=True only)
+    NegativePower = 3,      // ValueError
+    ZeroStep = 4,           // ValueError: range() with step 0
+};
+
+/* The calling thread's record, cleared. */
+RuntimeErrorCode take_runtime_error();
+/* "integer division or modulo by zero", as Python words it. */
+const char *runtime_error_message(RuntimeErrorCode code);
+
+} // namespace nativecall::jit

@@ -1,0 +1,388 @@
+"""nativecall.cfunc: compile a Python function into a native C callback.
+
+The compiler is written in C++ on LLVM (``nativecall._jit``); this module only finds
+the function's source, snapshots the globals and closure values it reads, and wraps
+the result. See docs/cfunc.md for the supported language and the runtime error model.
+"""
+import builtins
+import ctypes
+import inspect
+import math
+import sys
+import textwrap
+import threading
+
+from . import _jit
+from . import types as _types
+
+__all__ = ["cfunc", "CFunc", "CompileError", "carray", "farray"]
+
+CompileError = _jit.CompileError
+
+# ---------------------------------------------------------------- carray in Python
+
+
+def _view(ptr, shape, dtype, order):
+    """carray/farray when the function runs as plain Python (the same semantics as numba's)."""
+    import numpy as np
+    shape = (int(shape),) if not isinstance(shape, tuple) else tuple(int(s) for s in shape)
+    if isinstance(ptr, np.ndarray):
+        if dtype is not None and np.dtype(_numpy_dtype(dtype)) != ptr.dtype:
+            raise TypeError(f"dtype {dtype} does not match the array's {ptr.dtype}")
+        return ptr.reshape(shape, order=order)
+    if dtype is None:
+        raise TypeError("carray over a raw address needs dtype=")
+    address = ptr if isinstance(ptr, int) else ctypes.cast(ptr, ctypes.c_void_p).value
+    dt = np.dtype(_numpy_dtype(dtype))
+    size = int(np.prod(shape)) * dt.itemsize
+    buffer = (ctypes.c_char * size).from_address(address)
+    return np.ndarray(shape, dtype=dt, buffer=buffer, order=order)
+
+
+def carray(ptr, shape, dtype=None):
+    """A C-order array view of ``shape`` over ``ptr`` (in compiled code: no copy, no numpy)."""
+    return _view(ptr, shape, dtype, "C")
+
+
+def farray(ptr, shape, dtype=None):
+    """A Fortran-order array view of ``shape`` over ``ptr``."""
+    return _view(ptr, shape, dtype, "F")
+
+
+def _numpy_dtype(dtype):
+    name = _dtype_name(dtype)
+    return {"boolean": "bool", "bool_": "bool"}.get(name, name)
+
+
+# ---------------------------------------------------------------- globals snapshot
+
+_MODULE_NAMES = {"math": "math", "numpy": "numpy", "numba": "numba", "nativecall": "nativecall",
+                 "numba.types": "types", "numba.core.types": "types", "nativecall.types": "types"}
+_SCALAR_NAMES = {"bool", "bool_", "boolean", "int8", "int16", "int32", "int64", "uint8", "uint16",
+                 "uint32", "uint64", "intc", "uintc", "intp", "uintp", "float32", "float64", "double",
+                 "single", "float_", "int_", "byte", "short", "longlong"}
+_MATH_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log10", "log2", "sqrt", "sin", "cos", "tan", "asin",
+                   "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf", "erfc",
+                   "gamma", "lgamma", "hypot", "pow", "fabs", "floor", "ceil", "trunc", "copysign", "fmod",
+                   "isnan", "isinf", "isfinite"]
+_NUMPY_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log10", "log2", "sqrt", "sin", "cos", "tan", "arcsin",
+                    "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
+                    "hypot", "fabs", "copysign", "fmod", "isnan", "isinf", "isfinite", "floor", "ceil",
+                    "trunc", "power"]
+_known_functions = None
+
+
+def _function_table():
+    """Python function objects the compiler knows, by identity: math.exp → "math.exp"."""
+    global _known_functions
+    if _known_functions is None:
+        table = {id(getattr(math, n)): f"math.{n}" for n in _MATH_FUNCTIONS}
+        table[id(carray)] = "carray"
+        table[id(farray)] = "farray"
+        for name in ("abs", "min", "max", "round", "int", "float", "bool", "len", "range"):
+            table[id(getattr(builtins, name))] = name
+        np = sys.modules.get("numpy")
+        if np is not None:
+            table.update({id(getattr(np, n)): f"numpy.{n}" for n in _NUMPY_FUNCTIONS})
+            table[id(np.abs)] = "abs"
+        nb = sys.modules.get("numba")
+        if nb is not None:
+            table[id(nb.carray)] = "carray"
+            table[id(nb.farray)] = "farray"
+        _known_functions = table
+    return _known_functions
+
+
+def _dtype_name(value):
+    """The scalar name of a type object (np.float64, numba/nativecall types), or None."""
+    if isinstance(value, _types.Type):
+        return value.name if value.name in _SCALAR_NAMES else None
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, type) and issubclass(value, np.generic):
+        name = np.dtype(value).name
+        return name if name in _SCALAR_NAMES else None
+    module = type(value).__module__ or ""
+    if module.startswith("numba.") and getattr(value, "name", None) in _SCALAR_NAMES:
+        return value.name
+    if isinstance(value, str) and value in _SCALAR_NAMES:
+        return value
+    return None
+
+
+def _constant(value):
+    """An int/float/bool/tuple constant the compiler can embed, or None."""
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.generic) and not isinstance(value, np.ndarray):
+        value = value.item()
+    if isinstance(value, (bool, int, float)):
+        if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+            return None
+        return value
+    if isinstance(value, tuple):
+        members = [_constant(m) for m in value]
+        return None if any(m is None for m in members) else tuple(members)
+    return None
+
+
+def _describe(value):
+    """How the compiler sees one global or closure value, or None when it cannot use it."""
+    if inspect.ismodule(value):
+        name = _MODULE_NAMES.get(value.__name__)
+        return ("module", name) if name else None
+    if isinstance(value, CFunc):
+        return ("cfunc", value.__name__, value.address, value.c_signature)
+    module = type(value).__module__ or ""
+    if module.startswith("numba.") and type(value).__name__ == "CFunc":
+        from .lowlevel import _ctypes_signature
+        return ("cfunc", value.__name__, value.address, _ctypes_signature(value.ctypes))
+    try:
+        known = _function_table().get(id(value))
+    except TypeError:
+        known = None
+    if known is not None:
+        return ("function", known)
+    name = _dtype_name(value)
+    if name is not None:
+        return ("dtype", name)
+    constant = _constant(value)
+    if constant is not None:
+        return ("const", constant)
+    return None
+
+
+def _referenced_names(code):
+    """Every global or attribute name the code object (and nested code) mentions."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _referenced_names(const)
+    return names
+
+
+def _snapshot(pyfunc):
+    described = {}
+    namespace = pyfunc.__globals__
+    for name in _referenced_names(pyfunc.__code__):
+        if name in namespace:
+            d = _describe(namespace[name])
+            if d is not None:
+                described[name] = d
+    if pyfunc.__closure__:
+        for name, cell in zip(pyfunc.__code__.co_freevars, pyfunc.__closure__):
+            try:
+                d = _describe(cell.cell_contents)
+            except ValueError:   # an empty cell: the variable is assigned later
+                continue
+            if d is not None:
+                described[name] = d
+    return described
+
+
+# ---------------------------------------------------------------- source
+
+
+def _source_of(pyfunc):
+    """(dedented source, filename, first line) of a function defined in a file, a notebook cell or exec'd code."""
+    try:
+        lines, first_line = inspect.getsourcelines(pyfunc)
+    except (OSError, TypeError) as e:
+        raise CompileError(
+            f"cannot find the source of {getattr(pyfunc, '__qualname__', pyfunc)!r} ({e}); functions created "
+            "by exec() without a file have none: pass the text as cfunc(signature, source=...)") from None
+    if pyfunc.__name__ == "<lambda>":
+        raise CompileError("lambda functions cannot be compiled: define the function with def")
+    return textwrap.dedent("".join(lines)), pyfunc.__code__.co_filename, max(first_line, 1)
+
+
+def _signature_text(signature):
+    if isinstance(signature, str):
+        return signature
+    if isinstance(signature, _types.Signature):
+        return str(signature)
+    # numba's Signature objects: return_type and args with numba type names
+    if hasattr(signature, "return_type") and hasattr(signature, "args"):
+        return f"{signature.return_type}({', '.join(str(a) for a in signature.args)})"
+    raise TypeError(f"signature must be a string or built from nativecall.types, got {type(signature).__name__}")
+
+
+# ---------------------------------------------------------------- the compiled object
+
+_CTYPES_SCALARS = {"int8": ctypes.c_int8, "int16": ctypes.c_int16, "int32": ctypes.c_int32,
+                   "int64": ctypes.c_int64, "uint8": ctypes.c_uint8, "uint16": ctypes.c_uint16,
+                   "uint32": ctypes.c_uint32, "uint64": ctypes.c_uint64, "float32": ctypes.c_float,
+                   "float64": ctypes.c_double, "boolean": ctypes.c_bool, "bool": ctypes.c_bool,
+                   "voidptr": ctypes.c_void_p, "none": None, "void": None}
+
+
+def _ctypes_type(name):
+    if name.startswith("CPointer(") and name.endswith(")"):
+        inner = _ctypes_type(name[len("CPointer("):-1])
+        return ctypes.c_void_p if inner is None else ctypes.POINTER(inner)
+    return _CTYPES_SCALARS[name]
+
+
+def _split_numba_spelling(text):
+    """"float64(CPointer(float64), int64)" → ("float64", ["CPointer(float64)", "int64"])."""
+    head, _, rest = text.partition("(")
+    body = rest[:-1]
+    params, depth, current = [], 0, ""
+    for ch in body:
+        if ch == "," and depth == 0:
+            params.append(current.strip())
+            current = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        current += ch
+    if current.strip():
+        params.append(current.strip())
+    return head.strip(), params
+
+
+class CFunc:
+    """A compiled native callback; pass it to any nativecall routine, or use .ctypes,
+    .cffi, .to_scipy() / .to_lowlevel() and .address elsewhere. Calling it runs the
+    native code (through a small generated thunk, not ctypes)."""
+
+    def __init__(self, pyfunc, compiled, signature_text):
+        self._compiled = compiled
+        self._pyfunc = pyfunc
+        self._requested_signature = signature_text
+        self._ctypes = None
+        self.__name__ = compiled.name
+        self.__qualname__ = getattr(pyfunc, "__qualname__", compiled.name)
+        self.__doc__ = getattr(pyfunc, "__doc__", None)
+        self.__wrapped__ = pyfunc
+
+    # numba's attribute names
+    @property
+    def address(self):
+        """The native function's address (an int)."""
+        return self._compiled.address
+
+    @property
+    def signature(self):
+        """Canonical numba-style signature, "float64(float64, voidptr)"."""
+        return self._compiled.signature
+
+    @property
+    def c_signature(self):
+        """The C spelling scipy compares against, "double (double, void *)"."""
+        return self._compiled.c_signature
+
+    @property
+    def py_func(self):
+        return self._pyfunc
+
+    @property
+    def native_name(self):
+        return self._compiled.name
+
+    @property
+    def llvm_ir(self):
+        """The optimised LLVM IR of the function and its call thunk."""
+        return self._compiled.llvm_ir
+
+    def inspect_llvm(self):
+        return self._compiled.llvm_ir
+
+    @property
+    def ctypes(self):
+        """A ctypes function pointer to the native code (kept alive by this object)."""
+        if self._ctypes is None:
+            result, params = _split_numba_spelling(self.signature)
+            prototype = ctypes.CFUNCTYPE(_ctypes_type(result), *[_ctypes_type(p) for p in params])
+            fn = prototype(self.address)
+            fn._nativecall_owner = self   # the code lives as long as this object
+            self._ctypes = fn
+        return self._ctypes
+
+    @property
+    def cffi(self):
+        """A cffi function pointer to the native code."""
+        from .lowlevel import _cffi
+        ffi = _cffi()
+        result, _, params = self.c_signature.partition(" (")
+        return ffi.cast(f"{result} (*)({params}", self.address)
+
+    def to_lowlevel(self, user_data=None):
+        """A nativecall.LowLevelCallable over this function."""
+        from .lowlevel import LowLevelCallable
+        return LowLevelCallable(self, user_data=user_data)
+
+    def to_scipy(self, user_data=None):
+        """A scipy.LowLevelCallable over this function (for scipy.integrate, scipy.ndimage)."""
+        return self.to_lowlevel(user_data).to_scipy()
+
+    def __nativecall_callback__(self):
+        return {"address": self.address, "signature": self.c_signature, "thread_safe": True,
+                "name": self.__name__}
+
+    def __call__(self, *args):
+        return self._compiled(*args)
+
+    def __repr__(self):
+        return f"<nativecall.cfunc {self.__name__!r} '{self.signature}' at 0x{self.address:x}>"
+
+
+def _compile(signature, pyfunc, source, filename, first_line, name, globals_described, opt_level, debug):
+    text = _signature_text(signature)
+    compiled = _jit.compile(source, filename, first_line, name, text, globals_described, opt_level, debug)
+    return CFunc(pyfunc, compiled, text)
+
+
+def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=False, **numba_options):
+    """Compile a Python function into a native callback with the given C signature.
+
+    ``@cfunc("float64(float64)")`` decorates; ``cfunc(sig)(f)`` and ``cfunc(sig, f)`` compile
+    ``f``; ``cfunc(sig, source="def f(x): ...")`` compiles text (imports and other
+    definitions in it run as Python first; ``name`` picks the function when it defines several).
+    ``debug=True`` adds bounds checks to array indexing. numba's ``nopython``, ``nogil``,
+    ``cache`` and ``locals`` options are accepted and ignored.
+    """
+    unknown = set(numba_options) - {"nopython", "nogil", "cache", "locals", "fastmath", "boundscheck"}
+    if unknown:
+        raise TypeError(f"cfunc() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    if numba_options.get("boundscheck"):
+        debug = True
+    if source is not None:
+        if func is not None:
+            raise TypeError("cfunc() takes either a function or source=, not both")
+        caller = sys._getframe(1).f_globals
+        namespace = dict(caller)
+        filename = f"<cfunc source {next(_source_counter)}>"
+        import linecache
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+        functions = [v for k, v in namespace.items()
+                     if inspect.isfunction(v) and v.__code__.co_filename == filename and (not name or k == name)]
+        if not functions:
+            raise CompileError(f"the source defines no function{' named ' + repr(name) if name else ''}")
+        pyfunc = functions[-1] if name else functions[0]
+        return _compile(signature, pyfunc, source, filename, 1, pyfunc.__name__, _snapshot(pyfunc),
+                        opt_level, debug)
+
+    def decorate(pyfunc):
+        if isinstance(pyfunc, CFunc):
+            pyfunc = pyfunc.py_func
+        if not inspect.isfunction(pyfunc):
+            raise TypeError(f"cfunc() compiles Python functions, got {type(pyfunc).__name__}")
+        text, filename, first_line = _source_of(pyfunc)
+        return _compile(signature, pyfunc, text, filename, first_line, pyfunc.__name__, _snapshot(pyfunc),
+                        opt_level, debug)
+
+    return decorate(func) if func is not None else decorate
+
+
+class _Counter:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._value = 0
+
+    def __next__(self):
+        with self._lock:
+            self._value += 1
+            return self._value
+
+
+_source_counter = _Counter()

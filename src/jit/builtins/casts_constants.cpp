@@ -1,0 +1,99 @@
+// Builtin casts between numbers (and tuples of them) and constants for literals and global snapshots.
+#include "support.h"
+
+namespace nativecall::jit {
+namespace {
+using namespace builtins;
+
+ir::Value cast_number(LoweringContext &ctx, TypeRef from, TypeRef to, ir::Value v) {
+    ir::Builder &b = ctx.b();
+    ir::Type target = LoweringContext::scalar(to);
+    if (to->kind == Kind::Bool)
+        return truth(ctx, from, v);
+    if (from->kind == Kind::Bool)
+        return to->kind == Kind::Float ? b.cast(ir::CastOp::UIToFP, v, target) : b.cast(ir::CastOp::ZExt, v, target);
+    if (is_int(from) && is_int(to)) {
+        if (from->bits == to->bits)
+            return v;
+        if (from->bits > to->bits)
+            return b.cast(ir::CastOp::Trunc, v, target);
+        return b.cast(from->is_signed ? ir::CastOp::SExt : ir::CastOp::ZExt, v, target);
+    }
+    if (is_int(from) && is_float(to))
+        return b.cast(from->is_signed ? ir::CastOp::SIToFP : ir::CastOp::UIToFP, v, target);
+    if (is_float(from) && is_float(to)) {
+        if (from->bits == to->bits)
+            return v;
+        return b.cast(from->bits < to->bits ? ir::CastOp::FPExt : ir::CastOp::FPTrunc, v, target);
+    }
+    /* float → int saturates (NaN → 0) instead of producing LLVM poison. */
+    return b.call_intrinsic(to->is_signed ? "fptosi.sat" : "fptoui.sat", target, {v});
+}
+
+} // namespace
+
+namespace builtins {
+ir::Value truth(LoweringContext &ctx, TypeRef type, ir::Value value) {
+    ir::Builder &b = ctx.b();
+    switch (type->kind) {
+    case Kind::Bool: return value;
+    case Kind::Int: return b.compare(ir::Predicate::NE, value, int_constant(ctx, type, 0));
+    case Kind::Float:
+        return b.compare(ir::Predicate::FUNE, value, b.constant_float(LoweringContext::scalar(type), 0.0));
+    case Kind::Pointer: return b.compare(ir::Predicate::NE, value, b.null_pointer());
+    default: throw TypingFailure(type->str() + " has no truth value");
+    }
+}
+} // namespace builtins
+
+void register_casts_and_constants(Registry &registry) {
+    for (Kind from : {Kind::Bool, Kind::Int, Kind::Float})
+        for (Kind to : {Kind::Bool, Kind::Int, Kind::Float})
+            registry.add_cast(TypePattern::of(from), TypePattern::of(to),
+                              [](LoweringContext &ctx, TypeRef f, TypeRef t, const Lowered &v) -> Lowered {
+                                  return {cast_number(ctx, f, t, v.at(0))};
+                              });
+    registry.add_cast(TypePattern::of(Kind::Tuple), TypePattern::of(Kind::Tuple),
+                      [](LoweringContext &ctx, TypeRef f, TypeRef t, const Lowered &v) -> Lowered {
+                          if (f->members.size() != t->members.size())
+                              throw TypingFailure("cannot convert " + f->str() + " to " + t->str());
+                          Lowered out;
+                          std::size_t offset = 0;
+                          for (std::size_t i = 0; i < f->members.size(); ++i) {
+                              std::size_t n = LoweringContext::parts(f->members[i]).size();
+                              Lowered member(v.begin() + offset, v.begin() + offset + n);
+                              offset += n;
+                              Lowered converted = ctx.cast(member, f->members[i], t->members[i]);
+                              out.insert(out.end(), converted.begin(), converted.end());
+                          }
+                          return out;
+                      });
+
+    registry.add_constant(TypePattern::of(Kind::Int), [](LoweringContext &ctx, TypeRef t, const ConstantValue &c) -> Lowered {
+        std::int64_t v = std::holds_alternative<bool>(c.value) ? std::get<bool>(c.value) : std::get<std::int64_t>(c.value);
+        return {int_constant(ctx, t, v)};
+    });
+    registry.add_constant(TypePattern::of(Kind::Bool), [](LoweringContext &ctx, TypeRef, const ConstantValue &c) -> Lowered {
+        bool v = std::holds_alternative<bool>(c.value) ? std::get<bool>(c.value) : std::get<std::int64_t>(c.value) != 0;
+        return {ctx.b().constant_int(ir::Type::I1, v)};
+    });
+    registry.add_constant(TypePattern::of(Kind::Float), [](LoweringContext &ctx, TypeRef t, const ConstantValue &c) -> Lowered {
+        double v = std::holds_alternative<double>(c.value) ? std::get<double>(c.value)
+                                                           : static_cast<double>(std::get<std::int64_t>(c.value));
+        return {ctx.b().constant_float(LoweringContext::scalar(t), v)};
+    });
+    registry.add_constant(TypePattern::of(Kind::Tuple), [](LoweringContext &ctx, TypeRef t, const ConstantValue &c) -> Lowered {
+        const auto &members = std::get<std::vector<ConstantValue>>(c.value);
+        Lowered out;
+        for (std::size_t i = 0; i < members.size(); ++i) {
+            Lowered m = ctx.constant(t->members[i], members[i]);
+            out.insert(out.end(), m.begin(), m.end());
+        }
+        return out;
+    });
+    registry.add_constant(TypePattern::of(Kind::Void), [](LoweringContext &, TypeRef, const ConstantValue &) -> Lowered {
+        return {};
+    });
+}
+
+} // namespace nativecall::jit

@@ -1,0 +1,68 @@
+// Small helpers shared by the builtin typing/lowering registrations (signatures, kind tests, int/float ops).
+#pragma once
+
+#include <optional>
+
+#include "nativecall/jit/compiler.h"
+#include "nativecall/jit/registry.h"
+
+namespace nativecall::jit::builtins {
+
+inline bool is_int(TypeRef t) { return t->kind == Kind::Int; }
+inline bool is_float(TypeRef t) { return t->kind == Kind::Float; }
+inline bool is_integral(TypeRef t) { return t->kind == Kind::Int || t->kind == Kind::Bool; }
+
+inline std::optional<CallSignature> signature(TypeRef result, std::vector<TypeRef> args) {
+    return CallSignature{result, std::move(args)};
+}
+
+inline bool all_numbers(const CallArgs &args) {
+    for (TypeRef t : args.types)
+        if (!t->is_number())
+            return false;
+    return true;
+}
+
+/* A typer for operations on exactly `arity` numbers computed in a common type. */
+template <class ResultOf> Typer numeric_typer(std::size_t arity, ResultOf result_of) {
+    return [arity, result_of](const CallArgs &args) -> std::optional<CallSignature> {
+        if (args.types.size() != arity || !all_numbers(args))
+            return std::nullopt;
+        TypeRef common = args.types[0];
+        for (TypeRef t : args.types)
+            common = types::arithmetic_result(common, t);
+        if (arity == 1)
+            common = types::arithmetic_result(common, common);
+        auto [result, operand] = result_of(common);
+        if (!result)
+            return std::nullopt;
+        return signature(result, std::vector<TypeRef>(arity, operand));
+    };
+}
+
+inline ir::Value int_constant(LoweringContext &ctx, TypeRef type, std::int64_t value) {
+    return ctx.b().constant_int(LoweringContext::scalar(type), value);
+}
+
+/* A lowering that returns its one argument unchanged (after the signature's casts). */
+inline Lowered pass_through(LoweringContext &, const CallSignature &, const std::vector<Lowered> &args) {
+    return args.at(0);
+}
+
+/* Registers `typer` and `lowerer` under `name`. The lowering applies to arguments whose
+   first type matches `first` (any number of arguments: the typer has already checked them),
+   which keeps overloads of one name (getitem on tuples, pointers, arrays) apart. */
+inline void define(Registry &registry, const std::string &name, Typer typer, Lowerer lowerer,
+                   TypePattern first = TypePattern::any()) {
+    registry.add_typer(name, std::move(typer));
+    registry.add_lowering(name, {first, TypePattern::any()}, std::move(lowerer), true);
+}
+
+/* Integer floor division and modulo with Python's signs; division by zero records
+   ZeroDivisionError and yields 0. */
+std::pair<ir::Value, ir::Value> int_floor_divmod(LoweringContext &ctx, TypeRef type, ir::Value a, ir::Value b);
+
+/* Truth value of a lowered scalar (nonzero, non-null). */
+ir::Value truth(LoweringContext &ctx, TypeRef type, ir::Value value);
+
+} // namespace nativecall::jit::builtins

@@ -1,0 +1,256 @@
+// LLVM IR construction: ir::Builder over llvm::IRBuilder, C-ABI function declarations and the call thunk.
+#include <llvm/IR/CFG.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include "llvm_module.h"
+#include "nativecall/jit/types.h"
+
+namespace nativecall::jit {
+namespace {
+
+llvm::Value *V(ir::Value v) { return static_cast<llvm::Value *>(v.handle); }
+ir::Value wrap(llvm::Value *v) { return ir::Value{v}; }
+llvm::BasicBlock *B(ir::BlockRef b) { return static_cast<llvm::BasicBlock *>(b.handle); }
+
+llvm::Type *llvm_type(llvm::LLVMContext &c, ir::Type t) {
+    switch (t) {
+    case ir::Type::Void: return llvm::Type::getVoidTy(c);
+    case ir::Type::I1: return llvm::Type::getInt1Ty(c);
+    case ir::Type::I8: return llvm::Type::getInt8Ty(c);
+    case ir::Type::I16: return llvm::Type::getInt16Ty(c);
+    case ir::Type::I32: return llvm::Type::getInt32Ty(c);
+    case ir::Type::I64: return llvm::Type::getInt64Ty(c);
+    case ir::Type::F32: return llvm::Type::getFloatTy(c);
+    case ir::Type::F64: return llvm::Type::getDoubleTy(c);
+    case ir::Type::Ptr: return llvm::PointerType::get(c, 0);
+    }
+    return nullptr;
+}
+
+/* The machine type of a C type in a signature (bool is i1 with zeroext, as clang passes _Bool). */
+ir::Type abi_type(const CType &t) {
+    switch (t.kind) {
+    case TypeKind::Void: return ir::Type::Void;
+    case TypeKind::Bool: return ir::Type::I1;
+    case TypeKind::Int:
+        return t.size == 1 ? ir::Type::I8 : t.size == 2 ? ir::Type::I16 : t.size == 4 ? ir::Type::I32 : ir::Type::I64;
+    case TypeKind::Float: return t.size == 4 ? ir::Type::F32 : ir::Type::F64;
+    case TypeKind::Pointer: return ir::Type::Ptr;
+    }
+    return ir::Type::Void;
+}
+
+/* Small integers are extended by the caller on x86-64 and AArch64; say so, as clang does. */
+std::optional<llvm::Attribute::AttrKind> extension(const CType &t) {
+    if (t.kind == TypeKind::Bool)
+        return llvm::Attribute::ZExt;
+    if (t.kind == TypeKind::Int && t.size < 4)
+        return t.is_signed ? llvm::Attribute::SExt : llvm::Attribute::ZExt;
+    return std::nullopt;
+}
+
+class LlvmBuilder : public ir::Builder {
+public:
+    LlvmBuilder(llvm::Module &module, llvm::Function *function)
+        : module_(module), context_(module.getContext()), function_(function), b_(context_) {
+        llvm::BasicBlock *entry = llvm::BasicBlock::Create(context_, "entry", function_);
+        b_.SetInsertPoint(entry);
+    }
+
+    ir::Value constant_int(ir::Type type, std::int64_t value) override {
+        return wrap(llvm::ConstantInt::get(llvm_type(context_, type), static_cast<std::uint64_t>(value), true));
+    }
+    ir::Value constant_float(ir::Type type, double value) override {
+        return wrap(llvm::ConstantFP::get(llvm_type(context_, type), value));
+    }
+    ir::Value null_pointer() override {
+        return wrap(llvm::ConstantPointerNull::get(llvm::PointerType::get(context_, 0)));
+    }
+    ir::Value argument(int index) override { return wrap(function_->getArg(static_cast<unsigned>(index))); }
+    ir::Type type_of(ir::Value value) override {
+        llvm::Type *t = V(value)->getType();
+        if (t->isIntegerTy(1)) return ir::Type::I1;
+        if (t->isIntegerTy(8)) return ir::Type::I8;
+        if (t->isIntegerTy(16)) return ir::Type::I16;
+        if (t->isIntegerTy(32)) return ir::Type::I32;
+        if (t->isIntegerTy(64)) return ir::Type::I64;
+        if (t->isFloatTy()) return ir::Type::F32;
+        if (t->isDoubleTy()) return ir::Type::F64;
+        if (t->isPointerTy()) return ir::Type::Ptr;
+        return ir::Type::Void;
+    }
+
+    ir::Value binary(ir::BinaryOp op, ir::Value l, ir::Value r) override {
+        static const llvm::Instruction::BinaryOps ops[] = {
+            llvm::Instruction::Add,  llvm::Instruction::Sub,  llvm::Instruction::Mul,  llvm::Instruction::SDiv,
+            llvm::Instruction::UDiv, llvm::Instruction::SRem, llvm::Instruction::URem, llvm::Instruction::FAdd,
+            llvm::Instruction::FSub, llvm::Instruction::FMul, llvm::Instruction::FDiv, llvm::Instruction::FRem,
+            llvm::Instruction::And,  llvm::Instruction::Or,   llvm::Instruction::Xor,  llvm::Instruction::Shl,
+            llvm::Instruction::AShr, llvm::Instruction::LShr};
+        return wrap(b_.CreateBinOp(ops[static_cast<int>(op)], V(l), V(r)));
+    }
+    ir::Value negate_float(ir::Value v) override { return wrap(b_.CreateFNeg(V(v))); }
+    ir::Value compare(ir::Predicate p, ir::Value l, ir::Value r) override {
+        using P = llvm::CmpInst::Predicate;
+        static const P predicates[] = {P::ICMP_EQ,  P::ICMP_NE,  P::ICMP_SLT, P::ICMP_SLE, P::ICMP_SGT, P::ICMP_SGE,
+                                       P::ICMP_ULT, P::ICMP_ULE, P::ICMP_UGT, P::ICMP_UGE, P::FCMP_OEQ, P::FCMP_UNE,
+                                       P::FCMP_OLT, P::FCMP_OLE, P::FCMP_OGT, P::FCMP_OGE, P::FCMP_UNO};
+        P pred = predicates[static_cast<int>(p)];
+        if (llvm::CmpInst::isFPPredicate(pred))
+            return wrap(b_.CreateFCmp(pred, V(l), V(r)));
+        return wrap(b_.CreateICmp(pred, V(l), V(r)));
+    }
+    ir::Value select(ir::Value c, ir::Value t, ir::Value f) override { return wrap(b_.CreateSelect(V(c), V(t), V(f))); }
+    ir::Value cast(ir::CastOp op, ir::Value v, ir::Type to) override {
+        static const llvm::Instruction::CastOps ops[] = {
+            llvm::Instruction::Trunc,  llvm::Instruction::ZExt,   llvm::Instruction::SExt,
+            llvm::Instruction::FPTrunc, llvm::Instruction::FPExt, llvm::Instruction::SIToFP,
+            llvm::Instruction::UIToFP, llvm::Instruction::FPToSI, llvm::Instruction::FPToUI};
+        return wrap(b_.CreateCast(ops[static_cast<int>(op)], V(v), llvm_type(context_, to)));
+    }
+
+    ir::Value call_intrinsic(const std::string &name, ir::Type result, const std::vector<ir::Value> &args) override {
+        llvm::Intrinsic::ID id = llvm::Function::lookupIntrinsicID("llvm." + name);
+        if (id == llvm::Intrinsic::not_intrinsic)
+            throw std::logic_error("unknown LLVM intrinsic llvm." + name);
+        std::vector<llvm::Type *> overload{llvm_type(context_, result)};
+        if (name.size() > 4 && name.compare(name.size() - 4, 4, ".sat") == 0)
+            overload.push_back(V(args.at(0))->getType());   // fptosi.sat is overloaded on its source too
+        llvm::Function *fn = llvm::Intrinsic::getDeclaration(&module_, id, overload);
+        return wrap(b_.CreateCall(fn, values(args)));
+    }
+
+    ir::Value call_symbol(const std::string &symbol, ir::Type result, const std::vector<ir::Type> &params,
+                          const std::vector<ir::Value> &args, bool pure) override {
+        llvm::FunctionCallee callee = module_.getOrInsertFunction(symbol, function_type(result, params));
+        if (auto *fn = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+            fn->setDoesNotThrow();
+            if (pure) {
+                fn->setDoesNotAccessMemory();
+                fn->setWillReturn();
+            }
+        }
+        return wrap(b_.CreateCall(callee, values(args)));
+    }
+
+    ir::Value call_address(std::uintptr_t address, ir::Type result, const std::vector<ir::Type> &params,
+                           const std::vector<ir::Value> &args) override {
+        llvm::Constant *target = llvm::ConstantExpr::getIntToPtr(
+            llvm::ConstantInt::get(llvm::Type::getInt64Ty(context_), address), llvm::PointerType::get(context_, 0));
+        return wrap(b_.CreateCall(function_type(result, params), target, values(args)));
+    }
+
+    ir::Value element_pointer(ir::Type element, ir::Value ptr, ir::Value index) override {
+        return wrap(b_.CreateGEP(llvm_type(context_, element), V(ptr), {V(index)}));
+    }
+    ir::Value load(ir::Type type, ir::Value ptr) override { return wrap(b_.CreateLoad(llvm_type(context_, type), V(ptr))); }
+    void store(ir::Value value, ir::Value ptr) override { b_.CreateStore(V(value), V(ptr)); }
+    ir::Value local(ir::Type type) override {
+        /* Allocas at the top of the entry block, where mem2reg/SROA promote them. */
+        llvm::BasicBlock &entry = function_->getEntryBlock();
+        llvm::IRBuilder<> at_entry(&entry, entry.getFirstInsertionPt());
+        return wrap(at_entry.CreateAlloca(llvm_type(context_, type)));
+    }
+
+    ir::BlockRef new_block(const std::string &name) override {
+        return ir::BlockRef{llvm::BasicBlock::Create(context_, name, function_)};
+    }
+    void set_block(ir::BlockRef block) override { b_.SetInsertPoint(B(block)); }
+    bool block_open() override { return b_.GetInsertBlock()->getTerminator() == nullptr; }
+    bool block_reachable() override {
+        llvm::BasicBlock *bb = b_.GetInsertBlock();
+        return bb == &function_->getEntryBlock() || !llvm::pred_empty(bb);
+    }
+    void jump(ir::BlockRef target) override { b_.CreateBr(B(target)); }
+    void branch(ir::Value c, ir::BlockRef t, ir::BlockRef f) override { b_.CreateCondBr(V(c), B(t), B(f)); }
+    void ret(ir::Value value) override { b_.CreateRet(V(value)); }
+    void ret_void() override { b_.CreateRetVoid(); }
+    void unreachable() override { b_.CreateUnreachable(); }
+
+private:
+    std::vector<llvm::Value *> values(const std::vector<ir::Value> &args) {
+        std::vector<llvm::Value *> out;
+        for (ir::Value v : args)
+            out.push_back(V(v));
+        return out;
+    }
+    llvm::FunctionType *function_type(ir::Type result, const std::vector<ir::Type> &params) {
+        std::vector<llvm::Type *> p;
+        for (ir::Type t : params)
+            p.push_back(llvm_type(context_, t));
+        return llvm::FunctionType::get(llvm_type(context_, result), p, false);
+    }
+
+    llvm::Module &module_;
+    llvm::LLVMContext &context_;
+    llvm::Function *function_;
+    llvm::IRBuilder<> b_;
+};
+
+} // namespace
+
+std::unique_ptr<CodegenUnit> CodegenUnit::create(const std::string &module_name) {
+    return std::make_unique<LlvmCodegenUnit>(module_name);
+}
+
+LlvmCodegenUnit::LlvmCodegenUnit(const std::string &module_name)
+    : context(std::make_unique<llvm::LLVMContext>()), module(std::make_unique<llvm::Module>(module_name, *context)) {}
+
+LlvmCodegenUnit::~LlvmCodegenUnit() {
+    builder_.reset();   // before the module its handles point into
+}
+
+ir::Builder &LlvmCodegenUnit::define_function(const std::string &symbol, const Signature &sig) {
+    signature = sig;
+    std::vector<llvm::Type *> params;
+    for (const CType &p : sig.params)
+        params.push_back(llvm_type(*context, abi_type(p)));
+    auto *type = llvm::FunctionType::get(llvm_type(*context, abi_type(sig.result)), params, false);
+    function = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, *module);
+    for (unsigned i = 0; i < sig.params.size(); ++i)
+        if (auto ext = extension(sig.params[i]))
+            function->addParamAttr(i, *ext);
+    if (auto ext = extension(sig.result))
+        function->addRetAttr(*ext);
+    function->setDoesNotThrow();
+    builder_ = std::make_unique<LlvmBuilder>(*module, function);
+    return *builder_;
+}
+
+void LlvmCodegenUnit::define_thunk(const std::string &symbol) {
+    llvm::LLVMContext &c = *context;
+    llvm::Type *ptr = llvm::PointerType::get(c, 0);
+    auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(c), {ptr, ptr}, false);
+    llvm::Function *thunk = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, *module);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(c, "entry", thunk));
+    std::vector<llvm::Value *> args;
+    for (unsigned i = 0; i < signature.params.size(); ++i) {
+        llvm::Value *slot = b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, thunk->getArg(0), i));
+        const CType &p = signature.params[i];
+        if (p.kind == TypeKind::Bool) {
+            llvm::Value *byte = b.CreateLoad(llvm::Type::getInt8Ty(c), slot);
+            args.push_back(b.CreateICmpNE(byte, b.getInt8(0)));
+        } else {
+            args.push_back(b.CreateLoad(llvm_type(c, abi_type(p)), slot));
+        }
+    }
+    llvm::CallInst *call = b.CreateCall(function, args);
+    call->setAttributes(function->getAttributes());
+    if (signature.result.kind == TypeKind::Bool)
+        b.CreateStore(b.CreateZExt(call, llvm::Type::getInt8Ty(c)), thunk->getArg(1));
+    else if (signature.result.kind != TypeKind::Void)
+        b.CreateStore(call, thunk->getArg(1));
+    b.CreateRetVoid();
+}
+
+std::string LlvmCodegenUnit::verify() {
+    std::string problems;
+    llvm::raw_string_ostream out(problems);
+    llvm::verifyModule(*module, &out);
+    return out.str();
+}
+
+} // namespace nativecall::jit

@@ -1,0 +1,237 @@
+// The registries' lookup rules, the data model (machine parts of each type) and LoweringContext helpers.
+#include <mutex>
+
+#include "nativecall/jit/compiler.h"
+#include "nativecall/jit/registry.h"
+
+namespace nativecall::jit {
+
+void Registry::add_typer(const std::string &name, Typer typer) { typers_[name].push_back(std::move(typer)); }
+
+void Registry::add_parameter_names(const std::string &name, std::vector<std::string> params) {
+    parameter_names_[name] = std::move(params);
+}
+
+void Registry::add_lowering(const std::string &name, std::vector<TypePattern> patterns, Lowerer lowerer,
+                            bool variadic) {
+    lowerings_[name].push_back({std::move(patterns), variadic, std::move(lowerer)});
+}
+
+void Registry::add_cast(TypePattern from, TypePattern to, CastLowerer lowerer) {
+    casts_.push_back({from, to, std::move(lowerer)});
+}
+
+void Registry::add_constant(TypePattern type, ConstantLowerer lowerer) {
+    constants_.push_back({type, std::move(lowerer)});
+}
+
+std::optional<CallSignature> Registry::resolve(const std::string &name, const CallArgs &args) const {
+    auto it = typers_.find(name);
+    if (it == typers_.end())
+        return std::nullopt;
+    for (const Typer &typer : it->second) {
+        if (auto sig = typer(args)) {
+            sig->literal_ints = args.literal_ints;
+            sig->literal_ints.resize(sig->args.size());
+            return sig;
+        }
+    }
+    return std::nullopt;
+}
+
+const Lowerer *Registry::find_lowering(const std::string &name, const std::vector<TypeRef> &args) const {
+    auto it = lowerings_.find(name);
+    if (it == lowerings_.end())
+        return nullptr;
+    for (const LoweringEntry &entry : it->second) {
+        if (entry.patterns.empty() ? !args.empty()
+                                   : (entry.variadic ? args.size() < entry.patterns.size() - 1
+                                                     : args.size() != entry.patterns.size()))
+            continue;
+        bool ok = true;
+        for (std::size_t i = 0; i < args.size() && ok; ++i) {
+            const TypePattern &p = entry.patterns[std::min(i, entry.patterns.size() - 1)];
+            ok = p.matches(args[i]);
+        }
+        if (ok)
+            return &entry.lowerer;
+    }
+    return nullptr;
+}
+
+const CastLowerer *Registry::find_cast(TypeRef from, TypeRef to) const {
+    for (const CastEntry &entry : casts_)
+        if (entry.from.matches(from) && entry.to.matches(to))
+            return &entry.lowerer;
+    return nullptr;
+}
+
+const ConstantLowerer *Registry::find_constant(TypeRef type) const {
+    for (const ConstantEntry &entry : constants_)
+        if (entry.type.matches(type))
+            return &entry.lowerer;
+    return nullptr;
+}
+
+const std::vector<std::string> *Registry::parameter_names(const std::string &name) const {
+    auto it = parameter_names_.find(name);
+    return it == parameter_names_.end() ? nullptr : &it->second;
+}
+
+const Registry &Registry::builtins() {
+    static const Registry registry = [] {
+        Registry r;
+        register_casts_and_constants(r);
+        register_operators(r);
+        register_builtin_functions(r);
+        register_math_functions(r);
+        register_arrays(r);
+        return r;
+    }();
+    return registry;
+}
+
+/* ---- data model ------------------------------------------------------------------- */
+
+ir::Type LoweringContext::scalar(TypeRef type) {
+    switch (type->kind) {
+    case Kind::Bool: return ir::Type::I1;
+    case Kind::Int:
+        switch (type->bits) {
+        case 8: return ir::Type::I8;
+        case 16: return ir::Type::I16;
+        case 32: return ir::Type::I32;
+        default: return ir::Type::I64;
+        }
+    case Kind::Float: return type->bits == 32 ? ir::Type::F32 : ir::Type::F64;
+    case Kind::Pointer: return ir::Type::Ptr;
+    default: throw TypingFailure(type->str() + " is not a scalar");
+    }
+}
+
+ir::Type LoweringContext::memory_type(TypeRef type) {
+    return type->kind == Kind::Bool ? ir::Type::I8 : scalar(type);
+}
+
+std::vector<ir::Type> LoweringContext::parts(TypeRef type) {
+    switch (type->kind) {
+    case Kind::Bool:
+    case Kind::Int:
+    case Kind::Float:
+    case Kind::Pointer: return {scalar(type)};
+    case Kind::Array: {
+        std::vector<ir::Type> result{ir::Type::Ptr};
+        result.insert(result.end(), static_cast<std::size_t>(type->ndim), ir::Type::I64);
+        return result;
+    }
+    case Kind::Tuple: {
+        std::vector<ir::Type> result;
+        for (TypeRef m : type->members) {
+            auto sub = parts(m);
+            result.insert(result.end(), sub.begin(), sub.end());
+        }
+        return result;
+    }
+    case Kind::Range: return {ir::Type::I64, ir::Type::I64, ir::Type::I64};   // start/current, stop, step
+    case Kind::Iterator: {
+        auto result = parts(type->element);
+        if (type->element->kind != Kind::Range)
+            result.push_back(ir::Type::I64);   // position
+        return result;
+    }
+    default: return {};   // compile-time-only values have no machine representation
+    }
+}
+
+/* ---- helpers for implementations ------------------------------------------------- */
+
+Lowered LoweringContext::cast(const Lowered &value, TypeRef from, TypeRef to) {
+    if (from == to)
+        return value;
+    const CastLowerer *lowerer = registry_.find_cast(from, to);
+    if (!lowerer)
+        throw TypingFailure("cannot convert " + from->str() + " to " + to->str());
+    return (*lowerer)(*this, from, to, value);
+}
+
+std::pair<Lowered, TypeRef> LoweringContext::call(const std::string &name, const std::vector<TypeRef> &types,
+                                                  const std::vector<Lowered> &args) {
+    CallArgs call_args{types, std::vector<std::optional<std::int64_t>>(types.size())};
+    auto sig = registry_.resolve(name, call_args);
+    if (!sig)
+        throw TypingFailure("no implementation of " + name + " for these arguments");
+    std::vector<Lowered> converted;
+    for (std::size_t i = 0; i < args.size(); ++i)
+        converted.push_back(cast(args[i], types[i], sig->args[i]));
+    const Lowerer *lowerer = registry_.find_lowering(name, sig->args);
+    if (!lowerer)
+        throw TypingFailure("no lowering registered for " + name);
+    return {(*lowerer)(*this, *sig, converted), sig->result};
+}
+
+Lowered LoweringContext::constant(TypeRef type, const ConstantValue &value) {
+    const ConstantLowerer *lowerer = registry_.find_constant(type);
+    if (!lowerer)
+        throw TypingFailure("cannot make a constant of type " + type->str());
+    return (*lowerer)(*this, type, value);
+}
+
+void LoweringContext::raise_runtime_error(int code) {
+    builder_.call_symbol("nativecall_jit_set_error", ir::Type::Void, {ir::Type::I32},
+                         {builder_.constant_int(ir::Type::I32, code)}, false);
+}
+
+void LoweringContext::raise_if(ir::Value condition, int code) {
+    ir::BlockRef fail = builder_.new_block("runtime_error");
+    ir::BlockRef ok = builder_.new_block("no_error");
+    builder_.branch(condition, fail, ok);
+    builder_.set_block(fail);
+    raise_runtime_error(code);
+    builder_.jump(ok);
+    builder_.set_block(ok);
+}
+
+ir::Value LoweringContext::load_scalar(TypeRef type, ir::Value ptr) {
+    ir::Value v = builder_.load(memory_type(type), ptr);
+    if (type->kind == Kind::Bool)
+        v = builder_.compare(ir::Predicate::NE, v, builder_.constant_int(ir::Type::I8, 0));
+    return v;
+}
+
+void LoweringContext::store_scalar(TypeRef type, ir::Value value, ir::Value ptr) {
+    if (type->kind == Kind::Bool)
+        value = builder_.cast(ir::CastOp::ZExt, value, ir::Type::I8);
+    builder_.store(value, ptr);
+}
+
+/* ---- runtime error record ------------------------------------------------------------ */
+
+namespace {
+thread_local int current_error = 0;
+}
+
+RuntimeErrorCode take_runtime_error() {
+    int code = current_error;
+    current_error = 0;
+    return static_cast<RuntimeErrorCode>(code);
+}
+
+const char *runtime_error_message(RuntimeErrorCode code) {
+    switch (code) {
+    case RuntimeErrorCode::None: return "";
+    case RuntimeErrorCode::ZeroDivision: return "integer division or modulo by zero";
+    case RuntimeErrorCode::IndexOutOfBounds: return "index out of bounds";
+    case RuntimeErrorCode::NegativePower: return "integers to negative integer powers are not allowed";
+    case RuntimeErrorCode::ZeroStep: return "range() arg 3 must not be zero";
+    }
+    return "unknown runtime error";
+}
+
+} // namespace nativecall::jit
+
+/* Called by compiled code; bound into the JIT by the engine. The first error since
+   the last take_runtime_error() is kept. */
+extern "C" void nativecall_jit_set_error(int code) {
+    if (nativecall::jit::current_error == 0)
+        nativecall::jit::current_error = code;
+}
