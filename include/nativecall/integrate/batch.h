@@ -1,0 +1,50 @@
+// quad_batch: many independent integrals (per-item limits and parameters) spread over the thread pool.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <type_traits>
+
+#include "nativecall/integrate/quad.h"
+
+namespace nativecall::integrate {
+
+/* A non-owning reference to item-dependent integrands: fills fx[i] = f_item(x[i]).
+   Called concurrently from several threads (with different items) when
+   workers > 1, so the referenced callable must be safe for that. */
+class BatchIntegrand {
+public:
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, BatchIntegrand>>>
+    BatchIntegrand(F &f) noexcept
+        : object_(const_cast<void *>(static_cast<const void *>(std::addressof(f)))), sample_(&sample_with<F>) {}
+    void operator()(std::size_t item, const double *x, double *fx, std::size_t n) const {
+        sample_(object_, item, x, fx, n);
+    }
+
+private:
+    template <class F>
+    static void sample_with(void *object, std::size_t item, const double *x, double *fx, std::size_t n) {
+        (*static_cast<F *>(object))(item, x, fx, n);
+    }
+    void *object_;
+    void (*sample_)(void *, std::size_t, const double *, double *, std::size_t);
+};
+
+/* Where quad_batch writes item i's result: value[i], abserr[i], ier[i] and,
+   when not null, neval[i]. */
+struct BatchOutput {
+    double *value;
+    double *abserr;
+    int *ier;
+    int *neval = nullptr;
+};
+
+/* Integrates items [first, first + count): item i over [a[i * a_stride], b[i * b_stride]]
+   (stride 0: one limit for all) with the same spec. `workers` threads from the
+   shared pool (1: inline on the calling thread). Results do not depend on the
+   number of workers. Exceptions from f stop the batch and propagate. */
+void quad_batch(const BatchIntegrand &f, std::size_t first, std::size_t count, const double *a,
+                std::size_t a_stride, const double *b, std::size_t b_stride, const QuadSpec &spec, int workers,
+                const BatchOutput &out);
+
+} // namespace nativecall::integrate

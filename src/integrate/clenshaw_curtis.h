@@ -1,0 +1,33 @@
+// The 25-point Clenshaw-Curtis sampling and Chebyshev expansions that QAWO, QAWS and QAWC integrate against their weights' moments.
+#pragma once
+
+#include "nativecall/integrate/integrand.h"
+
+namespace nativecall::integrate::detail {
+
+/* Chebyshev coefficients of f on [centre - half, centre + half] from its values at
+   the 25 points centre + half * cos(k pi / 24), k = 0..24: degree 12 (from every
+   second point) and degree 24. The first and last coefficient of each are
+   halved, so ∫ w f = Σ_k cheb[k] * moment[k] with no special end terms. */
+struct ChebyshevSeries {
+    double cheb12[13];
+    double cheb24[25];
+};
+
+constexpr int kClenshawCurtisPoints = 25;
+
+/* The 25 abscissae, in the order k = 0..24 (from the right end to the left). */
+void clenshaw_curtis_nodes(double centre, double half, double *x);
+
+/* Expansions from values at those nodes. `values` is not modified. */
+ChebyshevSeries chebyshev_series(const double *values);
+
+/* Σ_{k<13} cheb12[k] m[k] and Σ_{k<25} cheb24[k] m[k]: the two estimates whose
+   difference is the error estimate. */
+struct MomentSums {
+    double sum12;
+    double sum24;
+};
+MomentSums integrate_against(const ChebyshevSeries &series, const double *moments);
+
+} // namespace nativecall::integrate::detail

@@ -1,0 +1,38 @@
+// Wynn's epsilon algorithm, as QUADPACK uses it to extrapolate a sequence of partial integral estimates.
+#pragma once
+
+namespace nativecall::integrate::detail {
+
+/* The extrapolation table of QUADPACK's qelg. Append each new estimate with
+   `extrapolate`, which returns the limit estimate of the sequence so far and
+   an error estimate built from the last three limits. */
+class EpsilonTable {
+public:
+    /* Room for the 50 most recent elements QUADPACK keeps, plus 2 scratch entries. */
+    static constexpr int kMaxElements = 50;
+
+    /* Empties the table for a new integral. */
+    void reset() {
+        size_ = 0;
+        calls_ = 0;
+    }
+    /* Appends an element without extrapolating (the first one or two estimates). */
+    void push(double value) { table_[size_++] = value; }
+    int size() const { return size_; }
+
+    struct Estimate {
+        double value;
+        double abserr;
+    };
+    /* Adds `value` and extrapolates. The table may shrink when elements
+       coincide to machine accuracy (the sequence has converged). */
+    Estimate extrapolate(double value);
+
+private:
+    double table_[kMaxElements + 2] = {};
+    double last_three_[3] = {};  // QUADPACK's res3la: the three previous limits
+    int size_ = 0;               // QUADPACK's n (numrl2)
+    int calls_ = 0;              // QUADPACK's nres
+};
+
+} // namespace nativecall::integrate::detail

@@ -1,0 +1,80 @@
+// Iterated integration: each level's integrand is the next level's quad, all in one C++ call stack.
+#include "nativecall/integrate/nquad.h"
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+
+#include "nativecall/errors.h"
+
+namespace nativecall::integrate {
+
+namespace {
+
+class IteratedIntegral {
+public:
+    IteratedIntegral(const MultiIntegrand &f, const std::vector<NquadLevel> &levels, const std::vector<double> &args)
+        : f_(f), levels_(levels), dims_(levels.size()), x_(levels.size() + args.size()), work_(levels.size()) {
+        std::copy(args.begin(), args.end(), x_.begin() + static_cast<std::ptrdiff_t>(dims_));
+    }
+
+    /* ∫ over level `depth` (and, inside, every level below it) at the outer
+       coordinates currently in x_. */
+    double integrate(std::size_t depth) {
+        const NquadLevel &level = levels_[depth];
+        const double *outer = x_.data() + depth + 1;
+        const std::size_t outer_count = x_.size() - depth - 1;
+        double lo = level.lo, hi = level.hi;
+        if (level.range) std::tie(lo, hi) = level.range(outer, outer_count);
+        QuadSpec spec = level.spec_at ? level.spec_at(outer, outer_count) : level.spec;
+        /* scipy keeps only the break points inside this level's current range. */
+        if (!spec.points.empty()) {
+            std::vector<double> kept;
+            for (double p : spec.points)
+                if (std::min(lo, hi) <= p && p <= std::max(lo, hi)) kept.push_back(p);
+            spec.points = std::move(kept);
+        }
+        auto sampler = [this, depth](const double *t, double *ft, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) {
+                x_[depth] = t[i];
+                ft[i] = depth == 0 ? f_(x_.data(), x_.size()) : integrate(depth - 1);
+            }
+        };
+        QuadOutcome outcome = quad(Integrand::from_sampler(sampler), lo, hi, spec, work_[depth]);
+        /* Invalid options stay invalid at every call: stop at the first. */
+        if (outcome.result.ier == InvalidInput)
+            throw InvalidArgument("nquad: the options for ranges[" + std::to_string(depth) +
+                                  "] are invalid (QUADPACK ier=6): check epsabs/epsrel, limit >= 1, "
+                                  "maxp1 >= 1, limlst >= 3 and wvar");
+        if (depth == 0) result_.neval += outcome.result.neval;
+        result_.abserr = std::max(result_.abserr, outcome.result.abserr);
+        if (outcome.result.ier != 0 && result_.first_failure_ier == 0) {
+            result_.first_failure_ier = outcome.result.ier;
+            result_.first_failure_level = static_cast<int>(depth);
+            result_.first_failure_routine = outcome.routine;
+        }
+        return outcome.result.value;
+    }
+
+    NquadResult run() {
+        result_.value = integrate(dims_ - 1);
+        return result_;
+    }
+
+private:
+    const MultiIntegrand &f_;
+    const std::vector<NquadLevel> &levels_;
+    std::size_t dims_;
+    std::vector<double> x_;          // coordinates x0..x_{n-1}, then the arguments
+    std::vector<Workspace> work_;    // one per level: levels are active at the same time
+    NquadResult result_;
+};
+
+} // namespace
+
+NquadResult nquad(const MultiIntegrand &f, const std::vector<NquadLevel> &levels, const std::vector<double> &args) {
+    if (levels.empty()) throw InvalidArgument("nquad: 'ranges' is empty; expected one range per dimension");
+    return IteratedIntegral(f, levels, args).run();
+}
+
+} // namespace nativecall::integrate

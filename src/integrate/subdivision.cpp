@@ -1,0 +1,115 @@
+// Error-ordered subinterval list and bisection bookkeeping shared by the adaptive drivers.
+#include "subdivision.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace nativecall::integrate::detail {
+
+void reorder_by_error(int limit, int last, int &maxerr, double &errmax, const double *elist, int *iord,
+                      int &nrmax) {
+    if (last <= 2) {
+        iord[0] = 0;
+        iord[1] = 1;
+    } else {
+        double errmax_value = elist[maxerr];
+        /* After extrapolation nrmax may point below the top; an interval whose
+           error grew moves up past smaller ones first. */
+        for (int steps = nrmax; steps > 0; --steps) {
+            int above = iord[nrmax - 1];
+            if (errmax_value <= elist[above]) break;
+            iord[nrmax] = above;
+            --nrmax;
+        }
+        /* Positions at and past `bottom` can never be reached by later bisections. */
+        int bottom = last - 1;  // last position that must stay ordered (0-based)
+        if (last > limit / 2 + 2) bottom = limit + 2 - last;
+        double errmin = elist[last - 1];
+        int end = bottom - 1;
+        int insert_at = -1;
+        for (int i = nrmax + 1; i <= end; ++i) {
+            int next = iord[i];
+            if (errmax_value >= elist[next]) {
+                insert_at = i;
+                break;
+            }
+            iord[i - 1] = next;
+        }
+        if (insert_at < 0) {
+            iord[end] = maxerr;
+            iord[bottom] = last - 1;
+        } else {
+            iord[insert_at - 1] = maxerr;
+            int k = end;
+            bool placed = false;
+            for (int j = insert_at; j <= end; ++j, --k) {
+                int next = iord[k];
+                if (errmin < elist[next]) {
+                    iord[k + 1] = last - 1;
+                    placed = true;
+                    break;
+                }
+                iord[k + 1] = next;
+            }
+            if (!placed) iord[insert_at] = last - 1;
+        }
+    }
+    maxerr = iord[nrmax];
+    errmax = elist[maxerr];
+}
+
+void store_halves(Workspace &work, int maxerr, int last, double a1, double b1, double area1,
+                  double error1, double a2, double b2, double area2, double error2) {
+    int fresh = last - 1;
+    if (error2 > error1) {
+        work.alist[maxerr] = a2;
+        work.alist[fresh] = a1;
+        work.blist[fresh] = b1;
+        work.rlist[maxerr] = area2;
+        work.rlist[fresh] = area1;
+        work.elist[maxerr] = error2;
+        work.elist[fresh] = error1;
+    } else {
+        work.alist[fresh] = a2;
+        work.blist[maxerr] = b1;
+        work.blist[fresh] = b2;
+        work.rlist[maxerr] = area1;
+        work.rlist[fresh] = area2;
+        work.elist[maxerr] = error1;
+        work.elist[fresh] = error2;
+    }
+}
+
+double sum_of_results(const Workspace &work, int last) {
+    double sum = 0.0;
+    for (int k = 0; k < last; ++k) sum += work.rlist[k];
+    return sum;
+}
+
+bool too_small_to_bisect(double a1, double a2, double b2) {
+    constexpr double epmach = std::numeric_limits<double>::epsilon();
+    constexpr double uflow = std::numeric_limits<double>::min();
+    return std::max(std::fabs(a1), std::fabs(b2)) <= (1.0 + 100.0 * epmach) * (std::fabs(a2) + 1000.0 * uflow);
+}
+
+bool tolerances_invalid(double epsabs, double epsrel) {
+    constexpr double epmach = std::numeric_limits<double>::epsilon();
+    return epsabs <= 0.0 && epsrel < std::max(50.0 * epmach, 0.5e-28);
+}
+
+} // namespace nativecall::integrate::detail
+
+namespace nativecall::integrate {
+
+void Workspace::prepare(int limit) {
+    std::size_t n = static_cast<std::size_t>(std::max(limit, 1));
+    alist.assign(n, 0.0);
+    blist.assign(n, 0.0);
+    rlist.assign(n, 0.0);
+    elist.assign(n, 0.0);
+    iord.assign(n, 0);
+    level.assign(n, 0);
+}
+
+} // namespace nativecall::integrate

@@ -1,0 +1,124 @@
+// Tests of nquad (constant and callable limits, options per level) and of the batch driver.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "nativecall/errors.h"
+#include "nativecall/integrate/batch.h"
+#include "nativecall/integrate/nquad.h"
+
+namespace ni = nativecall::integrate;
+
+namespace {
+
+const double kPi = 3.14159265358979323846;
+const double kInf = std::numeric_limits<double>::infinity();
+
+ni::NquadLevel constant_level(double lo, double hi) {
+    ni::NquadLevel level;
+    level.lo = lo;
+    level.hi = hi;
+    return level;
+}
+
+TEST(Nquad, ThreeDimensionalProduct) {
+    /* ∫_0^1∫_0^2∫_0^3 x y^2 z^3 = (1/2)(8/3)(81/4). */
+    auto f = [](const double *x, std::size_t) { return x[0] * x[1] * x[1] * x[2] * x[2] * x[2]; };
+    ni::NquadResult r = ni::nquad(f, {constant_level(0, 1), constant_level(0, 2), constant_level(0, 3)});
+    EXPECT_NEAR(r.value, 0.5 * 8.0 / 3.0 * 81.0 / 4.0, 1e-11);
+    EXPECT_EQ(r.first_failure_ier, 0);
+    EXPECT_GT(r.neval, 21 * 21);
+}
+
+TEST(Nquad, CallableLimitsSeeOuterCoordinatesThenArguments) {
+    /* ∫_0^1 ∫_0^{t x} dy dx with t = 3 passed as an argument: 3/2. */
+    auto f = [](const double *, std::size_t) { return 1.0; };
+    ni::NquadLevel inner;
+    std::size_t seen = 0;
+    inner.range = [&seen](const double *outer, std::size_t count) {
+        seen = count;
+        return std::make_pair(0.0, outer[1] * outer[0]);
+    };
+    ni::NquadResult r = ni::nquad(f, {inner, constant_level(0, 1)}, {3.0});
+    EXPECT_EQ(seen, 2u);  // x1 and the argument
+    EXPECT_NEAR(r.value, 1.5, 1e-12);
+}
+
+TEST(Nquad, InfiniteRangesAndPerLevelOptions) {
+    auto f = [](const double *x, std::size_t) { return std::exp(-x[0] * x[0] - x[1] * x[1]); };
+    ni::NquadLevel inner = constant_level(-kInf, kInf), outer = constant_level(-kInf, kInf);
+    outer.spec.options.epsabs = 1e-10;
+    ni::NquadResult r = ni::nquad(f, {inner, outer});
+    EXPECT_NEAR(r.value, kPi, 1e-8);
+}
+
+TEST(Nquad, BreakPointsOutsideALevelsCurrentRangeAreIgnored) {
+    auto f = [](const double *x, std::size_t) { return std::fabs(x[0] - 0.5); };
+    ni::NquadLevel inner;
+    inner.range = [](const double *outer, std::size_t) { return std::make_pair(0.0, outer[0]); };
+    inner.spec.points = {0.5};
+    ni::NquadResult r = ni::nquad(f, {inner, constant_level(0.25, 1.0)});
+    /* ∫_{1/4}^{1} ∫_0^x |y - 1/2| dy dx in closed form. */
+    auto inner_integral = [](double x) {
+        return x <= 0.5 ? (0.5 * x - 0.5 * x * x) : (0.125 + 0.5 * (x - 0.5) * (x - 0.5));
+    };
+    double exact = ni::qags(inner_integral, 0.25, 1.0).value;
+    EXPECT_NEAR(r.value, exact, 1e-12);
+}
+
+TEST(Nquad, InvalidOptionsThrowAndIntegrandErrorsPropagate) {
+    auto f = [](const double *, std::size_t) { return 1.0; };
+    ni::NquadLevel bad = constant_level(0, 1);
+    bad.spec.options.limit = 0;
+    EXPECT_THROW(ni::nquad(f, {bad}), nativecall::InvalidArgument);
+    EXPECT_THROW(ni::nquad(f, {}), nativecall::InvalidArgument);
+    auto failing = [](const double *, std::size_t) -> double { throw std::runtime_error("boom"); };
+    EXPECT_THROW(ni::nquad(failing, {constant_level(0, 1), constant_level(0, 1)}), std::runtime_error);
+}
+
+class QuadBatch : public ::testing::TestWithParam<int> {};
+
+TEST_P(QuadBatch, GaussiansMatchALoopOfQuadForAnyWorkerCount) {
+    const int workers = GetParam();
+    const std::size_t n = 257;
+    std::vector<double> alpha(n), lo(1, -kInf), hi(1, kInf);
+    for (std::size_t i = 0; i < n; ++i) alpha[i] = 0.1 + 9.9 * static_cast<double>(i) / (n - 1);
+    auto f = [&alpha](std::size_t item, const double *x, double *fx, std::size_t m) {
+        for (std::size_t k = 0; k < m; ++k) fx[k] = std::exp(-alpha[item] * x[k] * x[k]);
+    };
+    std::vector<double> value(n), abserr(n);
+    std::vector<int> ier(n), neval(n);
+    ni::quad_batch(ni::BatchIntegrand(f), 0, n, lo.data(), 0, hi.data(), 0, ni::QuadSpec{}, workers,
+                   ni::BatchOutput{value.data(), abserr.data(), ier.data(), neval.data()});
+    ni::Workspace work;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto one = [&](double x) { return std::exp(-alpha[i] * x * x); };
+        ni::QuadOutcome single = ni::quad(ni::Integrand(one), -kInf, kInf, ni::QuadSpec{}, work);
+        EXPECT_EQ(value[i], single.result.value) << i;  // bitwise: same code, same order
+        EXPECT_EQ(ier[i], 0);
+        EXPECT_EQ(neval[i], single.result.neval);
+        EXPECT_NEAR(value[i], std::sqrt(kPi / alpha[i]), 1e-8);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, QuadBatch, ::testing::Values(1, 2, 4));
+
+TEST(QuadBatchErrors, ExceptionStopsTheBatch) {
+    std::atomic<int> calls{0};
+    auto f = [&calls](std::size_t item, const double *, double *fx, std::size_t m) {
+        ++calls;
+        if (item == 3) throw std::runtime_error("item 3 failed");
+        for (std::size_t k = 0; k < m; ++k) fx[k] = 1.0;
+    };
+    std::vector<double> a(10, 0.0), b(10, 1.0), value(10), abserr(10);
+    std::vector<int> ier(10);
+    EXPECT_THROW(ni::quad_batch(ni::BatchIntegrand(f), 0, 10, a.data(), 1, b.data(), 1, ni::QuadSpec{}, 2,
+                                ni::BatchOutput{value.data(), abserr.data(), ier.data()}),
+                 std::runtime_error);
+}
+
+} // namespace

@@ -1,0 +1,179 @@
+// Tests of the building blocks: Gauss-Kronrod and Clenshaw-Curtis exactness, the weights' moments, epsilon extrapolation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+
+#include "clenshaw_curtis.h"
+#include "endpoint_moments.h"
+#include "epsilon_table.h"
+#include "gauss_kronrod.h"
+#include "nativecall/integrate/quadpack.h"
+#include "oscillatory_moments.h"
+
+namespace ni = nativecall::integrate;
+namespace nd = nativecall::integrate::detail;
+
+namespace {
+
+double monomial_integral(int k, double a, double b) { return (std::pow(b, k + 1) - std::pow(a, k + 1)) / (k + 1); }
+
+/* Kronrod 2n+1 points integrate degree 3n+1 exactly; the embedded n-point Gauss
+   rule degree 2n-1, so the Kronrod-Gauss difference (the raw error) vanishes
+   up to that degree. */
+struct RuleCase {
+    const char *name;
+    nd::RuleResult (*rule)(const ni::Integrand &, double, double);
+    int kronrod_degree;
+    int gauss_degree;
+};
+
+class GaussKronrodExactness : public ::testing::TestWithParam<RuleCase> {};
+
+TEST_P(GaussKronrodExactness, IntegratesPolynomialsToTheirDegree) {
+    const RuleCase &c = GetParam();
+    for (int k = 0; k <= c.kronrod_degree; ++k) {
+        auto f = [k](double x) { return std::pow(x, k); };
+        nd::RuleResult r = c.rule(ni::Integrand(f), -0.5, 1.5);
+        double exact = monomial_integral(k, -0.5, 1.5);
+        EXPECT_NEAR(r.result, exact, 1e-13 * std::max(1.0, std::fabs(exact))) << c.name << " degree " << k;
+        if (k <= c.gauss_degree) {
+            EXPECT_LE(r.abserr, 1e-12 * std::max(1.0, std::fabs(exact))) << c.name << " degree " << k;
+        }
+    }
+    /* One degree beyond, the rule is no longer exact. */
+    int k = c.kronrod_degree + 1;
+    auto f = [k](double x) { return std::pow(x, k); };
+    nd::RuleResult r = c.rule(ni::Integrand(f), -0.5, 1.5);
+    EXPECT_GT(std::fabs(r.result - monomial_integral(k, -0.5, 1.5)), 1e-15);
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, GaussKronrodExactness,
+                         ::testing::Values(RuleCase{"gk21", nd::gauss_kronrod_21, 31, 19},
+                                           RuleCase{"gk15", nd::gauss_kronrod_15, 22, 13}),
+                         [](const auto &info) { return std::string(info.param.name); });
+
+TEST(GaussKronrodInfinite, MapsTheHalfLineOntoTheUnitInterval) {
+    /* ∫_0^inf e^{-x} = 1, over t in (0, 1] the mapped integrand e^{-(1-t)/t} / t^2 is smooth. */
+    auto f = [](double x) { return std::exp(-x); };
+    nd::RuleResult r = nd::gauss_kronrod_15_infinite(ni::Integrand(f), 0.0, 1, 0.0, 1.0);
+    EXPECT_NEAR(r.result, 1.0, 1e-3);
+    /* Both halves of the line fold together for inf = 2. */
+    auto g = [](double x) { return std::exp(-std::fabs(x)); };
+    nd::RuleResult both = nd::gauss_kronrod_15_infinite(ni::Integrand(g), 0.0, 2, 0.0, 1.0);
+    EXPECT_NEAR(both.result, 2.0, 2e-3);
+}
+
+TEST(ClenshawCurtis, ChebyshevSeriesReproducesPolynomials) {
+    /* f = T_5 + 3 T_12 on [-1, 1] has exactly those coefficients (end ones halved). */
+    double x[25], fx[25];
+    nd::clenshaw_curtis_nodes(0.0, 1.0, x);
+    for (int k = 0; k < 25; ++k) {
+        double theta = std::acos(std::max(-1.0, std::min(1.0, x[k])));
+        fx[k] = std::cos(5 * theta) + 3.0 * std::cos(12 * theta);
+    }
+    nd::ChebyshevSeries s = nd::chebyshev_series(fx);
+    for (int j = 0; j < 25; ++j) {
+        double expected = j == 5 ? 1.0 : j == 12 ? 3.0 : 0.0;
+        EXPECT_NEAR(s.cheb24[j], expected, 1e-13) << j;
+    }
+    EXPECT_NEAR(s.cheb12[5], 1.0, 1e-13);
+    EXPECT_NEAR(s.cheb12[12], 3.0, 1e-13);
+}
+
+/* Reference moments by adaptive quadrature of the defining integral, with
+   its own error estimate (the log-singular ones are hard for QAGS itself). */
+struct Reference {
+    double value, abserr;
+};
+Reference reference_moment(const std::function<double(double)> &integrand, double lo = -1.0, double hi = 1.0) {
+    ni::Options tight;
+    tight.epsabs = 1e-14;
+    tight.epsrel = 1e-13;
+    tight.limit = 400;
+    ni::Result r = ni::qags(integrand, lo, hi, tight);
+    return {r.value, r.abserr};
+}
+
+void expect_moment(double computed, Reference reference, const char *what, int k) {
+    double tolerance = std::max(1e-10 * std::max(1.0, std::fabs(reference.value)), 2.0 * reference.abserr);
+    EXPECT_NEAR(computed, reference.value, tolerance) << what << " k=" << k;
+}
+
+class OscillatoryMoments : public ::testing::TestWithParam<double> {};
+
+TEST_P(OscillatoryMoments, MatchTheDefiningIntegrals) {
+    const double p = GetParam();
+    double m[25];
+    nd::oscillatory_moments(p, m);
+    for (int k = 0; k < 25; ++k) {
+        auto integrand = [p, k](double t) {
+            double chebyshev = std::cos(k * std::acos(t));
+            return (k % 2 == 0 ? std::cos(p * t) : std::sin(p * t)) * chebyshev;
+        };
+        expect_moment(m[k], reference_moment(integrand), "oscillatory", k);
+    }
+}
+
+/* Both sides of |p| = 24, where the computation switches from a linear system to recurrence. */
+INSTANTIATE_TEST_SUITE_P(Parameters, OscillatoryMoments, ::testing::Values(2.5, 7.0, 23.0, 30.0, -12.0, 150.0));
+
+TEST(EndpointMoments, MatchTheDefiningIntegrals) {
+    for (double alpha : {-0.5, 0.0, 1.3}) {
+        for (double beta : {-0.7, 0.4}) {
+            nd::EndpointMoments m = nd::endpoint_moments(alpha, beta);
+            for (int k = 0; k < 25; ++k) {
+                auto T = [k](double t) { return std::cos(k * std::acos(std::max(-1.0, std::min(1.0, t)))); };
+                /* u = (1 ± t)^(p+1) / (p+1) absorbs the algebraic singularity, so the
+                   reference integrands are only log-singular. */
+                auto at_left = [&](double u) { return -1.0 + std::pow((alpha + 1) * u, 1.0 / (alpha + 1)); };
+                auto at_right = [&](double u) { return 1.0 - std::pow((beta + 1) * u, 1.0 / (beta + 1)); };
+                const double u_alpha = std::pow(2.0, alpha + 1) / (alpha + 1);
+                const double u_beta = std::pow(2.0, beta + 1) / (beta + 1);
+                expect_moment(m.ri[k], reference_moment([&](double u) { return T(at_left(u)); }, 0.0, u_alpha),
+                              "ri", k);
+                expect_moment(m.rj[k], reference_moment([&](double u) { return T(at_right(u)); }, 0.0, u_beta),
+                              "rj", k);
+                expect_moment(m.rg[k], reference_moment([&](double u) {
+                                  double t = at_left(u);
+                                  return std::log((1 + t) / 2) * T(t);
+                              }, 0.0, u_alpha),
+                              "rg", k);
+                expect_moment(m.rh[k], reference_moment([&](double u) {
+                                  double t = at_right(u);
+                                  return std::log((1 - t) / 2) * T(t);
+                              }, 0.0, u_beta),
+                              "rh", k);
+            }
+        }
+    }
+}
+
+TEST(EpsilonTable, AcceleratesASlowlyConvergingAlternatingSeries) {
+    /* Partial sums of Σ (-1)^k / (k+1) converge to log 2 with error ~1/n; the
+       epsilon algorithm gets many digits from 20 terms. The drivers keep the
+       estimate with the smallest error, as here. */
+    nd::EpsilonTable table;
+    table.reset();
+    double sum = 0.0, best = 0.0, best_error = std::numeric_limits<double>::max();
+    for (int k = 0; k < 20; ++k) {
+        sum += (k % 2 == 0 ? 1.0 : -1.0) / (k + 1);
+        if (table.size() < 2) {
+            table.push(sum);
+            continue;
+        }
+        nd::EpsilonTable::Estimate e = table.extrapolate(sum);
+        if (e.abserr < best_error) {
+            best = e.value;
+            best_error = e.abserr;
+        }
+    }
+    EXPECT_NEAR(sum, std::log(2.0), 0.03);  // the plain partial sum is far off
+    EXPECT_NEAR(best, std::log(2.0), 1e-10);
+    EXPECT_LT(best_error, 1e-8);
+    EXPECT_GE(best_error * 10.0, std::fabs(best - std::log(2.0)));  // the estimate is not wildly optimistic
+}
+
+} // namespace
