@@ -191,12 +191,13 @@ nb::object call_compiled(const CompiledFunction &fn, nb::args args) {
 }
 
 std::shared_ptr<CompiledFunction> compile_source(const std::string &source, const std::string &filename, int first_line,
-                                                 const std::string &function_name, const std::string &signature,
+                                                 int column_offset, const std::string &function_name, const std::string &signature,
                                                  nb::dict globals, int opt_level, bool debug) {
     CompileRequest request;
     request.source = source;
     request.filename = filename;
     request.first_line = first_line;
+    request.column_offset = column_offset;
     request.function_name = function_name;
     request.signature = parse_signature(signature);
     request.globals = to_globals(globals);
@@ -240,7 +241,7 @@ NB_MODULE(_jit, m) {
         .def("__call__", &call_compiled, "Call the native code with Python values.");
 
     m.def("compile", &compile_source, nb::arg("source"), nb::arg("filename"), nb::arg("first_line"),
-          nb::arg("function_name"), nb::arg("signature"), nb::arg("globals"), nb::arg("opt_level") = 1,
+          nb::arg("column_offset"), nb::arg("function_name"), nb::arg("signature"), nb::arg("globals"), nb::arg("opt_level") = 1,
           nb::arg("debug") = false);
     m.def("take_runtime_error", [] {
         RuntimeErrorCode code = take_runtime_error();

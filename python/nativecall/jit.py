@@ -191,7 +191,11 @@ def _source_of(pyfunc):
             "by exec() without a file have none: pass the text as cfunc(signature, source=...)") from None
     if pyfunc.__name__ == "<lambda>":
         raise CompileError("lambda functions cannot be compiled: define the function with def")
-    return textwrap.dedent("".join(lines)), pyfunc.__code__.co_filename, max(first_line, 1)
+    original = "".join(lines)
+    dedented = textwrap.dedent(original)
+    first = lines[0]
+    removed = len(first) - len(first.lstrip()) - (len(dedented.splitlines(True)[0]) - len(dedented.lstrip()))
+    return dedented, pyfunc.__code__.co_filename, max(first_line, 1), removed
 
 
 def _signature_text(signature):
@@ -325,9 +329,11 @@ class CFunc:
         return f"<nativecall.cfunc {self.__name__!r} '{self.signature}' at 0x{self.address:x}>"
 
 
-def _compile(signature, pyfunc, source, filename, first_line, name, globals_described, opt_level, debug):
+def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, globals_described,
+             opt_level, debug):
     text = _signature_text(signature)
-    compiled = _jit.compile(source, filename, first_line, name, text, globals_described, opt_level, debug)
+    compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
+                            opt_level, debug)
     return CFunc(pyfunc, compiled, text)
 
 
@@ -359,7 +365,7 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
         if not functions:
             raise CompileError(f"the source defines no function{' named ' + repr(name) if name else ''}")
         pyfunc = functions[-1] if name else functions[0]
-        return _compile(signature, pyfunc, source, filename, 1, pyfunc.__name__, _snapshot(pyfunc),
+        return _compile(signature, pyfunc, source, filename, 1, 0, pyfunc.__name__, _snapshot(pyfunc),
                         opt_level, debug)
 
     def decorate(pyfunc):
@@ -367,9 +373,9 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
             pyfunc = pyfunc.py_func
         if not inspect.isfunction(pyfunc):
             raise TypeError(f"cfunc() compiles Python functions, got {type(pyfunc).__name__}")
-        text, filename, first_line = _source_of(pyfunc)
-        return _compile(signature, pyfunc, text, filename, first_line, pyfunc.__name__, _snapshot(pyfunc),
-                        opt_level, debug)
+        text, filename, first_line, column_offset = _source_of(pyfunc)
+        return _compile(signature, pyfunc, text, filename, first_line, column_offset, pyfunc.__name__,
+                        _snapshot(pyfunc), opt_level, debug)
 
     return decorate(func) if func is not None else decorate
 

@@ -74,6 +74,7 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     source->text = request.source;
     source->filename = request.filename;
     source->first_line = request.first_line;
+    source->column_offset = request.column_offset;
     auto module = std::make_shared<Module>(parse_module(source));
 
     const Registry &registry = Registry::builtins();

@@ -46,6 +46,7 @@ struct CompileRequest {
     std::string source;          // Python source holding the function (decorators and imports allowed)
     std::string filename = "<string>";
     int first_line = 1;          // line of `source`'s first line in `filename`
+    int column_offset = 0;       // indentation the caller removed from `source` (reported columns add it back)
     std::string function_name;   // which def to compile; empty: the only one
     Signature signature;
     Globals globals;

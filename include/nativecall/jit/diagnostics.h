@@ -15,6 +15,7 @@ struct SourceFile {
     std::string text;        // the function's source (dedented)
     std::string filename;    // "<string>", a path, or an IPython cell name
     int first_line = 1;      // line number of text's first line in `filename`
+    int column_offset = 0;   // indentation removed from every line before compiling (nested defs)
 
     /* The 1-based line `line` of `text` (relative to text, not the file), without its newline. */
     std::string_view line_text(int line) const;
@@ -39,7 +40,7 @@ public:
     const std::string &message() const { return message_; }   // the bare message
     const std::string &filename() const { return filename_; }
     int line() const { return line_; }       // line number in the file (first_line applied)
-    int column() const { return column_; }   // 1-based
+    int column() const { return column_; }   // 1-based, in the file (column_offset applied)
 
 private:
     std::string message_;

@@ -23,7 +23,7 @@ namespace {
 std::string format_report(const SourceFile &file, SourceLocation where, const std::string &message) {
     std::string report = "File \"" + file.filename + "\", line " +
                          std::to_string(where.line + file.first_line - 1) + ", column " +
-                         std::to_string(where.column) + ": " + message;
+                         std::to_string(where.column + file.column_offset) + ": " + message;
     std::string_view line = file.line_text(where.line);
     if (line.empty())
         return report;
@@ -38,6 +38,6 @@ std::string format_report(const SourceFile &file, SourceLocation where, const st
 
 CompileError::CompileError(const SourceFile &file, SourceLocation where, const std::string &message)
     : Error(format_report(file, where, message)), message_(message), filename_(file.filename),
-      line_(where.line + file.first_line - 1), column_(where.column) {}
+      line_(where.line + file.first_line - 1), column_(where.column + file.column_offset) {}
 
 } // namespace nativecall::jit

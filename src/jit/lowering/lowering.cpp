@@ -14,8 +14,12 @@ public:
     void run() {
         for (const auto &[name, type] : fn_.variables) {
             Variable var{type, {}};
-            for (ir::Type part : LoweringContext::parts(type))
-                var.slots.push_back(b_.local(part));
+            for (ir::Type part : LoweringContext::parts(type)) {
+                /* Zero-initialised, so a variable assigned on only some paths reads 0, never garbage. */
+                ir::Value slot = b_.local(part);
+                b_.store(zero_of(part), slot);
+                var.slots.push_back(slot);
+            }
             variables_[name] = std::move(var);
         }
         const FunctionDef &def = *fn_.def;
@@ -44,6 +48,15 @@ private:
 
     [[noreturn]] void fail(SourceLocation where, const std::string &message) const {
         throw CompileError(file_, where, message);
+    }
+
+    ir::Value zero_of(ir::Type type) {
+        switch (type) {
+        case ir::Type::F32:
+        case ir::Type::F64: return b_.constant_float(type, 0.0);
+        case ir::Type::Ptr: return b_.null_pointer();
+        default: return b_.constant_int(type, 0);
+        }
     }
 
     /* ---- registry access ------------------------------------------------------------ */
