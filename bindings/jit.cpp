@@ -115,12 +115,12 @@ void store_argument(const CType &type, nb::handle value, std::size_t index, std:
     case TypeKind::Pointer:
         if (value.is_none()) {
             slot = 0;
+        } else if (nb::hasattr(value, "__array_interface__")) {   // before __index__: arrays have both
+            slot = nb::cast<std::uint64_t>(value.attr("__array_interface__")["data"][0]);
         } else if (PyIndex_Check(value.ptr())) {
             slot = PyLong_AsUnsignedLongLongMask(value.ptr());
             if (PyErr_Occurred())
                 throw nb::python_error();
-        } else if (nb::hasattr(value, "__array_interface__")) {
-            slot = nb::cast<std::uint64_t>(value.attr("__array_interface__")["data"][0]);
         } else {
             fail("an int address, None or an array");
         }

@@ -191,10 +191,9 @@ def _source_of(pyfunc):
             "by exec() without a file have none: pass the text as cfunc(signature, source=...)") from None
     if pyfunc.__name__ == "<lambda>":
         raise CompileError("lambda functions cannot be compiled: define the function with def")
-    original = "".join(lines)
-    dedented = textwrap.dedent(original)
-    first = lines[0]
-    removed = len(first) - len(first.lstrip()) - (len(dedented.splitlines(True)[0]) - len(dedented.lstrip()))
+    dedented = textwrap.dedent("".join(lines))
+    first = next((line for line in lines if line.strip()), "")
+    removed = len(first) - len(first.lstrip()) - (len(dedented) - len(dedented.lstrip(" \t")))
     return dedented, pyfunc.__code__.co_filename, max(first_line, 1), removed
 
 

@@ -24,12 +24,21 @@ class Type:
         self.name = name
 
     def __call__(self, *args):
-        """``float64(float64, voidptr)`` makes a Signature."""
+        """``float64(float64, voidptr)`` makes a Signature; ``float64(3)`` converts a value,
+        as the same call does inside compiled code."""
+        if len(args) == 1 and not isinstance(args[0], Type):
+            return self._convert(args[0])
         for i, arg in enumerate(args):
             if not isinstance(arg, Type):
                 raise TypeError(f"argument {i + 1} of the signature must be a nativecall type, got "
                                 f"{type(arg).__name__}")
         return Signature(self, args)
+
+    def _convert(self, value):
+        import numpy as np
+        if self.name in ("void", "voidptr") or self.name.startswith("CPointer"):
+            raise TypeError(f"cannot convert a value to {self.name}")
+        return np.dtype("bool" if self.name == "boolean" else self.name).type(value)
 
     def __str__(self):
         return self.name

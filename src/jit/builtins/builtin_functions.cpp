@@ -267,6 +267,15 @@ void register_dtype_attributes(Registry &registry) {
             return signature(types::dtype(scalar), {args.types[0]});
         });
     }
+    /* numba.types / nativecall.types reached as attributes of their package. */
+    registry.add_typer(".types", [](const CallArgs &args) -> std::optional<CallSignature> {
+        if (args.types.size() != 1 || args.types[0]->kind != Kind::Module)
+            return std::nullopt;
+        const std::string &m = args.types[0]->name;
+        if (m != "numba" && m != "nativecall")
+            return std::nullopt;
+        return signature(types::module("types"), {args.types[0]});
+    });
     for (const char *fn : {"carray", "farray"}) {
         std::string name = fn;
         registry.add_typer("." + name, [name](const CallArgs &args) -> std::optional<CallSignature> {
