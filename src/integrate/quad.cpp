@@ -133,6 +133,12 @@ QuadOutcome quad(const Integrand &f, double a, double b, const QuadSpec &spec, W
         throw InvalidArgument(std::string("integration limit ") + (std::isnan(a) ? "a" : "b") +
                               " is nan; expected a number or +-inf");
     QuadOutcome out;
+    /* An empty range is 0 whatever the weight, even for improper "ranges" like
+       [inf, inf] that no routine could take (scipy's shortcut). */
+    if (a == b) {
+        work.prepare(spec.options.limit);
+        return out;
+    }
     const bool flip = b < a;
     out.result = integrate_ordered(f, std::min(a, b), std::max(a, b), spec, work, out.routine);
     if (flip) out.result.value = -out.result.value;

@@ -1,0 +1,468 @@
+// nativecall._integrate: quad, nquad and quad_batch on native or Python integrands (GIL released for native work).
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "callback_arg.h"
+#include "errors.h"
+#include "nativecall/integrate/batch.h"
+#include "nativecall/integrate/nquad.h"
+#include "nativecall/integrate/quad.h"
+#include "nativecall/runtime/thread_pool.h"
+
+namespace nb = nanobind;
+using namespace nativecall;
+using namespace nativecall::integrate;
+
+namespace {
+
+/* ---------------------------------------------------------------- native integrands */
+
+using ScalarFn = double(double);
+using ScalarDataFn = double(double, void *);
+using PackedFn = double(int, double *);
+using PackedDataFn = double(int, double *, void *);
+
+/* The four signatures scipy.integrate.quad's callbacks may have, in the order of NativeForm. */
+enum class NativeForm { Scalar, ScalarWithData, Packed, PackedWithData };
+
+const std::vector<Signature> &accepted_signatures() {
+    static const std::vector<Signature> accepted = {signature_of<ScalarFn>(), signature_of<ScalarDataFn>(),
+                                                    signature_of<PackedFn>(), signature_of<PackedDataFn>()};
+    return accepted;
+}
+
+/* A native integrand after signature matching. Packed forms receive
+   xx = [x, args...] (scipy's layout); the others take x alone. */
+struct NativeIntegrand {
+    NativeForm form = NativeForm::Scalar;
+    void *function = nullptr;
+    void *user_data = nullptr;
+    bool thread_safe = false;
+
+    bool packed() const { return form == NativeForm::Packed || form == NativeForm::PackedWithData; }
+
+    double call(double x) const {
+        if (form == NativeForm::Scalar) return reinterpret_cast<ScalarFn *>(function)(x);
+        return reinterpret_cast<ScalarDataFn *>(function)(x, user_data);
+    }
+    double call_packed(int count, double *xx) const {
+        if (form == NativeForm::Packed) return reinterpret_cast<PackedFn *>(function)(count, xx);
+        return reinterpret_cast<PackedDataFn *>(function)(count, xx, user_data);
+    }
+    /* fx[i] = f(x[i]) with xx[1:] already holding the arguments. */
+    void sample(const double *x, double *fx, std::size_t n, double *xx, int count) const {
+        switch (form) {
+        case NativeForm::Scalar: {
+            auto fn = reinterpret_cast<ScalarFn *>(function);
+            for (std::size_t i = 0; i < n; ++i) fx[i] = fn(x[i]);
+            break;
+        }
+        case NativeForm::ScalarWithData: {
+            auto fn = reinterpret_cast<ScalarDataFn *>(function);
+            for (std::size_t i = 0; i < n; ++i) fx[i] = fn(x[i], user_data);
+            break;
+        }
+        case NativeForm::Packed: {
+            auto fn = reinterpret_cast<PackedFn *>(function);
+            for (std::size_t i = 0; i < n; ++i) {
+                xx[0] = x[i];
+                fx[i] = fn(count, xx);
+            }
+            break;
+        }
+        case NativeForm::PackedWithData: {
+            auto fn = reinterpret_cast<PackedDataFn *>(function);
+            for (std::size_t i = 0; i < n; ++i) {
+                xx[0] = x[i];
+                fx[i] = fn(count, xx, user_data);
+            }
+            break;
+        }
+        }
+    }
+};
+
+/* Matches `cb` against the accepted signatures (SignatureMismatch lists them)
+   and checks that extra arguments have somewhere to go. */
+NativeIntegrand native_integrand(const Callback &cb, std::size_t extra_args, const char *routine) {
+    std::string role = std::string("the integrand of ") + routine;
+    NativeIntegrand f;
+    f.form = static_cast<NativeForm>(cb.select(accepted_signatures(), role));
+    f.function = cb.address();
+    f.user_data = cb.user_data();
+    f.thread_safe = cb.thread_safe();
+    if (extra_args > 0 && !f.packed())
+        throw InvalidArgument(std::string(routine) + ": " + std::to_string(extra_args) +
+                              " extra argument(s) given in 'args', but the integrand's signature '" +
+                              cb.signature().spelling +
+                              "' has no place for them; use 'double (int, double *)' (or with a trailing "
+                              "'void *') to receive them in xx[1:]");
+    return f;
+}
+
+std::vector<double> float_args(nb::handle args, const char *routine) {
+    std::vector<double> values;
+    for (nb::handle item : args) {
+        PyObject *number = PyNumber_Float(item.ptr());
+        if (!number) {
+            PyErr_Clear();
+            throw InvalidArgument(std::string(routine) + ": 'args' must be numbers for a native integrand (they are "
+                                  "packed into its double array), got " +
+                                  nb::cast<std::string>(nb::repr(item)));
+        }
+        values.push_back(PyFloat_AsDouble(number));
+        Py_DECREF(number);
+    }
+    return values;
+}
+
+/* ---------------------------------------------------------------- Python integrands */
+
+/* Calls func(v0, v1, ..., *extra) with the GIL held; exceptions propagate unchanged. */
+double call_python(nb::handle func, const double *values, std::size_t count, nb::handle extra) {
+    std::size_t n_extra = extra.is_valid() ? static_cast<std::size_t>(PyTuple_GET_SIZE(extra.ptr())) : 0;
+    std::vector<nb::object> floats;
+    floats.reserve(count);
+    PyObject *small[16];
+    std::vector<PyObject *> large;
+    PyObject **argv = count + n_extra <= 16 ? small : (large.resize(count + n_extra), large.data());
+    for (std::size_t i = 0; i < count; ++i) {
+        floats.push_back(nb::steal(PyFloat_FromDouble(values[i])));
+        argv[i] = floats.back().ptr();
+    }
+    for (std::size_t i = 0; i < n_extra; ++i) argv[count + i] = PyTuple_GET_ITEM(extra.ptr(), i);
+    PyObject *result = PyObject_Vectorcall(func.ptr(), argv, count + n_extra, nullptr);
+    if (!result) throw nb::python_error();
+    nb::object owned = nb::steal(result);
+    double value = PyFloat_AsDouble(result);
+    if (value == -1.0 && PyErr_Occurred()) throw nb::python_error();
+    return value;
+}
+
+/* ---------------------------------------------------------------- options */
+
+/* The QuadSpec for scipy's quad keyword arguments. */
+QuadSpec spec_from(double epsabs, double epsrel, int limit, nb::handle points, nb::handle weight, nb::handle wvar,
+                   int maxp1, int limlst) {
+    QuadSpec spec;
+    spec.options = Options{epsabs, epsrel, limit};
+    spec.maxp1 = maxp1;
+    spec.limlst = limlst;
+    if (points.is_valid() && !points.is_none())
+        for (nb::handle p : points) spec.points.push_back(nb::cast<double>(p));
+    if (weight.is_valid() && !weight.is_none()) {
+        spec.weight = parse_weight(nb::cast<std::string>(weight));
+        bool pair = spec.weight != Weight::Cos && spec.weight != Weight::Sin && spec.weight != Weight::Cauchy;
+        if (pair) {
+            nb::sequence seq = nb::borrow<nb::sequence>(wvar);
+            if (!PySequence_Check(wvar.ptr()) || nb::len(wvar) != 2)
+                throw InvalidArgument("weight '" + std::string(weight_name(spec.weight)) +
+                                      "' needs wvar = (alpha, beta), got " + nb::cast<std::string>(nb::repr(wvar)));
+            spec.wvar[0] = nb::cast<double>(seq[0]);
+            spec.wvar[1] = nb::cast<double>(seq[1]);
+        } else {
+            if (wvar.is_none() || PySequence_Check(wvar.ptr()))
+                throw InvalidArgument("weight '" + std::string(weight_name(spec.weight)) +
+                                      "' needs a number for wvar (" +
+                                      (spec.weight == Weight::Cauchy ? "the pole c" : "the frequency omega") +
+                                      "), got " + nb::cast<std::string>(nb::repr(wvar)));
+            spec.wvar[0] = nb::cast<double>(wvar);
+        }
+    }
+    return spec;
+}
+
+/* A per-level option dict as scipy's nquad passes to quad(**opts). */
+QuadSpec spec_from_dict(nb::handle opts, const QuadSpec &defaults) {
+    static const char *known[] = {"epsabs", "epsrel", "limit", "points", "weight", "wvar", "wopts", "maxp1",
+                                  "limlst", "full_output"};
+    nb::dict d = nb::borrow<nb::dict>(opts);
+    for (auto [key, value] : d) {
+        std::string name = nb::cast<std::string>(key);
+        if (std::find_if(std::begin(known), std::end(known), [&](const char *k) { return name == k; }) ==
+            std::end(known))
+            throw InvalidArgument("nquad: unknown option '" + name +
+                                  "' in opts; expected epsabs, epsrel, limit, points, weight, wvar, maxp1, limlst");
+    }
+    auto get = [&](const char *key) -> nb::object {
+        return d.contains(key) ? nb::borrow(d[key]) : nb::object();
+    };
+    nb::object epsabs = get("epsabs"), epsrel = get("epsrel"), limit = get("limit"), maxp1 = get("maxp1"),
+               limlst = get("limlst");
+    return spec_from(epsabs.is_valid() ? nb::cast<double>(epsabs) : defaults.options.epsabs,
+                     epsrel.is_valid() ? nb::cast<double>(epsrel) : defaults.options.epsrel,
+                     limit.is_valid() ? nb::cast<int>(limit) : defaults.options.limit, get("points"), get("weight"),
+                     get("wvar"), maxp1.is_valid() ? nb::cast<int>(maxp1) : defaults.maxp1,
+                     limlst.is_valid() ? nb::cast<int>(limlst) : defaults.limlst);
+}
+
+const char *routine_name(Routine r) {
+    switch (r) {
+    case Routine::Qags: return "qags";
+    case Routine::Qagi: return "qagi";
+    case Routine::Qagp: return "qagp";
+    case Routine::Qawo: return "qawo";
+    case Routine::Qawf: return "qawf";
+    case Routine::Qaws: return "qaws";
+    case Routine::Qawc: return "qawc";
+    }
+    return "";
+}
+
+template <class T> nb::list list_of(const std::vector<T> &v, std::size_t n) {
+    nb::list out;
+    for (std::size_t i = 0; i < n && i < v.size(); ++i) out.append(v[i]);
+    return out;
+}
+
+/* The raw material of scipy's full_output dictionary; the Python layer turns
+   the lists into arrays padded as scipy pads them. */
+nb::dict diagnostics(const QuadOutcome &outcome, const Workspace &work, int limit, int maxp1) {
+    nb::dict info;
+    const Result &r = outcome.result;
+    info["neval"] = r.neval;
+    info["routine"] = routine_name(outcome.routine);
+    if (outcome.routine == Routine::Qawf) {
+        info["lst"] = r.last;
+        info["rslst"] = list_of(work.rslst, work.rslst.size());
+        info["erlst"] = list_of(work.erlst, work.erlst.size());
+        info["ierlst"] = list_of(work.ierlst, work.ierlst.size());
+        return info;
+    }
+    std::size_t n = static_cast<std::size_t>(std::max(r.last, outcome.routine == Routine::Qawo ? 1 : 0));
+    info["last"] = r.last;
+    info["alist"] = list_of(work.alist, n);
+    info["blist"] = list_of(work.blist, n);
+    info["rlist"] = list_of(work.rlist, n);
+    info["elist"] = list_of(work.elist, n);
+    info["iord"] = list_of(work.iord, n);
+    info["limit"] = limit;
+    if (outcome.routine == Routine::Qagp) {
+        info["pts"] = list_of(work.pts, work.pts.size());
+        info["level"] = list_of(work.level, n);
+        info["ndin"] = list_of(work.ndin, work.ndin.size());
+    }
+    if (outcome.routine == Routine::Qawo) {
+        info["momcom"] = work.momcom;
+        info["nnlog"] = list_of(work.nnlog, n);
+        info["chebmo"] = list_of(work.chebmo, static_cast<std::size_t>(maxp1) * 25);
+    }
+    return info;
+}
+
+/* ---------------------------------------------------------------- quad */
+
+nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool full_output, double epsabs,
+                     double epsrel, int limit, nb::handle points, nb::handle weight, nb::handle wvar,
+                     nb::handle wopts, int maxp1, int limlst) {
+    python::CallbackArg cb = python::callback_arg(func, "func");
+    QuadSpec spec = spec_from(epsabs, epsrel, limit, points, weight, wvar, maxp1, limlst);
+    Workspace work;
+    if (wopts.is_valid() && !wopts.is_none()) {
+        /* scipy's wopts = (momcom, chebmo) from an earlier full_output on an
+           interval of the same length; chebmo as scipy shapes it, (25, maxp1). */
+        nb::sequence w = nb::borrow<nb::sequence>(wopts);
+        work.momcom = nb::cast<int>(w[0]);
+        std::vector<double> flat = nb::cast<std::vector<double>>(w[1]);
+        if (flat.size() != static_cast<std::size_t>(maxp1) * 25)
+            throw InvalidArgument("wopts[1] (chebmo) must hold 25 x maxp1 = " + std::to_string(maxp1 * 25) +
+                                  " moments, got " + std::to_string(flat.size()));
+        work.chebmo = std::move(flat);
+        spec.reuse_moments = true;
+    }
+    QuadOutcome outcome;
+    if (cb.is_native()) {
+        NativeIntegrand f = native_integrand(*cb.native, nb::len(args), "quad");
+        std::vector<double> xx(1);
+        std::vector<double> extra = float_args(args, "quad");
+        xx.insert(xx.end(), extra.begin(), extra.end());
+        int count = static_cast<int>(xx.size());
+        auto sampler = [&](const double *x, double *fx, std::size_t n) { f.sample(x, fx, n, xx.data(), count); };
+        nb::gil_scoped_release release;
+        outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work);
+    } else {
+        nb::handle callable = cb.python;
+        auto sampler = [&](const double *x, double *fx, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) fx[i] = call_python(callable, x + i, 1, args);
+        };
+        outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work);
+    }
+    nb::object info = full_output ? nb::object(diagnostics(outcome, work, limit, maxp1)) : nb::none();
+    return nb::make_tuple(outcome.result.value, outcome.result.abserr, outcome.result.ier, info);
+}
+
+/* ---------------------------------------------------------------- nquad */
+
+/* levels: one (lo, hi, range_callable_or_None, opts_dict_or_None, opts_callable_or_None)
+   per dimension, innermost first. */
+nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
+    python::CallbackArg cb = python::callback_arg(func, "func");
+    const std::size_t dims = nb::len(levels_in);
+    bool all_native = cb.is_native();
+    std::vector<NquadLevel> levels(dims);
+    std::vector<double> native_args;
+    std::optional<NativeIntegrand> native;
+    /* Native integrands get the arguments packed after the coordinates; Python
+       callables (integrand, limits, options) get them as the original objects. */
+    nb::tuple extra = all_native ? nb::tuple() : args;
+    if (cb.is_native()) {
+        native_args = float_args(args, "nquad");
+        native = native_integrand(*cb.native, native_args.size() + dims - 1, "nquad");
+    }
+    auto call_outer = [extra](nb::handle fn, const double *outer, std::size_t count) {
+        std::vector<nb::object> floats;
+        nb::list argv;
+        for (std::size_t i = 0; i < count; ++i) argv.append(outer[i]);
+        for (nb::handle e : extra) argv.append(e);
+        return fn(*nb::tuple(argv));
+    };
+    for (std::size_t i = 0; i < dims; ++i) {
+        nb::tuple level = nb::borrow<nb::tuple>(levels_in[i]);
+        NquadLevel &l = levels[i];
+        if (!level[2].is_none()) {
+            all_native = false;
+            nb::object fn = nb::borrow(level[2]);
+            l.range = [fn, call_outer, i](const double *outer, std::size_t count) {
+                nb::object r = call_outer(fn, outer, count);
+                if (!PySequence_Check(r.ptr()) || nb::len(r) != 2)
+                    throw InvalidArgument("nquad: ranges[" + std::to_string(i) +
+                                          "] must return a pair (low, high), got " +
+                                          nb::cast<std::string>(nb::repr(r)));
+                nb::sequence s = nb::borrow<nb::sequence>(r);
+                return std::make_pair(nb::cast<double>(s[0]), nb::cast<double>(s[1]));
+            };
+        } else {
+            l.lo = nb::cast<double>(level[0]);
+            l.hi = nb::cast<double>(level[1]);
+        }
+        if (!level[4].is_none()) {
+            all_native = false;
+            nb::object fn = nb::borrow(level[4]);
+            l.spec_at = [fn, call_outer](const double *outer, std::size_t count) {
+                return spec_from_dict(call_outer(fn, outer, count), QuadSpec{});
+            };
+        } else if (!level[3].is_none()) {
+            l.spec = spec_from_dict(level[3], QuadSpec{});
+        }
+    }
+    NquadResult result;
+    if (native) {
+        const NativeIntegrand f = *native;
+        auto integrand = [&f](const double *x, std::size_t count) {
+            /* The packed forms read the array in place; xx is not written. */
+            return f.packed() ? f.call_packed(static_cast<int>(count), const_cast<double *>(x)) : f.call(x[0]);
+        };
+        if (all_native) {
+            nb::gil_scoped_release release;
+            result = nquad(MultiIntegrand(integrand), levels, native_args);
+        } else {
+            result = nquad(MultiIntegrand(integrand), levels, native_args);
+        }
+    } else {
+        nb::handle callable = cb.python;
+        auto integrand = [callable, args, dims](const double *x, std::size_t) {
+            return call_python(callable, x, dims, args);
+        };
+        result = nquad(MultiIntegrand(integrand), levels, {});
+    }
+    return nb::make_tuple(result.value, result.abserr, result.neval, result.first_failure_ier,
+                          result.first_failure_level, routine_name(result.first_failure_routine));
+}
+
+/* ---------------------------------------------------------------- quad_batch */
+
+using Doubles = nb::ndarray<const double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+using Rows = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+using DoublesOut = nb::ndarray<double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+using IntsOut = nb::ndarray<int, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows> args, double epsabs,
+                      double epsrel, int limit, nb::handle points, nb::handle weight, nb::handle wvar, int maxp1,
+                      int limlst, int workers, nb::handle progress, DoublesOut value, DoublesOut abserr, IntsOut ier,
+                      IntsOut neval) {
+    python::CallbackArg cb = python::callback_arg(func, "func");
+    const std::size_t n = value.shape(0);
+    const std::size_t a_stride = a.shape(0) == 1 ? 0 : 1, b_stride = b.shape(0) == 1 ? 0 : 1;
+    const std::size_t nargs = args ? args->shape(1) : 0;
+    const double *rows = args ? args->data() : nullptr;
+    QuadSpec spec = spec_from(epsabs, epsrel, limit, points, weight, wvar, maxp1, limlst);
+    BatchOutput out{value.data(), abserr.data(), ier.data(), neval.data()};
+
+    std::optional<NativeIntegrand> native;
+    if (cb.is_native()) native = native_integrand(*cb.native, nargs, "quad_batch");
+    /* A Python integrand runs on this thread with the GIL; foreign native code
+       on one thread unless the user asks for more. */
+    const int threads = native ? resolve_workers(workers, native->thread_safe) : 1;
+
+    auto native_sampler = [&](std::size_t item, const double *x, double *fx, std::size_t m) {
+        double buffer[32];
+        std::vector<double> heap;
+        double *xx = nargs + 1 <= 32 ? buffer : (heap.resize(nargs + 1), heap.data());
+        for (std::size_t j = 0; j < nargs; ++j) xx[1 + j] = rows[item * nargs + j];
+        native->sample(x, fx, m, xx, static_cast<int>(nargs + 1));
+    };
+    /* The item's parameters as Python floats, made once per item. */
+    std::size_t cached_item = static_cast<std::size_t>(-1);
+    nb::tuple item_args;
+    nb::handle callable = cb.python;
+    auto python_sampler = [&](std::size_t item, const double *x, double *fx, std::size_t m) {
+        if (item != cached_item) {
+            nb::list values;
+            for (std::size_t j = 0; j < nargs; ++j) values.append(rows[item * nargs + j]);
+            item_args = nb::tuple(values);
+            cached_item = item;
+        }
+        for (std::size_t i = 0; i < m; ++i) fx[i] = call_python(callable, x + i, 1, item_args);
+    };
+
+    /* With a progress callback, work in about 100 slices and report between them. */
+    const bool report = progress.is_valid() && !progress.is_none();
+    const std::size_t slice = report ? std::max<std::size_t>(1, n / 100) : std::max<std::size_t>(n, 1);
+    for (std::size_t first = 0; first < n; first += slice) {
+        const std::size_t count = std::min(slice, n - first);
+        if (native) {
+            nb::gil_scoped_release release;
+            quad_batch(BatchIntegrand(native_sampler), first, count, a.data(), a_stride, b.data(), b_stride, spec,
+                       threads, out);
+        } else {
+            quad_batch(BatchIntegrand(python_sampler), first, count, a.data(), a_stride, b.data(), b_stride, spec, 1,
+                       out);
+        }
+        if (report) progress(first + count);
+    }
+}
+
+/* The accepted integrand signatures, for messages and documentation. */
+std::vector<std::string> signatures() {
+    std::vector<std::string> out;
+    for (const Signature &s : accepted_signatures()) out.push_back(s.c_spelling());
+    return out;
+}
+
+} // namespace
+
+NB_MODULE(_integrate, m) {
+    python::register_error_translators();
+    m.doc() = "QUADPACK in C++: quad, nquad and quad_batch on native or Python integrands.";
+    m.def("quad", &quad_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args"),
+          nb::arg("full_output"), nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"), nb::arg("points").none(),
+          nb::arg("weight").none(), nb::arg("wvar").none(), nb::arg("wopts").none(), nb::arg("maxp1"),
+          nb::arg("limlst"),
+          "Returns (value, abserr, ier, info or None); ier as QUADPACK defines it.");
+    m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("levels"), nb::arg("args"),
+          "Returns (value, abserr, neval, first_failure_ier, failure_level, routine).");
+    m.def("quad_batch", &quad_batch_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args").none(),
+          nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"), nb::arg("points").none(), nb::arg("weight").none(),
+          nb::arg("wvar").none(), nb::arg("maxp1"), nb::arg("limlst"), nb::arg("workers"),
+          nb::arg("progress").none(), nb::arg("value"), nb::arg("abserr"), nb::arg("ier"), nb::arg("neval"));
+    m.def("signatures", &signatures, "The C signatures a native integrand may have.");
+}

@@ -1,0 +1,481 @@
+"""nativecall.integrate: scipy.integrate's quad, dblquad, tplquad and nquad, in C++, plus quad_batch.
+
+The functions take the same arguments and return the same values as their
+scipy.integrate namesakes, so ``from nativecall.integrate import quad`` is a
+drop-in change. The integrand may be a Python callable (called with the GIL
+held; its exceptions propagate unchanged) or a native callback from any route
+nativecall accepts (cfunc, ctypes, cffi, PyCapsule, Cython, numba,
+scipy.LowLevelCallable) with one of the signatures::
+
+    double (double x)
+    double (double x, void *user_data)
+    double (int n, double *xx)              # xx[0] = x, xx[1:] = args
+    double (int n, double *xx, void *user_data)
+
+A native integrand runs with the GIL released and, in nquad/dblquad/tplquad,
+every level of the iterated integral runs in C++ when the limits are constants
+(scipy runs the outer levels in Python). ``quad_batch`` integrates many
+independent integrals over the thread pool.
+"""
+import sys
+import warnings
+
+from . import _integrate
+from .lowlevel import as_callback
+
+__all__ = ["quad", "dblquad", "tplquad", "nquad", "quad_batch", "IntegrationWarning", "SIGNATURES"]
+
+#: The C signatures a native integrand may have.
+SIGNATURES = tuple(_integrate.signatures())
+
+_WEIGHTS = ("cos", "sin", "alg", "alg-loga", "alg-logb", "alg-log", "cauchy")
+
+
+class IntegrationWarning(UserWarning):
+    """Warning on issues during integration (scipy.integrate's IntegrationWarning)."""
+
+
+# ---------------------------------------------------------------- messages (scipy's wording)
+
+def _messages(limit, infinite_fourier):
+    msgs = {
+        80: "A Python error occurred possibly while calling the function.",
+        1: f"The maximum number of subdivisions ({limit}) has been achieved.\n  "
+           f"If increasing the limit yields no improvement it is advised to "
+           f"analyze \n  the integrand in order to determine the difficulties.  "
+           f"If the position of a \n  local difficulty can be determined "
+           f"(singularity, discontinuity) one will \n  probably gain from "
+           f"splitting up the interval and calling the integrator \n  on the "
+           f"subranges.  Perhaps a special-purpose integrator should be used.",
+        2: "The occurrence of roundoff error is detected, which prevents \n  "
+           "the requested tolerance from being achieved.  "
+           "The error may be \n  underestimated.",
+        3: "Extremely bad integrand behavior occurs at some points of the\n  "
+           "integration interval.",
+        4: "The algorithm does not converge.  Roundoff error is detected\n  "
+           "in the extrapolation table.  It is assumed that the requested "
+           "tolerance\n  cannot be achieved, and that the returned result "
+           "(if full_output = 1) is \n  the best which can be obtained.",
+        5: "The integral is probably divergent, or slowly convergent.",
+        6: "The input is invalid.",
+        7: "Abnormal termination of the routine.  The estimates for result\n  "
+           "and error are less reliable.  It is assumed that the requested "
+           "accuracy\n  has not been achieved.",
+        "unknown": "Unknown error.",
+    }
+    explain = None
+    if infinite_fourier:
+        msgs[1] = ("The maximum number of cycles allowed has been achieved., e.e.\n  of "
+                   "subintervals (a+(k-1)c, a+kc) where c = (2*int(abs(omega)+1))\n  "
+                   "*pi/abs(omega), for k = 1, 2, ..., lst.  "
+                   "One can allow more cycles by increasing the value of limlst.  "
+                   "Look at info['ierlst'] with full_output=1.")
+        msgs[4] = ("The extrapolation table constructed for convergence acceleration\n  of "
+                   "the series formed by the integral contributions over the cycles, \n  does "
+                   "not converge to within the requested accuracy.  "
+                   "Look at \n  info['ierlst'] with full_output=1.")
+        msgs[7] = ("Bad integrand behavior occurs within one or more of the cycles.\n  "
+                   "Location and type of the difficulty involved can be determined from \n  "
+                   "the vector info['ierlist'] obtained with full_output=1.")
+        explain = {1: "The maximum number of subdivisions (= limit) has been \n  "
+                      "achieved on this cycle.",
+                   2: "The occurrence of roundoff error is detected and prevents\n  "
+                      "the tolerance imposed on this cycle from being achieved.",
+                   3: "Extremely bad integrand behavior occurs at some points of\n  "
+                      "this cycle.",
+                   4: "The integral over this cycle does not converge (to within the "
+                      "required accuracy) due to roundoff in the extrapolation "
+                      "procedure invoked on this cycle.  It is assumed that the result "
+                      "on this interval is the best which can be obtained.",
+                   5: "The integral over this cycle is probably divergent or "
+                      "slowly convergent."}
+    return msgs, explain
+
+
+def _invalid_input_message(a, b, epsabs, epsrel, limit, points, weight, wvar, maxp1, limlst):
+    """Why QUADPACK answered ier=6, in scipy's words where scipy has them."""
+    msg = "The input is invalid."
+    if epsabs <= 0 and epsrel < max(50 * sys.float_info.epsilon, 5e-29):
+        msg = ("If 'epsabs'<=0, 'epsrel' must be greater than both"
+               " 5e-29 and 50*(machine epsilon).")
+    elif epsabs <= 0 and weight in ("sin", "cos") and abs(a) + abs(b) == float("inf"):
+        msg = "Sine or cosine weighted integrals with infinite domain must have 'epsabs'>0."
+    elif weight is None:
+        if points is None or limit < 1:
+            msg = "Invalid 'limit' argument. There must be at least one subinterval"
+        elif len(points) >= limit:
+            msg = f"Number of break points ({len(points):d}) must be less than subinterval limit ({limit:d})"
+    else:
+        if maxp1 < 1:
+            msg = "Chebyshev moment limit maxp1 must be >=1."
+        elif weight in ("cos", "sin") and abs(a + b) == float("inf"):
+            msg = "Cycle limit limlst must be >=3."
+        elif weight.startswith("alg"):
+            if min(wvar) <= -1:
+                msg = "wvar parameters (alpha, beta) must both be >= -1."
+            elif limit < 2:
+                msg = f"Invalid 'limit' argument ({limit}): weight {weight!r} needs at least 2 subintervals"
+        elif weight == "cauchy" and wvar in (a, b):
+            msg = "Parameter 'wvar' must not equal integration limits 'a' or 'b'."
+        elif limit < 1:
+            msg = "Invalid 'limit' argument. There must be at least one subinterval"
+    return msg
+
+
+# ---------------------------------------------------------------- argument checks
+
+def _limit_value(value, name, routine):
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{routine}: the integration limit {name} must be a real number or +-inf, "
+                        f"got {value!r}") from None
+    if x != x:
+        raise ValueError(f"{routine}: the integration limit {name} is nan; expected a number or +-inf")
+    return x
+
+
+def _check_weight(weight, wvar, points):
+    if weight is None:
+        return
+    if weight not in _WEIGHTS:
+        raise ValueError(f"{weight} not a recognized weighting function.")
+    if weight.startswith("alg"):
+        try:
+            pair = tuple(float(w) for w in wvar)
+        except TypeError:
+            pair = ()
+        if len(pair) != 2:
+            raise ValueError(f"weight {weight!r} needs wvar = (alpha, beta), a pair of numbers; got {wvar!r}")
+    else:
+        what = "the pole c" if weight == "cauchy" else "the frequency omega"
+        try:
+            float(wvar)
+        except (TypeError, ValueError):
+            raise ValueError(f"weight {weight!r} needs a number for wvar ({what}); got {wvar!r}") from None
+
+
+def _points_list(points):
+    if points is None:
+        return None
+    try:
+        return [float(p) for p in _flatten(points)]
+    except (TypeError, ValueError):
+        raise ValueError(f"'points' must be a sequence of numbers, got {points!r}") from None
+
+
+def _flatten(points):
+    if hasattr(points, "ravel"):
+        return points.ravel().tolist()
+    if isinstance(points, (int, float)):
+        return [points]
+    return list(points)
+
+
+def _infodict(info, limit, maxp1):
+    """scipy's full_output dictionary: arrays padded to `limit`, as scipy returns them."""
+    import numpy as np
+
+    routine = info.pop("routine")
+    if routine == "qawf":
+        return {"neval": info["neval"], "lst": info["lst"],
+                "rslst": np.asarray(info["rslst"], dtype=np.float64),
+                "erlst": np.asarray(info["erlst"], dtype=np.float64),
+                "ierlst": np.asarray(info["ierlst"], dtype=np.int32)}
+
+    def padded(values, dtype, size=None):
+        out = np.zeros(max(limit, 1) if size is None else size, dtype=dtype)
+        out[:len(values)] = values
+        return out
+
+    result = {"neval": info["neval"], "last": info["last"],
+              "iord": padded(info["iord"], np.int32),
+              "alist": padded(info["alist"], np.float64), "blist": padded(info["blist"], np.float64),
+              "rlist": padded(info["rlist"], np.float64), "elist": padded(info["elist"], np.float64)}
+    if routine == "qagp":
+        result["pts"] = np.asarray(info["pts"], dtype=np.float64)
+        result["level"] = padded(info["level"], np.int32)
+        result["ndin"] = np.asarray(info["ndin"], dtype=np.int32)
+    if routine == "qawo":
+        result["nnlog"] = padded(info["nnlog"], np.int32)
+        result["momcom"] = info["momcom"]
+        result["chebmo"] = np.asarray(info["chebmo"], dtype=np.float64).reshape(maxp1, 25).T.copy()
+    return result
+
+
+# ---------------------------------------------------------------- quad
+
+def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, limit=50,
+         points=None, weight=None, wvar=None, wopts=None, maxp1=50, limlst=50, complex_func=False):
+    """Compute a definite integral, as scipy.integrate.quad (same arguments and results).
+
+    ``func`` is a Python callable ``func(x, *args)`` or a native callback with
+    one of :data:`SIGNATURES`; ``args`` are packed into ``xx[1:]`` for the
+    ``double (int, double *)`` forms. Returns ``(y, abserr)``, plus the
+    ``infodict`` (and a message, and for cos/sin weights on infinite ranges an
+    explanation) with ``full_output``. Non-convergence warns with
+    :class:`IntegrationWarning`, with scipy's message.
+    """
+    if not isinstance(args, tuple):
+        args = (args,)
+    a = _limit_value(a, "a", "quad")
+    b = _limit_value(b, "b", "quad")
+    limit = int(limit)
+    if a == b:  # scipy's shortcut for an empty interval, improper ones included
+        if not full_output:
+            return (0.0, 0.0)
+        import numpy as np
+        infodict = {"neval": 0, "last": 0,
+                    "alist": np.full(limit, np.nan), "blist": np.full(limit, np.nan),
+                    "rlist": np.zeros(limit), "elist": np.zeros(limit),
+                    "iord": np.zeros(limit, dtype=np.int32)}
+        return (0.0, 0.0, {"real": infodict, "imag": infodict}) if complex_func else (0.0, 0.0, infodict)
+
+    callback = as_callback(func, "func")
+    if complex_func:
+        if not callable(callback) or hasattr(callback, "_nativecall_lowlevel"):
+            raise TypeError("quad: complex_func=True needs a Python callable returning complex values; "
+                            "a native integrand returns double")
+        real = quad(lambda x, *p: func(x, *p).real, a, b, args, full_output, epsabs, epsrel, limit,
+                    points, weight, wvar, wopts, maxp1, limlst)
+        imag = quad(lambda x, *p: func(x, *p).imag, a, b, args, full_output, epsabs, epsrel, limit,
+                    points, weight, wvar, wopts, maxp1, limlst)
+        retval = (real[0] + 1j * imag[0], real[1] + 1j * imag[1])
+        if full_output:
+            retval += ({"real": real[2:], "imag": imag[2:]},)
+        return retval
+
+    if weight is not None and points is not None:
+        warnings.warn("Break points cannot be specified when using weighted integrand.\n"
+                      "Continuing, ignoring specified points.", IntegrationWarning, stacklevel=2)
+        points = None
+    _check_weight(weight, wvar, points)
+    points = _points_list(points)
+    chebyshev = None
+    if wopts is not None:
+        import numpy as np
+        momcom, chebmo = wopts
+        chebyshev = (int(momcom), np.asarray(chebmo, dtype=np.float64).T.ravel().tolist())
+
+    value, abserr, ier, info = _integrate.quad(
+        callback, a, b, args, bool(full_output), float(epsabs), float(epsrel), limit, points,
+        weight, wvar, chebyshev, int(maxp1), int(limlst))
+
+    retval = (value, abserr)
+    if full_output:
+        retval += (_infodict(info, limit, int(maxp1)),)
+    if ier == 0:
+        return retval
+    lo, hi = min(a, b), max(a, b)
+    infinite_fourier = weight in ("cos", "sin") and (hi == float("inf") or lo == float("-inf"))
+    if ier == 6:
+        raise ValueError(_invalid_input_message(lo, hi, epsabs, epsrel, limit, points, weight,
+                                                wvar, maxp1, limlst))
+    msgs, explain = _messages(limit, infinite_fourier)
+    msg = msgs.get(ier, msgs["unknown"])
+    if full_output:
+        return retval + ((msg, explain) if infinite_fourier else (msg,))
+    warnings.warn(msg, IntegrationWarning, stacklevel=2)
+    return retval
+
+
+# ---------------------------------------------------------------- nquad and friends
+
+def _level(range_, opts, index):
+    """One level for the C++ nquad: (lo, hi, range callable, opts dict, opts callable)."""
+    if callable(range_):
+        lo = hi = 0.0
+        range_fn = range_
+    else:
+        try:
+            lo, hi = range_
+        except (TypeError, ValueError):
+            raise ValueError(f"nquad: ranges[{index}] must be a pair (low, high) or a callable returning "
+                             f"one, got {range_!r}") from None
+        lo = _limit_value(lo, f"ranges[{index}][0]", "nquad")
+        hi = _limit_value(hi, f"ranges[{index}][1]", "nquad")
+        range_fn = None
+    opts_dict = opts_fn = None
+    if callable(opts):
+        opts_fn = opts
+    elif opts:
+        opts_dict = dict(opts)
+    return (lo, hi, range_fn, opts_dict, opts_fn)
+
+
+def _nquad_opts(opts, depth):
+    if opts is None:
+        return [None] * depth
+    if isinstance(opts, dict):
+        return [opts] * depth
+    opts = list(opts)
+    if len(opts) != depth:
+        raise ValueError(f"nquad: opts has {len(opts)} entries for {depth} ranges; give one per range "
+                         f"(or one dict for all)")
+    return opts
+
+
+def nquad(func, ranges, args=None, opts=None, full_output=False):
+    """Integration over multiple variables, as scipy.integrate.nquad.
+
+    ``func(x0, x1, ..., xn, t0, t1, ...)``; ``ranges[0]`` is the innermost
+    variable, each range a pair or a callable of the outer variables and the
+    args; ``opts`` a dict, or one dict or callable per level, with quad's
+    keywords. With a native integrand (``double (int, double *)``, receiving
+    the coordinates and then the args) and constant ranges and options, every
+    level runs in C++ with the GIL released. Returns ``(result, abserr)``, plus
+    ``{'neval': n}`` with ``full_output``.
+    """
+    depth = len(ranges)
+    if depth == 0:
+        raise ValueError("nquad: 'ranges' is empty; expected one range per variable")
+    args = () if args is None else (tuple(args) if isinstance(args, (tuple, list)) else (args,))
+    levels = [_level(r, o, i) for i, (r, o) in enumerate(zip(ranges, _nquad_opts(opts, depth)))]
+    callback = as_callback(func, "func")
+    value, abserr, neval, ier, level, routine = _integrate.nquad(callback, levels, args)
+    if ier != 0:
+        level_opts = levels[level][3] or {}
+        msgs, _ = _messages(level_opts.get("limit", 50), routine == "qawf")
+        warnings.warn(msgs.get(ier, msgs["unknown"]), IntegrationWarning, stacklevel=2)
+    if full_output:
+        return value, abserr, {"neval": neval}
+    return value, abserr
+
+
+def dblquad(func, a, b, gfun, hfun, args=(), epsabs=1.49e-8, epsrel=1.49e-8):
+    """Double integral of ``func(y, x)`` for x in [a, b], y in [gfun(x), hfun(x)], as scipy.integrate.dblquad.
+
+    gfun and hfun may be constants, which keeps every level in C++ for a native integrand.
+    """
+    if callable(gfun) or callable(hfun):
+        def inner(x, *rest):
+            return [gfun(x) if callable(gfun) else gfun, hfun(x) if callable(hfun) else hfun]
+    else:
+        inner = [gfun, hfun]
+    options = {"epsabs": epsabs, "epsrel": epsrel}
+    return nquad(func, [inner, [a, b]], args=args, opts=options)
+
+
+def tplquad(func, a, b, gfun, hfun, qfun, rfun, args=(), epsabs=1.49e-8, epsrel=1.49e-8):
+    """Triple integral of ``func(z, y, x)``, as scipy.integrate.tplquad (x in [a, b],
+    y in [gfun(x), hfun(x)], z in [qfun(x, y), rfun(x, y)])."""
+    if callable(qfun) or callable(rfun):
+        def innermost(y, x, *rest):
+            return [qfun(x, y) if callable(qfun) else qfun, rfun(x, y) if callable(rfun) else rfun]
+    else:
+        innermost = [qfun, rfun]
+    if callable(gfun) or callable(hfun):
+        def middle(x, *rest):
+            return [gfun(x) if callable(gfun) else gfun, hfun(x) if callable(hfun) else hfun]
+    else:
+        middle = [gfun, hfun]
+    options = {"epsabs": epsabs, "epsrel": epsrel}
+    return nquad(func, [innermost, middle, [a, b]], args=args, opts=options)
+
+
+# ---------------------------------------------------------------- quad_batch
+
+def _progress_reporter(progress, total):
+    if not progress:
+        return None, None
+    if callable(progress):
+        return progress, None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        bar = tqdm(total=total, desc="quad_batch")
+        state = {"done": 0}
+
+        def update(done):
+            bar.update(done - state["done"])
+            state["done"] = done
+        return update, bar.close
+
+    def text(done):
+        width = 40
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\rquad_batch [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.flush()
+    return text, lambda: sys.stderr.write("\n")
+
+
+def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=50, points=None,
+               weight=None, wvar=None, maxp1=50, limlst=50, workers=None, progress=False):
+    """Many independent integrals of one integrand: item i is ∫_{a[i]}^{b[i]} func(x, *args[i]) dx.
+
+    ``a`` and ``b`` are scalars or 1-D arrays, ``args`` None or an array with
+    one row of parameters per integral (1-D: one parameter each). All other
+    options are quad's and apply to every item. Returns three arrays
+    ``(values, abserr, ier)``; ``values[i]`` equals
+    ``quad(func, a[i], b[i], args=tuple(args[i]), ...)[0]`` exactly.
+
+    ``workers=None`` uses every core for a thread-safe native callback
+    (nativecall cfunc, or ``LowLevelCallable(..., thread_safe=True)``) and one
+    thread otherwise; ``workers=n`` overrides. A Python integrand always runs on
+    the calling thread. ``progress=True`` shows a progress bar (tqdm when
+    installed), or pass a callable receiving the number of integrals done.
+    Items that do not converge are reported once with an IntegrationWarning.
+    """
+    import numpy as np
+
+    a_arr = np.ascontiguousarray(np.atleast_1d(np.asarray(a, dtype=np.float64)))
+    b_arr = np.ascontiguousarray(np.atleast_1d(np.asarray(b, dtype=np.float64)))
+    for name, arr in (("a", a_arr), ("b", b_arr)):
+        if arr.ndim != 1:
+            raise ValueError(f"quad_batch: {name} must be a scalar or a 1-D array, got shape {arr.shape}")
+        bad = np.flatnonzero(np.isnan(arr))
+        if bad.size:
+            raise ValueError(f"quad_batch: {name}[{bad[0]}] is nan; expected numbers or +-inf")
+    rows = None
+    if args is not None:
+        rows = np.asarray(args, dtype=np.float64)
+        if rows.ndim == 1:
+            rows = rows[:, None]
+        if rows.ndim != 2:
+            raise ValueError(f"quad_batch: args must be a 1-D or 2-D array (one row of parameters per "
+                             f"integral), got shape {rows.shape}")
+        rows = np.ascontiguousarray(rows)
+    lengths = {len(x) for x in (a_arr, b_arr) if len(x) != 1}
+    if rows is not None and rows.shape[0] != 1:
+        lengths.add(rows.shape[0])
+    if len(lengths) > 1:
+        raise ValueError(f"quad_batch: a has {len(a_arr)} entries, b {len(b_arr)} and args "
+                         f"{None if rows is None else rows.shape[0]} rows; they must agree (or be 1)")
+    n = lengths.pop() if lengths else 1
+    if rows is not None and rows.shape[0] == 1 and n > 1:
+        rows = np.ascontiguousarray(np.broadcast_to(rows, (n, rows.shape[1])))
+    limit = int(limit)
+    if epsabs <= 0 and epsrel < max(50 * sys.float_info.epsilon, 5e-29):
+        raise ValueError("If 'epsabs'<=0, 'epsrel' must be greater than both 5e-29 and 50*(machine epsilon).")
+    if limit < 1:
+        raise ValueError(f"Invalid 'limit' argument ({limit}). There must be at least one subinterval")
+    if weight is not None and points is not None:
+        raise ValueError("quad_batch: break points cannot be combined with a weight")
+    _check_weight(weight, wvar, points)
+
+    callback = as_callback(func, "func")
+    values = np.empty(n, dtype=np.float64)
+    abserr = np.empty(n, dtype=np.float64)
+    ier = np.empty(n, dtype=np.int32)
+    neval = np.empty(n, dtype=np.int32)
+    report, finish = _progress_reporter(progress, n)
+    try:
+        _integrate.quad_batch(callback, a_arr, b_arr, rows, float(epsabs), float(epsrel), limit,
+                              _points_list(points), weight, wvar, int(maxp1), int(limlst),
+                              0 if workers is None else int(workers), report, values, abserr, ier, neval)
+    finally:
+        if finish is not None:
+            finish()
+    invalid = np.flatnonzero(ier == 6)
+    if invalid.size:
+        i = invalid[0]
+        raise ValueError(f"quad_batch: integral {i} has invalid input: " + _invalid_input_message(
+            a_arr[i % len(a_arr)], b_arr[i % len(b_arr)], epsabs, epsrel, limit, points, weight, wvar,
+            maxp1, limlst))
+    failed = np.flatnonzero(ier != 0)
+    if failed.size:
+        warnings.warn(f"{failed.size} of {n} integrals did not converge (first: item {failed[0]}, "
+                      f"ier={ier[failed[0]]}); see the returned ier array", IntegrationWarning, stacklevel=2)
+    return values, abserr, ier
