@@ -1,0 +1,128 @@
+"""Compile errors name file, line and column and say what was found and expected; runtime errors become exceptions."""
+import inspect
+
+import numpy as np
+import pytest
+
+import nativecall
+from nativecall import cfunc
+from nativecall.jit import CompileError
+
+
+def _line_of(fn, text):
+    """File line number of the first source line of `fn` containing `text`."""
+    lines, first = inspect.getsourcelines(fn)
+    for offset, line in enumerate(lines):
+        if text in line:
+            return first + offset, line.index(text) + 1
+    raise AssertionError(text)
+
+
+def adds_pointer(x, p):
+    return x + p
+
+
+def test_type_error_names_file_line_column_and_types():
+    with pytest.raises(CompileError) as info:
+        cfunc("float64(float64, CPointer(float64))")(adds_pointer)
+    e = info.value
+    line, column = _line_of(adds_pointer, "x + p")
+    assert e.filename == __file__
+    assert (e.lineno, e.column) == (line, column)
+    assert e.message == "cannot add float64 and CPointer(float64)"
+    text = str(e)
+    assert f'line {line}, column {column}' in text
+    assert "return x + p" in text and "^" in text
+
+
+def test_nested_function_columns_count_the_removed_indentation():
+    def inner(x):
+        return x.real
+
+    with pytest.raises(CompileError) as info:
+        cfunc("float64(float64)")(inner)
+    line, column = _line_of(inner, "x.real")
+    assert (info.value.lineno, info.value.column) == (line, column)
+    assert "has no attribute 'real'" in info.value.message
+
+
+@pytest.mark.parametrize("source, message", [
+    ("def f(x):\n    return lambda: x\n", "lambda expressions are not supported"),
+    ("def f(x):\n    return [y for y in x]\n", "lists are not supported"),
+    ("def f(x):\n    class A: pass\n    return x\n", "class definitions are not supported"),
+    ("def f(x):\n    try:\n        pass\n    except Exception:\n        pass\n    return x\n", "'try' statements"),
+    ("def f(x):\n    with x:\n        pass\n    return x\n", "'with' statements are not supported"),
+    ("def f(x):\n    raise ValueError\n", "'raise' statements are not supported"),
+    ("def f(x):\n    global g\n    return x\n", "'global' declarations are not supported"),
+    ("def f(x):\n    return x[1:]\n", "slicing is not supported"),
+    ("def f(x):\n    return x @ x\n", "matrix multiplication"),
+    ("def f(x):\n    return f'{x}'\n", "f-strings are not supported"),
+    ("def f(x):\n    return undefined\n", "name 'undefined' is not defined"),
+    ("def f(x):\n    y = x\n    y = (x, x)\n    return x\n", "cannot also hold Tuple(float64, float64)"),
+    ("def f(x):\n    if x > 0:\n        return x\n", "can reach its end without returning a value"),
+    ("def f(x, y):\n    return x\n", "takes 2 parameter(s) but the signature"),
+    ("import math\ndef f(x):\n    return math.frexp(x)\n", "math.frexp is not supported"),
+    ("def f(x):\n    return min(x)\n", "cannot call min() with arguments (float64)"),
+    ("def f(x):\n    for i in x:\n        pass\n    return x\n", "cannot iterate over float64"),
+])
+def test_unsupported_and_wrong_programs_are_named(source, message):
+    with pytest.raises(CompileError) as info:
+        cfunc("float64(float64)", source=source)
+    assert message in str(info.value)
+    assert info.value.lineno >= 1 and info.value.column >= 1
+
+
+def test_bad_signature_is_a_value_error():
+    with pytest.raises(ValueError):
+        cfunc("float64(float64", source="def f(x):\n    return x\n")
+
+
+def test_function_without_source_suggests_source_argument():
+    namespace = {}
+    exec("def f(x):\n    return x\n", namespace)
+    with pytest.raises(CompileError, match="source="):
+        cfunc("float64(float64)")(namespace["f"])
+
+
+def divide(a, b):
+    return a // b
+
+
+def index(p, i):
+    return nativecall.carray(p, (3,))[i]
+
+
+def test_runtime_integer_division_by_zero_raises_after_the_call():
+    f = cfunc("int64(int64, int64)")(divide)
+    with pytest.raises(ZeroDivisionError):
+        f(1, 0)
+    assert f(7, 2) == 3   # the record was cleared
+
+
+def test_out_of_bounds_raises_index_error_only_in_debug_mode():
+    data = np.arange(3.0)
+    checked = cfunc("float64(CPointer(float64), int64)", debug=True)(index)
+    assert checked(data, -1) == 2.0
+    with pytest.raises(IndexError):
+        checked(data, 3)
+    unchecked = cfunc("float64(CPointer(float64), int64)")(index)
+    assert unchecked(data, 2) == 2.0
+
+
+def test_range_with_zero_step_raises_value_error():
+    def f(n):
+        total = 0
+        for i in range(0, n, 0):
+            total += i
+        return total
+
+    with pytest.raises(ValueError, match="must not be zero"):
+        cfunc("int64(int64)")(f)(5)
+
+
+def test_call_argument_errors():
+    f = cfunc("int64(int64, int64)")(divide)
+    with pytest.raises(TypeError, match="takes 2 argument"):
+        f(1)
+    with pytest.raises(TypeError, match="argument 2: expected an int"):
+        f(1, "x")
