@@ -1,0 +1,137 @@
+"""The cfunc object and its entry points: decorator forms, source=, exec'd code, signatures, IR, threads."""
+import ctypes
+import linecache
+import math
+import threading
+
+import numpy as np
+import pytest
+
+import nativecall
+from nativecall import cfunc, types
+from nativecall.jit import CFunc
+
+
+def halve(x):
+    return x / 2
+
+
+@pytest.mark.parametrize("make", [
+    lambda: cfunc("float64(float64)")(halve),
+    lambda: cfunc("float64(float64)", halve),
+    lambda: cfunc(types.float64(types.float64))(halve),
+    lambda: cfunc("double (double)")(halve),
+])
+def test_decorator_forms_and_signature_spellings(make):
+    f = make()
+    assert isinstance(f, CFunc)
+    assert f(3.0) == 1.5
+    assert f.signature == "float64(float64)"
+    assert f.c_signature == "double (double)"
+    assert f.__name__ == "halve" and f.py_func is halve
+
+
+def test_signature_from_types_matches_numba_spelling():
+    sig = types.intc(types.CPointer(types.float64), types.intp, types.CPointer(types.float64), types.voidptr)
+    assert str(sig) == "int32(CPointer(float64), int64, CPointer(float64), voidptr)"
+    f = cfunc(sig, source="def f(a, n, r, d):\n    r[0] = a[n - 1]\n    return 1\n")
+    assert f.signature == str(sig)
+    assert f.c_signature == "int (double *, intptr_t, double *, void *)"
+
+
+def test_numba_signature_objects_are_accepted():
+    numba = pytest.importorskip("numba")
+    sig = numba.types.float64(numba.types.float64, numba.types.intc)
+    f = cfunc(sig, source="def f(x, n):\n    return x * n\n")
+    assert f(1.5, 4) == 6.0
+
+
+def test_source_argument_with_imports_and_several_functions():
+    source = ("import math\nimport numpy as np\nfrom numba import carray\n\n"
+              "def helper(x):\n    return x\n\n"
+              "def g(x):\n    return math.sqrt(x) + np.pi\n")
+    f = cfunc("float64(float64)", source=source, name="g")
+    assert f(4.0) == 2.0 + math.pi
+    with pytest.raises(nativecall.jit.CompileError, match="no function named 'missing'"):
+        cfunc("float64(float64)", source=source, name="missing")
+
+
+def test_functions_from_exec_with_linecache_like_ipython_cells():
+    filename = "<ipython-input-7-abc>"
+    text = "def cell(x):\n    y = x * 3\n    return y + 1\n"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {}
+    exec(compile(text, filename, "exec"), namespace)
+    f = cfunc("int64(int64)")(namespace["cell"])
+    assert f(4) == 13
+    with pytest.raises(nativecall.jit.CompileError) as info:
+        bad = "def cell2(x):\n    return x + (1, 2)\n"
+        linecache.cache["<cell-2>"] = (len(bad), None, bad.splitlines(True), "<cell-2>")
+        exec(compile(bad, "<cell-2>", "exec"), namespace)
+        cfunc("int64(int64)")(namespace["cell2"])
+    assert info.value.filename == "<cell-2>" and info.value.lineno == 2
+
+
+def test_attributes_ctypes_llvm_ir_and_repr():
+    f = cfunc("float64(float64)")(halve)
+    assert ctypes.cast(f.ctypes, ctypes.c_void_p).value == f.address
+    assert f.ctypes(5.0) == 2.5
+    assert "define double @" in f.llvm_ir and f.inspect_llvm() == f.llvm_ir
+    assert "halve" in repr(f) and "float64(float64)" in repr(f)
+    info = f.__nativecall_callback__()
+    assert info["address"] == f.address and info["thread_safe"] is True
+
+
+def test_pointer_arguments_take_arrays_addresses_and_none():
+    f = cfunc("int64(CPointer(float64))", source="def f(p):\n    return 1 if p else 0\n")
+    data = np.zeros(2)
+    assert f(data) == 1 and f(data.ctypes.data) == 1 and f(None) == 0
+
+
+def test_carray_farray_run_as_plain_python_too():
+    data = np.arange(6.0)
+    view = nativecall.carray(data.ctypes.data, (2, 3), dtype=types.float64)
+    assert view[1, 2] == 5.0
+    fview = nativecall.farray(data, (3, 2))
+    assert fview[1, 0] == 1.0 and fview[0, 1] == 3.0
+
+
+def test_dtype_spellings_in_carray():
+    source = ("import numpy as np\nimport numba\nfrom nativecall import types, carray\n"
+              "def f(p):\n    a = carray(p, (2,), dtype=np.float64)\n    b = carray(p, (2,), dtype=numba.types.double)\n"
+              "    c = carray(p, (2,), dtype=types.float64)\n    return a[0] + b[1] + c[1]\n")
+    f = cfunc("float64(voidptr)", source=source)
+    assert f(np.array([1.0, 2.0])) == 5.0
+
+
+def test_compiles_from_several_threads_at_once():
+    results = {}
+    errors = []
+
+    def work(k):
+        try:
+            f = cfunc("int64(int64)", source=f"def f(x):\n    return x * {k} + 1\n")
+            results[k] = f(10)
+        except Exception as e:   # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert results == {k: 10 * k + 1 for k in range(8)}
+
+
+def test_opt_level_zero_gives_the_same_answers():
+    source = "def f(n):\n    s = 0.0\n    for i in range(n):\n        s += i ** 0.5\n    return s\n"
+    assert cfunc("float64(int64)", source=source, opt_level=0)(50) == cfunc("float64(int64)", source=source)(50)
+    with pytest.raises(ValueError, match="opt_level"):
+        cfunc("float64(int64)", source=source, opt_level=7)
+
+
+def test_unknown_options_are_rejected_and_numba_options_accepted():
+    assert cfunc("float64(float64)", nopython=True, cache=False)(halve)(1.0) == 0.5
+    with pytest.raises(TypeError, match="parallel"):
+        cfunc("float64(float64)", parallel=True)
