@@ -1,0 +1,202 @@
+"""cfunc JIT benchmarks against numba, side by side in one run: start-up + first compile, further compiles, kernels.
+
+Run: PYTHONPATH=python python3 bench/bench_jit.py [--repeat N]. Prints ratios of medians and
+writes bench/out/bench_jit.json. Absolute times drift on shared machines; the ratios are the result.
+"""
+import argparse
+import ctypes
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+INTEGRAND = """
+def integrand(t):
+    return np.exp(-t) / (t ** 2)
+"""
+
+# Each script imports numpy before the clock starts (both integrands use it), then times
+# importing the compiler and compiling the integrand, and prints the seconds.
+FIRST_COMPILE = {
+    "nativecall": """
+import numpy as np
+import time
+start = time.perf_counter()
+import nativecall
+{integrand}
+f = nativecall.cfunc("float64(float64)")(integrand)
+f.address
+print(time.perf_counter() - start)
+""",
+    "numba": """
+import numpy as np
+import time
+start = time.perf_counter()
+import numba
+{integrand}
+f = numba.cfunc("float64(float64)")(integrand)
+f.address
+print(time.perf_counter() - start)
+""",
+}
+
+
+def first_compile_seconds(which, repeat):
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"first_{which}.py"
+        path.write_text(textwrap.dedent(FIRST_COMPILE[which]).format(integrand=INTEGRAND))
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        for _ in range(repeat):
+            out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, check=True)
+            times.append(float(out.stdout.strip().splitlines()[-1]))
+    return times
+
+
+def small_function_source(k):
+    return textwrap.dedent(f"""
+        import math
+        def f{k}(x, y):
+            s = 0.0
+            for i in range(4):
+                s += math.sin(x * i + {k}) * y
+            return s / (1.0 + x * x)
+        """)
+
+
+def further_compile_seconds(repeat):
+    import numba
+    import nativecall
+    native, nb = [], []
+    for k in range(repeat):
+        namespace = {}
+        source = small_function_source(k)
+        exec(compile(source, f"<bench {k}>", "exec"), namespace)
+        start = time.perf_counter()
+        nativecall.cfunc("float64(float64, float64)", source=source, name=f"f{k}").address
+        native.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        numba.cfunc("float64(float64, float64)")(namespace[f"f{k}"]).address
+        nb.append(time.perf_counter() - start)
+    return native, nb
+
+
+def timeit(fn, repeat, number):
+    fn()   # warm up
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return samples
+
+
+def kernels(repeat):
+    """The seed kernels (one source, numba's spelling, compiled by both) through scipy's call path."""
+    import numba
+    import numpy as np
+    import scipy.integrate as si
+    from scipy import LowLevelCallable, ndimage
+    import nativecall
+
+    results = {}
+    path = Path(tempfile.mkdtemp()) / "kernels.py"
+    path.write_text(textwrap.dedent("""
+        import numpy as np
+        from numba import carray
+        from numba.types import float64
+
+        def integrand(t):
+            return np.exp(-t) / (t ** 2)
+
+        def nbmin(values_ptr, len_values, result, data):
+            values = carray(values_ptr, shape=(len_values, ), dtype=float64)
+            result[0] = np.inf
+            for v in values:
+                if v < result[0]:
+                    result[0] = v
+            return 1
+
+        def shift(output_ptr, input_ptr, output_rank, input_rank, user_data):
+            input_ = carray(input_ptr, shape=(input_rank, ))
+            output_ = carray(output_ptr, shape=(output_rank, ))
+            s = carray(user_data, shape=(1, ), dtype=float64)[0]
+            for i in range(input_rank):
+                input_[i] = output_[i] - s
+            return 1
+        """))
+    sys.path.insert(0, str(path.parent))
+    import kernels as k   # noqa: E402
+    sig_min = "intc(CPointer(float64), intp, CPointer(float64), voidptr)"
+    sig_shift = "intc(CPointer(intp), CPointer(float64), intc, intc, voidptr)"
+    nc = {"integrand": nativecall.cfunc("float64(float64)")(k.integrand),
+          "nbmin": nativecall.cfunc(sig_min)(k.nbmin),
+          "shift": nativecall.cfunc(sig_shift)(k.shift)}
+    nb = {"integrand": numba.cfunc("float64(float64)")(k.integrand),
+          "nbmin": numba.cfunc(sig_min)(k.nbmin),
+          "shift": numba.cfunc(sig_shift)(k.shift)}
+
+    shift_value = ctypes.c_double(0.5)
+    shift_ptr = ctypes.cast(ctypes.pointer(shift_value), ctypes.c_void_p)
+    image = np.random.default_rng(0).random((512, 512))
+    footprint = np.array([[0, 1, 0], [1, 1, 0], [0, 1, 0]], dtype=bool)
+    im = np.random.default_rng(1).random((256, 256))
+
+    def quad_with(f):
+        return lambda: si.quad(LowLevelCallable(f.ctypes), 1, np.inf)
+
+    def filter_with(f):
+        return lambda: ndimage.generic_filter(image, LowLevelCallable(f.ctypes), footprint=footprint)
+
+    def transform_with(f):
+        return lambda: ndimage.geometric_transform(im, LowLevelCallable(f.ctypes, user_data=shift_ptr))
+
+    for name, make, number in [("integrand", quad_with, 200), ("nbmin", filter_with, 2), ("shift", transform_with, 2)]:
+        ours = timeit(make(nc[name]), repeat, number)
+        theirs = timeit(make(nb[name]), repeat, number)
+        results[name] = (ours, theirs)
+    # calling from Python: nativecall's thunk-based __call__ against numba's ctypes object
+    results["python_call"] = (timeit(lambda: nc["integrand"](2.0), repeat, 20000),
+                              timeit(lambda: nb["integrand"].ctypes(2.0), repeat, 20000))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "python"))
+
+    report = {}
+
+    def record(label, ours, theirs, goal):
+        m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
+        report[label] = {"nativecall_median_s": m_ours, "numba_median_s": m_theirs,
+                         "numba_over_nativecall": m_theirs / m_ours, "goal": goal}
+        print(f"{label:32s} nativecall {m_ours * 1e3:10.4f} ms   numba {m_theirs * 1e3:10.4f} ms   "
+              f"numba/nativecall = {m_theirs / m_ours:6.2f}   ({goal})")
+
+    record("import + first compile", first_compile_seconds("nativecall", args.repeat),
+           first_compile_seconds("numba", args.repeat), ">= 6x")
+    native, nb = further_compile_seconds(max(args.repeat, 10))
+    record("further compile", native, nb, ">= 5x")
+    for name, (ours, theirs) in kernels(args.repeat).items():
+        record(f"run: {name}", ours, theirs, "~1.0 (within 10%)" if name != "python_call" else "higher is better")
+
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    (out / "bench_jit.json").write_text(json.dumps(report, indent=2))
+    print(f"wrote {out / 'bench_jit.json'}")
+
+
+if __name__ == "__main__":
+    main()
