@@ -117,12 +117,12 @@ void affine_transform(const ArrayView &input, const std::vector<double> &matrix,
     interpolate_rows(c, output, options, [&](const std::ptrdiff_t *index, std::ptrdiff_t length, double *row) {
         for (int h = 0; h < in_rank; ++h) {
             const double *m = matrix.data() + h * out_rank;
-            // The leading axes are fixed along a row; sum them in scipy's order.
+            // Sum in scipy's order (offset first, then each axis), so order-0
+            // results on exact half-way coordinates round the same way.
             for (std::ptrdiff_t j = 0; j < length; ++j) {
-                double x = 0.0;
+                double x = offset[h];
                 for (int l = 0; l < out_rank - 1; ++l) x += static_cast<double>(index[l]) * m[l];
-                x += static_cast<double>(j) * m[out_rank - 1];
-                row[h * length + j] = x + offset[h];
+                row[h * length + j] = x + static_cast<double>(j) * m[out_rank - 1];
             }
         }
     });

@@ -1,0 +1,290 @@
+"""The interpolation family against scipy.ndimage: modes x orders x dtypes x shapes, transforms, callbacks, errors."""
+import ctypes
+
+import numpy as np
+import pytest
+import scipy
+import scipy.ndimage as sn
+
+import nativecall
+from nativecall import ndimage as nn
+from test_ndimage_support import (MODES, assert_interpolation_close, exact_spline_coefficients,  # noqa: F401
+                                  kernels, random_array, scipy_interpolation)
+
+ORDERS = range(6)
+SHAPES = [(9,), (1,), (2,), (6, 5), (1, 4), (2, 2), (3, 1, 2), (2, 3, 1, 2)]
+DTYPES = [np.float64, np.float32, np.int16, np.uint8]
+
+
+def _coordinates(shape, count=17, seed=0):
+    """Points inside, near and far beyond every edge, plus exact sample positions."""
+    rng = np.random.default_rng(seed)
+    points = [rng.uniform(-2.5 * n - 1, 3.5 * n + 1, count) for n in shape]
+    exact = [np.array([-1.0, 0.0, n - 1.0, float(n), -0.5, n - 0.5]) for n in shape]
+    return np.stack([np.concatenate([p, e]) for p, e in zip(points, exact)])
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_map_coordinates_equals_scipy(mode, order, shape):
+    a = random_array(shape, np.float64, seed=len(shape))
+    coordinates = _coordinates(shape, seed=order)
+    expected = scipy_interpolation(sn.map_coordinates, a, coordinates, order=order, mode=mode, cval=-0.75)
+    actual = nn.map_coordinates(a, coordinates, order=order, mode=mode, cval=-0.75)
+    assert_interpolation_close(actual, expected)
+
+
+@pytest.mark.parametrize("dtype", DTYPES + [np.int64, np.uint32, np.bool_])
+@pytest.mark.parametrize("output", [None, np.float32, np.int32, np.uint8, np.int8])
+@pytest.mark.parametrize("order", [0, 1, 3])
+def test_dtypes_and_integer_rounding(dtype, output, order):
+    a = random_array((7, 6), dtype, seed=2)
+    coordinates = _coordinates((7, 6), count=18, seed=3).reshape(2, 3, -1)   # a 2-d output
+    kwargs = dict(output=output, order=order, mode="mirror", cval=-2.5)
+    assert_interpolation_close(nn.map_coordinates(a, coordinates, **kwargs),
+                               scipy_interpolation(sn.map_coordinates, a, coordinates, **kwargs))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("shape", [(9,), (6, 5), (1, 4), (2, 3, 1, 2)], ids=str)
+def test_shift_equals_scipy(mode, order, shape):
+    a = random_array(shape, np.float64, seed=4)
+    shifts = [0.5, -1.25, 3.75, -0.3][:len(shape)]
+    expected = scipy_interpolation(sn.shift, a, shifts, order=order, mode=mode, cval=1.5)
+    assert_interpolation_close(nn.shift(a, shifts, order=order, mode=mode, cval=1.5), expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("grid_mode", [False, True])
+@pytest.mark.parametrize("shape,factor", [((9,), 1.7), ((6, 5), (0.6, 2.2)), ((1, 4), 2.0), ((3, 2, 2), 1.5)],
+                         ids=str)
+def test_zoom_equals_scipy(mode, order, grid_mode, shape, factor):
+    a = random_array(shape, np.float64, seed=5)
+    with pytest.warns() if grid_mode and mode in ("constant", "wrap") else _no_warning():
+        actual = nn.zoom(a, factor, order=order, mode=mode, cval=0.5, grid_mode=grid_mode)
+    with _ignore_warnings():
+        expected = scipy_interpolation(sn.zoom, a, factor, order=order, mode=mode, cval=0.5, grid_mode=grid_mode)
+    assert_interpolation_close(actual, expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("matrix_kind", ["full", "homogeneous", "diagonal", "rank_change"])
+def test_affine_transform_equals_scipy(mode, order, matrix_kind):
+    a = random_array((7, 6), np.float64, seed=6)
+    rotation = np.array([[0.8, -0.6], [0.6, 0.8]]) * 1.1
+    offset = [1.5, -2.0]
+    kwargs = dict(order=order, mode=mode, cval=-1.0)
+    if matrix_kind == "full":
+        args, kwargs["offset"] = (rotation,), offset
+    elif matrix_kind == "homogeneous":
+        args = (np.vstack([np.hstack([rotation, np.array(offset)[:, None]]), [0, 0, 1]]),)
+    elif matrix_kind == "diagonal":
+        args, kwargs["offset"] = (np.array([0.7, 1.3]),), offset
+    else:   # 4-d output from a 2-d input: a 2 x 4 matrix (2 x 3 would read as homogeneous)
+        matrix = np.array([[0.5, 1.0, 0.2, -0.3], [0.3, -0.4, 1.0, 0.6]])
+        args, kwargs["offset"], kwargs["output_shape"] = (matrix,), offset, (4, 3, 2, 5)
+    expected = scipy_interpolation(sn.affine_transform, a, *args, **kwargs)
+    assert_interpolation_close(nn.affine_transform(a, *args, **kwargs), expected)
+
+
+def _mapping_shift(shifts):
+    return lambda out: tuple(o - s for o, s in zip(out, shifts))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", ORDERS)
+def test_geometric_transform_python_and_native_mapping_equal_scipy(kernels, mode, order):
+    a = random_array((6, 7), np.float64, seed=7)
+    shifts = (0.5, -1.75)
+    data = (ctypes.c_double * 2)(*shifts)
+    native = nativecall.LowLevelCallable(kernels.shift_mapping, ctypes.cast(data, ctypes.c_void_p))
+    expected = scipy_interpolation(sn.geometric_transform, a, _mapping_shift(shifts), order=order, mode=mode,
+                                   cval=0.25)
+    for mapping in (_mapping_shift(shifts), native):
+        actual = nn.geometric_transform(a, mapping, order=order, mode=mode, cval=0.25)
+        assert_interpolation_close(actual, expected)
+
+
+def test_geometric_transform_output_shape_rank_change_and_extra_arguments():
+    a = random_array((5, 6), np.float64, seed=8)
+
+    def mapping(out, scale, bias=0.0):
+        return (out[0] * scale + bias, out[1] + out[2] * 0.5)
+
+    kwargs = dict(output_shape=(4, 3, 2), extra_arguments=(0.8,), extra_keywords={"bias": 0.3}, order=2,
+                  mode="nearest")
+    assert_interpolation_close(nn.geometric_transform(a, mapping, **kwargs),
+                               sn.geometric_transform(a, mapping, **kwargs))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", [2, 3, 4, 5])
+@pytest.mark.parametrize("shape,axis", [((40,), 0), ((33, 3), 0), ((3, 35), 1), ((2, 34, 2), 1)], ids=str)
+def test_spline_filter1d_equals_scipy_on_long_axes(mode, order, shape, axis):
+    # On axes this long scipy's reflect prefilter error (z**(2n)) is below 1e-15.
+    a = random_array(shape, np.float64, seed=9)
+    assert_interpolation_close(nn.spline_filter1d(a, order, axis=axis, mode=mode),
+                               sn.spline_filter1d(a, order, axis=axis, mode=mode))
+
+
+@pytest.mark.parametrize("shape", [(2,), (3,), (5, 2), (4, 3, 2)], ids=str)
+@pytest.mark.parametrize("order", [2, 3, 4, 5])
+def test_spline_filter_short_axes_are_exact(shape, order):
+    a = random_array(shape, np.float64, seed=10)
+    assert_interpolation_close(nn.spline_filter(a, order, mode="reflect"), exact_spline_coefficients(a, order))
+    assert_interpolation_close(nn.spline_filter(a, order, mode="mirror"), sn.spline_filter(a, order, mode="mirror"))
+
+
+@pytest.mark.parametrize("output", [np.float64, np.float32, np.int32])
+def test_spline_filter_outputs_and_low_orders(output):
+    a = random_array((36, 33), np.float64, seed=11)
+    assert_interpolation_close(nn.spline_filter(a, 3, output=output), sn.spline_filter(a, 3, output=output))
+    assert_interpolation_close(nn.spline_filter1d(a, 1, output=output), sn.spline_filter1d(a, 1, output=output))
+
+
+def test_complex_input_is_interpolated_by_parts():
+    rng = np.random.default_rng(12)
+    a = rng.random((6, 5)) + 1j * rng.random((6, 5))
+    cval = 0.5 - 2j
+    kwargs = dict(order=3, mode="mirror", cval=cval)
+    assert_interpolation_close(nn.shift(a, (0.5, -0.25), **kwargs), sn.shift(a, (0.5, -0.25), **kwargs))
+    assert_interpolation_close(nn.zoom(a, 1.5, **kwargs), sn.zoom(a, 1.5, **kwargs))
+    coordinates = _coordinates((6, 5))
+    assert_interpolation_close(nn.map_coordinates(a, coordinates, **kwargs),
+                               sn.map_coordinates(a, coordinates, **kwargs))
+    assert_interpolation_close(nn.affine_transform(a, [[1, 0.2], [0, 1]], **kwargs),
+                               sn.affine_transform(a, [[1, 0.2], [0, 1]], **kwargs))
+    mapping = _mapping_shift((0.5, 0.5))
+    assert_interpolation_close(nn.geometric_transform(a, mapping, **kwargs),
+                               sn.geometric_transform(a, mapping, **kwargs))
+    assert_interpolation_close(nn.spline_filter(a, 3), sn.spline_filter(a, 3))
+
+
+def test_zoom_by_one_returns_the_input_and_output_arrays_are_filled():
+    a = random_array((5, 4), np.float64, seed=13)
+    np.testing.assert_array_equal(nn.zoom(a, 1), sn.zoom(a, 1))
+    out = np.empty((5, 4), np.float32)
+    assert nn.shift(a, 0.5, output=out) is out
+    assert_interpolation_close(out, sn.shift(a, 0.5, output=np.float32))
+
+
+# ------------------------------------------------------------------ the seed example and threads
+
+def test_seed_shift_mapping_numba_cfunc():
+    pytest.importorskip("numba")
+    from numba import carray, cfunc, types
+
+    c_sig = types.intc(types.CPointer(types.intp), types.CPointer(types.double), types.intc, types.intc,
+                       types.voidptr)
+
+    @cfunc(c_sig)
+    def transform(output_ptr, input_ptr, output_rank, input_rank, user_data):
+        input_ = carray(input_ptr, (input_rank,))
+        output_ = carray(output_ptr, (output_rank,))
+        shift = carray(user_data, (1,), dtype=types.double)[0]
+        for i in range(input_rank):
+            input_[i] = output_[i] - shift
+        return 1
+
+    user_data = ctypes.c_double(0.5)
+    ptr = ctypes.cast(ctypes.pointer(user_data), ctypes.c_void_p)
+    im = np.arange(12).reshape(4, 3).astype(np.float64)
+    expected = sn.shift(im, 0.5)
+    # scipy refuses this LowLevelCallable (seed 002); nativecall matches it by ABI.
+    for callback in (scipy.LowLevelCallable(transform.ctypes, user_data=ptr),
+                     nativecall.LowLevelCallable(transform.ctypes, user_data=ptr)):
+        assert_interpolation_close(nn.geometric_transform(im, callback), expected)
+    assert_interpolation_close(nn.shift(im, 0.5), expected)
+
+
+def test_results_do_not_depend_on_workers(kernels):
+    a = random_array((37, 29), np.float64, seed=14)
+    data = (ctypes.c_double * 2)(0.3, -0.6)
+    native = nativecall.LowLevelCallable(kernels.shift_mapping, ctypes.cast(data, ctypes.c_void_p))
+    coordinates = _coordinates((37, 29), count=500)
+    runs = {
+        "geometric_transform": lambda w: nn.geometric_transform(a, native, workers=w),
+        "map_coordinates": lambda w: nn.map_coordinates(a, coordinates, mode="nearest", workers=w),
+        "zoom": lambda w: nn.zoom(a, 1.7, order=5, mode="grid-wrap", workers=w),
+        "affine": lambda w: nn.affine_transform(a, [[0.9, 0.1], [-0.2, 1.0]], workers=w),
+        "spline_filter": lambda w: nn.spline_filter(a, 4, workers=w),
+    }
+    for name, run in runs.items():
+        first = run(1)
+        for w in (2, 3, 7):
+            np.testing.assert_array_equal(run(w), first, err_msg=name)
+
+
+# ------------------------------------------------------------------ errors
+
+def test_mapping_exceptions_and_failures():
+    class Boom(Exception):
+        pass
+
+    def explode(out):
+        raise Boom("mapping")
+
+    with pytest.raises(Boom, match="mapping"):
+        nn.geometric_transform(np.ones((3, 3)), explode)
+    with pytest.raises(TypeError, match="2"):
+        nn.geometric_transform(np.ones((3, 3)), lambda out: (1.0,))
+    with pytest.raises(TypeError):
+        nn.geometric_transform(np.ones((3, 3)), lambda out: 3)
+
+
+def test_failing_native_mapping_and_wrong_signature(kernels):
+    data = (ctypes.c_double * 2)(0.0, 0.0)
+    with pytest.raises(ValueError, match=r"int \(intptr_t \*, double \*, int, int, void \*\)"):
+        nn.geometric_transform(np.ones((3, 3)), kernels.nbmin)
+    fail = ctypes.CFUNCTYPE(ctypes.c_int, *kernels.shift_mapping.argtypes)(lambda *args: 0)
+    with pytest.raises(RuntimeError, match="returned 0"):
+        nn.geometric_transform(np.ones((3, 3)), nativecall.LowLevelCallable(fail, ctypes.cast(data, ctypes.c_void_p)))
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda: nn.map_coordinates(np.ones(4), [[1.0]], order=6), RuntimeError),
+    (lambda: nn.map_coordinates(np.ones(4), [[1.0]], order=-1), RuntimeError),
+    (lambda: nn.map_coordinates(np.ones(4), [[1.0]], mode="mirrored"), RuntimeError),
+    (lambda: nn.map_coordinates(np.ones((4, 4)), [[1.0]]), RuntimeError),
+    (lambda: nn.map_coordinates(np.ones(4), [[1.0j]]), TypeError),
+    (lambda: nn.map_coordinates(np.ones(4), [[1.0]], output=np.ones(2)), RuntimeError),
+    (lambda: nn.shift(np.ones((4, 4)), [1.0, 2.0, 3.0]), RuntimeError),
+    (lambda: nn.shift(np.float64(1.0), 1.0), RuntimeError),
+    (lambda: nn.zoom(np.ones(4), 2, output="int8", order=9), RuntimeError),
+    (lambda: nn.affine_transform(np.ones((4, 4)), np.ones((3, 3, 3))), RuntimeError),
+    (lambda: nn.affine_transform(np.ones((4, 4)), np.ones((3, 2))), RuntimeError),
+    (lambda: nn.affine_transform(np.ones((4, 4)), np.eye(3) * 2), ValueError),
+    (lambda: nn.geometric_transform(np.ones((4, 4)), 7), TypeError),
+    (lambda: nn.spline_filter(np.ones(4), 1), RuntimeError),
+    (lambda: nn.spline_filter1d(np.ones(4), 3, axis=2), np.exceptions.AxisError),
+    (lambda: nn.shift(np.ones(4), 1.0, output=np.float16), RuntimeError),
+], ids=lambda x: "" if callable(x) else x.__name__)
+def test_bad_arguments_raise_scipy_errors(call, error):
+    with pytest.raises(error):
+        call()
+
+
+class _no_warning:
+    def __enter__(self):
+        import warnings
+        self._context = warnings.catch_warnings()
+        self._context.__enter__()
+        warnings.simplefilter("error")
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
+
+
+class _ignore_warnings:
+    def __enter__(self):
+        import warnings
+        self._context = warnings.catch_warnings()
+        self._context.__enter__()
+        warnings.simplefilter("ignore")
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
