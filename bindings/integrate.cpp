@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "callback_arg.h"
@@ -108,6 +110,70 @@ NativeIntegrand native_integrand(const Callback &cb, std::size_t extra_args, con
                               "'void *') to receive them in xx[1:]");
     return f;
 }
+
+/* A routine's integrand argument: a native integrand (matched) or a Python callable. */
+struct IntegrandArg {
+    std::optional<NativeIntegrand> native;
+    nb::handle python;
+};
+
+/* Like callback_arg followed by native_integrand, but remembers which of the
+   accepted signatures each signature text matched, so repeated calls with the
+   same callback skip parsing: for a single quad the parse costs as much as the
+   integral. The cache is only touched with the GIL held. */
+IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *routine) {
+    static std::unordered_map<std::string, NativeForm> forms;
+    IntegrandArg arg;
+    if (nb::hasattr(obj, "_nativecall_lowlevel")) {
+        std::string text = nb::cast<std::string>(obj.attr("signature"));
+        auto found = forms.find(text);
+        if (found != forms.end()) {
+            NativeIntegrand f;
+            f.form = found->second;
+            f.function = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(obj.attr("_address")));
+            f.user_data = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(obj.attr("_user_data_address")));
+            f.thread_safe = nb::cast<bool>(obj.attr("_thread_safe"));
+            if (extra_args > 0 && !f.packed()) native_integrand(python::callback_arg(obj, "func").native.value(),
+                                                                extra_args, routine);
+            arg.native = f;
+            return arg;
+        }
+        python::CallbackArg cb = python::callback_arg(obj, "func");
+        arg.native = native_integrand(*cb.native, extra_args, routine);
+        if (forms.size() < 64) forms.emplace(std::move(text), arg.native->form);
+        return arg;
+    }
+    python::CallbackArg cb = python::callback_arg(obj, "func");
+    arg.python = cb.python;
+    return arg;
+}
+
+/* Workspaces for quad calls on this thread, reused across calls. A stack,
+   because a Python integrand may call quad again while one is in use. */
+class PooledWorkspace {
+public:
+    PooledWorkspace() {
+        auto &pool = free_list();
+        if (pool.empty()) {
+            work_ = std::make_unique<Workspace>();
+        } else {
+            work_ = std::move(pool.back());
+            pool.pop_back();
+        }
+    }
+    ~PooledWorkspace() {
+        auto &pool = free_list();
+        if (pool.size() < 8) pool.push_back(std::move(work_));
+    }
+    Workspace &operator*() { return *work_; }
+
+private:
+    static std::vector<std::unique_ptr<Workspace>> &free_list() {
+        thread_local std::vector<std::unique_ptr<Workspace>> pool;
+        return pool;
+    }
+    std::unique_ptr<Workspace> work_;
+};
 
 std::vector<double> float_args(nb::handle args, const char *routine) {
     std::vector<double> values;
@@ -264,9 +330,10 @@ nb::dict diagnostics(const QuadOutcome &outcome, const Workspace &work, int limi
 nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool full_output, double epsabs,
                      double epsrel, int limit, nb::handle points, nb::handle weight, nb::handle wvar,
                      nb::handle wopts, int maxp1, int limlst) {
-    python::CallbackArg cb = python::callback_arg(func, "func");
+    IntegrandArg integrand = integrand_arg(func, nb::len(args), "quad");
     QuadSpec spec = spec_from(epsabs, epsrel, limit, points, weight, wvar, maxp1, limlst);
-    Workspace work;
+    PooledWorkspace pooled;
+    Workspace &work = *pooled;
     if (wopts.is_valid() && !wopts.is_none()) {
         /* scipy's wopts = (momcom, chebmo) from an earlier full_output on an
            interval of the same length; chebmo as scipy shapes it, (25, maxp1). */
@@ -280,8 +347,8 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
         spec.reuse_moments = true;
     }
     QuadOutcome outcome;
-    if (cb.is_native()) {
-        NativeIntegrand f = native_integrand(*cb.native, nb::len(args), "quad");
+    if (integrand.native) {
+        const NativeIntegrand &f = *integrand.native;
         std::vector<double> xx(1);
         std::vector<double> extra = float_args(args, "quad");
         xx.insert(xx.end(), extra.begin(), extra.end());
@@ -290,7 +357,7 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
         nb::gil_scoped_release release;
         outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work);
     } else {
-        nb::handle callable = cb.python;
+        nb::handle callable = integrand.python;
         auto sampler = [&](const double *x, double *fx, std::size_t n) {
             for (std::size_t i = 0; i < n; ++i) fx[i] = call_python(callable, x + i, 1, args);
         };

@@ -220,6 +220,15 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
         args = (args,)
     a = _limit_value(a, "a", "quad")
     b = _limit_value(b, "b", "quad")
+    if (points is None and weight is None and wopts is None and not full_output and not complex_func
+            and a != b):
+        # The common case, kept short: for a native integrand the call overhead
+        # is a large part of the time of a whole quad.
+        value, abserr, ier, _ = _integrate.quad(as_callback(func, "func"), a, b, args, False, epsabs,
+                                                epsrel, int(limit), None, None, None, None, int(maxp1),
+                                                int(limlst))
+        if ier == 0:
+            return value, abserr
     limit = int(limit)
     if a == b:  # scipy's shortcut for an empty interval, improper ones included
         if not full_output:

@@ -80,7 +80,9 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
     const double epsabs = options.epsabs, epsrel = options.epsrel;
     const int limit = options.limit;
     work.prepare(limit);
-    work.nnlog.assign(static_cast<std::size_t>(std::max(limit, 1)), 0);
+    if (work.nnlog.size() < static_cast<std::size_t>(std::max(limit, 1)))
+        work.nnlog.resize(static_cast<std::size_t>(std::max(limit, 1)));
+    work.nnlog[0] = 0;
     work.alist[0] = a;
     work.blist[0] = b;
     Result out;

@@ -103,13 +103,16 @@ bool tolerances_invalid(double epsabs, double epsrel) {
 namespace nativecall::integrate {
 
 void Workspace::prepare(int limit) {
+    /* Grow only: every routine writes an entry before reading it, and a reused
+       workspace (batches, repeated quad calls) then costs nothing to prepare. */
     std::size_t n = static_cast<std::size_t>(std::max(limit, 1));
-    alist.assign(n, 0.0);
-    blist.assign(n, 0.0);
-    rlist.assign(n, 0.0);
-    elist.assign(n, 0.0);
-    iord.assign(n, 0);
-    level.assign(n, 0);
+    if (alist.size() >= n) return;
+    alist.resize(n);
+    blist.resize(n);
+    rlist.resize(n);
+    elist.resize(n);
+    iord.resize(n);
+    level.resize(n);
 }
 
 } // namespace nativecall::integrate

@@ -58,7 +58,7 @@ struct Workspace {
     std::vector<double> rslst, erlst;
     std::vector<int> ierlst;
 
-    /* Size the interval tables for `limit` subintervals. */
+    /* Size the interval tables for at least `limit` subintervals (contents unspecified). */
     void prepare(int limit);
 };
 
