@@ -207,6 +207,10 @@ std::shared_ptr<CompiledFunction> compile_source(const std::string &source, cons
     return compile(request);
 }
 
+/* For native routines in other extension modules: reads and clears the calling
+   thread's record in this module (where compiled code writes it). */
+extern "C" int nativecall_jit_take_error_code(void) { return static_cast<int>(take_runtime_error()); }
+
 } // namespace
 
 NB_MODULE(_jit, m) {
@@ -247,6 +251,10 @@ NB_MODULE(_jit, m) {
         RuntimeErrorCode code = take_runtime_error();
         return nb::make_tuple(static_cast<int>(code), runtime_error_message(code));
     }, "The calling thread's runtime error record as (code, message), cleared; code 0 when none.");
+    m.def("runtime_error_api", [] {
+        return nb::capsule(reinterpret_cast<void *>(&nativecall_jit_take_error_code), "int (void)");
+    }, "A capsule named 'int (void)' around the C function that returns and clears the calling thread's "
+       "runtime error code (0 none, 1 ZeroDivisionError, 2 IndexError, 3-4 ValueError).");
     m.def("raise_runtime_error", &raise_runtime_error,
           "Raise ZeroDivisionError/IndexError/ValueError for the calling thread's runtime error record, if any.");
 }

@@ -126,3 +126,13 @@ def test_call_argument_errors():
         f(1)
     with pytest.raises(TypeError, match="argument 2: expected an int"):
         f(1, "x")
+
+
+def test_native_callers_read_the_record_through_the_capsule_api():
+    import ctypes
+    from nativecall import _jit
+    take = ctypes.CFUNCTYPE(ctypes.c_int)(nativecall.LowLevelCallable(_jit.runtime_error_api()).address)
+    f = cfunc("int64(int64, int64)")(divide)
+    assert f.ctypes(1, 0) == 0          # ctypes does not check the record...
+    assert take() == 1                  # ...a native caller does, and clears it
+    assert take() == 0
