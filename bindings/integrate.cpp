@@ -325,6 +325,81 @@ nb::dict diagnostics(const QuadOutcome &outcome, const Workspace &work, int limi
     return info;
 }
 
+/* One quad on either kind of integrand: native ones with the GIL released,
+   Python ones on this thread with the GIL held. */
+QuadOutcome run_quad(const IntegrandArg &integrand, double a, double b, nb::tuple args, const QuadSpec &spec,
+                     Workspace &work) {
+    QuadOutcome outcome;
+    if (integrand.native) {
+        const NativeIntegrand &f = *integrand.native;
+        double buffer[16];
+        std::vector<double> heap;
+        const std::size_t count = 1 + nb::len(args);
+        double *xx = count <= 16 ? buffer : (heap.resize(count), heap.data());
+        if (count > 1) {
+            std::vector<double> extra = float_args(args, "quad");
+            std::copy(extra.begin(), extra.end(), xx + 1);
+        }
+        auto sampler = [&](const double *x, double *fx, std::size_t n) {
+            f.sample(x, fx, n, xx, static_cast<int>(count));
+        };
+        nb::gil_scoped_release release;
+        outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work);
+    } else {
+        nb::handle callable = integrand.python;
+        auto sampler = [&](const double *x, double *fx, std::size_t n) {
+            for (std::size_t i = 0; i < n; ++i) fx[i] = call_python(callable, x + i, 1, args);
+        };
+        outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work);
+    }
+    return outcome;
+}
+
+/* An integration limit from any Python number; NaN and non-numbers are errors. */
+double limit_value(nb::handle value, const char *name) {
+    double x = PyFloat_AsDouble(value.ptr());
+    if (x == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        throw nb::type_error(("quad: the integration limit " + std::string(name) +
+                              " must be a real number or +-inf, got " + nb::cast<std::string>(nb::repr(value)))
+                                 .c_str());
+    }
+    if (std::isnan(x))
+        throw InvalidArgument("quad: the integration limit " + std::string(name) + " is nan; expected a number or +-inf");
+    return x;
+}
+
+/* The integrand in the form integrand_arg takes: nativecall.LowLevelCallable
+   objects and plain Python functions as they are, anything else through
+   nativecall.integrate._routine_callback (as_callback, remembered per object). */
+nb::object routine_callback(nb::handle func) {
+    if (nb::hasattr(func, "_nativecall_lowlevel") || PyFunction_Check(func.ptr()) || PyMethod_Check(func.ptr()))
+        return nb::borrow(func);
+    /* Kept for the life of the process: a static nb::object would be released
+       at exit, after the interpreter is gone. */
+    static PyObject *convert =
+        nb::object(nb::module_::import_("nativecall.integrate").attr("_routine_callback")).release().ptr();
+    return nb::handle(convert)(func);
+}
+
+/* The common quad call (no weight, break points, wopts or full_output) with
+   the argument handling done here, so the Python wrapper is a few comparisons:
+   for a native integrand the call overhead is a large part of a whole quad.
+   Returns (value, abserr, ier). */
+nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, nb::handle args_obj, double epsabs,
+                           double epsrel, int limit) {
+    const double a = limit_value(a_obj, "a"), b = limit_value(b_obj, "b");
+    nb::tuple args = PyTuple_Check(args_obj.ptr()) ? nb::borrow<nb::tuple>(args_obj) : nb::make_tuple(args_obj);
+    if (a == b) return nb::make_tuple(0.0, 0.0, 0);  // scipy's shortcut, improper "intervals" included
+    nb::object callback = routine_callback(func);
+    IntegrandArg integrand = integrand_arg(callback, nb::len(args), "quad");
+    QuadSpec spec;
+    spec.options = Options{epsabs, epsrel, limit};
+    PooledWorkspace pooled;
+    QuadOutcome outcome = run_quad(integrand, a, b, args, spec, *pooled);
+    return nb::make_tuple(outcome.result.value, outcome.result.abserr, outcome.result.ier);
+}
+
 /* ---------------------------------------------------------------- quad */
 
 nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool full_output, double epsabs,
@@ -346,23 +421,7 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
         work.chebmo = std::move(flat);
         spec.reuse_moments = true;
     }
-    QuadOutcome outcome;
-    if (integrand.native) {
-        const NativeIntegrand &f = *integrand.native;
-        std::vector<double> xx(1);
-        std::vector<double> extra = float_args(args, "quad");
-        xx.insert(xx.end(), extra.begin(), extra.end());
-        int count = static_cast<int>(xx.size());
-        auto sampler = [&](const double *x, double *fx, std::size_t n) { f.sample(x, fx, n, xx.data(), count); };
-        nb::gil_scoped_release release;
-        outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work);
-    } else {
-        nb::handle callable = integrand.python;
-        auto sampler = [&](const double *x, double *fx, std::size_t n) {
-            for (std::size_t i = 0; i < n; ++i) fx[i] = call_python(callable, x + i, 1, args);
-        };
-        outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work);
-    }
+    QuadOutcome outcome = run_quad(integrand, a, b, args, spec, work);
     nb::object info = full_output ? nb::object(diagnostics(outcome, work, limit, maxp1)) : nb::none();
     return nb::make_tuple(outcome.result.value, outcome.result.abserr, outcome.result.ier, info);
 }
@@ -525,6 +584,9 @@ NB_MODULE(_integrate, m) {
           nb::arg("weight").none(), nb::arg("wvar").none(), nb::arg("wopts").none(), nb::arg("maxp1"),
           nb::arg("limlst"),
           "Returns (value, abserr, ier, info or None); ier as QUADPACK defines it.");
+    m.def("quad_plain", &quad_plain_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args"),
+          nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"),
+          "quad without weight, points, wopts or full_output; returns (value, abserr, ier).");
     m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("levels"), nb::arg("args"),
           "Returns (value, abserr, neval, first_failure_ier, failure_level, routine).");
     m.def("quad_batch", &quad_batch_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args").none(),

@@ -19,6 +19,7 @@ independent integrals over the thread pool.
 """
 import sys
 import warnings
+import weakref
 
 from . import _integrate
 from .lowlevel import as_callback
@@ -124,6 +125,26 @@ def _invalid_input_message(a, b, epsabs, epsrel, limit, points, weight, wvar, ma
 
 # ---------------------------------------------------------------- argument checks
 
+# Native callbacks given in another form (ctypes, cffi, numba cfunc, capsule,
+# scipy.LowLevelCallable) converted once per object, not on every call.
+_converted = weakref.WeakKeyDictionary()
+
+
+def _routine_callback(func):
+    """as_callback(func), remembered for objects that support weak references."""
+    try:
+        return _converted[func]
+    except (KeyError, TypeError):
+        pass
+    callback = as_callback(func, "func")
+    if callback is not func:
+        try:
+            _converted[func] = callback
+        except TypeError:
+            pass
+    return callback
+
+
 def _limit_value(value, name, routine):
     try:
         x = float(value)
@@ -216,19 +237,19 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
     explanation) with ``full_output``. Non-convergence warns with
     :class:`IntegrationWarning`, with scipy's message.
     """
+    if points is None and weight is None and wopts is None and not full_output and not complex_func:
+        # The common case in one C++ call: for a native integrand the call
+        # overhead is a large part of the time of a whole quad.
+        value, abserr, ier = _integrate.quad_plain(func, a, b, args, epsabs, epsrel, int(limit))
+        if ier == 0:
+            return value, abserr
+        if ier != 6:
+            warnings.warn(_messages(limit, False)[0].get(ier, "Unknown error."), IntegrationWarning, stacklevel=2)
+            return value, abserr
     if not isinstance(args, tuple):
         args = (args,)
     a = _limit_value(a, "a", "quad")
     b = _limit_value(b, "b", "quad")
-    if (points is None and weight is None and wopts is None and not full_output and not complex_func
-            and a != b):
-        # The common case, kept short: for a native integrand the call overhead
-        # is a large part of the time of a whole quad.
-        value, abserr, ier, _ = _integrate.quad(as_callback(func, "func"), a, b, args, False, epsabs,
-                                                epsrel, int(limit), None, None, None, None, int(maxp1),
-                                                int(limlst))
-        if ier == 0:
-            return value, abserr
     limit = int(limit)
     if a == b:  # scipy's shortcut for an empty interval, improper ones included
         if not full_output:
@@ -240,7 +261,7 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
                     "iord": np.zeros(limit, dtype=np.int32)}
         return (0.0, 0.0, {"real": infodict, "imag": infodict}) if complex_func else (0.0, 0.0, infodict)
 
-    callback = as_callback(func, "func")
+    callback = _routine_callback(func)
     if complex_func:
         if not callable(callback) or hasattr(callback, "_nativecall_lowlevel"):
             raise TypeError("quad: complex_func=True needs a Python callable returning complex values; "
@@ -340,7 +361,7 @@ def nquad(func, ranges, args=None, opts=None, full_output=False):
         raise ValueError("nquad: 'ranges' is empty; expected one range per variable")
     args = () if args is None else (tuple(args) if isinstance(args, (tuple, list)) else (args,))
     levels = [_level(r, o, i) for i, (r, o) in enumerate(zip(ranges, _nquad_opts(opts, depth)))]
-    callback = as_callback(func, "func")
+    callback = _routine_callback(func)
     value, abserr, neval, ier, level, routine = _integrate.nquad(callback, levels, args)
     if ier != 0:
         level_opts = levels[level][3] or {}
@@ -464,7 +485,7 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
         raise ValueError("quad_batch: break points cannot be combined with a weight")
     _check_weight(weight, wvar, points)
 
-    callback = as_callback(func, "func")
+    callback = _routine_callback(func)
     values = np.empty(n, dtype=np.float64)
     abserr = np.empty(n, dtype=np.float64)
     ier = np.empty(n, dtype=np.int32)
