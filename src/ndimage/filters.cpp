@@ -26,56 +26,36 @@ std::size_t grain_for(std::ptrdiff_t items, int workers) {
                          shape_string(index));
 }
 
-/* The input copied as doubles into a C-contiguous array that is larger by the
-   footprint along every axis, its margins filled by the boundary mode. The
-   filter then reads every neighbourhood at constant offsets, with no edge test
-   in the inner loop. Extension is applied per axis, which is exactly scipy's
-   per-axis mapping of out-of-range coordinates. */
-struct PaddedInput {
-    std::vector<double> data;
-    std::vector<std::ptrdiff_t> shape;
-    std::vector<std::ptrdiff_t> strides;   // elements
+/* The footprint as the filter walks it: its taken elements grouped by the
+   input line (along the last axis) they read. Each output row needs one
+   boundary-extended copy of each of those lines, so the filter keeps a few
+   short line buffers per worker instead of a padded copy of the whole input. */
+struct FootprintLines {
+    std::vector<std::vector<std::ptrdiff_t>> leading;   // per line: offset along each leading axis
+    std::vector<std::size_t> element_line;              // per taken element (C order): its line
+    std::vector<std::ptrdiff_t> element_shift;          // per taken element: its offset along the last axis
 };
 
-PaddedInput pad_input(const ArrayView &input, const std::vector<std::ptrdiff_t> &before,
-                      const std::vector<std::ptrdiff_t> &after, BoundaryMode mode, double cval, int workers) {
-    const int rank = input.rank();
-    PaddedInput padded;
-    padded.shape.resize(rank);
-    padded.strides.resize(rank);
-    std::ptrdiff_t total = 1;
-    for (int d = rank - 1; d >= 0; --d) {
-        padded.shape[d] = input.shape[d] + before[d] + after[d];
-        padded.strides[d] = total;
-        total *= padded.shape[d];
-    }
-    padded.data.resize(static_cast<std::size_t>(total));
+FootprintLines group_footprint(const Footprint &footprint) {
+    const int rank = static_cast<int>(footprint.shape.size());
     const int last = rank - 1;
-    const std::ptrdiff_t row_length = padded.shape[last];
-    const std::ptrdiff_t rows = total / row_length;
-    parallel_for(static_cast<std::size_t>(rows), workers, [&](std::size_t begin, std::size_t end, int) {
-        for (std::size_t row = begin; row < end; ++row) {
-            double *line = padded.data.data() + row * row_length;
-            // Locate the input row this padded row copies, axis by axis.
-            std::ptrdiff_t rest = static_cast<std::ptrdiff_t>(row), offset = 0;
-            bool outside = false;
-            for (int d = last - 1; d >= 0; --d) {
-                std::ptrdiff_t p = rest % padded.shape[d];
-                rest /= padded.shape[d];
-                std::ptrdiff_t source = extend_index(p - before[d], input.shape[d], mode);
-                if (source == kOutside) outside = true;
-                else offset += source * input.strides[d];
-            }
-            if (outside) {
-                std::fill(line, line + row_length, cval);
-                continue;
-            }
-            detail::read_line(input.data + offset, input.strides[last], input.shape[last], input.dtype,
-                              line + before[last]);
-            extend_line(line, input.shape[last], before[last], after[last], mode, cval);
+    const std::ptrdiff_t line_length = footprint.shape[last];
+    const std::ptrdiff_t lines = static_cast<std::ptrdiff_t>(footprint.mask.size()) / line_length;
+    FootprintLines grouped;
+    std::vector<std::ptrdiff_t> k(rank, 0);
+    for (std::ptrdiff_t line = 0; line < lines; ++line) {
+        const std::uint8_t *mask = footprint.mask.data() + line * line_length;
+        bool used = false;
+        for (std::ptrdiff_t j = 0; j < line_length; ++j) {
+            if (!mask[j]) continue;
+            used = true;
+            grouped.element_line.push_back(grouped.leading.size());
+            grouped.element_shift.push_back(j);
         }
-    }, grain_for(rows, workers));
-    return padded;
+        if (used) grouped.leading.emplace_back(k.begin(), k.begin() + last);
+        for (int d = last - 1; d >= 0 && ++k[d] == footprint.shape[d]; --d) k[d] = 0;
+    }
+    return grouped;
 }
 
 } // namespace
@@ -120,54 +100,65 @@ void generic_filter(const ArrayView &input, const FilterKernel &kernel, const Fo
         before[d] = footprint.shape[d] / 2 + origins[d];
         after[d] = footprint.shape[d] - 1 - before[d];
     }
-    const PaddedInput padded = pad_input(input, before, after, fmode, cval, workers);
-
-    // Offsets (in padded elements) of the footprint's taken elements, C order.
-    std::vector<std::ptrdiff_t> offsets;
-    std::vector<std::ptrdiff_t> k(rank, 0);
-    for (std::ptrdiff_t flat = 0; flat < footprint_size; ++flat) {
-        if (footprint.mask[flat]) {
-            std::ptrdiff_t off = 0;
-            for (int d = 0; d < rank; ++d) off += k[d] * padded.strides[d];
-            offsets.push_back(off);
-        }
-        for (int d = rank - 1; d >= 0 && ++k[d] == footprint.shape[d]; --d) k[d] = 0;
-    }
-    const auto taken = static_cast<std::intptr_t>(offsets.size());
+    const FootprintLines grouped = group_footprint(footprint);
+    const auto taken = static_cast<std::intptr_t>(grouped.element_line.size());
+    const std::size_t line_count = grouped.leading.size();
 
     const int last = rank - 1;
     const std::ptrdiff_t row_length = input.shape[last];
+    const std::ptrdiff_t line_span = row_length + footprint.shape[last] - 1;   // one extended input line
     const std::ptrdiff_t rows = input.size() / row_length;
-    std::vector<std::vector<double>> scratch(static_cast<std::size_t>(std::max(workers, 1)));
+    struct Scratch {
+        std::vector<double> lines, values, results;
+        std::vector<const double *> element_start;
+    };
+    std::vector<Scratch> scratch(static_cast<std::size_t>(std::max(workers, 1)));
     parallel_for(static_cast<std::size_t>(rows), workers, [&](std::size_t begin, std::size_t end, int worker) {
-        auto &buffer = scratch[worker];
-        buffer.resize(static_cast<std::size_t>(taken + 1 + row_length));
-        double *values = buffer.data();
-        double *results = values + taken + 1;
+        Scratch &s = scratch[worker];
+        s.lines.resize(line_count * static_cast<std::size_t>(line_span));
+        s.values.resize(static_cast<std::size_t>(taken) + 1);
+        s.results.resize(static_cast<std::size_t>(row_length));
+        s.element_start.resize(static_cast<std::size_t>(taken));
+        for (std::intptr_t e = 0; e < taken; ++e)
+            s.element_start[e] = s.lines.data() + grouped.element_line[e] * line_span + grouped.element_shift[e];
+        std::vector<std::ptrdiff_t> index(rank, 0);
         for (std::size_t row = begin; row < end; ++row) {
-            std::ptrdiff_t rest = static_cast<std::ptrdiff_t>(row), padded_base = 0, out_offset = 0;
+            std::ptrdiff_t rest = static_cast<std::ptrdiff_t>(row), out_offset = 0;
             for (int d = last - 1; d >= 0; --d) {
-                std::ptrdiff_t i = rest % input.shape[d];
+                index[d] = rest % input.shape[d];
                 rest /= input.shape[d];
-                padded_base += i * padded.strides[d];
-                out_offset += i * output.strides[d];
+                out_offset += index[d] * output.strides[d];
             }
-            const double *window = padded.data.data() + padded_base;
-            for (std::ptrdiff_t j = 0; j < row_length; ++j, ++window) {
-                for (std::intptr_t e = 0; e < taken; ++e) values[e] = window[offsets[e]];
-                if (!kernel.function(values, taken, results + j, kernel.user_data)) {
-                    std::vector<std::ptrdiff_t> index(rank);
-                    std::ptrdiff_t r = static_cast<std::ptrdiff_t>(row);
-                    for (int d = last - 1; d >= 0; --d) {
-                        index[d] = r % input.shape[d];
-                        r /= input.shape[d];
-                    }
+            // The boundary-extended input lines this row's neighbourhoods read.
+            for (std::size_t g = 0; g < line_count; ++g) {
+                double *line = s.lines.data() + g * line_span;
+                std::ptrdiff_t offset = 0;
+                bool outside = false;
+                for (int d = 0; d < last; ++d) {
+                    const std::ptrdiff_t source =
+                        extend_index(index[d] + grouped.leading[g][d] - before[d], input.shape[d], fmode);
+                    if (source == kOutside) outside = true;
+                    else offset += source * input.strides[d];
+                }
+                if (outside) {
+                    std::fill(line, line + line_span, cval);
+                    continue;
+                }
+                detail::read_line(input.data + offset, input.strides[last], row_length, input.dtype,
+                                  line + before[last]);
+                extend_line(line, row_length, before[last], after[last], fmode, cval);
+            }
+            double *values = s.values.data();
+            const double *const *starts = s.element_start.data();
+            for (std::ptrdiff_t j = 0; j < row_length; ++j) {
+                for (std::intptr_t e = 0; e < taken; ++e) values[e] = starts[e][j];
+                if (!kernel.function(values, taken, s.results.data() + j, kernel.user_data)) {
                     index[last] = j;
                     kernel_failed("generic_filter", kernel.name, index);
                 }
             }
-            detail::write_line(results, row_length, output.data + out_offset, output.strides[last], output.dtype,
-                               StoreRule::Truncate);
+            detail::write_line(s.results.data(), row_length, output.data + out_offset, output.strides[last],
+                               output.dtype, StoreRule::Truncate);
         }
     }, grain_for(rows, workers));
 }

@@ -122,29 +122,95 @@ double bspline(int order, double y) {
 
 } // namespace
 
+namespace {
+
+/* B-spline weights of the window that starts at `start` for coordinate x. */
+void spline_weights(int order, double x, std::ptrdiff_t start, double *weight) {
+    switch (order) {
+    case 0:
+        weight[0] = 1.0;
+        return;
+    case 1: {
+        const double t = x - static_cast<double>(start);
+        weight[0] = 1.0 - t;
+        weight[1] = t;
+        return;
+    }
+    case 3: {
+        // x lies in [start+1, start+2): distances 1+t, t, 1-t, 2-t.
+        const double t = x - static_cast<double>(start + 1), u = 1.0 - t;
+        weight[0] = u * u * u / 6.0;
+        weight[1] = (t * t * (t - 2.0) * 3.0 + 4.0) / 6.0;
+        weight[2] = (u * u * (u - 2.0) * 3.0 + 4.0) / 6.0;
+        weight[3] = t * t * t / 6.0;
+        return;
+    }
+    default:
+        for (int k = 0; k <= order; ++k) weight[k] = bspline(order, std::fabs(x - static_cast<double>(start + k)));
+    }
+}
+
+/* Sum over the window, axis by axis: sum_k w_d[k] * (the same over the next axes). */
+double combine_axes(const double *base, const AxisSample *const *samples, int axis, int rank, int width) {
+    const AxisSample &s = *samples[axis];
+    double total = 0.0;
+    if (axis == rank - 1) {
+        for (int k = 0; k < width; ++k) total += s.weight[k] * base[s.offset[k]];
+    } else {
+        for (int k = 0; k < width; ++k)
+            total += s.weight[k] * combine_axes(base + s.offset[k], samples, axis + 1, rank, width);
+    }
+    return total;
+}
+
+} // namespace
+
 void locate(double coordinate, std::ptrdiff_t length, std::ptrdiff_t stride, int order, BoundaryMode mode,
             AxisSample &sample) {
     const double x = map_coordinate(coordinate, length, mode);
     // Only constant mode maps a coordinate to -1 on purpose; nearest and
     // grid-constant coordinates stay where they are and extend their windows.
     sample.outside = !(x > -1.0) && mode != BoundaryMode::Nearest && mode != BoundaryMode::GridConstant;
+    sample.beyond_grid = false;
     if (sample.outside) return;
     const std::ptrdiff_t start = (order & 1) ? static_cast<std::ptrdiff_t>(std::floor(x)) - order / 2
                                              : static_cast<std::ptrdiff_t>(std::floor(x + 0.5)) - order / 2;
-    const BoundaryMode extend = window_mode(mode);
-    const bool at_edge = start < 0 || start + order >= length;
-    for (int k = 0; k <= order; ++k) {
-        std::ptrdiff_t index = start + k;
-        if (at_edge) index = extend_index(index, length, extend);
-        sample.offset[k] = index == kOutside ? kOutsideOffset : index * stride;
-        sample.weight[k] = bspline(order, std::fabs(x - static_cast<double>(start + k)));
+    if (start < 0 || start + order >= length) {
+        const BoundaryMode extend = window_mode(mode);
+        for (int k = 0; k <= order; ++k) {
+            const std::ptrdiff_t index = extend_index(start + k, length, extend);
+            if (index == kOutside) sample.beyond_grid = true;
+            sample.offset[k] = index == kOutside ? kOutsideOffset : index * stride;
+        }
+    } else {
+        for (int k = 0; k <= order; ++k) sample.offset[k] = (start + k) * stride;
     }
+    spline_weights(order, x, start, sample.weight);
 }
 
 double combine(const double *data, const AxisSample *const *samples, int rank, int order, double cval) {
-    for (int d = 0; d < rank; ++d)
+    bool beyond_grid = false;
+    for (int d = 0; d < rank; ++d) {
         if (samples[d]->outside) return cval;
+        beyond_grid = beyond_grid || samples[d]->beyond_grid;
+    }
     const int width = order + 1;
+    if (!beyond_grid) {
+        if (rank == 2) {
+            // Images are the common case: both loops inline, no recursion.
+            const AxisSample &rows = *samples[0], &cols = *samples[1];
+            double total = 0.0;
+            for (int i = 0; i < width; ++i) {
+                const double *row = data + rows.offset[i];
+                double partial = 0.0;
+                for (int j = 0; j < width; ++j) partial += cols.weight[j] * row[cols.offset[j]];
+                total += rows.weight[i] * partial;
+            }
+            return total;
+        }
+        return combine_axes(data, samples, 0, rank, width);
+    }
+    // A grid-constant window reaching past the edge: those elements are cval.
     int k[kMaxRank] = {0};
     std::ptrdiff_t window = 1;
     for (int d = 0; d < rank; ++d) window *= width;
@@ -152,15 +218,14 @@ double combine(const double *data, const AxisSample *const *samples, int rank, i
     for (std::ptrdiff_t n = 0; n < window; ++n) {
         std::ptrdiff_t offset = 0;
         bool outside = false;
+        double weight = 1.0;
         for (int d = 0; d < rank; ++d) {
             const std::ptrdiff_t o = samples[d]->offset[k[d]];
             if (o == kOutsideOffset) outside = true;
             else offset += o;
+            weight *= samples[d]->weight[k[d]];
         }
-        double coefficient = outside ? cval : data[offset];
-        if (order > 0)
-            for (int d = 0; d < rank; ++d) coefficient *= samples[d]->weight[k[d]];
-        total += coefficient;
+        total += (outside ? cval : data[offset]) * weight;
         for (int d = rank - 1; d >= 0 && ++k[d] == width; --d) k[d] = 0;
     }
     return total;
@@ -225,10 +290,27 @@ SplineCoefficients spline_coefficients(const ArrayView &input, const Interpolati
         }
     }, detail::grain_for(rows, workers));
     if (filter) {
-        std::vector<std::ptrdiff_t> byte_strides(rank);
-        for (int d = 0; d < rank; ++d) byte_strides[d] = c.strides[d] * static_cast<std::ptrdiff_t>(sizeof(double));
-        ArrayView view{reinterpret_cast<char *>(c.data.data()), c.shape, byte_strides, DType::Float64};
-        for (int axis = 0; axis < rank; ++axis) spline_filter1d(view, options.order, axis, view, options.mode, workers);
+        // Along the last axis each line is contiguous; along a leading axis a
+        // block of neighbouring lines is filtered together as lanes.
+        constexpr std::ptrdiff_t kLaneBlock = 256;
+        for (int axis = 0; axis < rank; ++axis) {
+            const std::ptrdiff_t n = c.shape[axis], inner = c.strides[axis];
+            const std::ptrdiff_t outer = total / (n * inner);
+            const std::ptrdiff_t blocks_per_outer = (inner + kLaneBlock - 1) / kLaneBlock;
+            const std::ptrdiff_t tasks = outer * blocks_per_outer;
+            std::vector<std::vector<double>> scratch(static_cast<std::size_t>(workers));
+            parallel_for(static_cast<std::size_t>(tasks), workers, [&](std::size_t begin, std::size_t end, int worker) {
+                auto &sum = scratch[worker];
+                sum.resize(static_cast<std::size_t>(std::min(inner, kLaneBlock)));
+                for (std::size_t task = begin; task < end; ++task) {
+                    const std::ptrdiff_t o = static_cast<std::ptrdiff_t>(task) / blocks_per_outer;
+                    const std::ptrdiff_t first = (static_cast<std::ptrdiff_t>(task) % blocks_per_outer) * kLaneBlock;
+                    const std::ptrdiff_t lanes = std::min(kLaneBlock, inner - first);
+                    spline_filter_lanes(c.data.data() + o * n * inner + first, n, inner, lanes, options.order,
+                                        options.mode, sum.data());
+                }
+            }, detail::grain_for(tasks, workers));
+        }
     }
     return c;
 }

@@ -17,6 +17,7 @@ constexpr std::ptrdiff_t kOutsideOffset = std::numeric_limits<std::ptrdiff_t>::m
    coefficient elements, boundary-extended) and their B-spline weights. */
 struct AxisSample {
     bool outside = false;                 // constant mode beyond the edge: the point is cval
+    bool beyond_grid = false;             // some window element lies past a grid-constant edge
     std::ptrdiff_t offset[kMaxWindow];
     double weight[kMaxWindow];
 };

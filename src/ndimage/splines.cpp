@@ -27,54 +27,91 @@ Extension extension_for(BoundaryMode mode) {
     }
 }
 
+/* The filter runs on `lanes` independent signals at once: sample i of lane l
+   is c[i * stride + l]. One lane with stride 1 is a plain line; many lanes
+   filter a whole block of rows along a leading axis with unit-stride inner
+   loops, which keeps the cache and the vector units busy. */
+struct Lanes {
+    double *c;
+    std::ptrdiff_t n, stride, count;
+    double *at(std::ptrdiff_t i) const { return c + i * stride; }
+};
+
 /* c+[0] = sum_{k>=0} z^k c[-k] for the extended signal, summed over one period
-   and divided by (1 - z^period). */
-void causal_start(double *c, std::ptrdiff_t n, double z, Extension ext) {
+   and divided by (1 - z^period). `sum` is scratch of lanes.count doubles. */
+void causal_start(const Lanes &s, double z, Extension ext, double *sum) {
+    const std::ptrdiff_t n = s.n, L = s.count;
+    double *c0 = s.at(0);
     switch (ext) {
     case Extension::WholeSample: {
         // Period 2n-2: c[0], c[1..n-2] twice (z^k and z^(2n-2-k)), c[n-1] once.
         const double z_n1 = std::pow(z, static_cast<double>(n - 1));
-        double sum = c[0] + z_n1 * c[n - 1];
+        const double *cl = s.at(n - 1);
+        for (std::ptrdiff_t l = 0; l < L; ++l) sum[l] = c0[l] + z_n1 * cl[l];
         double zk = z;
-        for (std::ptrdiff_t k = 1; k < n - 1; ++k, zk *= z) sum += zk * (c[k] + z_n1 * c[n - 1 - k]);
-        c[0] = sum / (1.0 - z_n1 * z_n1);
+        for (std::ptrdiff_t k = 1; k < n - 1; ++k, zk *= z) {
+            const double *ck = s.at(k), *cm = s.at(n - 1 - k);
+            for (std::ptrdiff_t l = 0; l < L; ++l) sum[l] += zk * (ck[l] + z_n1 * cm[l]);
+        }
+        const double scale = 1.0 / (1.0 - z_n1 * z_n1);
+        for (std::ptrdiff_t l = 0; l < L; ++l) c0[l] = sum[l] * scale;
         break;
     }
     case Extension::HalfSample: {
-        // Period 2n: c[0], c[0], c[1], ..., c[n-1], c[n-1], ..., c[1].
+        // Period 2n: c[0], c[0], c[1], ..., c[n-1], c[n-1], ..., c[1]. The
+        // sum reads c[0] before c[0] is overwritten (scipy <= 1.17 does not).
         const double z_n = std::pow(z, static_cast<double>(n));
-        const double first = c[0];
-        double sum = c[0] + z_n * c[n - 1];
+        const double *cl = s.at(n - 1);
+        for (std::ptrdiff_t l = 0; l < L; ++l) sum[l] = c0[l] + z_n * cl[l];
         double zk = z;
-        for (std::ptrdiff_t k = 1; k < n; ++k, zk *= z) sum += zk * (c[k] + z_n * c[n - 1 - k]);
-        c[0] = first + sum * z / (1.0 - z_n * z_n);
+        for (std::ptrdiff_t k = 1; k < n; ++k, zk *= z) {
+            const double *ck = s.at(k), *cm = s.at(n - 1 - k);
+            for (std::ptrdiff_t l = 0; l < L; ++l) sum[l] += zk * (ck[l] + z_n * cm[l]);
+        }
+        const double scale = z / (1.0 - z_n * z_n);
+        for (std::ptrdiff_t l = 0; l < L; ++l) c0[l] += sum[l] * scale;
         break;
     }
     case Extension::Periodic: {
         // Period n: c[0], c[n-1], c[n-2], ..., c[1].
-        double sum = c[0];
+        for (std::ptrdiff_t l = 0; l < L; ++l) sum[l] = c0[l];
         double zk = z;
-        for (std::ptrdiff_t k = 1; k < n; ++k, zk *= z) sum += zk * c[n - k];
-        c[0] = sum / (1.0 - zk);   // zk == z^n here
+        for (std::ptrdiff_t k = 1; k < n; ++k, zk *= z) {
+            const double *ck = s.at(n - k);
+            for (std::ptrdiff_t l = 0; l < L; ++l) sum[l] += zk * ck[l];
+        }
+        const double scale = 1.0 / (1.0 - zk);   // zk == z^n here
+        for (std::ptrdiff_t l = 0; l < L; ++l) c0[l] = sum[l] * scale;
         break;
     }
     }
 }
 
 /* c-[n-1] from the causal output, for the same extension. */
-void anticausal_start(double *c, std::ptrdiff_t n, double z, Extension ext) {
+void anticausal_start(const Lanes &s, double z, Extension ext, double *sum) {
+    const std::ptrdiff_t n = s.n, L = s.count;
+    double *cl = s.at(n - 1);
     switch (ext) {
-    case Extension::WholeSample:
-        c[n - 1] = (z / (z * z - 1.0)) * (z * c[n - 2] + c[n - 1]);
+    case Extension::WholeSample: {
+        const double *cp = s.at(n - 2);
+        const double scale = z / (z * z - 1.0);
+        for (std::ptrdiff_t l = 0; l < L; ++l) cl[l] = scale * (z * cp[l] + cl[l]);
         break;
-    case Extension::HalfSample:
-        c[n - 1] *= z / (z - 1.0);
+    }
+    case Extension::HalfSample: {
+        const double scale = z / (z - 1.0);
+        for (std::ptrdiff_t l = 0; l < L; ++l) cl[l] *= scale;
         break;
+    }
     case Extension::Periodic: {
-        double sum = c[n - 1];
+        for (std::ptrdiff_t l = 0; l < L; ++l) sum[l] = cl[l];
         double zk = z;
-        for (std::ptrdiff_t k = 0; k < n - 1; ++k, zk *= z) sum += zk * c[k];
-        c[n - 1] = sum * z / (zk - 1.0);   // zk == z^n here
+        for (std::ptrdiff_t k = 0; k < n - 1; ++k, zk *= z) {
+            const double *ck = s.at(k);
+            for (std::ptrdiff_t l = 0; l < L; ++l) sum[l] += zk * ck[l];
+        }
+        const double scale = z / (zk - 1.0);   // zk == z^n here
+        for (std::ptrdiff_t l = 0; l < L; ++l) cl[l] = sum[l] * scale;
         break;
     }
     }
@@ -106,19 +143,37 @@ std::vector<double> spline_poles(int order) {
     }
 }
 
-void spline_filter_line(double *line, std::ptrdiff_t length, int order, BoundaryMode mode) {
+void spline_filter_lanes(double *data, std::ptrdiff_t length, std::ptrdiff_t stride, std::ptrdiff_t lanes, int order,
+                         BoundaryMode mode, double *scratch) {
     const std::vector<double> poles = spline_poles(order);
-    if (length < 2 || poles.empty()) return;
+    if (length < 2 || poles.empty() || lanes < 1) return;
     const Extension ext = extension_for(mode);
+    const Lanes s{data, length, stride, lanes};
     double gain = 1.0;
     for (double z : poles) gain *= (1.0 - z) * (1.0 - 1.0 / z);
-    for (std::ptrdiff_t i = 0; i < length; ++i) line[i] *= gain;
-    for (double z : poles) {
-        causal_start(line, length, z, ext);
-        for (std::ptrdiff_t i = 1; i < length; ++i) line[i] += z * line[i - 1];
-        anticausal_start(line, length, z, ext);
-        for (std::ptrdiff_t i = length - 2; i >= 0; --i) line[i] = z * (line[i + 1] - line[i]);
+    for (std::ptrdiff_t i = 0; i < length; ++i) {
+        double *ci = s.at(i);
+        for (std::ptrdiff_t l = 0; l < lanes; ++l) ci[l] *= gain;
     }
+    for (double z : poles) {
+        causal_start(s, z, ext, scratch);
+        for (std::ptrdiff_t i = 1; i < length; ++i) {
+            double *ci = s.at(i);
+            const double *cp = s.at(i - 1);
+            for (std::ptrdiff_t l = 0; l < lanes; ++l) ci[l] += z * cp[l];
+        }
+        anticausal_start(s, z, ext, scratch);
+        for (std::ptrdiff_t i = length - 2; i >= 0; --i) {
+            double *ci = s.at(i);
+            const double *cn = s.at(i + 1);
+            for (std::ptrdiff_t l = 0; l < lanes; ++l) ci[l] = z * (cn[l] - ci[l]);
+        }
+    }
+}
+
+void spline_filter_line(double *line, std::ptrdiff_t length, int order, BoundaryMode mode) {
+    double scratch;
+    spline_filter_lanes(line, length, 1, 1, order, mode, &scratch);
 }
 
 void spline_filter1d(const ArrayView &input, int order, int axis, const ArrayView &output, BoundaryMode mode,

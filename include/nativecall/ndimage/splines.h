@@ -22,6 +22,11 @@ void check_spline_order(int order);
    nearest) or periodic (grid-wrap). Lines of one sample are left as they are. */
 void spline_filter_line(double *line, std::ptrdiff_t length, int order, BoundaryMode mode);
 
+/* spline_filter_line on `lanes` signals at once: sample i of signal l is
+   data[i * stride + l]. `scratch` holds `lanes` doubles. */
+void spline_filter_lanes(double *data, std::ptrdiff_t length, std::ptrdiff_t stride, std::ptrdiff_t lanes, int order,
+                         BoundaryMode mode, double *scratch);
+
 /* spline_filter_line along `axis` of every line of `input`, into `output`
    (same shape; integer outputs truncate, as scipy stores them). Orders 0 and 1
    copy. In-place (output == input) is fine. */
