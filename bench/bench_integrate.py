@@ -3,7 +3,7 @@
 Run: PYTHONPATH=python python3 bench/bench_integrate.py [--repeat N]. Prints ratios of medians
 and writes bench/out/bench_integrate.json. The scipy side uses numba cfunc LowLevelCallables
 (the fastest route scipy offers); nativecall's side uses the same integrands written in C,
-compiled here and loaded with ctypes. Absolute times drift on shared machines; the ratios
+compiled here and loaded with ctypes, and, when the JIT is built, compiled by nativecall.cfunc. Absolute times drift on shared machines; the ratios
 are the result.
 """
 import argparse
@@ -67,6 +67,32 @@ def numba_integrands():
     return exp_over_t2, gaussian, cube
 
 
+def nativecall_cfuncs():
+    """The same integrands compiled by nativecall's JIT, or None when it is not built."""
+    try:
+        import nativecall
+        from nativecall import cfunc
+    except (ImportError, AttributeError):
+        return None
+
+    @cfunc("float64(float64)")
+    def exp_over_t2(t):
+        return math.exp(-t) / (t * t)
+
+    @cfunc("float64(intc, CPointer(float64))")
+    def gaussian(n, xx):
+        return math.exp(-xx[1] * xx[0] * xx[0])
+
+    @cfunc("float64(intc, CPointer(float64))")
+    def cube(n, xx):
+        x = xx[0]
+        y = xx[1]
+        z = xx[2]
+        return math.exp(-(x * x + y * y + z * z)) * math.cos(x * y * z)
+
+    return tuple(nativecall.as_callback(f) for f in (exp_over_t2, gaussian, cube))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="timed samples per contender (median taken)")
@@ -90,6 +116,7 @@ def main():
     c_gauss = nativecall.LowLevelCallable(lib.gaussian)
     c_gauss_threads = nativecall.LowLevelCallable(lib.gaussian, thread_safe=True)
     c_cube = nativecall.LowLevelCallable(lib.cube)
+    jitted = nativecall_cfuncs()
     comparisons = []
 
     # 1. One quad of exp(-t)/t^2 on [1, inf), called from Python.
@@ -109,6 +136,9 @@ def main():
             value=ours[0], abs_diff_vs_scipy=abs(ours[0] - reference[0]))
     one.add("nativecall.quad + numba cfunc",
             median_time(lambda: [ni.quad(nb_exp, 1, np.inf) for _ in range(calls)], repeat) / calls)
+    if jitted:
+        one.add("nativecall.quad + nativecall.cfunc",
+                median_time(lambda: [ni.quad(jitted[0], 1, np.inf) for _ in range(calls)], repeat) / calls)
     comparisons.append(one)
 
     # 2. 10,000 Gaussian integrals over the real line (seed 001).
@@ -124,8 +154,11 @@ def main():
     scipy_values = scipy_loop()
     many.add("loop of scipy.quad + numba cfunc", median_time(scipy_loop, max(3, repeat // 2)),
              max_error=float(np.max(np.abs(scipy_values - exact))))
-    for label, callback, workers in (("quad_batch + C, 1 thread", c_gauss, None),
-                                     ("quad_batch + C, thread-safe (all cores)", c_gauss_threads, None)):
+    contenders = [("quad_batch + C, 1 thread", c_gauss, None),
+                  ("quad_batch + C, thread-safe (all cores)", c_gauss_threads, None)]
+    if jitted:
+        contenders.append(("quad_batch + nativecall.cfunc (all cores)", jitted[1], None))
+    for label, callback, workers in contenders:
         values = ni.quad_batch(callback, -np.inf, np.inf, args=alpha, workers=workers)[0]
         many.add(f"nativecall.{label}",
                  median_time(lambda: ni.quad_batch(callback, -np.inf, np.inf, args=alpha, workers=workers),
@@ -144,6 +177,8 @@ def main():
     cube.add("nativecall.nquad + C (ctypes)", median_time(lambda: ni.nquad(c_cube, ranges), repeat),
              value=ours[0], abs_diff_vs_scipy=abs(ours[0] - scipy_cube_value[0]))
     cube.add("nativecall.nquad + numba cfunc", median_time(lambda: ni.nquad(scipy_cube, ranges), repeat))
+    if jitted:
+        cube.add("nativecall.nquad + nativecall.cfunc", median_time(lambda: ni.nquad(jitted[2], ranges), repeat))
     comparisons.append(cube)
 
     for c in comparisons:

@@ -229,6 +229,27 @@ def test_scipy_lowlevelcallable_and_numba_cfunc_are_accepted(lib):
         si.quad(lambda x: math.exp(-x * x), 0, 1)[0], rel=1e-14)
 
 
+def test_nativecall_cfunc_integrands():
+    try:
+        cfunc = nativecall.cfunc
+    except (ImportError, AttributeError) as error:  # the JIT is an optional part of the build
+        pytest.skip(f"nativecall.cfunc is not built: {error}")
+
+    @cfunc("float64(float64)")
+    def integrand(t):
+        return math.exp(-t) / (t * t)
+
+    @cfunc("float64(intc, CPointer(float64))")
+    def gaussian(n, xx):
+        return math.exp(-xx[1] * xx[0] * xx[0])
+
+    assert ni.quad(integrand, 1, INF) == pytest.approx(si.quad(lambda t: math.exp(-t) / t ** 2, 1, INF),
+                                                       rel=1e-12)
+    alpha = np.linspace(0.5, 5, 40)
+    values = ni.quad_batch(gaussian, -INF, INF, args=alpha)[0]  # thread-safe: all cores
+    np.testing.assert_allclose(values, np.sqrt(np.pi / alpha), rtol=1e-9)
+
+
 def test_native_integrand_runs_without_the_gil(lib):
     ni.quad(lib.gil_probe, 0, 1)
     assert lib.last_gil_state() == 0
