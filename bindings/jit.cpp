@@ -55,6 +55,8 @@ Globals to_globals(nb::dict described) {
             globals[name] = GlobalValue::of_function(nb::cast<std::string>(t[1]));
         else if (kind == "dtype")
             globals[name] = GlobalValue::of_dtype(nb::cast<std::string>(t[1]));
+        else if (kind == "unusable")
+            globals[name] = GlobalValue::of_unusable(nb::cast<std::string>(t[1]));
         else if (kind == "cfunc")
             globals[name] = GlobalValue::of_external(nb::cast<std::string>(t[1]), nb::cast<std::uintptr_t>(t[2]),
                                                      parse_signature(nb::cast<std::string>(t[3])));

@@ -125,10 +125,10 @@ def _constant(value):
 
 
 def _describe(value):
-    """How the compiler sees one global or closure value, or None when it cannot use it."""
+    """How the compiler sees one global or closure value (("unusable", description) when it cannot use it)."""
     if inspect.ismodule(value):
         name = _MODULE_NAMES.get(value.__name__)
-        return ("module", name) if name else None
+        return ("module", name) if name else ("unusable", f"the module {value.__name__}")
     if isinstance(value, CFunc):
         return ("cfunc", value.__name__, value.address, value.c_signature)
     module = type(value).__module__ or ""
@@ -147,7 +147,9 @@ def _describe(value):
     constant = _constant(value)
     if constant is not None:
         return ("const", constant)
-    return None
+    kind = type(value)
+    return ("unusable", f"a {kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins"
+            else f"a {kind.__qualname__}")
 
 
 def _referenced_names(code):

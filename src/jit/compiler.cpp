@@ -41,6 +41,13 @@ GlobalValue GlobalValue::of_external(std::string function_name, std::uintptr_t a
     return g;
 }
 
+GlobalValue GlobalValue::of_unusable(std::string description) {
+    GlobalValue g;
+    g.kind = Kind::Unusable;
+    g.name = std::move(description);
+    return g;
+}
+
 namespace {
 
 class JitCompiledFunction : public CompiledFunction {

@@ -135,3 +135,16 @@ def test_unknown_options_are_rejected_and_numba_options_accepted():
     assert cfunc("float64(float64)", nopython=True, cache=False)(halve)(1.0) == 0.5
     with pytest.raises(TypeError, match="parallel"):
         cfunc("float64(float64)", parallel=True)
+
+
+def test_small_int_and_bool_arguments_between_cfuncs_follow_the_c_abi():
+    global narrow
+    narrow = cfunc("int8(int8, boolean)", source="def narrow(a, flag):\n    return -a if flag else a\n")
+
+    def wide(x):
+        return narrow(x, x > 0) * 1000 + narrow(x - 1, False)
+
+    compiled = cfunc("int64(int64)")(wide)
+    for x in (-5, 0, 3, 100):
+        expected = (-x if x > 0 else x) * 1000 + (x - 1)
+        assert compiled(x) == expected

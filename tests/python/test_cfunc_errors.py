@@ -136,3 +136,17 @@ def test_native_callers_read_the_record_through_the_capsule_api():
     assert f.ctypes(1, 0) == 0          # ctypes does not check the record...
     assert take() == 1                  # ...a native caller does, and clears it
     assert take() == 0
+
+
+TABLE = np.arange(4.0)
+
+
+def reads_array_global(i):
+    return TABLE[i]
+
+
+def test_unusable_global_is_named_with_its_type():
+    with pytest.raises(CompileError) as info:
+        cfunc("float64(int64)")(reads_array_global)
+    assert "global 'TABLE' is a numpy.ndarray, which compiled code cannot use" in info.value.message
+

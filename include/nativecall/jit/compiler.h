@@ -22,6 +22,7 @@ struct GlobalValue {
         Function,   // a callable the registry knows ("carray", "math.exp") → `name`
         DType,      // a scalar type object (np.float64, types.intc) → `name` ("float64")
         External,   // another cfunc → `name`, `address`, `signature`
+        Unusable,   // a value compiled code cannot read (an array, a Python object) → `name` describes it
     };
     Kind kind = Kind::Constant;
     ConstantValue constant;
@@ -34,6 +35,7 @@ struct GlobalValue {
     static GlobalValue of_function(std::string function_name);
     static GlobalValue of_dtype(std::string scalar_name);
     static GlobalValue of_external(std::string function_name, std::uintptr_t address, Signature signature);
+    static GlobalValue of_unusable(std::string description);
 };
 using Globals = std::map<std::string, GlobalValue>;
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "nativecall/signature.h"
+
 namespace nativecall::jit::ir {
 
 /* Machine-level value types (LLVM's first-class scalars). */
@@ -55,9 +57,9 @@ public:
        `pure` marks it free of side effects so calls can be hoisted and merged. */
     virtual Value call_symbol(const std::string &symbol, Type result, const std::vector<Type> &params,
                               const std::vector<Value> &args, bool pure) = 0;
-    /* A native function at a fixed address (another cfunc). */
-    virtual Value call_address(std::uintptr_t address, Type result, const std::vector<Type> &params,
-                               const std::vector<Value> &args) = 0;
+    /* A native function at a fixed address (another cfunc), called with the C ABI of
+       `abi` (small integers and bools extended as C requires). Returns a null Value for void. */
+    virtual Value call_address(std::uintptr_t address, const Signature &abi, const std::vector<Value> &args) = 0;
 
     /* &ptr[index] for elements of type `element`. */
     virtual Value element_pointer(Type element, Value ptr, Value index) = 0;

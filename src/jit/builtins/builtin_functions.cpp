@@ -235,16 +235,11 @@ void register_calls(Registry &registry) {
     });
     registry.add_lowering("call", {TypePattern::of(Kind::External), TypePattern::any()},
                           [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
-                              std::vector<ir::Type> params;
                               std::vector<ir::Value> values;
-                              for (std::size_t i = 1; i < a.size(); ++i) {
-                                  params.push_back(LoweringContext::scalar(sig.args[i]));
+                              for (std::size_t i = 1; i < a.size(); ++i)
                                   values.push_back(a[i][0]);
-                              }
-                              ir::Type result = sig.result->kind == Kind::Void ? ir::Type::Void
-                                                                               : LoweringContext::scalar(sig.result);
-                              ir::Value v = ctx.b().call_address(sig.args[0]->address, result, params, values);
-                              if (result == ir::Type::Void)
+                              ir::Value v = ctx.b().call_address(sig.args[0]->address, *sig.args[0]->signature, values);
+                              if (!v)
                                   return {};
                               return {v};
                           },

@@ -136,11 +136,19 @@ public:
         return wrap(b_.CreateCall(callee, values(args)));
     }
 
-    ir::Value call_address(std::uintptr_t address, ir::Type result, const std::vector<ir::Type> &params,
-                           const std::vector<ir::Value> &args) override {
+    ir::Value call_address(std::uintptr_t address, const Signature &abi, const std::vector<ir::Value> &args) override {
         llvm::Constant *target = llvm::ConstantExpr::getIntToPtr(
             llvm::ConstantInt::get(llvm::Type::getInt64Ty(context_), address), llvm::PointerType::get(context_, 0));
-        return wrap(b_.CreateCall(function_type(result, params), target, values(args)));
+        std::vector<ir::Type> params;
+        for (const CType &p : abi.params)
+            params.push_back(abi_type(p));
+        llvm::CallInst *call = b_.CreateCall(function_type(abi_type(abi.result), params), target, values(args));
+        for (unsigned i = 0; i < abi.params.size(); ++i)
+            if (auto ext = extension(abi.params[i]))
+                call->addParamAttr(i, *ext);
+        if (auto ext = extension(abi.result))
+            call->addRetAttr(*ext);
+        return abi.result.kind == TypeKind::Void ? ir::Value{} : wrap(call);
     }
 
     ir::Value element_pointer(ir::Type element, ir::Value ptr, ir::Value index) override {

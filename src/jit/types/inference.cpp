@@ -393,6 +393,9 @@ private:
             return types::dtype(scalar);
         }
         case GlobalValue::Kind::External: return types::external(g.name, g.signature, g.address);
+        case GlobalValue::Kind::Unusable:
+            fail(e.loc, "global '" + e.text + "' is " + g.name + ", which compiled code cannot use (globals are read "
+                        "as int, float, bool or tuple constants, math/numpy modules, dtypes or other cfuncs)");
         }
         return nullptr;
     }
