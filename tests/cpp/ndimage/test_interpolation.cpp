@@ -119,3 +119,38 @@ TEST(Interpolation, RejectsBadOrder) {
     opt.order = 6;
     EXPECT_THROW(shift(view_of(in.data(), {6}), {1.0}, view_of(out.data(), {6}), opt), nativecall::InvalidArgument);
 }
+
+TEST(SplineFilter, LanesEqualLineByLineForEveryExtension) {
+    const std::ptrdiff_t n = 7, lanes = 5;
+    for (auto mode : kAllModes) {
+        for (int order = 2; order <= 5; ++order) {
+            auto block = random_values(n * lanes, 7);
+            std::vector<double> lines(block);
+            std::vector<double> scratch(lanes);
+            spline_filter_lanes(block.data(), n, lanes, lanes, order, mode, scratch.data());
+            for (std::ptrdiff_t l = 0; l < lanes; ++l) {
+                std::vector<double> line(n);
+                for (std::ptrdiff_t i = 0; i < n; ++i) line[i] = lines[i * lanes + l];
+                spline_filter_line(line.data(), n, order, mode);
+                for (std::ptrdiff_t i = 0; i < n; ++i) EXPECT_EQ(block[i * lanes + l], line[i]);
+            }
+        }
+    }
+}
+
+/* The half-sample symmetric prefilter is exact: filtering a line equals
+   filtering a long symmetric extension of it and keeping the middle. */
+TEST(SplineFilter, ReflectStartValuesAreTheExactInfiniteSums) {
+    auto line = random_values(3, 8);
+    const std::ptrdiff_t copies = 40;
+    std::vector<double> extended;
+    for (std::ptrdiff_t c = 0; c < copies; ++c)
+        for (int i = 0; i < 3; ++i) extended.push_back(c % 2 ? line[2 - i] : line[i]);
+    const std::ptrdiff_t middle = 3 * (copies / 2);
+    for (int order = 2; order <= 5; ++order) {
+        std::vector<double> exact(extended), short_line(line);
+        spline_filter_line(exact.data(), static_cast<std::ptrdiff_t>(exact.size()), order, BoundaryMode::Reflect);
+        spline_filter_line(short_line.data(), 3, order, BoundaryMode::Reflect);
+        for (int i = 0; i < 3; ++i) EXPECT_NEAR(short_line[i], exact[middle + i], 1e-13) << "order " << order;
+    }
+}
