@@ -148,3 +148,32 @@ def test_small_int_and_bool_arguments_between_cfuncs_follow_the_c_abi():
     for x in (-5, 0, 3, 100):
         expected = (-x if x > 0 else x) * 1000 + (x - 1)
         assert compiled(x) == expected
+
+
+def test_functions_defined_in_ipython_cells():
+    ipython = pytest.importorskip("IPython")
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    result = shell.run_cell("import nativecall, math\n"
+                            "@nativecall.cfunc('float64(float64)')\n"
+                            "def cell_fn(x):\n"
+                            "    return math.sqrt(x) * 2\n"
+                            "value = cell_fn(9.0)\n", store_history=True)
+    result.raise_error()
+    assert shell.user_ns["value"] == 6.0
+    result = shell.run_cell("@nativecall.cfunc('float64(float64)')\n"
+                            "def bad(x):\n"
+                            "    return x.imag\n", store_history=True)
+    assert isinstance(result.error_in_exec, nativecall.jit.CompileError)
+    assert result.error_in_exec.lineno == 3 and "has no attribute 'imag'" in str(result.error_in_exec)
+
+
+def test_cfunc_objects_are_collected_with_their_code():
+    import gc
+    import weakref
+    f = cfunc("float64(float64)")(halve)
+    f.ctypes   # a reference cycle through the ctypes object must not keep it alive forever
+    ref = weakref.ref(f)
+    del f
+    gc.collect()
+    assert ref() is None
