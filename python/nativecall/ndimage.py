@@ -66,7 +66,8 @@ def _get_output(output, input, shape=None, complex_output=False):
         shape = input.shape
     shape = tuple(int(s) for s in shape)
     if output is None:
-        dtype = np.promote_types(input.dtype, np.complex64) if complex_output else input.dtype
+        # By name, as scipy does: a byte-swapped input gets a native-order output.
+        dtype = np.promote_types(input.dtype, np.complex64) if complex_output else input.dtype.name
         return np.zeros(shape, dtype=dtype)
     if isinstance(output, (type, np.dtype, str)):
         dtype = np.dtype(output)

@@ -239,3 +239,15 @@ def test_read_only_output_is_refused():
     out.flags.writeable = False
     with pytest.raises(ValueError, match="read-only"):
         nn.generic_filter(np.ones(4), py_nbmin, size=1, output=out)
+
+
+def test_strided_reversed_and_byte_swapped_views(kernels):
+    base = random_array((9, 12), np.float64, seed=11)
+    views = {"reversed_transposed": base[::-1, ::2].T, "byte_swapped": base.astype(">f8")}
+    for name, a in views.items():
+        out = np.zeros((a.shape[1], a.shape[0] * 2))[:, ::2].T   # a strided output too
+        nn.generic_filter(a, kernels.weighted, footprint=_asymmetric(2), origin=-1, output=out, mode="mirror")
+        np.testing.assert_array_equal(out, sn.generic_filter(np.array(a), py_weighted, footprint=_asymmetric(2),
+                                                             origin=-1, mode="mirror"), err_msg=name)
+        np.testing.assert_array_equal(nn.generic_filter1d(a, kernels.alternating, 3, axis=0),
+                                      sn.generic_filter1d(np.array(a), py_alternating, 3, axis=0), err_msg=name)

@@ -292,3 +292,14 @@ class _ignore_warnings:
 
     def __exit__(self, *exc):
         return self._context.__exit__(*exc)
+
+
+def test_strided_views_and_integer_coordinates():
+    base = random_array((10, 14), np.float64, seed=15)
+    a = base[::-2, 1::3].T
+    coordinates = np.stack(np.meshgrid(np.arange(-2, 7), np.arange(-1, 6), indexing="ij"))[:, ::-1]
+    out = np.zeros((coordinates.shape[2], coordinates.shape[1])).T
+    nn.map_coordinates(a, coordinates, output=out, order=3, mode="wrap")
+    assert_interpolation_close(out, sn.map_coordinates(np.array(a), coordinates, order=3, mode="wrap"))
+    assert_interpolation_close(nn.shift(a.astype(">f4"), (0.25, -0.5), order=2, mode="mirror"),
+                               sn.shift(np.array(a, dtype=np.float32), (0.25, -0.5), order=2, mode="mirror"))
