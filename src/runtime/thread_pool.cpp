@@ -44,9 +44,9 @@ struct Job {
             try {
                 (*body)(begin, end, worker);
             } catch (...) {
+                failed = true;  // first, so other threads stop taking chunks at once
                 std::lock_guard<std::mutex> lock(error_mutex);
                 if (!error) error = std::current_exception();
-                failed = true;
             }
         }
     }
