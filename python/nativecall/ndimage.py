@@ -110,6 +110,12 @@ def _writable_output(output):
     return temporary, lambda: output.__setitem__(Ellipsis, temporary)
 
 
+def _unaliased(array, output):
+    """`array`, or a copy when it may overlap `output`: rows of the output are
+    written while other rows (on other threads) still read the input."""
+    return array.copy() if np.may_share_memory(array, output) else array
+
+
 def _callback(function, what):
     cb = as_callback(function, what)
     return cb, isinstance(cb, LowLevelCallable)
@@ -168,8 +174,8 @@ def generic_filter(input, function, size=None, footprint=None, output=None, mode
                              f"expected {-(length // 2)} <= origin <= {(length - 1) // 2}")
     output = _get_output(output, input)
     _check_mode(mode)
-    source = _native_array(input, "input")
     target, copy_back = _writable_output(output)
+    source = _unaliased(_native_array(input, "input"), target)
     # scipy accepts 0-d input; the core wants at least one axis.
     if source.ndim == 0:
         source, target, footprint, origins = source.reshape(1), target.reshape(1), footprint.reshape(1), [0]
@@ -230,8 +236,8 @@ def generic_filter1d(input, function, filter_size, axis=-1, output=None, mode="r
         raise ValueError(f"invalid origin {origin} for a filter of size {filter_size}: expected "
                          f"{-(filter_size // 2)} <= origin <= {(filter_size - 1) // 2}")
     _check_mode(mode)
-    source = _native_array(input, "input")
     target, copy_back = _writable_output(output)
+    source = _unaliased(_native_array(input, "input"), target)
     cb, native = _callback(function, "function")
     input_line = output_line = None
     if not native:
@@ -377,7 +383,7 @@ def map_coordinates(input, coordinates, output=None, order=3, mode="constant", c
     if complex_output:
         return _split_complex(map_coordinates, input, output, cval, coordinates=coordinates,
                               order=order, mode=mode, prefilter=prefilter, workers=workers)
-    coordinates = _native_array(coordinates, "coordinates")
+    coordinates = _unaliased(_native_array(coordinates, "coordinates"), output)
     return _run_interpolation(
         lambda source, target: _ndimage.map_coordinates(
             source, coordinates, target, order, mode, float(cval), bool(prefilter), workers),

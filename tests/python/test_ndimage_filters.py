@@ -251,3 +251,10 @@ def test_strided_reversed_and_byte_swapped_views(kernels):
                                                              origin=-1, mode="mirror"), err_msg=name)
         np.testing.assert_array_equal(nn.generic_filter1d(a, kernels.alternating, 3, axis=0),
                                       sn.generic_filter1d(np.array(a), py_alternating, 3, axis=0), err_msg=name)
+
+
+def test_output_may_be_the_input(kernels):
+    a = random_array((12, 9), np.float64, seed=12)
+    expected = sn.generic_filter(a, py_weighted, size=3)
+    nn.generic_filter(a, kernels.weighted, size=3, output=a, workers=2)
+    np.testing.assert_array_equal(a, expected)
