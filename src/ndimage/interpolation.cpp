@@ -20,6 +20,10 @@ namespace {
    leave the coordinate alone: their window indices are extended instead. */
 double map_coordinate(double x, std::ptrdiff_t length, BoundaryMode mode) {
     const auto n = static_cast<double>(length);
+    // Beyond 2^52 a double has no fractional part left to interpolate; keeping
+    // coordinates there makes the integer conversions below well defined.
+    constexpr double kLargest = 4503599627370496.0;
+    x = std::clamp(x, -kLargest, kLargest);
     if (x < 0) {
         switch (mode) {
         case BoundaryMode::Mirror: {
@@ -167,12 +171,25 @@ double combine_axes(const double *base, const AxisSample *const *samples, int ax
 
 void locate(double coordinate, std::ptrdiff_t length, std::ptrdiff_t stride, int order, BoundaryMode mode,
             AxisSample &sample) {
-    const double x = map_coordinate(coordinate, length, mode);
+    double x = map_coordinate(coordinate, length, mode);
+    if (mode == BoundaryMode::Nearest || mode == BoundaryMode::GridConstant) {
+        // Farther out every window element is extended the same way.
+        const auto reach = static_cast<double>(order + 2);
+        x = std::clamp(x, -reach, static_cast<double>(length) + reach);
+    }
     // Only constant mode maps a coordinate to -1 on purpose; nearest and
     // grid-constant coordinates stay where they are and extend their windows.
     sample.outside = !(x > -1.0) && mode != BoundaryMode::Nearest && mode != BoundaryMode::GridConstant;
     sample.beyond_grid = false;
     if (sample.outside) return;
+    if (std::isnan(x)) {
+        // Only nearest and grid-constant get here with NaN: scipy returns NaN.
+        for (int k = 0; k <= order; ++k) {
+            sample.offset[k] = 0;
+            sample.weight[k] = x;
+        }
+        return;
+    }
     const std::ptrdiff_t start = (order & 1) ? static_cast<std::ptrdiff_t>(std::floor(x)) - order / 2
                                              : static_cast<std::ptrdiff_t>(std::floor(x + 0.5)) - order / 2;
     if (start < 0 || start + order >= length) {

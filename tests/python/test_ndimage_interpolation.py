@@ -303,3 +303,17 @@ def test_strided_views_and_integer_coordinates():
     assert_interpolation_close(out, sn.map_coordinates(np.array(a), coordinates, order=3, mode="wrap"))
     assert_interpolation_close(nn.shift(a.astype(">f4"), (0.25, -0.5), order=2, mode="mirror"),
                                sn.shift(np.array(a, dtype=np.float32), (0.25, -0.5), order=2, mode="mirror"))
+
+
+def test_non_finite_and_huge_coordinates_never_crash():
+    a = np.arange(5.0)
+    coordinates = [[1e300, -1e300, np.nan, np.inf, -np.inf, 2.5]]
+    for mode in MODES:
+        for order in (0, 1, 3):
+            result = nn.map_coordinates(a, coordinates, order=order, mode=mode, cval=-1.0)
+            assert result.shape == (6,)
+            expected = scipy_interpolation(sn.map_coordinates, a, [[2.5]], order=order, mode=mode)[0]
+            assert result[-1] == pytest.approx(expected, rel=1e-12)
+    assert np.isnan(nn.map_coordinates(a, [[np.nan]], mode="nearest")[0])
+    assert nn.map_coordinates(a, [[np.nan]], mode="mirror", cval=-1.0)[0] == -1.0   # as scipy
+    np.testing.assert_array_equal(nn.shift(a, np.nan, mode="mirror"), np.zeros(5))   # scipy 1.17 crashes here
