@@ -312,7 +312,7 @@ def test_non_finite_and_huge_coordinates_never_crash():
         for order in (0, 1, 3):
             result = nn.map_coordinates(a, coordinates, order=order, mode=mode, cval=-1.0)
             assert result.shape == (6,)
-            expected = scipy_interpolation(sn.map_coordinates, a, [[2.5]], order=order, mode=mode)[0]
+            expected = scipy_interpolation(sn.map_coordinates, a, [[2.5]], order=order, mode=mode, cval=-1.0)[0]
             assert result[-1] == pytest.approx(expected, rel=1e-12)
     assert np.isnan(nn.map_coordinates(a, [[np.nan]], mode="nearest")[0])
     assert nn.map_coordinates(a, [[np.nan]], mode="mirror", cval=-1.0)[0] == -1.0   # as scipy
