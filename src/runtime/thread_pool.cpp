@@ -1,6 +1,8 @@
 // A persistent pool of worker threads with dynamic chunk scheduling for parallel_for.
 #include "nativecall/runtime/thread_pool.h"
 
+#include "nativecall/runtime/error_record.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -34,6 +36,7 @@ struct Job {
     std::atomic<std::size_t> next{0};
     std::atomic<bool> failed{false};
     std::exception_ptr error;
+    RuntimeErrorCode runtime_error = RuntimeErrorCode::None;  // first one any thread recorded
     std::mutex error_mutex;
 
     void run(int worker) {
@@ -48,6 +51,13 @@ struct Job {
                 std::lock_guard<std::mutex> lock(error_mutex);
                 if (!error) error = std::current_exception();
             }
+        }
+        /* Compiled callbacks record errors per thread; carry a pool thread's
+           record back so the caller sees it after parallel_for returns. */
+        RuntimeErrorCode code = take_runtime_error();
+        if (code != RuntimeErrorCode::None) {
+            std::lock_guard<std::mutex> lock(error_mutex);
+            if (runtime_error == RuntimeErrorCode::None) runtime_error = code;
         }
     }
 };
@@ -138,6 +148,7 @@ void parallel_for(std::size_t n, int workers, const ParallelBody &body, std::siz
     inside_pool_job = true;
     struct Reset { ~Reset() { inside_pool_job = false; } } reset;
     Pool::instance().run(job, workers);
+    if (job.runtime_error != RuntimeErrorCode::None) record_runtime_error(job.runtime_error);
     if (job.error) std::rethrow_exception(job.error);
 }
 

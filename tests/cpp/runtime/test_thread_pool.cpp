@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "nativecall/runtime/error_record.h"
 #include "nativecall/runtime/thread_pool.h"
 
 using namespace nativecall;
@@ -52,4 +53,20 @@ TEST(ThreadPool, ResolveWorkers) {
     EXPECT_EQ(resolve_workers(0, false), 1);
     EXPECT_EQ(resolve_workers(-1, true), hardware_workers());
     EXPECT_GE(hardware_workers(), 1);
+}
+
+TEST(ThreadPool, RuntimeErrorsRecordedOnPoolThreadsReachTheCaller) {
+    take_runtime_error();
+    for (int workers : {1, 2}) {
+        parallel_for(64, workers, [&](std::size_t b, std::size_t e, int) {
+            if (b <= 40 && 40 < e) record_runtime_error(RuntimeErrorCode::ZeroDivision);
+            std::this_thread::sleep_for(std::chrono::microseconds(100));
+        });
+        EXPECT_EQ(take_runtime_error(), RuntimeErrorCode::ZeroDivision) << "workers=" << workers;
+        EXPECT_EQ(take_runtime_error(), RuntimeErrorCode::None);
+    }
+    nativecall_record_runtime_error(static_cast<int>(RuntimeErrorCode::IndexOutOfBounds));
+    record_runtime_error(RuntimeErrorCode::ZeroDivision);  // the first error is kept
+    EXPECT_EQ(take_runtime_error(), RuntimeErrorCode::IndexOutOfBounds);
+    EXPECT_STREQ(runtime_error_message(RuntimeErrorCode::ZeroDivision), "integer division or modulo by zero");
 }
