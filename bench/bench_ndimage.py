@@ -90,14 +90,18 @@ def numba_kernels():
     return nbmin, transform
 
 
-def median_time(function, repeat):
-    function()   # warm-up (first-touch allocation, JIT, caches)
-    times = []
+def median_times(functions, repeat):
+    """Median wall time of each function, runs interleaved so that load from
+    other processes on a shared machine falls on every side alike."""
+    for function in functions:
+        function()   # warm-up (first-touch allocation, JIT, caches)
+    times = [[] for _ in functions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for function, samples in zip(functions, times):
+            start = time.perf_counter()
+            function()
+            samples.append(time.perf_counter() - start)
+    return [statistics.median(samples) for samples in times]
 
 
 def main():
@@ -122,15 +126,14 @@ def main():
                                           signature="int (intptr_t *, double *, int, int, void *)")
 
         def compare(name, scipy_call, native_calls, check):
-            baseline = median_time(scipy_call, args.repeat)
             expected = scipy_call()
-            for label, call in native_calls:
-                got = call()
-                check(got, expected)
-                t = median_time(call, args.repeat)
+            for _, call in native_calls:
+                check(call(), expected)
+            baseline, *native_times = median_times([scipy_call] + [call for _, call in native_calls], args.repeat)
+            for (label, _), t in zip(native_calls, native_times):
                 rows.append({"case": name, "nativecall": label, "scipy_s": baseline, "nativecall_s": t,
                              "speedup": baseline / t})
-                print(f"{name:<44} {label:<22} scipy {baseline * 1e3:9.1f} ms  nativecall {t * 1e3:9.1f} ms"
+                print(f"{name:<46} {label:<20} scipy {baseline * 1e3:8.1f} ms  nativecall {t * 1e3:8.1f} ms"
                       f"  x{baseline / t:6.2f}", flush=True)
 
         exact = np.testing.assert_array_equal
