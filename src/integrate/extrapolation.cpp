@@ -54,8 +54,8 @@ Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, 
         out.neval += 2 * evals_per_rule;
         const double area12 = left.result + right.result;
         const double erro12 = left.abserr + right.abserr;
-        errsum += erro12 - errmax;
-        area += area12 - work.rlist[maxerr];
+        errsum = errsum + erro12 - errmax;  // QUADPACK's association, kept for identical rounding
+        area = area + area12 - work.rlist[maxerr];
 
         /* Roundoff shows when bisection no longer changes the estimate while
            the error does not drop, or when the error grows. */

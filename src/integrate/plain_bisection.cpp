@@ -25,8 +25,8 @@ Result bisect_plainly(const PlainBisection &scheme, const Options &options, Work
         out.neval += halves.neval;
         const double area12 = halves.left.result + halves.right.result;
         const double erro12 = halves.left.abserr + halves.right.abserr;
-        errsum += erro12 - errmax;
-        area += area12 - work.rlist[maxerr];
+        errsum = errsum + erro12 - errmax;  // QUADPACK's association, kept for identical rounding
+        area = area + area12 - work.rlist[maxerr];
         if (halves.roundoff_counts) {
             if (std::fabs(work.rlist[maxerr] - area12) < 1.0e-5 * std::fabs(area12) && erro12 >= 0.99 * errmax)
                 ++iroff1;

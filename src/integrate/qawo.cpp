@@ -146,8 +146,8 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
         detail::RuleResult left = fourier_rule(f, a1, b1, domega, kind, depth, maxp1, false, work, out.neval);
         detail::RuleResult right = fourier_rule(f, a2, b2, domega, kind, depth, maxp1, true, work, out.neval);
         const double area12 = left.result + right.result, erro12 = left.abserr + right.abserr;
-        errsum += erro12 - errmax;
-        area += area12 - work.rlist[maxerr];
+        errsum = errsum + erro12 - errmax;  // QUADPACK's association, kept for identical rounding
+        area = area + area12 - work.rlist[maxerr];
         if (left.resasc != left.abserr && right.resasc != right.abserr) {
             if (std::fabs(work.rlist[maxerr] - area12) <= 1.0e-5 * std::fabs(area12) &&
                 erro12 >= 0.99 * errmax) {
