@@ -86,6 +86,31 @@ void write_line(const double *source, std::ptrdiff_t length, char *first, std::p
     });
 }
 
+void read_lines(const char *base, const std::ptrdiff_t *offsets, std::ptrdiff_t count, std::ptrdiff_t stride,
+                std::ptrdiff_t length, DType dtype, double *destination) {
+    visit_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        for (std::ptrdiff_t i = 0; i < length; ++i) {
+            const char *row = base + i * stride;
+            double *out = destination + i * count;
+            for (std::ptrdiff_t l = 0; l < count; ++l) out[l] = load_value<T>(row + offsets[l]);
+        }
+    });
+}
+
+void write_lines(const double *source, char *base, const std::ptrdiff_t *offsets, std::ptrdiff_t count,
+                 std::ptrdiff_t stride, std::ptrdiff_t length, DType dtype, StoreRule rule) {
+    visit_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        for (std::ptrdiff_t i = 0; i < length; ++i) {
+            char *row = base + i * stride;
+            const double *in = source + i * count;
+            for (std::ptrdiff_t l = 0; l < count; ++l)
+                *reinterpret_cast<T *>(row + offsets[l]) = store_value<T>(in[l], rule);
+        }
+    });
+}
+
 LineWalker::LineWalker(const std::vector<std::ptrdiff_t> &shape, int axis) : shape_(shape), axis_(axis) {
     length_ = shape.empty() ? 1 : shape[axis];
     for (std::size_t d = 0; d < shape.size(); ++d)

@@ -16,6 +16,16 @@ void read_line(const char *first, std::ptrdiff_t stride, std::ptrdiff_t length, 
 void write_line(const double *source, std::ptrdiff_t length, char *first, std::ptrdiff_t stride,
                 DType dtype, StoreRule rule);
 
+/* Reads `count` lines at once, interleaved: destination[i * count + l] is
+   element i of the line that starts at base + offsets[l]. Lines along a
+   leading axis of a C-ordered array lie side by side, so this reads memory in
+   order where line-at-a-time reading would stride through it. */
+void read_lines(const char *base, const std::ptrdiff_t *offsets, std::ptrdiff_t count, std::ptrdiff_t stride,
+                std::ptrdiff_t length, DType dtype, double *destination);
+/* The inverse of read_lines, converting by `rule`. */
+void write_lines(const double *source, char *base, const std::ptrdiff_t *offsets, std::ptrdiff_t count,
+                 std::ptrdiff_t stride, std::ptrdiff_t length, DType dtype, StoreRule rule);
+
 /* The lines of an array along one axis: line i starts at byte offset offset(i)
    for each of the strided views that share the shape. */
 class LineWalker {

@@ -194,20 +194,37 @@ void spline_filter1d(const ArrayView &input, int order, int axis, const ArrayVie
                               std::to_string(rank) + " axes");
     const detail::LineWalker lines(input.shape, axis);
     const std::ptrdiff_t length = lines.length();
-    std::vector<std::vector<double>> scratch(static_cast<std::size_t>(std::max(workers, 1)));
-    parallel_for(static_cast<std::size_t>(lines.count()), std::max(workers, 1),
+    // Along the last axis a line is contiguous: filter line by line. Along a
+    // leading axis, neighbouring lines sit side by side: filter blocks of them
+    // as lanes, reading and writing memory in order.
+    const std::ptrdiff_t block = axis == rank - 1 ? 1 : 64;
+    const std::ptrdiff_t blocks = (lines.count() + block - 1) / block;
+    struct Scratch {
+        std::vector<double> values, sums;
+        std::vector<std::ptrdiff_t> in_offsets, out_offsets;
+    };
+    std::vector<Scratch> scratch(static_cast<std::size_t>(std::max(workers, 1)));
+    parallel_for(static_cast<std::size_t>(blocks), std::max(workers, 1),
                  [&](std::size_t begin, std::size_t end, int worker) {
-        auto &buffer = scratch[worker];
-        buffer.resize(static_cast<std::size_t>(length));
-        for (std::size_t line = begin; line < end; ++line) {
-            const auto l = static_cast<std::ptrdiff_t>(line);
-            detail::read_line(input.data + lines.offset(l, input.strides), input.strides[axis], length, input.dtype,
-                              buffer.data());
-            spline_filter_line(buffer.data(), length, order, mode);
-            detail::write_line(buffer.data(), length, output.data + lines.offset(l, output.strides),
-                               output.strides[axis], output.dtype, StoreRule::Truncate);
+        Scratch &s = scratch[worker];
+        s.values.resize(static_cast<std::size_t>(length * block));
+        s.sums.resize(static_cast<std::size_t>(block));
+        s.in_offsets.resize(static_cast<std::size_t>(block));
+        s.out_offsets.resize(static_cast<std::size_t>(block));
+        for (std::size_t b = begin; b < end; ++b) {
+            const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(b) * block;
+            const std::ptrdiff_t lanes = std::min(block, lines.count() - first);
+            for (std::ptrdiff_t l = 0; l < lanes; ++l) {
+                s.in_offsets[l] = lines.offset(first + l, input.strides);
+                s.out_offsets[l] = lines.offset(first + l, output.strides);
+            }
+            detail::read_lines(input.data, s.in_offsets.data(), lanes, input.strides[axis], length, input.dtype,
+                               s.values.data());
+            spline_filter_lanes(s.values.data(), length, lanes, lanes, order, mode, s.sums.data());
+            detail::write_lines(s.values.data(), output.data, s.out_offsets.data(), lanes, output.strides[axis],
+                                length, output.dtype, StoreRule::Truncate);
         }
-    }, grain_for(lines.count(), workers));
+    }, grain_for(blocks, workers));
 }
 
 void spline_filter(const ArrayView &input, int order, const ArrayView &output, BoundaryMode mode, int workers) {
