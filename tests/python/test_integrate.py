@@ -68,6 +68,7 @@ int not_an_integrand(int n) { return n; }
 extern int PyGILState_Check(void);
 static int gil_state = -1;
 double gil_probe(double x) { gil_state = PyGILState_Check(); return x; }
+double gil_probe_packed(int n, double *xx) { gil_state = PyGILState_Check(); return xx[0]; }
 int last_gil_state(void) { return gil_state; }
 """
 
@@ -89,6 +90,8 @@ def lib(native):
     library.not_an_integrand.restype = ctypes.c_int
     library.not_an_integrand.argtypes = [ctypes.c_int]
     library.last_gil_state.restype = ctypes.c_int
+    library.gil_probe_packed.restype = ctypes.c_double
+    library.gil_probe_packed.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_double)]
     return library
 
 
@@ -257,6 +260,15 @@ def test_nativecall_cfunc_integrands():
 def test_native_integrand_runs_without_the_gil(lib):
     ni.quad(lib.gil_probe, 0, 1)
     assert lib.last_gil_state() == 0
+    ni.quad(lib.gil_probe, 0, 1, full_output=1, weight="cos", wvar=3.0)
+    assert lib.last_gil_state() == 0
+    ni.nquad(lib.gil_probe_packed, [[0, 1], [0, 1]])
+    assert lib.last_gil_state() == 0
+    ni.quad_batch(lib.gil_probe_packed, 0.0, np.linspace(1, 2, 8))
+    assert lib.last_gil_state() == 0
+    # With a Python callable for a limit, nquad keeps the GIL for the whole call.
+    ni.nquad(lib.gil_probe_packed, [lambda y: (0, y), [0, 1]])
+    assert lib.last_gil_state() == 1
     # A Python integrand keeps it, and so does a native call made with the GIL on purpose.
     seen = []
     ni.quad(lambda x: seen.append(threading.current_thread() is threading.main_thread()) or x, 0, 1)

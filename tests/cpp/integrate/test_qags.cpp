@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "nativecall/errors.h"
 #include "nativecall/integrate/quad.h"
@@ -131,6 +132,20 @@ TEST(Qags, InvalidInputGivesIer6WithoutEvaluating) {
     ni::Workspace work;
     EXPECT_EQ(ni::qagi(ni::Integrand(f), 0.0, 3, ni::Options{}, work).ier, ni::InvalidInput);
     EXPECT_EQ(calls, 0);
+}
+
+TEST(Qags, RulesSampleAllTheirNodesInOneCall) {
+    /* The design that makes type erasure cheap: one call per rule application. */
+    std::vector<std::size_t> batch_sizes;
+    auto sampler = [&batch_sizes](const double *x, double *fx, std::size_t n) {
+        batch_sizes.push_back(n);
+        for (std::size_t i = 0; i < n; ++i) fx[i] = std::sqrt(x[i]);
+    };
+    ni::Workspace work;
+    ni::Result r = ni::qags(ni::Integrand::from_sampler(sampler), 0.0, 1.0, ni::Options{}, work);
+    ASSERT_FALSE(batch_sizes.empty());
+    for (std::size_t n : batch_sizes) EXPECT_EQ(n, 21u);
+    EXPECT_EQ(static_cast<int>(batch_sizes.size()) * 21, r.neval);
 }
 
 TEST(Qags, AcceptsPlainFunctionsAndFunctors) {
