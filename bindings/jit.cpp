@@ -66,18 +66,6 @@ Globals to_globals(nb::dict described) {
     return globals;
 }
 
-/* Raises the Python exception for the calling thread's runtime error record, if any. */
-void raise_runtime_error() {
-    RuntimeErrorCode code = take_runtime_error();
-    if (code == RuntimeErrorCode::None)
-        return;
-    PyObject *type = code == RuntimeErrorCode::ZeroDivision       ? PyExc_ZeroDivisionError
-                     : code == RuntimeErrorCode::IndexOutOfBounds ? PyExc_IndexError
-                                                                  : PyExc_ValueError;
-    PyErr_SetString(type, runtime_error_message(code));
-    throw nb::python_error();
-}
-
 /* One argument for the thunk: ints wrap to the parameter's width as C would,
    pointers take an int address, None, or an object exposing __array_interface__. */
 void store_argument(const CType &type, nb::handle value, std::size_t index, std::uint64_t &slot) {
@@ -188,7 +176,7 @@ nb::object call_compiled(const CompiledFunction &fn, nb::args args) {
     std::uint64_t result = 0;
     take_runtime_error();   // a stale record from other native code must not surface here
     reinterpret_cast<void (*)(void **, void *)>(fn.thunk())(pointers, &result);
-    raise_runtime_error();
+    python::raise_pending_runtime_error();
     return load_result(sig.result, result);
 }
 
@@ -257,6 +245,6 @@ NB_MODULE(_jit, m) {
         return nb::capsule(reinterpret_cast<void *>(&nativecall_jit_take_error_code), "int (void)");
     }, "A capsule named 'int (void)' around the C function that returns and clears the calling thread's "
        "runtime error code (0 none, 1 ZeroDivisionError, 2 IndexError, 3-4 ValueError).");
-    m.def("raise_runtime_error", &raise_runtime_error,
+    m.def("raise_runtime_error", &python::raise_pending_runtime_error,
           "Raise ZeroDivisionError/IndexError/ValueError for the calling thread's runtime error record, if any.");
 }

@@ -9,6 +9,7 @@
 
 #include "nativecall/jit/ast.h"
 #include "nativecall/jit/registry.h"
+#include "nativecall/runtime/error_record.h"
 #include "nativecall/signature.h"
 
 namespace nativecall::jit {
@@ -101,22 +102,8 @@ void lower_function(const TypedFunction &function, ir::Builder &builder, const R
    literal, or a name bound to a global int constant. */
 std::optional<std::int64_t> literal_int_of(const Expr &expr, const TypedFunction &function);
 
-/* ---- runtime errors ---------------------------------------------------------------- */
-
-/* Codes compiled code records (one record per thread; the first error since the last
-   take wins). Integer division by zero, out-of-bounds indexing under debug=True,
-   and an integer raised to a negative power record an error and yield 0. */
-enum class RuntimeErrorCode : int {
-    None = 0,
-    ZeroDivision = 1,       // Python: ZeroDivisionError
-    IndexOutOfBounds = 2,   // IndexError (debug=True only)
-    NegativePower = 3,      // ValueError
-    ZeroStep = 4,           // ValueError: range() with step 0
-};
-
-/* The calling thread's record, cleared. */
-RuntimeErrorCode take_runtime_error();
-/* "integer division or modulo by zero", as Python words it. */
-const char *runtime_error_message(RuntimeErrorCode code);
+/* Runtime errors (integer division by zero, out-of-bounds indexing under debug=True,
+   int ** negative int, range() with step 0) are recorded by compiled code in the
+   calling thread's record (nativecall/runtime/error_record.h) and yield 0. */
 
 } // namespace nativecall::jit

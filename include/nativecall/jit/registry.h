@@ -56,17 +56,25 @@ using Lowerer = std::function<Lowered(LoweringContext &ctx, const CallSignature 
 using CastLowerer = std::function<Lowered(LoweringContext &ctx, TypeRef from, TypeRef to, const Lowered &value)>;
 using ConstantLowerer = std::function<Lowered(LoweringContext &ctx, TypeRef type, const ConstantValue &value)>;
 
-/* Which types an implementation applies to: one type, every type of a kind, or anything. */
+/* Which types an implementation applies to: one type, every type of a kind, any
+   number (bool, int, float), or anything. */
 struct TypePattern {
-    enum class Match : std::uint8_t { Any, OfKind, Exactly } match = Match::Any;
+    enum class Match : std::uint8_t { Any, OfKind, Exactly, Number } match = Match::Any;
     Kind kind = Kind::Void;
     TypeRef type = nullptr;
 
     static TypePattern any() { return {}; }
     static TypePattern of(Kind k) { return {Match::OfKind, k, nullptr}; }
     static TypePattern exactly(TypeRef t) { return {Match::Exactly, t->kind, t}; }
+    static TypePattern number() { return {Match::Number, Kind::Void, nullptr}; }
     bool matches(TypeRef t) const {
-        return match == Match::Any || (match == Match::OfKind ? t->kind == kind : t == type);
+        switch (match) {
+        case Match::Any: return true;
+        case Match::OfKind: return t->kind == kind;
+        case Match::Exactly: return t == type;
+        case Match::Number: return t->is_number();
+        }
+        return false;
     }
 };
 

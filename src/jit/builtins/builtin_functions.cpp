@@ -6,7 +6,7 @@ namespace {
 using namespace builtins;
 
 void register_numeric_builtins(Registry &registry) {
-    define(registry, "abs", numeric_typer(1, [](TypeRef common) { return std::make_pair(common, common); }),
+    define_numeric(registry, "abs", numeric_typer(1, [](TypeRef common) { return std::make_pair(common, common); }),
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                ir::Builder &b = ctx.b();
                ir::Type t = LoweringContext::scalar(sig.result);
@@ -20,7 +20,7 @@ void register_numeric_builtins(Registry &registry) {
 
     /* min/max keep Python's exact choice, NaN included: min(a, b) is `b if b < a else a`. */
     for (bool is_min : {true, false}) {
-        define(registry, is_min ? "min" : "max",
+        define_numeric(registry, is_min ? "min" : "max",
                [](const CallArgs &args) -> std::optional<CallSignature> {
                    if (args.types.size() < 2 || !all_numbers(args))
                        return std::nullopt;
@@ -41,7 +41,7 @@ void register_numeric_builtins(Registry &registry) {
                });
     }
 
-    define(registry, "round",
+    define_numeric(registry, "round",
            [](const CallArgs &args) -> std::optional<CallSignature> {
                if (args.types.size() == 2)
                    throw TypingFailure("round() with ndigits is not supported");
@@ -66,8 +66,8 @@ void register_numeric_builtins(Registry &registry) {
             return signature(to, {to});
         };
     };
-    define(registry, "int", conversion(types::int64()), pass_through);
-    define(registry, "float", conversion(types::float64()), pass_through);
+    define_numeric(registry, "int", conversion(types::int64()), pass_through);
+    define_numeric(registry, "float", conversion(types::float64()), pass_through);
 }
 
 void register_range(Registry &registry) {

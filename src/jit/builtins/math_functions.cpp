@@ -84,7 +84,7 @@ void define_math(Registry &registry, const std::string &name, const MathFunction
             return std::nullopt;
         return signature(result, std::vector<TypeRef>(args.types.size(), types::float64()));
     });
-    registry.add_lowering(name, {TypePattern::any()},
+    registry.add_lowering(name, {TypePattern::number()},
                           [fn, float_rounding](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) {
                               return emit_math(ctx, fn, float_rounding, a);
                           },
@@ -138,7 +138,7 @@ void register_math_functions(Registry &registry) {
         define_module_function(registry, "numpy", name, "abs");
     define_module_function(registry, "numpy", "power", "numpy.power");
     registry.add_typer("numpy.power", numeric_typer(2, [](TypeRef common) { return std::make_pair(common, common); }));
-    registry.add_lowering("numpy.power", {TypePattern::any()},
+    registry.add_lowering("numpy.power", {TypePattern::number()},
                           [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) {
                               return ctx.call("**", sig.args, a).first;
                           },

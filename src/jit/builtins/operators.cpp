@@ -71,32 +71,32 @@ void register_arithmetic(Registry &registry) {
     };
     for (Simple op : {Simple{"+", ir::BinaryOp::Add, ir::BinaryOp::FAdd}, Simple{"-", ir::BinaryOp::Sub, ir::BinaryOp::FSub},
                       Simple{"*", ir::BinaryOp::Mul, ir::BinaryOp::FMul}}) {
-        define(registry, op.name, numeric_typer(2, same_type),
+        define_numeric(registry, op.name, numeric_typer(2, same_type),
                [op](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                    return {ctx.b().binary(is_float(sig.result) ? op.float_op : op.int_op, a[0][0], a[1][0])};
                });
     }
     /* True division: ints divide as float64. */
-    define(registry, "/", numeric_typer(2, [](TypeRef common) {
+    define_numeric(registry, "/", numeric_typer(2, [](TypeRef common) {
                TypeRef t = is_float(common) ? common : types::float64();
                return std::make_pair(t, t);
            }),
            [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
                return {ctx.b().binary(ir::BinaryOp::FDiv, a[0][0], a[1][0])};
            });
-    define(registry, "//", numeric_typer(2, same_type),
+    define_numeric(registry, "//", numeric_typer(2, same_type),
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                if (is_float(sig.result))
                    return {float_floor_divmod(ctx, sig.result, a[0][0], a[1][0]).first};
                return {int_floor_divmod(ctx, sig.result, a[0][0], a[1][0]).first};
            });
-    define(registry, "%", numeric_typer(2, same_type),
+    define_numeric(registry, "%", numeric_typer(2, same_type),
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                if (is_float(sig.result))
                    return {float_floor_divmod(ctx, sig.result, a[0][0], a[1][0]).second};
                return {int_floor_divmod(ctx, sig.result, a[0][0], a[1][0]).second};
            });
-    define(registry, "**", numeric_typer(2, same_type),
+    define_numeric(registry, "**", numeric_typer(2, same_type),
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                ir::Type t = LoweringContext::scalar(sig.result);
                if (is_float(sig.result))
@@ -120,7 +120,7 @@ void register_bitwise(Registry &registry) {
         ir::BinaryOp op;
     };
     for (Bitwise op : {Bitwise{"&", ir::BinaryOp::And}, Bitwise{"|", ir::BinaryOp::Or}, Bitwise{"^", ir::BinaryOp::Xor}})
-        define(registry, op.name, integral_typer,
+        define_numeric(registry, op.name, integral_typer,
                [op](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
                    return {ctx.b().binary(op.op, a[0][0], a[1][0])};
                });
@@ -133,7 +133,7 @@ void register_bitwise(Registry &registry) {
     /* Shifts by 64 or more saturate as Python's unbounded ints would before wrapping
        (x << 64 → 0, x >> 64 → 0 or -1) instead of producing LLVM poison. */
     for (bool left : {true, false})
-        define(registry, left ? "<<" : ">>", shift_typer,
+        define_numeric(registry, left ? "<<" : ">>", shift_typer,
                [left](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                    ir::Builder &b = ctx.b();
                    ir::Value x = a[0][0], n = a[1][0];
@@ -175,7 +175,7 @@ void register_comparisons(Registry &registry) {
                TypePattern::of(Kind::Pointer));
     }
     for (const Comparison &c : comparisons) {
-        define(registry, c.name,
+        define_numeric(registry, c.name,
                numeric_typer(2, [](TypeRef common) { return std::make_pair(types::boolean(), common); }),
                [c](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                    TypeRef t = sig.args[0];
@@ -186,14 +186,14 @@ void register_comparisons(Registry &registry) {
 }
 
 void register_unary(Registry &registry) {
-    define(registry, "unary-", numeric_typer(1, same_type),
+    define_numeric(registry, "unary-", numeric_typer(1, same_type),
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                if (is_float(sig.result))
                    return {ctx.b().negate_float(a[0][0])};
                return {ctx.b().binary(ir::BinaryOp::Sub, int_constant(ctx, sig.result, 0), a[0][0])};
            });
-    define(registry, "unary+", numeric_typer(1, same_type), pass_through);
-    define(registry, "~",
+    define_numeric(registry, "unary+", numeric_typer(1, same_type), pass_through);
+    define_numeric(registry, "~",
            [](const CallArgs &args) -> std::optional<CallSignature> {
                if (args.types.size() != 1 || !is_integral(args.types[0]))
                    return std::nullopt;

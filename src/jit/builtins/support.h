@@ -58,6 +58,12 @@ inline void define(Registry &registry, const std::string &name, Typer typer, Low
     registry.add_lowering(name, {first, TypePattern::any()}, std::move(lowerer), true);
 }
 
+/* define() for operations on numbers only: overloads of the same name on other kinds
+   (a user's operator on pointers) stay reachable. */
+inline void define_numeric(Registry &registry, const std::string &name, Typer typer, Lowerer lowerer) {
+    define(registry, name, std::move(typer), std::move(lowerer), TypePattern::number());
+}
+
 /* Integer floor division and modulo with Python's signs; division by zero records
    ZeroDivisionError and yields 0. */
 std::pair<ir::Value, ir::Value> int_floor_divmod(LoweringContext &ctx, TypeRef type, ir::Value a, ir::Value b);

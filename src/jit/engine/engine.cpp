@@ -16,13 +16,12 @@
 #include "../codegen/llvm_module.h"
 #include "engine.h"
 #include "nativecall/errors.h"
-
-extern "C" void nativecall_jit_set_error(int code);
+#include "nativecall/runtime/error_record.h"
 
 /* Python's int ** int with 64-bit wrapping; negative exponents record an error (see compiler.h). */
 extern "C" std::int64_t nativecall_jit_ipow(std::int64_t base, std::int64_t exponent) {
     if (exponent < 0) {
-        nativecall_jit_set_error(3);
+        nativecall::record_runtime_error(nativecall::RuntimeErrorCode::NegativePower);
         return 0;
     }
     std::uint64_t result = 1, b = static_cast<std::uint64_t>(base);
@@ -109,7 +108,7 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT &jit) {
         {"memcpy", reinterpret_cast<void *>(&std::memcpy)},
         {"memmove", reinterpret_cast<void *>(&std::memmove)},
         {"memset", reinterpret_cast<void *>(&std::memset)},
-        {"nativecall_jit_set_error", reinterpret_cast<void *>(&nativecall_jit_set_error)},
+        {"nativecall_record_runtime_error", reinterpret_cast<void *>(&nativecall_record_runtime_error)},
         {"nativecall_jit_ipow", reinterpret_cast<void *>(&nativecall_jit_ipow)},
         {"nativecall_jit_lgamma", reinterpret_cast<void *>(&nativecall_jit_lgamma)},
     };

@@ -177,7 +177,7 @@ Lowered LoweringContext::constant(TypeRef type, const ConstantValue &value) {
 }
 
 void LoweringContext::raise_runtime_error(int code) {
-    builder_.call_symbol("nativecall_jit_set_error", ir::Type::Void, {ir::Type::I32},
+    builder_.call_symbol("nativecall_record_runtime_error", ir::Type::Void, {ir::Type::I32},
                          {builder_.constant_int(ir::Type::I32, code)}, false);
 }
 
@@ -204,34 +204,4 @@ void LoweringContext::store_scalar(TypeRef type, ir::Value value, ir::Value ptr)
     builder_.store(value, ptr);
 }
 
-/* ---- runtime error record ------------------------------------------------------------ */
-
-namespace {
-thread_local int current_error = 0;
-}
-
-RuntimeErrorCode take_runtime_error() {
-    int code = current_error;
-    current_error = 0;
-    return static_cast<RuntimeErrorCode>(code);
-}
-
-const char *runtime_error_message(RuntimeErrorCode code) {
-    switch (code) {
-    case RuntimeErrorCode::None: return "";
-    case RuntimeErrorCode::ZeroDivision: return "integer division or modulo by zero";
-    case RuntimeErrorCode::IndexOutOfBounds: return "index out of bounds";
-    case RuntimeErrorCode::NegativePower: return "integers to negative integer powers are not allowed";
-    case RuntimeErrorCode::ZeroStep: return "range() arg 3 must not be zero";
-    }
-    return "unknown runtime error";
-}
-
 } // namespace nativecall::jit
-
-/* Called by compiled code; bound into the JIT by the engine. The first error since
-   the last take_runtime_error() is kept. */
-extern "C" void nativecall_jit_set_error(int code) {
-    if (nativecall::jit::current_error == 0)
-        nativecall::jit::current_error = code;
-}
