@@ -71,9 +71,9 @@ template <class Work> void run(bool native, bool thread_safe, nb::handle workers
     work(n);
 }
 
-/* Calls a Python zero-argument wrapper; its exception, if any, leaves as nb::python_error. */
-nb::object call_python(nb::handle wrapper) {
-    PyObject *result = PyObject_CallNoArgs(wrapper.ptr());
+/* Calls function(*args, **kwargs); a Python exception leaves as nb::python_error, unchanged. */
+nb::object call_python(nb::handle function, nb::handle args, nb::handle kwargs) {
+    PyObject *result = PyObject_Call(function.ptr(), args.ptr(), kwargs.is_none() ? nullptr : kwargs.ptr());
     if (!result) throw nb::python_error();
     return nb::steal(result);
 }
@@ -82,7 +82,7 @@ double *buffer_of(nb::handle array) {
     return reinterpret_cast<double *>(view_of_array(array, "buffer", true).data);
 }
 
-void py_generic_filter(nb::handle input, nb::handle function, nb::handle python_buffer,
+void py_generic_filter(nb::handle input, nb::handle function, nb::handle python_args, nb::handle python_kwargs,
                        std::vector<std::ptrdiff_t> footprint_shape, nb::bytes footprint_mask, nb::handle output,
                        const std::string &mode, double cval, std::vector<std::ptrdiff_t> origins,
                        nb::handle workers) {
@@ -99,10 +99,11 @@ void py_generic_filter(nb::handle input, nb::handle function, nb::handle python_
         run(true, k.thread_safe, workers, [&](int n) { generic_filter(in, k, fp, out, m, cval, origins, n); });
         return;
     }
-    double *values = buffer_of(python_buffer);
+    // python_args is (buffer, *extra_arguments): the buffer array is reused for every call, as scipy's is.
+    double *values = buffer_of(nb::borrow<nb::tuple>(python_args)[0]);
     auto call = [&](double *v, std::intptr_t size, double *result) {
         std::memcpy(values, v, static_cast<std::size_t>(size) * sizeof(double));
-        nb::object r = call_python(cb.python);
+        nb::object r = call_python(cb.python, python_args, python_kwargs);
         double x = PyFloat_AsDouble(r.ptr());
         if (x == -1.0 && PyErr_Occurred()) throw nb::python_error();
         *result = x;
@@ -113,8 +114,8 @@ void py_generic_filter(nb::handle input, nb::handle function, nb::handle python_
     run(false, false, workers, [&](int n) { generic_filter(in, k, fp, out, m, cval, origins, n); });
 }
 
-void py_generic_filter1d(nb::handle input, nb::handle function, nb::handle python_input_line,
-                         nb::handle python_output_line, std::ptrdiff_t filter_size, int axis, nb::handle output,
+void py_generic_filter1d(nb::handle input, nb::handle function, nb::handle python_args, nb::handle python_kwargs,
+                         std::ptrdiff_t filter_size, int axis, nb::handle output,
                          const std::string &mode, double cval, std::ptrdiff_t origin, nb::handle workers) {
     const ArrayView in = view_of_array(input, "input", false);
     const ArrayView out = view_of_array(output, "output", true);
@@ -126,11 +127,13 @@ void py_generic_filter1d(nb::handle input, nb::handle function, nb::handle pytho
             [&](int n) { generic_filter1d(in, k, filter_size, axis, out, m, cval, origin, n); });
         return;
     }
-    double *in_line = buffer_of(python_input_line);
-    double *out_line = buffer_of(python_output_line);
+    // python_args is (input_line, output_line, *extra_arguments).
+    nb::tuple args = nb::borrow<nb::tuple>(python_args);
+    double *in_line = buffer_of(args[0]);
+    double *out_line = buffer_of(args[1]);
     auto call = [&](double *line, std::intptr_t in_length, double *result, std::intptr_t out_length) {
         std::memcpy(in_line, line, static_cast<std::size_t>(in_length) * sizeof(double));
-        call_python(cb.python);
+        call_python(cb.python, python_args, python_kwargs);
         std::memcpy(result, out_line, static_cast<std::size_t>(out_length) * sizeof(double));
         return true;
     };
@@ -149,9 +152,9 @@ InterpolationOptions options_from(int order, const std::string &mode, double cva
     return o;
 }
 
-void py_geometric_transform(nb::handle input, nb::handle mapping, nb::handle python_output_coordinates,
-                            nb::handle python_input_coordinates, nb::handle output, int order,
-                            const std::string &mode, double cval, bool prefilter, nb::handle workers) {
+void py_geometric_transform(nb::handle input, nb::handle mapping, nb::handle python_args, nb::handle python_kwargs,
+                            nb::handle output, int order, const std::string &mode, double cval, bool prefilter,
+                            nb::handle workers) {
     const ArrayView in = view_of_array(input, "input", false);
     const ArrayView out = view_of_array(output, "output", true);
     InterpolationOptions o = options_from(order, mode, cval, prefilter);
@@ -164,21 +167,44 @@ void py_geometric_transform(nb::handle input, nb::handle mapping, nb::handle pyt
         });
         return;
     }
-    auto *out_coordinates = reinterpret_cast<std::intptr_t *>(
-        view_of_array(python_output_coordinates, "buffer", true).data);
-    double *in_coordinates = buffer_of(python_input_coordinates);
+    // As scipy: mapping(output coordinates as a tuple of ints, *extra_arguments, **extra_keywords)
+    // returns a sequence of at least input-rank numbers.
+    nb::tuple extra = nb::borrow<nb::tuple>(python_args);
+    const Py_ssize_t extra_count = static_cast<Py_ssize_t>(extra.size());
     auto call = [&](std::intptr_t *oc, double *ic, int out_rank, int in_rank) {
-        std::memcpy(out_coordinates, oc, static_cast<std::size_t>(out_rank) * sizeof(std::intptr_t));
-        call_python(cb.python);
-        std::memcpy(ic, in_coordinates, static_cast<std::size_t>(in_rank) * sizeof(double));
+        nb::object coordinates = nb::steal(PyTuple_New(out_rank));
+        if (!coordinates) throw nb::python_error();
+        for (int d = 0; d < out_rank; ++d) {
+            PyObject *value = PyLong_FromSsize_t(oc[d]);
+            if (!value) throw nb::python_error();
+            PyTuple_SET_ITEM(coordinates.ptr(), d, value);
+        }
+        nb::object args = nb::steal(PyTuple_New(1 + extra_count));
+        if (!args) throw nb::python_error();
+        PyTuple_SET_ITEM(args.ptr(), 0, coordinates.release().ptr());
+        for (Py_ssize_t i = 0; i < extra_count; ++i)
+            PyTuple_SET_ITEM(args.ptr(), 1 + i, nb::object(extra[i]).release().ptr());
+        nb::object result = call_python(cb.python, args, python_kwargs);
+        nb::object sequence = nb::steal(PySequence_Fast(result.ptr(), ""));
+        if (!sequence || PySequence_Fast_GET_SIZE(sequence.ptr()) < in_rank) {
+            PyErr_Clear();
+            std::string got = sequence ? std::to_string(PySequence_Fast_GET_SIZE(sequence.ptr())) + " coordinates"
+                                       : "a " + nb::cast<std::string>(nb::type_name(result.type()));
+            throw nb::type_error(("geometric_transform: the mapping must return a sequence of " +
+                                  std::to_string(in_rank) + " input coordinates, got " + got)
+                                     .c_str());
+        }
+        PyObject **items = PySequence_Fast_ITEMS(sequence.ptr());
+        for (int d = 0; d < in_rank; ++d) {
+            ic[d] = PyFloat_AsDouble(items[d]);
+            if (ic[d] == -1.0 && PyErr_Occurred()) throw nb::python_error();
+        }
         return true;
     };
     MappingKernel k = mapping_kernel(call, false);
     k.name = "Python mapping";
-    run(false, false, workers, [&](int) {
-        o.workers = 1;
-        geometric_transform(in, k, out, o);
-    });
+    o.workers = 1;
+    geometric_transform(in, k, out, o);
 }
 
 /* The routines without a callback: always native, always allowed every core. */
@@ -227,15 +253,15 @@ void py_spline_filter1d(nb::handle input, int order, int axis, nb::handle output
 NB_MODULE(_ndimage, m) {
     m.doc() = "nativecall.ndimage's native layer; use nativecall.ndimage.";
     python::register_error_translators();
-    m.def("generic_filter", &py_generic_filter, nb::arg("input"), nb::arg("function").none(),
-          nb::arg("python_buffer").none(), nb::arg("footprint_shape"), nb::arg("footprint_mask"), nb::arg("output"),
+    m.def("generic_filter", &py_generic_filter, nb::arg("input"), nb::arg("function"),
+          nb::arg("python_args").none(), nb::arg("python_kwargs").none(), nb::arg("footprint_shape"), nb::arg("footprint_mask"), nb::arg("output"),
           nb::arg("mode"), nb::arg("cval"), nb::arg("origins"), nb::arg("workers").none());
     m.def("generic_filter1d", &py_generic_filter1d, nb::arg("input"), nb::arg("function"),
-          nb::arg("python_input_line").none(), nb::arg("python_output_line").none(), nb::arg("filter_size"),
+          nb::arg("python_args").none(), nb::arg("python_kwargs").none(), nb::arg("filter_size"),
           nb::arg("axis"), nb::arg("output"), nb::arg("mode"), nb::arg("cval"), nb::arg("origin"),
           nb::arg("workers").none());
     m.def("geometric_transform", &py_geometric_transform, nb::arg("input"), nb::arg("mapping"),
-          nb::arg("python_output_coordinates").none(), nb::arg("python_input_coordinates").none(), nb::arg("output"),
+          nb::arg("python_args").none(), nb::arg("python_kwargs").none(), nb::arg("output"),
           nb::arg("order"), nb::arg("mode"), nb::arg("cval"), nb::arg("prefilter"), nb::arg("workers").none());
     m.def("map_coordinates", &py_map_coordinates, nb::arg("input"), nb::arg("coordinates"), nb::arg("output"),
           nb::arg("order"), nb::arg("mode"), nb::arg("cval"), nb::arg("prefilter"), nb::arg("workers").none());

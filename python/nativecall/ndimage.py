@@ -180,13 +180,12 @@ def generic_filter(input, function, size=None, footprint=None, output=None, mode
     if source.ndim == 0:
         source, target, footprint, origins = source.reshape(1), target.reshape(1), footprint.reshape(1), [0]
     cb, native = _callback(function, "function")
-    buffer = None
+    args = kwargs = None
     if not native:
-        buffer = np.zeros(int(footprint.sum()), dtype=np.float64)
-
-        def cb(values=buffer, user_function=cb):
-            return user_function(values, *extra_arguments, **extra_keywords)
-    _ndimage.generic_filter(source, cb, buffer, list(footprint.shape),
+        # The values reach Python in one float64 array, reused for every call (as scipy's).
+        args = (np.zeros(int(footprint.sum()), dtype=np.float64), *extra_arguments)
+        kwargs = dict(extra_keywords)
+    _ndimage.generic_filter(source, cb, args, kwargs, list(footprint.shape),
                             np.ascontiguousarray(footprint, dtype=np.uint8).tobytes(), target, mode,
                             float(cval), origins, workers)
     copy_back()
@@ -239,15 +238,13 @@ def generic_filter1d(input, function, filter_size, axis=-1, output=None, mode="r
     target, copy_back = _writable_output(output)
     source = _unaliased(_native_array(input, "input"), target)
     cb, native = _callback(function, "function")
-    input_line = output_line = None
+    args = kwargs = None
     if not native:
         length = input.shape[axis]
-        input_line = np.zeros(length + filter_size - 1, dtype=np.float64)
-        output_line = np.zeros(length, dtype=np.float64)
-
-        def cb(iline=input_line, oline=output_line, user_function=cb):
-            user_function(iline, oline, *extra_arguments, **extra_keywords)
-    _ndimage.generic_filter1d(source, cb, input_line, output_line, filter_size, axis, target, mode,
+        args = (np.zeros(length + filter_size - 1, dtype=np.float64), np.zeros(length, dtype=np.float64),
+                *extra_arguments)
+        kwargs = dict(extra_keywords)
+    _ndimage.generic_filter1d(source, cb, args, kwargs, filter_size, axis, target, mode,
                               float(cval), origin, workers)
     copy_back()
     return output
@@ -346,26 +343,11 @@ def geometric_transform(input, mapping, output_shape=None, output=None, order=3,
                               extra_arguments=extra_arguments, extra_keywords=extra_keywords,
                               workers=workers)
     cb, native = _callback(mapping, "mapping")
-    out_coordinates = in_coordinates = None
-    if not native:
-        out_coordinates = np.zeros(len(output_shape), dtype=np.intp)
-        in_coordinates = np.zeros(input.ndim, dtype=np.float64)
-        rank = input.ndim
-
-        def cb(oc=out_coordinates, ic=in_coordinates, user_mapping=cb):
-            result = user_mapping(tuple(oc.tolist()), *extra_arguments, **extra_keywords)
-            try:
-                count = len(result)
-            except TypeError:
-                raise TypeError(f"mapping must return a sequence of {rank} input coordinates, "
-                                f"got {type(result).__name__}") from None
-            if count < rank:
-                raise TypeError(f"mapping returned {count} coordinates, expected {rank}")
-            ic[:] = [float(result[i]) for i in range(rank)]
+    args, kwargs = tuple(extra_arguments), dict(extra_keywords)
     return _run_interpolation(
         lambda source, target: _ndimage.geometric_transform(
-            source, cb, out_coordinates, in_coordinates, target, order, mode, float(cval),
-            bool(prefilter), workers), input, output)
+            source, cb, args, kwargs, target, order, mode, float(cval), bool(prefilter), workers),
+        input, output)
 
 
 def map_coordinates(input, coordinates, output=None, order=3, mode="constant", cval=0.0,
