@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import scipy
 import scipy.integrate as si
 
@@ -154,6 +156,26 @@ def test_native_integrand_matches_scipy(lib, name):
     # And the native route gives exactly what the Python route gives.
     python_route = run_quad(ni, python_integrand(expr), a, b, kwargs)
     assert ours[0] == pytest.approx(python_route[0], rel=1e-13, abs=1e-300)
+
+
+finite = st.floats(min_value=-50, max_value=50, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(coefficients=st.lists(st.floats(min_value=-10, max_value=10, allow_nan=False), min_size=1, max_size=12),
+       a=finite, b=finite, scale=st.floats(min_value=0.1, max_value=30))
+def test_random_integrands_equal_scipy_bit_for_bit(coefficients, a, b, scale):
+    # Polynomials times a Gaussian bump: smooth, peaked or nearly zero depending on the draw.
+    def f(x):
+        return math.exp(-scale * x * x) * sum(c * x ** k for k, c in enumerate(coefficients))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = ni.quad(f, a, b, full_output=1)
+        theirs = si.quad(f, a, b, full_output=1)
+    assert ours[:2] == theirs[:2]
+    assert ours[2]["neval"] == theirs[2]["neval"]
+    assert ni.quad(f, b, a)[0] == -ours[0] or a == b
 
 
 def test_full_output_tables_describe_the_partition():

@@ -122,5 +122,22 @@ Result qagp(F &&f, double a, double b, const std::vector<double> &points, const 
     Workspace work;
     return qagp(Integrand(call), a, b, points, options, work);
 }
+template <class F>
+Result qawo(F &&f, double a, double b, double omega, int kind, const Options &options = {}, int maxp1 = 50) {
+    auto call = [&f](double x) -> double { return f(x); };
+    Workspace work;
+    return qawo(Integrand(call), a, b, omega, kind, options, maxp1, false, work);
+}
+template <class F>
+Result qaws(F &&f, double a, double b, double alpha, double beta, int kind, const Options &options = {}) {
+    auto call = [&f](double x) -> double { return f(x); };
+    Workspace work;
+    return qaws(Integrand(call), a, b, alpha, beta, kind, options, work);
+}
+template <class F> Result qawc(F &&f, double a, double b, double c, const Options &options = {}) {
+    auto call = [&f](double x) -> double { return f(x); };
+    Workspace work;
+    return qawc(Integrand(call), a, b, c, options, work);
+}
 
 } // namespace nativecall::integrate

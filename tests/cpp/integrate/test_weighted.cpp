@@ -135,6 +135,13 @@ TEST(Qawc, CauchyPrincipalValues) {
     EXPECT_NEAR(reversed.value, -std::log(1.7 / 1.3), 1e-10);
 }
 
+TEST(WeightedConvenience, LambdasWithoutAWorkspace) {
+    EXPECT_NEAR(ni::qawc([](double) { return 1.0; }, -1.0, 2.0, 0.3).value, std::log(1.7 / 1.3), 1e-10);
+    EXPECT_NEAR(ni::qaws([](double) { return 1.0; }, 0.0, 1.0, -0.5, -0.5, 1).value, kPi, 1e-10);
+    EXPECT_NEAR(ni::qawo([](double x) { return std::exp(-x); }, 0.0, 5.0, 10.0, 1).value, exp_cos(10.0, 5.0),
+                1e-10);
+}
+
 TEST(Qawc, PoleAtAnEndIsInvalid) {
     auto one = [](double) { return 1.0; };
     ni::Workspace work;
