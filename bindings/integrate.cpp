@@ -431,21 +431,18 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
 /* levels: one (lo, hi, range_callable_or_None, opts_dict_or_None, opts_callable_or_None)
    per dimension, innermost first. */
 nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
-    python::CallbackArg cb = python::callback_arg(func, "func");
     const std::size_t dims = nb::len(levels_in);
-    bool all_native = cb.is_native();
+    /* Every coordinate but the innermost, and the arguments, are extra values. */
+    IntegrandArg integrand_in = integrand_arg(func, nb::len(args) + dims - 1, "nquad");
+    const std::optional<NativeIntegrand> &native = integrand_in.native;
+    bool all_native = native.has_value();
     std::vector<NquadLevel> levels(dims);
-    std::vector<double> native_args;
-    std::optional<NativeIntegrand> native;
     /* Native integrands get the arguments packed after the coordinates; Python
        callables (integrand, limits, options) get them as the original objects. */
+    std::vector<double> native_args;
+    if (native) native_args = float_args(args, "nquad");
     nb::tuple extra = all_native ? nb::tuple() : args;
-    if (cb.is_native()) {
-        native_args = float_args(args, "nquad");
-        native = native_integrand(*cb.native, native_args.size() + dims - 1, "nquad");
-    }
     auto call_outer = [extra](nb::handle fn, const double *outer, std::size_t count) {
-        std::vector<nb::object> floats;
         nb::list argv;
         for (std::size_t i = 0; i < count; ++i) argv.append(outer[i]);
         for (nb::handle e : extra) argv.append(e);
@@ -494,7 +491,7 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
             result = nquad(MultiIntegrand(integrand), levels, native_args);
         }
     } else {
-        nb::handle callable = cb.python;
+        nb::handle callable = integrand_in.python;
         auto integrand = [callable, args, dims](const double *x, std::size_t) {
             return call_python(callable, x, dims, args);
         };
@@ -515,7 +512,6 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
                       double epsrel, int limit, nb::handle points, nb::handle weight, nb::handle wvar, int maxp1,
                       int limlst, int workers, nb::handle progress, DoublesOut value, DoublesOut abserr, IntsOut ier,
                       IntsOut neval) {
-    python::CallbackArg cb = python::callback_arg(func, "func");
     const std::size_t n = value.shape(0);
     const std::size_t a_stride = a.shape(0) == 1 ? 0 : 1, b_stride = b.shape(0) == 1 ? 0 : 1;
     const std::size_t nargs = args ? args->shape(1) : 0;
@@ -523,8 +519,8 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
     QuadSpec spec = spec_from(epsabs, epsrel, limit, points, weight, wvar, maxp1, limlst);
     BatchOutput out{value.data(), abserr.data(), ier.data(), neval.data()};
 
-    std::optional<NativeIntegrand> native;
-    if (cb.is_native()) native = native_integrand(*cb.native, nargs, "quad_batch");
+    IntegrandArg integrand = integrand_arg(func, nargs, "quad_batch");
+    const std::optional<NativeIntegrand> &native = integrand.native;
     /* A Python integrand runs on this thread with the GIL; foreign native code
        on one thread unless the user asks for more. */
     const int threads = native ? resolve_workers(workers, native->thread_safe) : 1;
@@ -539,7 +535,7 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
     /* The item's parameters as Python floats, made once per item. */
     std::size_t cached_item = static_cast<std::size_t>(-1);
     nb::tuple item_args;
-    nb::handle callable = cb.python;
+    nb::handle callable = integrand.python;
     auto python_sampler = [&](std::size_t item, const double *x, double *fx, std::size_t m) {
         if (item != cached_item) {
             nb::list values;
