@@ -59,16 +59,16 @@ template <class Fn> Kernel<Fn> native_kernel(const Callback &cb, const char *rol
 }
 
 /* Runs `work(workers)` for a native callback with the GIL released on the
-   resolved number of threads, or for a Python callback on this thread with the
-   GIL held (Python errors then propagate as they were raised). */
+   resolved number of threads (a compiled callback's recorded runtime error
+   becomes its Python exception), or for a Python callback on this thread with
+   the GIL held (Python errors then propagate as they were raised). */
 template <class Work> void run(bool native, bool thread_safe, nb::handle workers, Work &&work) {
     if (!native) {
         work(1);
         return;
     }
     const int n = resolve_workers(workers_from(workers), thread_safe);
-    nb::gil_scoped_release release;
-    work(n);
+    python::run_native([&] { work(n); });
 }
 
 /* Calls function(*args, **kwargs); a Python exception leaves as nb::python_error, unchanged. */
@@ -208,7 +208,7 @@ void py_geometric_transform(nb::handle input, nb::handle mapping, nb::handle pyt
 }
 
 /* The routines without a callback: always native, always allowed every core. */
-template <class Work> void run_native(nb::handle workers, InterpolationOptions &o, Work &&work) {
+template <class Work> void run_without_callback(nb::handle workers, InterpolationOptions &o, Work &&work) {
     o.workers = resolve_workers(workers_from(workers), true);
     nb::gil_scoped_release release;
     work();
@@ -220,7 +220,7 @@ void py_map_coordinates(nb::handle input, nb::handle coordinates, nb::handle out
     const ArrayView coords = view_of_array(coordinates, "coordinates", false);
     const ArrayView out = view_of_array(output, "output", true);
     InterpolationOptions o = options_from(order, mode, cval, prefilter);
-    run_native(workers, o, [&] { map_coordinates(in, coords, out, o); });
+    run_without_callback(workers, o, [&] { map_coordinates(in, coords, out, o); });
 }
 
 void py_affine_transform(nb::handle input, std::vector<double> matrix, std::vector<double> offset, nb::handle output,
@@ -228,7 +228,7 @@ void py_affine_transform(nb::handle input, std::vector<double> matrix, std::vect
     const ArrayView in = view_of_array(input, "input", false);
     const ArrayView out = view_of_array(output, "output", true);
     InterpolationOptions o = options_from(order, mode, cval, prefilter);
-    run_native(workers, o, [&] { affine_transform(in, matrix, offset, out, o); });
+    run_without_callback(workers, o, [&] { affine_transform(in, matrix, offset, out, o); });
 }
 
 void py_zoom_shift(nb::handle input, std::vector<double> zoom, std::vector<double> shift, bool grid_mode,
@@ -237,7 +237,7 @@ void py_zoom_shift(nb::handle input, std::vector<double> zoom, std::vector<doubl
     const ArrayView in = view_of_array(input, "input", false);
     const ArrayView out = view_of_array(output, "output", true);
     InterpolationOptions o = options_from(order, mode, cval, prefilter);
-    run_native(workers, o, [&] { zoom_shift(in, zoom, shift, grid_mode, out, o); });
+    run_without_callback(workers, o, [&] { zoom_shift(in, zoom, shift, grid_mode, out, o); });
 }
 
 void py_spline_filter1d(nb::handle input, int order, int axis, nb::handle output, const std::string &mode,
@@ -245,7 +245,7 @@ void py_spline_filter1d(nb::handle input, int order, int axis, nb::handle output
     const ArrayView in = view_of_array(input, "input", false);
     const ArrayView out = view_of_array(output, "output", true);
     InterpolationOptions o = options_from(order, mode, 0.0, true);
-    run_native(workers, o, [&] { spline_filter1d(in, order, axis, out, o.mode, o.workers); });
+    run_without_callback(workers, o, [&] { spline_filter1d(in, order, axis, out, o.mode, o.workers); });
 }
 
 } // namespace
