@@ -343,8 +343,7 @@ QuadOutcome run_quad(const IntegrandArg &integrand, double a, double b, nb::tupl
         auto sampler = [&](const double *x, double *fx, std::size_t n) {
             f.sample(x, fx, n, xx, static_cast<int>(count));
         };
-        nb::gil_scoped_release release;
-        outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work);
+        python::run_native([&] { outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work); });
     } else {
         nb::handle callable = integrand.python;
         auto sampler = [&](const double *x, double *fx, std::size_t n) {
@@ -485,8 +484,7 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
             return f.packed() ? f.call_packed(static_cast<int>(count), const_cast<double *>(x)) : f.call(x[0]);
         };
         if (all_native) {
-            nb::gil_scoped_release release;
-            result = nquad(MultiIntegrand(integrand), levels, native_args);
+            python::run_native([&] { result = nquad(MultiIntegrand(integrand), levels, native_args); });
         } else {
             result = nquad(MultiIntegrand(integrand), levels, native_args);
         }
@@ -552,9 +550,10 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
     for (std::size_t first = 0; first < n; first += slice) {
         const std::size_t count = std::min(slice, n - first);
         if (native) {
-            nb::gil_scoped_release release;
-            quad_batch(BatchIntegrand(native_sampler), first, count, a.data(), a_stride, b.data(), b_stride, spec,
-                       threads, out);
+            python::run_native([&] {
+                quad_batch(BatchIntegrand(native_sampler), first, count, a.data(), a_stride, b.data(), b_stride,
+                           spec, threads, out);
+            });
         } else {
             quad_batch(BatchIntegrand(python_sampler), first, count, a.data(), a_stride, b.data(), b_stride, spec, 1,
                        out);
