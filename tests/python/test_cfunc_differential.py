@@ -70,3 +70,51 @@ def test_integer_expressions_raise_zero_division_like_cpython(expr, a, b):
             compiled(a, b, 0.0, 0.0)
         return
     assert compiled(a, b, 0.0, 0.0) == expected
+
+
+# ------------------------------------------------------------------ random statement blocks
+
+VARIABLES = ["i", "j", "f"]
+SMALL_EXPR = st.one_of(
+    st.sampled_from(VARIABLES),
+    st.integers(-5, 5).map(str),
+    st.sampled_from(["0.5", "1.25"]),
+    st.tuples(st.sampled_from(VARIABLES), st.sampled_from(["+", "-", "*", "//", "%"]),
+              st.one_of(st.sampled_from(VARIABLES), st.integers(1, 4).map(str))).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
+)
+CONDITION = st.tuples(st.sampled_from(VARIABLES), st.sampled_from(["<", ">", "==", "!="]),
+                      st.integers(-3, 6).map(str)).map(lambda t: f"{t[0]} {t[1]} {t[2]}")
+
+
+def statements(depth):
+    simple = st.one_of(
+        st.tuples(st.sampled_from(VARIABLES), SMALL_EXPR).map(lambda t: [f"{t[0]} = {t[1]}"]),
+        st.tuples(st.sampled_from(VARIABLES), st.sampled_from(["+=", "-=", "*="]), SMALL_EXPR)
+          .map(lambda t: [f"{t[0]} {t[1]} {t[2]}"]),
+    )
+    if depth == 0:
+        return simple
+    block = st.lists(statements(depth - 1), min_size=1, max_size=3).map(lambda bs: [line for b in bs for line in b])
+    indent = lambda lines: ["    " + line for line in lines]  # noqa: E731
+    return st.one_of(
+        simple,
+        st.tuples(CONDITION, block, block).map(lambda t: [f"if {t[0]}:", *indent(t[1]), "else:", *indent(t[2])]),
+        st.tuples(st.integers(0, 4), block).map(lambda t: [f"for k in range({t[0]}):", *indent(t[1])]),
+        st.tuples(CONDITION, block).map(lambda t: [f"for k in range(3):", f"    if {t[0]}:", "        break",
+                                                   *indent(t[1])]),
+    )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.lists(statements(2), min_size=1, max_size=4), i=st.integers(-5, 5), j=st.integers(-5, 5))
+def test_random_statement_blocks_agree_with_cpython(body, i, j):
+    lines = [line for block in body for line in block]
+    source = "def f(i, j):\n    f = 0.5\n    k = 0\n" + "".join(f"    {line}\n" for line in lines) + \
+        "    return i + j * 7.0 + f * 13.0 + k\n"
+    try:
+        expected = python_value(source, (i, j))
+    except (ZeroDivisionError, OverflowError):   # CPython's own limits, not comparable
+        assume(False)
+    assume(abs(expected) < 2**52)   # magnitudes where int and float arithmetic agree exactly
+    got = cfunc("float64(int64, int64)", source=source)(i, j)
+    assert got == pytest.approx(expected, rel=1e-12), source
