@@ -307,27 +307,10 @@ SplineCoefficients spline_coefficients(const ArrayView &input, const Interpolati
         }
     }, detail::grain_for(rows, workers));
     if (filter) {
-        // Along the last axis each line is contiguous; along a leading axis a
-        // block of neighbouring lines is filtered together as lanes.
-        constexpr std::ptrdiff_t kLaneBlock = 256;
-        for (int axis = 0; axis < rank; ++axis) {
-            const std::ptrdiff_t n = c.shape[axis], inner = c.strides[axis];
-            const std::ptrdiff_t outer = total / (n * inner);
-            const std::ptrdiff_t blocks_per_outer = (inner + kLaneBlock - 1) / kLaneBlock;
-            const std::ptrdiff_t tasks = outer * blocks_per_outer;
-            std::vector<std::vector<double>> scratch(static_cast<std::size_t>(workers));
-            parallel_for(static_cast<std::size_t>(tasks), workers, [&](std::size_t begin, std::size_t end, int worker) {
-                auto &sum = scratch[worker];
-                sum.resize(static_cast<std::size_t>(std::min(inner, kLaneBlock)));
-                for (std::size_t task = begin; task < end; ++task) {
-                    const std::ptrdiff_t o = static_cast<std::ptrdiff_t>(task) / blocks_per_outer;
-                    const std::ptrdiff_t first = (static_cast<std::ptrdiff_t>(task) % blocks_per_outer) * kLaneBlock;
-                    const std::ptrdiff_t lanes = std::min(kLaneBlock, inner - first);
-                    spline_filter_lanes(c.data.data() + o * n * inner + first, n, inner, lanes, options.order,
-                                        options.mode, sum.data());
-                }
-            }, detail::grain_for(tasks, workers));
-        }
+        std::vector<std::ptrdiff_t> byte_strides(rank);
+        for (int d = 0; d < rank; ++d) byte_strides[d] = c.strides[d] * static_cast<std::ptrdiff_t>(sizeof(double));
+        const ArrayView view{reinterpret_cast<char *>(c.data.data()), c.shape, byte_strides, DType::Float64};
+        for (int axis = 0; axis < rank; ++axis) spline_filter1d(view, options.order, axis, view, options.mode, workers);
     }
     return c;
 }

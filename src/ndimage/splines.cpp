@@ -194,10 +194,12 @@ void spline_filter1d(const ArrayView &input, int order, int axis, const ArrayVie
                               std::to_string(rank) + " axes");
     const detail::LineWalker lines(input.shape, axis);
     const std::ptrdiff_t length = lines.length();
-    // Along the last axis a line is contiguous: filter line by line. Along a
-    // leading axis, neighbouring lines sit side by side: filter blocks of them
-    // as lanes, reading and writing memory in order.
-    const std::ptrdiff_t block = axis == rank - 1 ? 1 : 64;
+    // Lines are filtered in blocks, as lanes: the recursions of different
+    // lines are independent, so a block keeps the floating-point units busy
+    // where one line would wait on each step. Along a leading axis the lines
+    // of a block sit side by side in memory; along the last axis a few rows
+    // are read as parallel streams.
+    const std::ptrdiff_t block = axis == rank - 1 ? 8 : 64;
     const std::ptrdiff_t blocks = (lines.count() + block - 1) / block;
     struct Scratch {
         std::vector<double> values, sums;
