@@ -9,16 +9,11 @@
 
 namespace nativecall::ndimage {
 
+using detail::grain_for;
 using detail::LineWalker;
 using detail::shape_string;
 
 namespace {
-
-/* Enough chunks per worker that uneven rows balance, few enough that handing
-   them out costs nothing. */
-std::size_t grain_for(std::ptrdiff_t items, int workers) {
-    return static_cast<std::size_t>(std::max<std::ptrdiff_t>(1, items / (16 * std::max(workers, 1))));
-}
 
 [[noreturn]] void kernel_failed(const char *routine, const std::string &name,
                                 const std::vector<std::ptrdiff_t> &index) {

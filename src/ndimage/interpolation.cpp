@@ -248,10 +248,6 @@ double combine(const double *data, const AxisSample *const *samples, int rank, i
     return total;
 }
 
-std::size_t grain_for(std::ptrdiff_t items, int workers) {
-    return static_cast<std::size_t>(std::max<std::ptrdiff_t>(1, items / (16 * std::max(workers, 1))));
-}
-
 void check_interpolation(const ArrayView &input, const ArrayView &output, const InterpolationOptions &options,
                          const char *routine) {
     check_spline_order(options.order);

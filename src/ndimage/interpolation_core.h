@@ -29,7 +29,6 @@ void locate(double coordinate, std::ptrdiff_t length, std::ptrdiff_t stride, int
 /* Sum over the window (C order) of coefficient x product of the axes' weights. */
 double combine(const double *data, const AxisSample *const *samples, int rank, int order, double cval);
 
-std::size_t grain_for(std::ptrdiff_t items, int workers);
 void check_interpolation(const ArrayView &input, const ArrayView &output, const InterpolationOptions &options,
                          const char *routine);
 

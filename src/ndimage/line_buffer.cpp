@@ -1,6 +1,7 @@
 // Line buffers and array-view helpers shared by the filters, the spline prefilter and the interpolation core.
 #include "line_buffer.h"
 
+#include <algorithm>
 #include <string>
 
 namespace nativecall::ndimage {
@@ -125,6 +126,10 @@ std::ptrdiff_t LineWalker::offset(std::ptrdiff_t line, const std::vector<std::pt
         line /= shape_[d];
     }
     return result;
+}
+
+std::size_t grain_for(std::ptrdiff_t items, int workers) {
+    return static_cast<std::size_t>(std::max<std::ptrdiff_t>(1, items / (16 * std::max(workers, 1))));
 }
 
 std::string shape_string(const std::vector<std::ptrdiff_t> &shape) {

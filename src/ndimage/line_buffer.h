@@ -44,6 +44,10 @@ private:
     std::ptrdiff_t length_ = 1;
 };
 
+/* Chunk size for parallel_for over `items` rows or lines: enough chunks per
+   worker that uneven rows balance, few enough that handing them out is free. */
+std::size_t grain_for(std::ptrdiff_t items, int workers);
+
 /* Same shapes, or InvalidArgument naming both ("output shape (3, 4) does not match input shape (4, 3)"). */
 void check_same_shape(const ArrayView &a, const char *a_name, const ArrayView &b, const char *b_name);
 std::string shape_string(const std::vector<std::ptrdiff_t> &shape);

@@ -117,10 +117,6 @@ void anticausal_start(const Lanes &s, double z, Extension ext, double *sum) {
     }
 }
 
-std::size_t grain_for(std::ptrdiff_t items, int workers) {
-    return static_cast<std::size_t>(std::max<std::ptrdiff_t>(1, items / (16 * std::max(workers, 1))));
-}
-
 } // namespace
 
 void check_spline_order(int order) {
@@ -226,7 +222,7 @@ void spline_filter1d(const ArrayView &input, int order, int axis, const ArrayVie
             detail::write_lines(s.values.data(), output.data, s.out_offsets.data(), lanes, output.strides[axis],
                                 length, output.dtype, StoreRule::Truncate);
         }
-    }, grain_for(blocks, workers));
+    }, detail::grain_for(blocks, workers));
 }
 
 void spline_filter(const ArrayView &input, int order, const ArrayView &output, BoundaryMode mode, int workers) {
