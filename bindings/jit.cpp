@@ -55,6 +55,8 @@ Globals to_globals(nb::dict described) {
             globals[name] = GlobalValue::of_function(nb::cast<std::string>(t[1]));
         else if (kind == "dtype")
             globals[name] = GlobalValue::of_dtype(nb::cast<std::string>(t[1]));
+        else if (kind == "self")
+            globals[name] = GlobalValue::of_self();
         else if (kind == "unusable")
             globals[name] = GlobalValue::of_unusable(nb::cast<std::string>(t[1]));
         else if (kind == "cfunc")

@@ -79,7 +79,7 @@ def _function_table():
         table = {id(getattr(math, n)): f"math.{n}" for n in _MATH_FUNCTIONS}
         table[id(carray)] = "carray"
         table[id(farray)] = "farray"
-        for name in ("abs", "min", "max", "round", "int", "float", "bool", "len", "range"):
+        for name in ("abs", "min", "max", "round", "int", "float", "bool", "len", "range", "pow"):
             table[id(getattr(builtins, name))] = name
         np = sys.modules.get("numpy")
         if np is not None:
@@ -169,6 +169,9 @@ def _snapshot(pyfunc):
             d = _describe(namespace[name])
             if d is not None:
                 described[name] = d
+    # Once decorated, the function's own name refers to the compiled function: recursion.
+    if pyfunc.__name__ in _referenced_names(pyfunc.__code__) and pyfunc.__name__ not in pyfunc.__code__.co_freevars:
+        described[pyfunc.__name__] = ("self",)
     if pyfunc.__closure__:
         for name, cell in zip(pyfunc.__code__.co_freevars, pyfunc.__closure__):
             try:

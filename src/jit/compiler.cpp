@@ -48,6 +48,12 @@ GlobalValue GlobalValue::of_unusable(std::string description) {
     return g;
 }
 
+GlobalValue GlobalValue::of_self() {
+    GlobalValue g;
+    g.kind = Kind::Self;
+    return g;
+}
+
 namespace {
 
 class JitCompiledFunction : public CompiledFunction {

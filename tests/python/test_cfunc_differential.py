@@ -100,7 +100,7 @@ def statements(depth):
         simple,
         st.tuples(CONDITION, block, block).map(lambda t: [f"if {t[0]}:", *indent(t[1]), "else:", *indent(t[2])]),
         st.tuples(st.integers(0, 4), block).map(lambda t: [f"for k in range({t[0]}):", *indent(t[1])]),
-        st.tuples(CONDITION, block).map(lambda t: [f"for k in range(3):", f"    if {t[0]}:", "        break",
+        st.tuples(CONDITION, block).map(lambda t: ["for k in range(3):", f"    if {t[0]}:", "        break",
                                                    *indent(t[1])]),
     )
 

@@ -64,6 +64,7 @@ def test_nested_function_columns_count_the_removed_indentation():
     ("import math\ndef f(x):\n    return math.frexp(x)\n", "math.frexp is not supported"),
     ("def f(x):\n    return min(x)\n", "cannot call min() with arguments (float64)"),
     ("def f(x):\n    for i in x:\n        pass\n    return x\n", "cannot iterate over float64"),
+    ("def f(x):\n    print(x)\n    return x\n", "the Python builtin 'print' is not supported"),
 ])
 def test_unsupported_and_wrong_programs_are_named(source, message):
     with pytest.raises(CompileError) as info:

@@ -131,7 +131,7 @@ def builtins_numeric(x, y):
 
 
 def builtins_int(a, b):
-    return abs(a) + min(a, b, 3) + max(a, b) + int(a / 3) + round(b)
+    return abs(a) + min(a, b, 3) + max(a, b) + int(a / 3) + round(b) + pow(a, 2)
 
 
 def tuple_unpacking(a, b):
@@ -434,3 +434,14 @@ def test_small_int_and_float32_signatures_wrap_and_round_like_c():
         return a * 3
 
     assert cfunc("int8(int8)")(g)(100) == np.int8(np.int64(300).astype(np.int8))
+
+
+def fib(n):
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+
+
+def test_recursion_by_own_name():
+    compiled = cfunc("int64(int64)")(fib)
+    assert [compiled(n) for n in range(15)] == [fib(n) for n in range(15)]

@@ -24,6 +24,7 @@ struct GlobalValue {
         DType,      // a scalar type object (np.float64, types.intc) → `name` ("float64")
         External,   // another cfunc → `name`, `address`, `signature`
         Unusable,   // a value compiled code cannot read (an array, a Python object) → `name` describes it
+        Self,       // the function being compiled (a recursive call by its own name)
     };
     Kind kind = Kind::Constant;
     ConstantValue constant;
@@ -37,6 +38,7 @@ struct GlobalValue {
     static GlobalValue of_dtype(std::string scalar_name);
     static GlobalValue of_external(std::string function_name, std::uintptr_t address, Signature signature);
     static GlobalValue of_unusable(std::string description);
+    static GlobalValue of_self();
 };
 using Globals = std::map<std::string, GlobalValue>;
 

@@ -60,6 +60,8 @@ public:
     /* A native function at a fixed address (another cfunc), called with the C ABI of
        `abi` (small integers and bools extended as C requires). Returns a null Value for void. */
     virtual Value call_address(std::uintptr_t address, const Signature &abi, const std::vector<Value> &args) = 0;
+    /* A recursive call to the function being built. Returns a null Value for void. */
+    virtual Value call_self(const std::vector<Value> &args) = 0;
 
     /* &ptr[index] for elements of type `element`. */
     virtual Value element_pointer(Type element, Value ptr, Value index) = 0;

@@ -58,6 +58,12 @@ void register_numeric_builtins(Registry &registry) {
                return {ctx.cast_scalar(r, sig.args[0], types::int64())};
            });
 
+    /* pow(a, b) is a ** b. */
+    define_numeric(registry, "pow", numeric_typer(2, [](TypeRef common) { return std::make_pair(common, common); }),
+                   [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) {
+                       return ctx.call("**", sig.args, a).first;
+                   });
+
     /* int(), float() convert numbers; bool() is the truth test registered with the operators. */
     auto conversion = [](TypeRef to) {
         return [to](const CallArgs &args) -> std::optional<CallSignature> {
@@ -238,7 +244,9 @@ void register_calls(Registry &registry) {
                               std::vector<ir::Value> values;
                               for (std::size_t i = 1; i < a.size(); ++i)
                                   values.push_back(a[i][0]);
-                              ir::Value v = ctx.b().call_address(sig.args[0]->address, *sig.args[0]->signature, values);
+                              ir::Value v = sig.args[0]->address == 0
+                                                ? ctx.b().call_self(values)
+                                                : ctx.b().call_address(sig.args[0]->address, *sig.args[0]->signature, values);
                               if (!v)
                                   return {};
                               return {v};

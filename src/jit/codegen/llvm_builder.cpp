@@ -151,6 +151,12 @@ public:
         return abi.result.kind == TypeKind::Void ? ir::Value{} : wrap(call);
     }
 
+    ir::Value call_self(const std::vector<ir::Value> &args) override {
+        llvm::CallInst *call = b_.CreateCall(function_, values(args));
+        call->setAttributes(function_->getAttributes());
+        return function_->getReturnType()->isVoidTy() ? ir::Value{} : wrap(call);
+    }
+
     ir::Value element_pointer(ir::Type element, ir::Value ptr, ir::Value index) override {
         return wrap(b_.CreateGEP(llvm_type(context_, element), V(ptr), {V(index)}));
     }

@@ -378,6 +378,12 @@ private:
             return type_of_global(g->second, e);
         if (registry_.knows(e.text))
             return types::function(e.text);
+        static const std::set<std::string> python_builtins = {
+            "print", "sum", "enumerate", "zip", "list", "dict", "set", "tuple", "str", "isinstance", "sorted",
+            "reversed", "map", "filter", "any", "all", "divmod", "hasattr", "getattr", "type", "id", "input",
+            "open", "iter", "next", "repr", "chr", "ord", "hex", "complex", "super", "object", "Exception"};
+        if (python_builtins.count(e.text))
+            fail(e.loc, "the Python builtin '" + e.text + "' is not supported in compiled code");
         fail(e.loc, "name '" + e.text + "' is not defined");
     }
 
@@ -393,6 +399,8 @@ private:
             return types::dtype(scalar);
         }
         case GlobalValue::Kind::External: return types::external(g.name, g.signature, g.address);
+        case GlobalValue::Kind::Self:   // address 0: the function being compiled
+            return types::external(fn_.def->name, fn_.signature, 0);
         case GlobalValue::Kind::Unusable:
             fail(e.loc, "global '" + e.text + "' is " + g.name + ", which compiled code cannot use (globals are read "
                         "as int, float, bool or tuple constants, math/numpy modules, dtypes or other cfuncs)");

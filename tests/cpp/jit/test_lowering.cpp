@@ -51,6 +51,7 @@ public:
     ir::Value call_address(std::uintptr_t, const Signature &, const std::vector<ir::Value> &) override {
         return make(ir::Type::F64, "call address");
     }
+    ir::Value call_self(const std::vector<ir::Value> &) override { return make(ir::Type::F64, "call self"); }
     ir::Value element_pointer(ir::Type, ir::Value, ir::Value) override { return make(ir::Type::Ptr, "gep"); }
     ir::Value load(ir::Type t, ir::Value) override { return make(t, "load"); }
     void store(ir::Value, ir::Value) override { log.push_back("store"); }
