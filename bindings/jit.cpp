@@ -1,6 +1,7 @@
 // nativecall._jit: compile Python-subset source to native code, call it through its thunk, report runtime errors.
 #include <nanobind/nanobind.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include <nanobind/stl/string.h>
@@ -68,6 +69,23 @@ Globals to_globals(nb::dict described) {
     return globals;
 }
 
+/* An array passed for a `T *` parameter must hold T: a float32 array behind a double *
+   would be read past its end. numpy's typestr is "<f8", "|b1", "<i4", ... */
+void check_element_type(const CType &pointer, const std::string &typestr, std::size_t index) {
+    const CType *element = pointer.pointee.get();
+    if (!element || element->kind == TypeKind::Void || element->kind == TypeKind::Pointer || typestr.size() < 3)
+        return;
+    char kind = typestr[1];
+    int size = std::atoi(typestr.c_str() + 2);
+    bool ok = size == element->size &&
+              ((element->kind == TypeKind::Float && kind == 'f') || (element->kind == TypeKind::Bool && kind == 'b') ||
+               (element->kind == TypeKind::Int && (kind == (element->is_signed ? 'i' : 'u'))));
+    if (!ok)
+        throw nb::type_error(("argument " + std::to_string(index + 1) + ": an array of '" + typestr +
+                              "' elements cannot be passed as '" + pointer.c_name() + "'")
+                                 .c_str());
+}
+
 /* One argument for the thunk: ints wrap to the parameter's width as C would,
    pointers take an int address, None, or an object exposing __array_interface__. */
 void store_argument(const CType &type, nb::handle value, std::size_t index, std::uint64_t &slot) {
@@ -108,7 +126,9 @@ void store_argument(const CType &type, nb::handle value, std::size_t index, std:
         if (value.is_none()) {
             slot = 0;
         } else if (nb::hasattr(value, "__array_interface__")) {   // before __index__: arrays have both
-            slot = nb::cast<std::uint64_t>(value.attr("__array_interface__")["data"][0]);
+            nb::object interface = value.attr("__array_interface__");
+            check_element_type(type, nb::cast<std::string>(interface["typestr"]), index);
+            slot = nb::cast<std::uint64_t>(interface["data"][0]);
         } else if (PyIndex_Check(value.ptr())) {
             slot = PyLong_AsUnsignedLongLongMask(value.ptr());
             if (PyErr_Occurred())

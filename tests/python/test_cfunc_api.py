@@ -86,6 +86,8 @@ def test_pointer_arguments_take_arrays_addresses_and_none():
     f = cfunc("int64(CPointer(float64))", source="def f(p):\n    return 1 if p else 0\n")
     data = np.zeros(2)
     assert f(data) == 1 and f(data.ctypes.data) == 1 and f(None) == 0
+    with pytest.raises(TypeError, match="cannot be passed as 'double \\*'"):
+        f(np.zeros(2, dtype=np.float32))
 
 
 def test_carray_farray_run_as_plain_python_too():
