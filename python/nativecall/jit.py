@@ -70,12 +70,16 @@ _NUMPY_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log10", "log2", "sqrt", "si
                     "hypot", "fabs", "copysign", "fmod", "isnan", "isinf", "isfinite", "floor", "ceil",
                     "trunc", "power"]
 _known_functions = None
+_known_functions_for = None
 
 
 def _function_table():
-    """Python function objects the compiler knows, by identity: math.exp → "math.exp"."""
-    global _known_functions
-    if _known_functions is None:
+    """Python function objects the compiler knows, by identity: math.exp → "math.exp".
+    Rebuilt when numpy or numba has been imported since (their functions join the table)."""
+    global _known_functions, _known_functions_for
+    present = ("numpy" in sys.modules, "numba" in sys.modules)
+    if _known_functions is None or _known_functions_for != present:
+        _known_functions_for = present
         table = {id(getattr(math, n)): f"math.{n}" for n in _MATH_FUNCTIONS}
         table[id(carray)] = "carray"
         table[id(farray)] = "farray"
