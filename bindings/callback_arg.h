@@ -23,21 +23,36 @@ struct CallbackArg {
     bool is_native() const { return native.has_value(); }
 };
 
-/* Reads a nativecall.LowLevelCallable (its _address, _user_data_address,
-   signature and _thread_safe attributes) or keeps a Python callable as it is.
+/* True for a nativecall.LowLevelCallable (by type, not by attribute, so that
+   objects answering every attribute, like mocks, stay Python callables). */
+inline bool is_lowlevel(nb::handle obj) {
+    static PyObject *type = [] {
+        nb::object t = nb::module_::import_("nativecall.lowlevel").attr("LowLevelCallable");
+        return t.release().ptr();  // kept for the life of the process
+    }();
+    return PyObject_TypeCheck(obj.ptr(), reinterpret_cast<PyTypeObject *>(type));
+}
+
+/* The native Callback inside a nativecall.LowLevelCallable. Reads its
+   canonical signature text, which re-parses to exactly the ABI it was made with. */
+inline Callback native_callback(nb::handle lowlevel) {
+    auto address = nb::cast<std::uintptr_t>(lowlevel.attr("_address"));
+    auto user_data = nb::cast<std::uintptr_t>(lowlevel.attr("_user_data_address"));
+    auto text = nb::cast<std::string>(lowlevel.attr("_c_signature"));
+    bool thread_safe = nb::cast<bool>(lowlevel.attr("_thread_safe"));
+    auto name = nb::cast<std::string>(lowlevel.attr("_name"));
+    return Callback(reinterpret_cast<void *>(address), reinterpret_cast<void *>(user_data), parse_signature(text),
+                    thread_safe, std::move(name));
+}
+
+/* Reads a nativecall.LowLevelCallable or keeps a Python callable as it is.
    The caller keeps `obj` alive for the duration of the routine, which keeps
    whatever owns the function and user_data alive. Raises TypeError, naming
    `what`, for anything else. */
 inline CallbackArg callback_arg(nb::handle obj, const char *what) {
     CallbackArg arg;
-    if (nb::hasattr(obj, "_nativecall_lowlevel")) {
-        auto address = nb::cast<std::uintptr_t>(obj.attr("_address"));
-        auto user_data = nb::cast<std::uintptr_t>(obj.attr("_user_data_address"));
-        auto text = nb::cast<std::string>(obj.attr("signature"));
-        bool thread_safe = nb::cast<bool>(obj.attr("_thread_safe"));
-        std::string name = nb::cast<std::string>(obj.attr("_name"));
-        arg.native = Callback(reinterpret_cast<void *>(address), reinterpret_cast<void *>(user_data),
-                              parse_signature(text), thread_safe, std::move(name));
+    if (is_lowlevel(obj)) {
+        arg.native = native_callback(obj);
         return arg;
     }
     if (!PyCallable_Check(obj.ptr())) {

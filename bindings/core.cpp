@@ -52,6 +52,7 @@ CallValue to_call_value(const CType &type, nb::handle value, std::size_t index) 
     case TypeKind::Float:
         v.d = PyFloat_AsDouble(value.ptr());
         if (v.d == -1.0 && PyErr_Occurred()) {
+            if (PyErr_ExceptionMatches(PyExc_OverflowError)) throw nb::python_error();  // says what overflowed
             PyErr_Clear();
             fail("a float");
         }
@@ -109,7 +110,8 @@ nb::tuple capsule_info(nb::handle capsule) {
    capsule dies: how a nativecall callback travels into code that only takes
    capsules (scipy's LowLevelCallable). The context stays free because scipy
    reads it as user_data; the owner is stored just before the name's bytes,
-   which the capsule keeps a pointer to anyway. */
+   which the capsule keeps a pointer to anyway. So nobody may rename such a
+   capsule (PyCapsule_SetName): the destructor finds the owner through the name. */
 nb::object make_capsule(std::uintptr_t address, const std::string &name, nb::handle owner) {
     if (address == 0) throw nb::value_error("cannot make a capsule around a null pointer");
     char *block = new char[sizeof(PyObject *) + name.size() + 1];
@@ -168,6 +170,10 @@ NB_MODULE(_core, m) {
             }
             return kinds;
         })
+        .def_prop_ro("takes_user_data", [](const Signature &s) {
+            return !s.params.empty() && s.params.back().kind == TypeKind::Pointer &&
+                   s.params.back().pointee->kind == TypeKind::Void;
+        }, "True when the last parameter is a void pointer (where user_data goes).")
         .def("same_abi", &Signature::same_abi, nb::arg("other"))
         .def("first_difference", &Signature::first_difference, nb::arg("expected"),
              "How this signature differs from `expected`, or '' when they match.")
@@ -189,7 +195,7 @@ NB_MODULE(_core, m) {
           },
           nb::arg("fn"), nb::arg("args"));
     m.def("capsule_info", &capsule_info, nb::arg("capsule"), "(pointer, name, context) of a PyCapsule.");
-    m.def("is_capsule", [](nb::handle h) { return PyCapsule_CheckExact(h.ptr()) != 0; });
+    m.def("is_capsule", [](nb::handle h) { return PyCapsule_CheckExact(h.ptr()) != 0; }, nb::arg("obj").none());
     m.def("make_capsule", &make_capsule, nb::arg("address"), nb::arg("name"), nb::arg("owner"),
           "A PyCapsule named `name` around `address` that keeps `owner` alive.");
     m.def("hardware_workers", &hardware_workers, "Cores available to routines.");

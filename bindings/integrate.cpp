@@ -124,8 +124,8 @@ struct IntegrandArg {
 IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *routine) {
     static std::unordered_map<std::string, NativeForm> forms;
     IntegrandArg arg;
-    if (nb::hasattr(obj, "_nativecall_lowlevel")) {
-        std::string text = nb::cast<std::string>(obj.attr("signature"));
+    if (python::is_lowlevel(obj)) {
+        std::string text = nb::cast<std::string>(obj.attr("_c_signature"));
         auto found = forms.find(text);
         if (found != forms.end()) {
             NativeIntegrand f;
@@ -372,7 +372,7 @@ double limit_value(nb::handle value, const char *name) {
    objects and plain Python functions as they are, anything else through
    nativecall.integrate._routine_callback (as_callback, remembered per object). */
 nb::object routine_callback(nb::handle func) {
-    if (nb::hasattr(func, "_nativecall_lowlevel") || PyFunction_Check(func.ptr()) || PyMethod_Check(func.ptr()))
+    if (python::is_lowlevel(func) || PyFunction_Check(func.ptr()) || PyMethod_Check(func.ptr()))
         return nb::borrow(func);
     /* Kept for the life of the process: a static nb::object would be released
        at exit, after the interpreter is gone. */

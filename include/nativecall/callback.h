@@ -15,7 +15,6 @@ union CallValue {
     std::int64_t i;
     std::uint64_t u;
     double d;
-    float f;
     void *p;
 };
 

@@ -22,7 +22,7 @@ import warnings
 import weakref
 
 from . import _integrate
-from .lowlevel import as_callback
+from .lowlevel import LowLevelCallable, as_callback
 
 __all__ = ["quad", "dblquad", "tplquad", "nquad", "quad_batch", "IntegrationWarning", "SIGNATURES"]
 
@@ -263,7 +263,7 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
 
     callback = _routine_callback(func)
     if complex_func:
-        if not callable(callback) or hasattr(callback, "_nativecall_lowlevel"):
+        if not callable(callback) or isinstance(callback, LowLevelCallable):
             raise TypeError("quad: complex_func=True needs a Python callable returning complex values; "
                             "a native integrand returns double")
         real = quad(lambda x, *p: func(x, *p).real, a, b, args, full_output, epsabs, epsrel, limit,

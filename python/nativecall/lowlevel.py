@@ -19,6 +19,8 @@ The object passed in is kept alive by the LowLevelCallable, so code and data
 it owns stay valid while the callable exists.
 """
 import ctypes
+import operator
+from collections.abc import Mapping
 
 from . import _core
 
@@ -91,21 +93,49 @@ def _cffi():
         return _FFI
 
 
+def _address_value(value, what, allow_null):
+    """An address from the protocol: an int in [0 or 1, 2**64), else TypeError/ValueError naming `what`."""
+    try:
+        address = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an int address, got {_type_name(value)}") from None
+    low = 0 if allow_null else 1
+    if not low <= address < 2 ** 64:
+        raise ValueError(f"{what} must be an address in [{low}, 2**64), got {address}")
+    return address
+
+
+def _native_from_protocol(obj):
+    where = f"{_type_name(obj)}.__nativecall_callback__()"
+    info = obj.__nativecall_callback__()
+    if not isinstance(info, Mapping):
+        raise TypeError(f"{where} must return a mapping with 'address' and 'signature', got {_type_name(info)}")
+    for key in ("address", "signature"):
+        if key not in info:
+            raise ValueError(f"{where} returned no {key!r} (keys: {sorted(info)})")
+    text, name = info["signature"], info.get("name", "")
+    if not isinstance(text, str):
+        raise TypeError(f"{where}['signature'] must be a str, got {_type_name(text)}")
+    if not isinstance(name, str):
+        raise TypeError(f"{where}['name'] must be a str, got {_type_name(name)}")
+    thread_safe = info.get("thread_safe", False)
+    if not isinstance(thread_safe, bool):
+        raise TypeError(f"{where}['thread_safe'] must be a bool, got {_type_name(thread_safe)}")
+    return _Native(_address_value(info["address"], f"{where}['address']", allow_null=False), text,
+                   _address_value(info.get("user_data", 0), f"{where}['user_data']", allow_null=True),
+                   thread_safe, name, obj)
+
+
 def _native_of(function, signature):
     """Resolve `function` through whichever route it belongs to, or None if it is no native callback."""
+    if function is None:
+        return None
     if isinstance(function, LowLevelCallable):
         return _Native(function._address, function.signature, function._user_data_address,
                        function._thread_safe, function._name, function)
     protocol = getattr(type(function), "__nativecall_callback__", None)
     if protocol is not None:
-        info = function.__nativecall_callback__()
-        try:
-            address, text = int(info["address"]), str(info["signature"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"{_type_name(function)}.__nativecall_callback__() must return a mapping "
-                             f"with int 'address' and str 'signature', got {info!r}") from e
-        return _Native(address, text, int(info.get("user_data", 0) or 0),
-                       bool(info.get("thread_safe", False)), str(info.get("name", "")), function)
+        return _native_from_protocol(function)
     if _core.is_capsule(function):
         address, name, context = _core.capsule_info(function)
         if name is None and signature is None:
@@ -126,7 +156,10 @@ def _native_of(function, signature):
         if ctype.kind != "function":
             raise TypeError(f"the cffi object has type '{ctype.cname}', expected a function pointer")
         text = ffi.getctype(ctype).replace("(*)", " ")
-        return _Native(int(ffi.cast("uintptr_t", function)), text, owner=function)
+        address = int(ffi.cast("uintptr_t", function))
+        if address == 0:
+            raise ValueError("the cffi function pointer is NULL")
+        return _Native(address, text, owner=function)
     module = type(function).__module__ or ""
     if module.startswith("numba.") and type(function).__name__ == "CFunc":
         # numba compiles nopython code: no Python objects, safe to call from several threads.
@@ -144,7 +177,7 @@ def _user_data_address(user_data):
         return address, user_data
     if isinstance(user_data, ctypes.c_void_p):
         return user_data.value or 0, user_data
-    if isinstance(user_data, (ctypes._Pointer, ctypes.c_char_p)):
+    if isinstance(user_data, (ctypes._Pointer, ctypes.c_char_p, ctypes.c_wchar_p)):
         return ctypes.cast(user_data, ctypes.c_void_p).value or 0, user_data
     if isinstance(user_data, (ctypes.Structure, ctypes.Union, ctypes.Array, ctypes._SimpleCData)):
         return ctypes.addressof(user_data), user_data
@@ -170,16 +203,14 @@ class LowLevelCallable:
     """A native callback: function pointer, user_data pointer and signature.
 
     Same contract as ``scipy.LowLevelCallable(function, user_data=None, signature=None)``
-    plus more routes (see the module docstring). Attributes: ``function``,
-    ``user_data`` and ``signature`` (the signature text). ``thread_safe`` (keyword
-    only) tells routines they may call it from several threads at once; by default
-    it is True for compiled-Python routes (nativecall and numba cfuncs) and False
-    for foreign C code.
+    plus more routes (see the module docstring). Attributes (read-only):
+    ``function``, ``user_data`` and ``signature`` (the signature text).
+    ``thread_safe`` (keyword only) tells routines they may call it from several
+    threads at once; by default it is True for compiled-Python routes (nativecall
+    and numba cfuncs) and False for foreign C code.
     """
-    __slots__ = ("function", "user_data", "signature", "_address", "_user_data_address",
-                 "_thread_safe", "_name", "_parsed", "_owners", "__weakref__")
-
-    _nativecall_lowlevel = True
+    __slots__ = ("_function", "_user_data", "_signature", "_address", "_user_data_address", "_thread_safe",
+                 "_name", "_parsed", "_c_signature", "_owners", "__weakref__")
 
     def __init__(self, function, user_data=None, signature=None, *, thread_safe=None):
         if signature is not None and not isinstance(signature, str):
@@ -189,19 +220,45 @@ class LowLevelCallable:
             raise TypeError(
                 f"function must be a native callback (PyCapsule, ctypes or cffi function pointer, "
                 f"scipy.LowLevelCallable, numba or nativecall cfunc), got {_type_name(function)}")
+        self._init(function, native, user_data, signature, thread_safe)
+
+    def _init(self, function, native, user_data, signature, thread_safe):
         text = signature if signature is not None else native.signature
         self._parsed = _core.Signature(text)  # ValueError with the position if malformed
         if native.address == 0:
             raise ValueError(f"the function pointer of {_type_name(function)} is NULL")
         data_address, data_owner = _user_data_address(user_data)
-        self.function = function
-        self.user_data = user_data
-        self.signature = text
+        self._function = function
+        self._user_data = user_data
+        self._signature = text
+        # What routines read (bindings/callback_arg.h): canonical text, so it re-parses to the same ABI.
+        self._c_signature = self._parsed.c_spelling
         self._address = native.address
         self._user_data_address = data_address if user_data is not None else native.user_data
         self._thread_safe = native.thread_safe if thread_safe is None else bool(thread_safe)
         self._name = native.name
         self._owners = (native.owner, data_owner)
+
+    @classmethod
+    def _from_native(cls, function, native):
+        self = cls.__new__(cls)
+        self._init(function, native, None, None, None)
+        return self
+
+    @property
+    def function(self):
+        """The function object given."""
+        return self._function
+
+    @property
+    def user_data(self):
+        """The user_data object given (None when the default was used)."""
+        return self._user_data
+
+    @property
+    def signature(self):
+        """The signature text, as given or derived (scipy's spelling for ctypes and cffi)."""
+        return self._signature
 
     @classmethod
     def from_cython(cls, module, name, user_data=None, signature=None):
@@ -237,7 +294,7 @@ class LowLevelCallable:
     @property
     def c_signature(self):
         """The canonical C spelling, as scipy compares it."""
-        return self._parsed.c_spelling
+        return self._c_signature
 
     def to_capsule(self):
         """A PyCapsule named by the canonical C signature that keeps this object alive."""
@@ -267,7 +324,7 @@ def as_callback(obj, what="callback"):
         return obj
     native = _native_of(obj, None)
     if native is not None:
-        return LowLevelCallable(obj)
+        return LowLevelCallable._from_native(obj, native)
     if callable(obj):
         return obj
     raise TypeError(f"'{what}' must be a Python callable or a native callback (nativecall cfunc, "
@@ -288,6 +345,6 @@ def call(callback, *args):
     if not isinstance(cb, LowLevelCallable):
         return _core.call_python(cb, *args)
     sig = cb._parsed
-    if len(args) == len(sig.params) - 1 and sig.param_kinds[-1:] == "p" and sig.params[-1] == "void *":
+    if len(args) == len(sig.params) - 1 and sig.takes_user_data:
         args = args + (cb._user_data_address,)
     return _core.invoke(cb._address, sig, args)

@@ -19,8 +19,11 @@ int hardware_workers() {
     return n == 0 ? 1 : static_cast<int>(n);
 }
 
+int max_workers() { return 4 * hardware_workers(); }
+
 int resolve_workers(int requested, bool callback_thread_safe) {
-    if (requested > 0) return requested;
+    if (requested > 0) return std::min(requested, max_workers());
+    if (requested < 0) return std::max(1, hardware_workers() + 1 + requested);  // -1: every core
     return callback_thread_safe ? hardware_workers() : 1;
 }
 
@@ -63,9 +66,10 @@ struct Job {
 };
 
 /* Threads are started on first use and kept, so a routine called in a loop
-   does not pay thread creation each time. Jobs run one at a time; a nested or
-   concurrent parallel_for from another thread waits its turn for the pool,
-   which keeps results independent of scheduling. */
+   does not pay thread creation each time. The pool serves one job at a time:
+   a parallel_for that finds it busy (another Python thread's routine, or a
+   routine started from inside a callback on some other thread) runs inline on
+   its own thread instead of waiting, so no wait can ever close a cycle. */
 class Pool {
 public:
     static Pool &instance() {
@@ -73,8 +77,11 @@ public:
         return *pool;
     }
 
-    void run(Job &job, int workers) {
-        std::lock_guard<std::mutex> serial(submit_mutex_);
+    /* Runs `job` on the pool and returns true, or returns false at once when
+       the pool is serving another job. */
+    bool try_run(Job &job, int workers) {
+        std::unique_lock<std::mutex> serial(submit_mutex_, std::try_to_lock);
+        if (!serial.owns_lock()) return false;
         ensure_threads(workers - 1);
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -88,6 +95,7 @@ public:
         std::unique_lock<std::mutex> lock(mutex_);
         done_.wait(lock, [&] { return helpers_done_ == helpers_wanted_; });
         job_ = nullptr;
+        return true;
     }
 
 private:
@@ -134,7 +142,7 @@ void parallel_for(std::size_t n, int workers, const ParallelBody &body, std::siz
     if (n == 0) return;
     grain = std::max<std::size_t>(grain, 1);
     std::size_t chunks = (n + grain - 1) / grain;
-    workers = static_cast<int>(std::min<std::size_t>(std::max(workers, 1), chunks));
+    workers = static_cast<int>(std::min<std::size_t>(std::clamp(workers, 1, max_workers()), chunks));
     /* A nested call (a routine inside a callback run by the pool) runs inline:
        the pool is busy with the outer job, and waiting for it would deadlock. */
     if (workers == 1 || inside_pool_job) {
@@ -147,7 +155,10 @@ void parallel_for(std::size_t n, int workers, const ParallelBody &body, std::siz
     job.body = &body;
     inside_pool_job = true;
     struct Reset { ~Reset() { inside_pool_job = false; } } reset;
-    Pool::instance().run(job, workers);
+    if (!Pool::instance().try_run(job, workers)) {
+        body(0, n, 0);
+        return;
+    }
     if (job.runtime_error != RuntimeErrorCode::None) record_runtime_error(job.runtime_error);
     if (job.error) std::rethrow_exception(job.error);
 }

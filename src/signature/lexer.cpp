@@ -58,6 +58,12 @@ std::vector<Token> tokenize(std::string_view text) {
             tokens.push_back({TokenKind::Word, text.substr(start, i - start), start});
             continue;
         }
+        if (c >= '0' && c <= '9') {  // only array sizes: "double x[10]"
+            std::size_t start = i;
+            while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+            tokens.push_back({TokenKind::Number, text.substr(start, i - start), start});
+            continue;
+        }
         TokenKind kind;
         switch (c) {
         case '*': kind = TokenKind::Star; break;

@@ -8,7 +8,7 @@
 
 namespace nativecall::signature_detail {
 
-enum class TokenKind { Word, Star, LParen, RParen, LBracket, RBracket, Comma, End };
+enum class TokenKind { Word, Number, Star, LParen, RParen, LBracket, RBracket, Comma, End };
 
 struct Token {
     TokenKind kind;

@@ -35,14 +35,21 @@ const std::unordered_map<std::string_view, CType> &named_types() {
         auto add_float = [&](std::initializer_list<std::string_view> names, std::size_t size) {
             for (auto n : names) (*t)[n] = detail::make_float(static_cast<std::uint8_t>(size), nullptr);
         };
-        add_int({"int8_t", "int8", "i1", "byte", "npy_int8", "npy_byte"}, 1, true);
-        add_int({"uint8_t", "uint8", "u1", "ubyte", "uchar", "npy_uint8", "npy_ubyte"}, 1, false);
-        add_int({"int16_t", "int16", "i2", "npy_int16", "npy_short"}, 2, true);
-        add_int({"uint16_t", "uint16", "u2", "ushort", "npy_uint16", "npy_ushort"}, 2, false);
-        add_int({"int32_t", "int32", "i4", "intc", "npy_int32", "npy_int"}, 4, true);
-        add_int({"uint32_t", "uint32", "u4", "uintc", "uint", "npy_uint32", "npy_uint"}, 4, false);
-        add_int({"int64_t", "int64", "i8", "npy_int64"}, 8, true);
-        add_int({"uint64_t", "uint64", "u8", "npy_uint64"}, 8, false);
+        add_int({"int8_t", "int8", "i1", "npy_int8", "npy_byte", "int_least8_t", "int_fast8_t"}, 1, true);
+        add_int({"uint8_t", "uint8", "u1", "ubyte", "uchar", "npy_uint8", "npy_ubyte", "uint_least8_t",
+                 "uint_fast8_t"}, 1, false);
+        add_int({"int16_t", "int16", "i2", "npy_int16", "npy_short", "int_least16_t"}, 2, true);
+        add_int({"uint16_t", "uint16", "u2", "ushort", "npy_uint16", "npy_ushort", "uint_least16_t",
+                 "char16_t"}, 2, false);
+        add_int({"int32_t", "int32", "i4", "intc", "npy_int32", "npy_int", "int_least32_t"}, 4, true);
+        add_int({"uint32_t", "uint32", "u4", "uintc", "npy_uint32", "npy_uint", "uint_least32_t",
+                 "char32_t"}, 4, false);
+        add_int({"int64_t", "int64", "i8", "npy_int64", "int_least64_t", "int_fast64_t", "intmax_t"}, 8, true);
+        add_int({"uint64_t", "uint64", "u8", "npy_uint64", "uint_least64_t", "uint_fast64_t", "uintmax_t"}, 8,
+                false);
+        /* The fast 16- and 32-bit types are as wide as a pointer on LP64 glibc. */
+        add_int({"int_fast16_t", "int_fast32_t"}, sizeof(std::int_fast16_t), true);
+        add_int({"uint_fast16_t", "uint_fast32_t"}, sizeof(std::uint_fast16_t), false);
         add_int({"intptr_t", "intp", "int_", "ssize_t", "ptrdiff_t", "Py_ssize_t", "Py_intptr_t",
                  "npy_intp"}, sizeof(std::intptr_t), true);
         add_int({"uintptr_t", "uintp", "size_t", "Py_uintptr_t", "npy_uintp"}, sizeof(std::uintptr_t), false);
@@ -51,7 +58,7 @@ const std::unordered_map<std::string_view, CType> &named_types() {
         add_int({"longlong", "npy_longlong"}, sizeof(long long), true);
         add_int({"ulonglong", "npy_ulonglong"}, sizeof(unsigned long long), false);
         add_int({"wchar", "wchar_t"}, sizeof(wchar_t), WCHAR_MIN != 0);
-        add_float({"float32", "f4", "npy_float32", "npy_float"}, 4);
+        add_float({"float32", "f4", "npy_float32", "npy_float", "float_"}, 4);
         add_float({"float64", "f8", "npy_float64", "npy_double"}, 8);
         add_float({"longdouble", "npy_longdouble"}, sizeof(long double));
         for (auto n : {"boolean", "bool_", "b1", "bool", "_Bool", "npy_bool"})
@@ -68,7 +75,29 @@ const std::unordered_map<std::string_view, CType> &named_types() {
 /* Names that look like types but that no callback signature can carry. */
 bool is_unsupported_type_name(std::string_view w) {
     return w == "complex64" || w == "complex128" || w == "c8" || w == "c16" || w == "complex" ||
-           w == "_Complex" || w == "struct" || w == "union" || w == "enum" || w == "pyobject";
+           w == "_Complex" || w == "_Imaginary" || w == "imaginary" || w == "struct" || w == "union" ||
+           w == "enum" || w == "pyobject";
+}
+
+/* Words only numba's spelling uses; one of them in a signature makes it numba-style. */
+bool is_numba_word(std::string_view w) {
+    auto digits_after = [&](std::string_view prefix) {
+        if (w.size() <= prefix.size() || w.substr(0, prefix.size()) != prefix) return false;
+        for (char c : w.substr(prefix.size()))
+            if (c < '0' || c > '9') return false;
+        return true;
+    };
+    return digits_after("int") || digits_after("uint") || digits_after("float") || w == "CPointer" ||
+           w == "voidptr" || w == "intp" || w == "uintp" || w == "intc" || w == "uintc" || w == "boolean" ||
+           w == "bool_" || w == "float_" || w == "long_" || w == "none";
+}
+
+/* "uint" and "byte" mean different types to ctypes (c_uint, c_byte) and to
+   numba (uint64, uint8): the signature's dialect decides. */
+std::optional<CType> dialect_type(std::string_view w, bool numba_dialect) {
+    if (w == "uint") return int_type(numba_dialect ? sizeof(std::uintptr_t) : sizeof(unsigned), false);
+    if (w == "byte") return int_type(1, !numba_dialect);
+    return std::nullopt;
 }
 
 /* The C keywords a base type is spelled with; they combine ("unsigned long long int"). */
@@ -124,13 +153,16 @@ struct CKeywords {
 
 class Parser {
 public:
-    explicit Parser(std::string_view text) : text_(text), tokens_(tokenize(text)) {}
+    explicit Parser(std::string_view text) : text_(text), tokens_(tokenize(text)) {
+        for (const Token &t : tokens_)
+            if (t.kind == TokenKind::Word && is_numba_word(t.text)) numba_dialect_ = true;
+    }
 
     Signature parse_signature() {
         Signature sig;
         sig.spelling = std::string(text_);
         std::string function_name;  // "double f(double)" names the function; not needed
-        sig.result = parse_type(&function_name, /*depth=*/0);
+        sig.result = parse_type(&function_name, /*depth=*/0, /*array_allowed=*/false);
         /* cffi spells function pointer types "double(*)(double)". */
         if (peek().kind == TokenKind::LParen && peek(1).kind == TokenKind::Star &&
             peek(2).kind == TokenKind::RParen)
@@ -186,7 +218,7 @@ private:
     /* A type: qualifiers and base words, or CPointer(T), then '*'s, then an
        optional parameter name and '[]'. `name` receives the parameter name
        (nullptr where none is allowed). */
-    CType parse_type(std::string *name, int depth) {
+    CType parse_type(std::string *name, int depth, bool array_allowed = true) {
         if (depth > max_pointer_depth) fail(peek().position, "too many nested pointer levels");
         std::size_t start = peek().position;
         std::optional<CType> base;
@@ -208,7 +240,12 @@ private:
                 ++pos_;
                 continue;
             }
-            if (base || keywords.total()) break;  // a parameter name
+            if (base || keywords.total()) {
+                if (is_unsupported_type_name(w))  // "double complex" is not a double named 'complex'
+                    fail(peek().position, "type '" + spelled + " " + std::string(w) +
+                                              "' cannot appear in a native callback signature (scalars and pointers only)");
+                break;  // a parameter name
+            }
             if (w == "CPointer") {
                 std::size_t at = peek().position;
                 ++pos_;
@@ -222,10 +259,14 @@ private:
             if (is_unsupported_type_name(w))
                 fail(peek().position, "type '" + std::string(w) + "' cannot appear in a native callback signature "
                                       "(scalars and pointers only)");
-            auto found = named_types().find(w);
-            if (found == named_types().end())
-                fail(peek().position, "unknown type name '" + std::string(w) + "'");
-            base = found->second;
+            if (auto dialect = dialect_type(w, numba_dialect_)) {
+                base = std::move(*dialect);
+            } else {
+                auto found = named_types().find(w);
+                if (found == named_types().end())
+                    fail(peek().position, "unknown type name '" + std::string(w) + "'");
+                base = found->second;
+            }
             append(w);
             ++pos_;
         }
@@ -250,15 +291,18 @@ private:
             }
         }
         if (name && peek().kind == TokenKind::Word) {
-            if (named_types().count(peek().text))
-                fail(peek().position, "expected a parameter name or ',', found the type name " + describe_token(peek()));
+            if (is_unsupported_type_name(peek().text))
+                fail(peek().position, "type '" + std::string(peek().text) +
+                                          "' cannot appear in a native callback signature (scalars and pointers only)");
             *name = std::string(peek().text);
             ++pos_;
         }
-        /* "double x[]" is a pointer parameter in C. */
+        /* "double x[]" and "double x[10]" are pointer parameters in C: the size is ignored. */
         if (name && peek().kind == TokenKind::LBracket) {
+            if (!array_allowed) fail(peek().position, "a function cannot return an array");
             ++pos_;
-            expect(TokenKind::RBracket, "']' (array parameters take no size here)");
+            if (peek().kind == TokenKind::Number) ++pos_;
+            expect(TokenKind::RBracket, "']' to close the array parameter");
             type = detail::make_pointer(std::move(type));
             ++stars;
         }
@@ -269,6 +313,7 @@ private:
     std::string_view text_;
     std::vector<Token> tokens_;
     std::size_t pos_ = 0;
+    bool numba_dialect_ = false;
 };
 
 } // namespace

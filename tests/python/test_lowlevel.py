@@ -340,6 +340,62 @@ def test_as_callback_routes():
     assert nativecall.as_callback(len) is len
     with pytest.raises(TypeError, match="'integrand' must be a Python callable or a native callback"):
         nativecall.as_callback(3.0, what="integrand")
+    with pytest.raises(TypeError, match="'integrand' must be .* got NoneType"):
+        nativecall.as_callback(None, what="integrand")
+    with pytest.raises(TypeError, match="function must be a native callback .* got NoneType"):
+        LowLevelCallable(None)
+
+
+def test_objects_answering_every_attribute_stay_python_callables():
+    from unittest.mock import Mock
+    mock = Mock(return_value=2.5)
+    assert nativecall.as_callback(mock) is mock
+    assert nativecall.call(mock, 1.0) == 2.5
+
+
+def _protocol(**info):
+    class Kernel:
+        def __nativecall_callback__(self):
+            return info
+    return Kernel()
+
+
+@pytest.mark.parametrize("info, error, message", [
+    ({"signature": "double (double)"}, ValueError, "returned no 'address'"),
+    ({"address": 1.7, "signature": "double (double)"}, TypeError, r"\['address'\] must be an int address"),
+    ({"address": -1, "signature": "double (double)"}, ValueError, r"\['address'\] must be an address in \[1, 2\*\*64\)"),
+    ({"address": 2 ** 70, "signature": "double (double)"}, ValueError, "must be an address"),
+    ({"address": 4096, "signature": b"double (double)"}, TypeError, r"\['signature'\] must be a str"),
+    ({"address": 4096, "signature": "double (double)", "user_data": "abc"}, TypeError, r"\['user_data'\]"),
+    ({"address": 4096, "signature": "double (double)", "thread_safe": "false"}, TypeError,
+     r"\['thread_safe'\] must be a bool"),
+    ({"address": 4096, "signature": "double (double)", "name": None}, TypeError, r"\['name'\] must be a str"),
+])
+def test_protocol_results_are_validated(info, error, message):
+    with pytest.raises(error, match=message):
+        LowLevelCallable(_protocol(**info))
+
+
+def test_protocol_must_return_a_mapping():
+    class Kernel:
+        def __nativecall_callback__(self):
+            return [("address", 1)]
+    with pytest.raises(TypeError, match="must return a mapping"):
+        LowLevelCallable(Kernel())
+
+
+def test_attributes_are_read_only(clib):
+    cb = LowLevelCallable(clib.square)
+    for name in ("function", "user_data", "signature"):
+        with pytest.raises(AttributeError):
+            setattr(cb, name, None)
+
+
+def test_call_passes_user_data_for_any_void_pointer_spelling(clib):
+    value = ctypes.c_double(2.0)
+    for spelling in ("double (double, void *)", "float64(float64, voidptr)"):
+        cb = LowLevelCallable(clib.scaled, ctypes.pointer(value), spelling)
+        assert nativecall.call(cb, 3.0) == 6.0
 
 
 # ------------------------------------------------------------------ errors
@@ -348,6 +404,7 @@ def test_as_callback_routes():
     ("double (double,, void *)", r"at position 15: expected a type, found ','"),
     ("double (doubel)", r"unknown type name 'doubel'"),
     ("double", r"expected '\(' to open the parameter list"),
+    ("double complex (double complex)", r"type 'double complex' cannot appear in a native callback signature"),
 ])
 def test_malformed_signature_is_a_value_error_with_a_caret(clib, signature, message):
     with pytest.raises(ValueError, match=message) as info:
@@ -387,6 +444,8 @@ def test_call_checks_argument_count_and_types(clib):
         nativecall.call(cb, 1.0, 2.0)
     with pytest.raises(TypeError, match="argument 1: expected a float"):
         nativecall.call(cb, "x")
+    with pytest.raises(OverflowError, match="too large"):
+        nativecall.call(cb, 10 ** 400)
 
 
 # ------------------------------------------------------------------ Python callables: the slow path

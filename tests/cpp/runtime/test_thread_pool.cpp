@@ -49,10 +49,35 @@ TEST(ThreadPool, NestedCallsRunInline) {
 }
 
 TEST(ThreadPool, ResolveWorkers) {
-    EXPECT_EQ(resolve_workers(3, false), 3);
+    EXPECT_EQ(resolve_workers(3, false), std::min(3, max_workers()));
     EXPECT_EQ(resolve_workers(0, false), 1);
-    EXPECT_EQ(resolve_workers(-1, true), hardware_workers());
+    EXPECT_EQ(resolve_workers(0, true), hardware_workers());
+    EXPECT_EQ(resolve_workers(-1, false), hardware_workers());
+    EXPECT_EQ(resolve_workers(-1000, false), 1);
+    EXPECT_EQ(resolve_workers(100000, false), max_workers());
     EXPECT_GE(hardware_workers(), 1);
+}
+
+TEST(ThreadPool, ACallbackWaitingOnAnotherThreadsRoutineDoesNotDeadlock) {
+    /* The outer job's chunk waits for a thread that runs its own parallel_for:
+       that one must not wait for the busy pool. */
+    std::atomic<int> inner_total{0};
+    parallel_for(4, 2, [&](std::size_t, std::size_t, int) {
+        std::thread other([&] {
+            parallel_for(100, 2, [&](std::size_t b, std::size_t e, int) { inner_total += int(e - b); });
+        });
+        other.join();
+    });
+    EXPECT_EQ(inner_total.load(), 400);
+}
+
+TEST(ThreadPool, HugeWorkerCountsAreCapped) {
+    std::atomic<int> max_seen{0};
+    parallel_for(100000, 100000, [&](std::size_t, std::size_t, int worker) {
+        int seen = max_seen.load();
+        while (worker > seen && !max_seen.compare_exchange_weak(seen, worker)) {}
+    });
+    EXPECT_LT(max_seen.load(), max_workers());
 }
 
 TEST(ThreadPool, RuntimeErrorsRecordedOnPoolThreadsReachTheCaller) {

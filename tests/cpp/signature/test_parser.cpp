@@ -78,7 +78,14 @@ INSTANTIATE_TEST_SUITE_P(
                      signature_of<int(double *, std::intptr_t, double *, void *)>()},
         SpellingCase{"void(CPointer(CPointer(float32)), uintc, boolean, int8, uint64)",
                      signature_of<void(float **, unsigned, bool, std::int8_t, std::uint64_t)>()},
-        SpellingCase{"float64()", signature_of<double()>()}));
+        SpellingCase{"float64()", signature_of<double()>()},
+        // array sizes are ignored as in C; type-like parameter names are names
+        SpellingCase{"double (int x[10], double i1, float none)", signature_of<double(int *, double, float)>()},
+        // "uint" and "byte": ctypes' meaning in C-style text, numba's in numba-style text
+        SpellingCase{"ulong (uint, byte)", signature_of<unsigned long(unsigned, signed char)>()},
+        SpellingCase{"float64(uint, byte)", signature_of<double(std::uint64_t, std::uint8_t)>()},
+        SpellingCase{"intmax_t (char16_t, char32_t, int_least8_t, uint_fast64_t)",
+                     signature_of<std::intmax_t(char16_t, char32_t, std::int_least8_t, std::uint_fast64_t)>()}));
 
 struct MalformedCase {
     const char *text;
@@ -119,8 +126,10 @@ INSTANTIATE_TEST_SUITE_P(
         MalformedCase{"int (signed unsigned)", 5, "conflicting"},
         MalformedCase{"int (CPointer(float64)", 22, "expected ',' or ')'"},
         MalformedCase{"int (CPointer float64)", 14, "'(' after CPointer"},
-        MalformedCase{"int (double int8)", 12, "found the type name 'int8'"},
-        MalformedCase{"int (double x[3])", 14, "unexpected character '3'"},
+        MalformedCase{"double complex (double)", 7, "cannot appear in a native callback signature"},
+        MalformedCase{"double (double _Complex x)", 15, "cannot appear in a native callback signature"},
+        MalformedCase{"double f[] (double)", 8, "a function cannot return an array"},
+        MalformedCase{"int (double x[3)", 15, "']' to close the array parameter"},
         MalformedCase{"int (\x01)", 5, "byte 0x01"}));
 
 TEST(SignatureParser, DeepPointerNestingIsAnErrorNotACrash) {
