@@ -156,3 +156,24 @@ def test_numba_and_nativecall_compile_and_run_in_one_process(tmp_path):
     result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_nativecall_routines_take_cfuncs_and_report_their_runtime_errors():
+    integrate = pytest.importorskip("nativecall.integrate")
+    assert integrate.quad(nb_intergrand, 1, np.inf)[0] == pytest.approx(do_intergrate(intergrand)[0], rel=1e-13)
+
+    @cfunc("float64(float64)")
+    def bad(t):
+        k = int(t * 0)
+        return 1 // k + t
+
+    with pytest.raises(ZeroDivisionError):
+        integrate.quad(bad, 0, 1)
+
+
+def test_nativecall_ndimage_takes_cfuncs_directly():
+    nd = pytest.importorskip("nativecall.ndimage")
+    image = np.random.default_rng(2).random((40, 30))
+    footprint = np.array([[0, 1, 0], [1, 1, 0], [0, 1, 0]], dtype=bool)
+    np.testing.assert_array_equal(nd.generic_filter(image, nbmin, footprint=footprint),
+                                  ndimage.generic_filter(image, np.min, footprint=footprint))

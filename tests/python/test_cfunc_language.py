@@ -445,3 +445,26 @@ def fib(n):
 def test_recursion_by_own_name():
     compiled = cfunc("int64(int64)")(fib)
     assert [compiled(n) for n in range(15)] == [fib(n) for n in range(15)]
+
+
+def enumerate_and_zip(p, q, n):
+    a = carray(p, n)
+    b = carray(q, n)
+    total = 0.0
+    for i, v in enumerate(a):
+        total += i * v
+    for x, y in zip(a, b):
+        total += x * y
+    for i, (x, y) in enumerate(zip(a, range(3, 100))):
+        total += i + x * y
+    for k, j in zip(range(n), range(n, 0, -1)):
+        total -= k * j
+    return total
+
+
+def test_enumerate_and_zip_match_cpython():
+    compiled = cfunc("float64(CPointer(float64), CPointer(float64), int64)")(enumerate_and_zip)
+    rng = np.random.default_rng(3)
+    p, q = rng.random(6), rng.random(6)
+    assert compiled(p, q, 6) == pytest.approx(enumerate_and_zip(p, q, 6), rel=1e-13)
+    assert compiled(p, q, 0) == enumerate_and_zip(p[:0], q[:0], 0)

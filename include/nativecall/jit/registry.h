@@ -30,9 +30,13 @@ struct CallSignature {
 
 /* What a typer sees of a call: argument types, and each argument's value when it
    is an integer known at compile time (a literal, or a global constant). */
+class Registry;
 struct CallArgs {
     std::vector<TypeRef> types;
     std::vector<std::optional<std::int64_t>> literal_ints;
+    /* The registry resolving this call (set by Registry::resolve), for typers that
+       type their result through other operations (zip's element is its sources'). */
+    const Registry *registry = nullptr;
 };
 
 /* Thrown by a typer that recognises the operation but rejects its arguments, to
@@ -57,9 +61,9 @@ using CastLowerer = std::function<Lowered(LoweringContext &ctx, TypeRef from, Ty
 using ConstantLowerer = std::function<Lowered(LoweringContext &ctx, TypeRef type, const ConstantValue &value)>;
 
 /* Which types an implementation applies to: one type, every type of a kind, any
-   number (bool, int, float), or anything. */
+   number (bool, int, float), iterators over a kind, or anything. */
 struct TypePattern {
-    enum class Match : std::uint8_t { Any, OfKind, Exactly, Number } match = Match::Any;
+    enum class Match : std::uint8_t { Any, OfKind, Exactly, Number, IteratorOver } match = Match::Any;
     Kind kind = Kind::Void;
     TypeRef type = nullptr;
 
@@ -67,12 +71,14 @@ struct TypePattern {
     static TypePattern of(Kind k) { return {Match::OfKind, k, nullptr}; }
     static TypePattern exactly(TypeRef t) { return {Match::Exactly, t->kind, t}; }
     static TypePattern number() { return {Match::Number, Kind::Void, nullptr}; }
+    static TypePattern iterator_over(Kind k) { return {Match::IteratorOver, k, nullptr}; }
     bool matches(TypeRef t) const {
         switch (match) {
         case Match::Any: return true;
         case Match::OfKind: return t->kind == kind;
         case Match::Exactly: return t == type;
         case Match::Number: return t->is_number();
+        case Match::IteratorOver: return t->kind == Kind::Iterator && t->element->kind == kind;
         }
         return false;
     }
@@ -180,5 +186,6 @@ void register_casts_and_constants(Registry &registry);
 void register_builtin_functions(Registry &registry);
 void register_math_functions(Registry &registry);
 void register_arrays(Registry &registry);
+void register_iteration(Registry &registry);
 
 } // namespace nativecall::jit

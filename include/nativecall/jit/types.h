@@ -19,7 +19,8 @@ enum class Kind : std::uint8_t {
     Array,      // carray/farray view: data pointer + one extent per dimension
     Tuple,      // heterogeneous, fixed length
     Range,      // range(start, stop, step) of int64
-    Iterator,   // loop state over `element` (a Range or an Array)
+    Iterator,   // loop state over `element` (a Range, an Array or a Combined)
+    Combined,   // enumerate(x) or zip(x, y, ...): `name` says which, `members` are the sources
     Module,     // a module seen from compiled code (math, numpy)
     Function,   // a named callable resolved by the typing registry ("abs", "math.exp")
     External,   // a native function with a known address and signature (another cfunc)
@@ -39,7 +40,7 @@ struct Type {
     TypeRef element = nullptr;             // Pointer pointee, Array dtype, Iterator source, DType scalar
     int ndim = 0;                          // Array
     char layout = 'C';                     // Array: 'C' (row-major) or 'F' (column-major)
-    std::vector<TypeRef> members;          // Tuple
+    std::vector<TypeRef> members;          // Tuple, Combined
     std::string name;                      // Module, Function, External: qualified name
     std::shared_ptr<const Signature> signature;   // External
     std::uintptr_t address = 0;            // External
@@ -68,6 +69,7 @@ TypeRef array(TypeRef dtype, int ndim, char layout);
 TypeRef tuple(const std::vector<TypeRef> &members);
 TypeRef range();
 TypeRef iterator(TypeRef source);
+TypeRef combined(const std::string &name, const std::vector<TypeRef> &sources);
 TypeRef module(const std::string &name);
 TypeRef function(const std::string &name);
 TypeRef external(const std::string &name, const Signature &signature, std::uintptr_t address);

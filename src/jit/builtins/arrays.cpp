@@ -243,7 +243,7 @@ void register_array_access(Registry &registry) {
            [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
                return {ctx.b().compare(ir::Predicate::SLT, a[0].back(), a[0][1])};
            },
-           TypePattern::of(Kind::Iterator));
+           TypePattern::iterator_over(Kind::Array));
     define(registry, "iter.next",
            iterator_over_array([](TypeRef it) { return array_item_type(it->element, types::int64()); }),
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
@@ -251,14 +251,14 @@ void register_array_access(Registry &registry) {
                Lowered view(a[0].begin(), a[0].end() - 1);
                return ctx.call("getitem", {array, types::int64()}, {view, {a[0].back()}}).first;
            },
-           TypePattern::of(Kind::Iterator));
+           TypePattern::iterator_over(Kind::Array));
     define(registry, "iter.advance", iterator_over_array([](TypeRef it) { return it; }),
            [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
                Lowered state = a[0];
                state.back() = ctx.b().binary(ir::BinaryOp::Add, state.back(), ctx.b().constant_int(ir::Type::I64, 1));
                return state;
            },
-           TypePattern::of(Kind::Iterator));
+           TypePattern::iterator_over(Kind::Array));
 }
 
 } // namespace

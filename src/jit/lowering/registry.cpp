@@ -29,8 +29,10 @@ std::optional<CallSignature> Registry::resolve(const std::string &name, const Ca
     auto it = typers_.find(name);
     if (it == typers_.end())
         return std::nullopt;
+    CallArgs with_registry = args;
+    with_registry.registry = this;
     for (const Typer &typer : it->second) {
-        if (auto sig = typer(args)) {
+        if (auto sig = typer(with_registry)) {
             sig->literal_ints = args.literal_ints;
             sig->literal_ints.resize(sig->args.size());
             return sig;
@@ -86,6 +88,7 @@ const Registry &Registry::builtins() {
         register_builtin_functions(r);
         register_math_functions(r);
         register_arrays(r);
+        register_iteration(r);
         return r;
     }();
     return registry;
@@ -133,9 +136,28 @@ std::vector<ir::Type> LoweringContext::parts(TypeRef type) {
         return result;
     }
     case Kind::Range: return {ir::Type::I64, ir::Type::I64, ir::Type::I64};   // start/current, stop, step
+    case Kind::Combined: {   // the sources, side by side
+        std::vector<ir::Type> result;
+        for (TypeRef m : type->members) {
+            auto sub = parts(m);
+            result.insert(result.end(), sub.begin(), sub.end());
+        }
+        return result;
+    }
     case Kind::Iterator: {
-        auto result = parts(type->element);
-        if (type->element->kind != Kind::Range)
+        TypeRef source = type->element;
+        if (source->kind == Kind::Combined) {   // [counter for enumerate] + each source's iterator state
+            std::vector<ir::Type> result;
+            if (source->name == "enumerate")
+                result.push_back(ir::Type::I64);
+            for (TypeRef m : source->members) {
+                auto sub = parts(types::iterator(m));
+                result.insert(result.end(), sub.begin(), sub.end());
+            }
+            return result;
+        }
+        auto result = parts(source);
+        if (source->kind != Kind::Range)
             result.push_back(ir::Type::I64);   // position
         return result;
     }

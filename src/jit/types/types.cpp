@@ -23,6 +23,12 @@ std::string Type::str() const {
     }
     case Kind::Range: return "range_state64";
     case Kind::Iterator: return "iter(" + element->str() + ")";
+    case Kind::Combined: {
+        std::string text = name + "(";
+        for (std::size_t i = 0; i < members.size(); ++i)
+            text += (i ? ", " : "") + members[i]->str();
+        return text + ")";
+    }
     case Kind::Module: return "Module(" + name + ")";
     case Kind::Function: return "Function(" + name + ")";
     case Kind::External: return "cfunc " + name + " " + signature->numba_spelling();
@@ -104,6 +110,12 @@ TypeRef range() { return intern(make(Kind::Range)); }
 TypeRef iterator(TypeRef source) {
     Type t = make(Kind::Iterator);
     t.element = source;
+    return intern(std::move(t));
+}
+TypeRef combined(const std::string &name, const std::vector<TypeRef> &sources) {
+    Type t = make(Kind::Combined);
+    t.name = name;
+    t.members = sources;
     return intern(std::move(t));
 }
 TypeRef module(const std::string &name) {
