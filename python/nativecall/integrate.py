@@ -127,7 +127,7 @@ def _invalid_input_message(a, b, epsabs, epsrel, limit, points, weight, wvar, ma
 
 # Native callbacks given in another form (ctypes, cffi, numba cfunc, capsule,
 # scipy.LowLevelCallable) converted once per object, not on every call.
-_converted = weakref.WeakKeyDictionary()
+_converted: "weakref.WeakKeyDictionary[object, LowLevelCallable]" = weakref.WeakKeyDictionary()
 
 
 def _routine_callback(func):
