@@ -16,7 +16,9 @@ using namespace nativecall::jit;
 
 namespace {
 
-nb::object compile_error_type;   // nativecall._jit.CompileError, created at import
+/* nativecall._jit.CompileError, created at import. A raw reference that is never
+   released: a static nb::object would be destroyed after the interpreter. */
+PyObject *compile_error_type = nullptr;
 
 /* A constant from the globals snapshot: bool before int (bool is an int in Python). */
 ConstantValue to_constant(nb::handle value, const std::string &name) {
@@ -229,21 +231,23 @@ NB_MODULE(_jit, m) {
     m.doc() = "nativecall's cfunc compiler (use nativecall.cfunc)";
     python::register_error_translators();
 
-    compile_error_type = nb::steal(PyErr_NewExceptionWithDoc(
+    compile_error_type = PyErr_NewExceptionWithDoc(
         "nativecall._jit.CompileError",
         "A function nativecall.cfunc cannot compile: the message names the file, line and column.",
-        PyExc_Exception, nullptr));
-    m.attr("CompileError") = compile_error_type;
+        PyExc_Exception, nullptr);
+    if (!compile_error_type)
+        throw nb::python_error();
+    m.attr("CompileError") = nb::handle(compile_error_type);
     nb::register_exception_translator([](const std::exception_ptr &p, void *) {
         try {
             std::rethrow_exception(p);
         } catch (const CompileError &e) {
-            nb::object error = compile_error_type(e.what());
+            nb::object error = nb::handle(compile_error_type)(e.what());
             error.attr("filename") = e.filename();
             error.attr("lineno") = e.line();
             error.attr("column") = e.column();
             error.attr("message") = e.message();
-            PyErr_SetObject(compile_error_type.ptr(), error.ptr());
+            PyErr_SetObject(compile_error_type, error.ptr());
         }
     });
 

@@ -12,6 +12,7 @@ ATOMS = st.sampled_from([
     "p", "n", "x", "data", "flag", "q", "1", "-2", "0.5", "True", "None", "(n, 2)", "(x,)", "()",
     "carray(p, (n,))", "carray(p, (n, 2))", "farray(p, (2, n))", "carray(data, (n,), dtype=np.float64)",
     "carray(q, n)", "range(n)", "range(1, n, 2)", "math.pi", "np.inf", "math", "np", "abs", "np.float32",
+    "enumerate(carray(p, (n,)))", "zip(range(n), carray(q, n))", "enumerate(zip(range(3), range(n)))",
 ])
 UNARY = ["-{}", "not {}", "~{}", "abs({})", "len({})", "math.exp({})", "np.sqrt({})", "int({})", "float({})",
          "bool({})", "round({})", "{}[0]", "{}[-1]", "{}[n, 0]", "{}.shape", "{}.ndim", "{}.size", "{}[0][1]",

@@ -487,17 +487,16 @@ private:
             DepthGuard guard(*this);
             Token op = next();
             ExprPtr operand = parse_factor();
-            /* Fold the sign into a literal so -9223372036854775808 is representable. */
-            if (op.text == "-" && operand->kind == Expr::Kind::Int && operand->text.empty()) {
+            /* Fold the sign into a literal so -9223372036854775808 is representable
+               (negation wraps, as int64 arithmetic does). */
+            if (op.text == "-" && operand->kind == Expr::Kind::Int) {
                 operand->int_value = static_cast<std::int64_t>(0ULL - static_cast<std::uint64_t>(operand->int_value));
                 operand->loc = op.loc;
-                operand->text = "-";
                 return operand;
             }
-            if (op.text == "-" && operand->kind == Expr::Kind::Float && operand->text.empty()) {
+            if (op.text == "-" && operand->kind == Expr::Kind::Float) {
                 operand->float_value = -operand->float_value;
                 operand->loc = op.loc;
-                operand->text = "-";
                 return operand;
             }
             auto e = std::make_unique<Expr>(Expr::Kind::UnaryOp, op.loc);
