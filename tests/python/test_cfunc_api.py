@@ -153,7 +153,7 @@ def test_small_int_and_bool_arguments_between_cfuncs_follow_the_c_abi():
 
 
 def test_functions_defined_in_ipython_cells():
-    ipython = pytest.importorskip("IPython")
+    pytest.importorskip("IPython")
     from IPython.core.interactiveshell import InteractiveShell
     shell = InteractiveShell.instance()
     result = shell.run_cell("import nativecall, math\n"
