@@ -372,7 +372,10 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
                      if inspect.isfunction(v) and v.__code__.co_filename == filename and (not name or k == name)]
         if not functions:
             raise CompileError(f"the source defines no function{' named ' + repr(name) if name else ''}")
-        pyfunc = functions[-1] if name else functions[0]
+        if len(functions) > 1 and not name:
+            raise CompileError(f"the source defines several functions ({', '.join(f.__name__ for f in functions)}); "
+                               "pick one with name=")
+        pyfunc = functions[-1]
         return _compile(signature, pyfunc, source, filename, 1, 0, pyfunc.__name__, _snapshot(pyfunc),
                         opt_level, debug)
 

@@ -54,6 +54,8 @@ def test_source_argument_with_imports_and_several_functions():
     assert f(4.0) == 2.0 + math.pi
     with pytest.raises(nativecall.jit.CompileError, match="no function named 'missing'"):
         cfunc("float64(float64)", source=source, name="missing")
+    with pytest.raises(nativecall.jit.CompileError, match=r"several functions \(helper, g\); pick one with name="):
+        cfunc("float64(float64)", source=source)
 
 
 def test_functions_from_exec_with_linecache_like_ipython_cells():
