@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "nativecall/errors.h"
 #include "nativecall/integrate/batch.h"
 #include "nativecall/integrate/quad.h"
 #include "nativecall/integrate/quadpack.h"
@@ -140,6 +142,34 @@ void signatures_match_by_abi() {
     check(!difference.empty(), ("no match, " + difference).c_str());
 }
 
+/* 6. Failures: a kernel that returns false stops the filter with CallbackFailed,
+   and an exception thrown by a lambda leaves the routine unchanged. */
+void failures_propagate() {
+    std::vector<double> image(16, 1.0), filtered(16);
+    auto refuse = [](double *, std::intptr_t, double *) { return false; };
+    ndimage::Footprint box{{3, 3}, std::vector<std::uint8_t>(9, 1)};
+    bool stopped = false;
+    try {
+        ndimage::generic_filter(ndimage::view_of(image.data(), {4, 4}), ndimage::filter_kernel(refuse), box,
+                                ndimage::view_of(filtered.data(), {4, 4}), ndimage::BoundaryMode::Reflect, 0.0,
+                                {0, 0}, 1);
+    } catch (const nativecall::CallbackFailed &) {
+        stopped = true;
+    }
+    check(stopped, "a kernel returning false: nativecall::CallbackFailed");
+
+    struct OutOfDomain : std::runtime_error {
+        using std::runtime_error::runtime_error;
+    };
+    bool propagated = false;
+    try {
+        integrate::qags([](double x) -> double { if (x > 0.5) throw OutOfDomain("x > 0.5"); return x; }, 0.0, 1.0);
+    } catch (const OutOfDomain &) {
+        propagated = true;
+    }
+    check(propagated, "an exception thrown by the integrand reaches the caller");
+}
+
 } // namespace
 
 int main() {
@@ -148,6 +178,7 @@ int main() {
     gaussians_with_quad_batch();
     minimum_filter_with_generic_filter();
     signatures_match_by_abi();
+    failures_propagate();
     std::printf("%s\n", failures == 0 ? "all checks passed" : "SOME CHECKS FAILED");
     return failures == 0 ? 0 : 1;
 }
