@@ -65,6 +65,8 @@ def test_nested_function_columns_count_the_removed_indentation():
     ("def f(x):\n    return min(x)\n", "cannot call min() with arguments (float64)"),
     ("def f(x):\n    for i in x:\n        pass\n    return x\n", "cannot iterate over float64"),
     ("def f(x):\n    print(x)\n    return x\n", "the Python builtin 'print' is not supported"),
+    ("def f(x):\n    for c in (x, 1, True):\n        x += c\n    return x\n",
+     "only tuples of one number type can be looped over, not Tuple(float64, int64, bool)"),
 ])
 def test_unsupported_and_wrong_programs_are_named(source, message):
     with pytest.raises(CompileError) as info:

@@ -459,6 +459,10 @@ def enumerate_and_zip(p, q, n):
         total += i + x * y
     for k, j in zip(range(n), range(n, 0, -1)):
         total -= k * j
+    for extent in a.shape:
+        total += extent
+    for c in (1.5, 2.0, 0.5):
+        total *= c
     return total
 
 

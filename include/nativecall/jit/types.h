@@ -19,7 +19,7 @@ enum class Kind : std::uint8_t {
     Array,      // carray/farray view: data pointer + one extent per dimension
     Tuple,      // heterogeneous, fixed length
     Range,      // range(start, stop, step) of int64
-    Iterator,   // loop state over `element` (a Range, an Array or a Combined)
+    Iterator,   // loop state over `element` (a Range, an Array, a Tuple or a Combined)
     Combined,   // enumerate(x) or zip(x, y, ...): `name` says which, `members` are the sources
     Module,     // a module seen from compiled code (math, numpy)
     Function,   // a named callable resolved by the typing registry ("abs", "math.exp")

@@ -207,6 +207,60 @@ void register_tuples(Registry &registry) {
            TypePattern::of(Kind::Tuple));
 }
 
+/* for s in shape: a tuple of one scalar type, indexed at run time; state = members + position. */
+void register_tuple_iteration(Registry &registry) {
+    auto homogeneous = [](TypeRef t) {
+        if (t->kind != Kind::Tuple || t->members.empty())
+            return false;
+        for (TypeRef m : t->members)
+            if (m != t->members.front() || !m->is_number())
+                return false;
+        return true;
+    };
+    define(registry, "iter",
+           [homogeneous](const CallArgs &args) -> std::optional<CallSignature> {
+               if (args.types.size() != 1 || args.types[0]->kind != Kind::Tuple)
+                   return std::nullopt;
+               if (!homogeneous(args.types[0]))
+                   throw TypingFailure("only tuples of one number type can be looped over, not " + args.types[0]->str());
+               return signature(types::iterator(args.types[0]), {args.types[0]});
+           },
+           [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
+               Lowered state = a[0];
+               state.push_back(ctx.b().constant_int(ir::Type::I64, 0));
+               return state;
+           },
+           TypePattern::of(Kind::Tuple));
+    auto over_tuple = [](TypeRef (*result)(TypeRef)) {
+        return [result](const CallArgs &args) -> std::optional<CallSignature> {
+            if (args.types.size() != 1 || args.types[0]->kind != Kind::Iterator ||
+                args.types[0]->element->kind != Kind::Tuple)
+                return std::nullopt;
+            return signature(result(args.types[0]), {args.types[0]});
+        };
+    };
+    define(registry, "iter.valid", over_tuple([](TypeRef) { return types::boolean(); }),
+           [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
+               auto n = static_cast<std::int64_t>(sig.args[0]->element->members.size());
+               return {ctx.b().compare(ir::Predicate::SLT, a[0].back(), ctx.b().constant_int(ir::Type::I64, n))};
+           },
+           TypePattern::iterator_over(Kind::Tuple));
+    define(registry, "iter.next", over_tuple([](TypeRef it) { return it->element->members.front(); }),
+           [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
+               TypeRef tuple = sig.args[0]->element;
+               Lowered members(a[0].begin(), a[0].end() - 1);
+               return ctx.call("getitem", {tuple, types::int64()}, {members, {a[0].back()}}).first;
+           },
+           TypePattern::iterator_over(Kind::Tuple));
+    define(registry, "iter.advance", over_tuple([](TypeRef it) { return it; }),
+           [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
+               Lowered state = a[0];
+               state.back() = ctx.b().binary(ir::BinaryOp::Add, state.back(), ctx.b().constant_int(ir::Type::I64, 1));
+               return state;
+           },
+           TypePattern::iterator_over(Kind::Tuple));
+}
+
 void register_calls(Registry &registry) {
     /* np.float64(x), types.intc(x): a dtype called on a number converts it. */
     registry.add_typer("call", [](const CallArgs &args) -> std::optional<CallSignature> {
@@ -298,6 +352,7 @@ void register_builtin_functions(Registry &registry) {
     register_numeric_builtins(registry);
     register_range(registry);
     register_tuples(registry);
+    register_tuple_iteration(registry);
     register_calls(registry);
     register_dtype_attributes(registry);
 }

@@ -158,7 +158,7 @@ std::vector<ir::Type> LoweringContext::parts(TypeRef type) {
         }
         auto result = parts(source);
         if (source->kind != Kind::Range)
-            result.push_back(ir::Type::I64);   // position
+            result.push_back(ir::Type::I64);   // position (arrays, tuples)
         return result;
     }
     default: return {};   // compile-time-only values have no machine representation
