@@ -33,12 +33,13 @@ inline bool is_lowlevel(nb::handle obj) {
     return PyObject_TypeCheck(obj.ptr(), reinterpret_cast<PyTypeObject *>(type));
 }
 
-/* The native Callback inside a nativecall.LowLevelCallable. Reads its
-   canonical signature text, which re-parses to exactly the ABI it was made with. */
+/* The native Callback inside a nativecall.LowLevelCallable. Its signature
+   text is read-only and parses as it did when the object was made, so
+   messages can quote the user's own spelling. */
 inline Callback native_callback(nb::handle lowlevel) {
     auto address = nb::cast<std::uintptr_t>(lowlevel.attr("_address"));
     auto user_data = nb::cast<std::uintptr_t>(lowlevel.attr("_user_data_address"));
-    auto text = nb::cast<std::string>(lowlevel.attr("_c_signature"));
+    auto text = nb::cast<std::string>(lowlevel.attr("_signature"));
     bool thread_safe = nb::cast<bool>(lowlevel.attr("_thread_safe"));
     auto name = nb::cast<std::string>(lowlevel.attr("_name"));
     return Callback(reinterpret_cast<void *>(address), reinterpret_cast<void *>(user_data), parse_signature(text),

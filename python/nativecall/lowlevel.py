@@ -231,7 +231,6 @@ class LowLevelCallable:
         self._function = function
         self._user_data = user_data
         self._signature = text
-        # What routines read (bindings/callback_arg.h): canonical text, so it re-parses to the same ABI.
         self._c_signature = self._parsed.c_spelling
         self._address = native.address
         self._user_data_address = data_address if user_data is not None else native.user_data

@@ -500,3 +500,14 @@ def test_import_is_light():
     code = "import sys, nativecall; print('numpy' in sys.modules, 'scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_routines_quote_the_users_own_spelling_on_mismatch(clib):
+    from nativecall import ndimage
+    spelling = "long (longlong *, double *, long, long, void *)"
+    cb = LowLevelCallable(clib.shift_mapping, None, spelling)
+    with pytest.raises(ValueError) as info:
+        ndimage.geometric_transform(IMAGE, cb)
+    text = str(info.value)
+    assert f"'{spelling}'" in text
+    assert "return type: got 'long' (64-bit signed integer), expected 'int' (32-bit signed integer)" in text
