@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from . import _core
 
-__all__ = ["LowLevelCallable", "as_callback", "call"]
+__all__ = ["LowLevelCallable", "as_callback", "call", "workers_value"]
 
 _PyCFuncPtr = ctypes.CFUNCTYPE(None).__mro__[1]
 
@@ -312,6 +312,27 @@ class LowLevelCallable:
         name = f" {self._name!r}" if self._name else ""
         return (f"<nativecall.LowLevelCallable{name} '{self.signature}' at 0x{self._address:x}, "
                 f"user_data=0x{self._user_data_address:x}>")
+
+
+def workers_value(workers, routine):
+    """The ``workers=`` argument as the routines' C++ side takes it (0 = decide).
+
+    None decides (every core for a thread-safe native callback, one thread
+    otherwise); a positive int asks for that many threads; a negative int counts
+    back from the number of cores as scipy does (-1: all of them). 0 and
+    counts below minus the number of cores are errors, as in scipy.
+    """
+    if workers is None:
+        return 0
+    try:
+        n = operator.index(workers)
+    except TypeError:
+        raise TypeError(f"{routine}: workers must be an int or None, got {_type_name(workers)}") from None
+    cores = _core.hardware_workers()
+    if n == 0 or n < -cores:
+        raise ValueError(f"{routine}: workers={n} is out of range; use None, a positive number of threads, "
+                         f"or -1 to -{cores} to count back from the {cores} cores")
+    return n
 
 
 def as_callback(obj, what="callback"):

@@ -511,3 +511,15 @@ def test_routines_quote_the_users_own_spelling_on_mismatch(clib):
     text = str(info.value)
     assert f"'{spelling}'" in text
     assert "return type: got 'long' (64-bit signed integer), expected 'int' (32-bit signed integer)" in text
+
+
+@pytest.mark.parametrize("workers, expected", [(None, 0), (1, 1), (3, 3), (-1, -1)])
+def test_workers_values(workers, expected):
+    assert nativecall.lowlevel.workers_value(workers, "quad_batch") == expected
+
+
+@pytest.mark.parametrize("workers, error", [(0, ValueError), (-10_000, ValueError), (1.5, TypeError),
+                                            ("2", TypeError)])
+def test_bad_workers_are_clear_errors(workers, error):
+    with pytest.raises(error, match="quad_batch: workers"):
+        nativecall.lowlevel.workers_value(workers, "quad_batch")
