@@ -89,14 +89,17 @@ def further_compile_seconds(repeat):
     return native, nb
 
 
-def timeit(fn, repeat, number):
-    fn()   # warm up
-    samples = []
+def timeit_pair(ours, theirs, repeat, number):
+    """Per-call seconds of two callables, measured alternately so machine-load drift hits both alike."""
+    ours()   # warm up
+    theirs()
+    samples = ([], [])
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - start) / number)
+        for fn, out in ((ours, samples[0]), (theirs, samples[1])):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            out.append((time.perf_counter() - start) / number)
     return samples
 
 
@@ -161,12 +164,10 @@ def kernels(repeat):
         return lambda: ndimage.geometric_transform(im, LowLevelCallable(f.ctypes, user_data=shift_ptr))
 
     for name, make, number in [("integrand", quad_with, 200), ("nbmin", filter_with, 2), ("shift", transform_with, 2)]:
-        ours = timeit(make(nc[name]), repeat, number)
-        theirs = timeit(make(nb[name]), repeat, number)
-        results[name] = (ours, theirs)
+        results[name] = timeit_pair(make(nc[name]), make(nb[name]), repeat, number)
     # calling from Python: nativecall's thunk-based __call__ against numba's ctypes object
-    results["python_call"] = (timeit(lambda: nc["integrand"](2.0), repeat, 20000),
-                              timeit(lambda: nb["integrand"].ctypes(2.0), repeat, 20000))
+    nc_integrand, nb_ctypes = nc["integrand"], nb["integrand"].ctypes
+    results["python_call"] = timeit_pair(lambda: nc_integrand(2.0), lambda: nb_ctypes(2.0), repeat, 20000)
     return results
 
 
@@ -185,8 +186,11 @@ def main():
         print(f"{label:32s} nativecall {m_ours * 1e3:10.4f} ms   numba {m_theirs * 1e3:10.4f} ms   "
               f"numba/nativecall = {m_theirs / m_ours:6.2f}   ({goal})")
 
-    record("import + first compile", first_compile_seconds("nativecall", args.repeat),
-           first_compile_seconds("numba", args.repeat), ">= 6x")
+    ours, theirs = [], []
+    for _ in range(args.repeat):   # alternating fresh processes
+        ours += first_compile_seconds("nativecall", 1)
+        theirs += first_compile_seconds("numba", 1)
+    record("import + first compile", ours, theirs, ">= 6x")
     native, nb = further_compile_seconds(max(args.repeat, 10))
     record("further compile", native, nb, ">= 5x")
     for name, (ours, theirs) in kernels(args.repeat).items():
