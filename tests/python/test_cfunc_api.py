@@ -181,3 +181,14 @@ def test_cfunc_objects_are_collected_with_their_code():
     del f
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize("signature, source, args, expected", [
+    ("float64()", "def f():\n    return 3.5\n", (), 3.5),
+    ("void()", "def f():\n    pass\n", (), None),
+    ("voidptr(CPointer(float64))", "def f(p):\n    return p\n", (4096,), 4096),
+    ("CPointer(float64)(CPointer(float64), int64)", "def f(p, n):\n    return p if n else p\n", (64, 1), 64),
+    ("uint8(uint8)", "def f(x):\n    return x + 250\n", (10,), (10 + 250) % 256),
+])
+def test_edge_signatures(signature, source, args, expected):
+    assert cfunc(signature, source=source)(*args) == expected

@@ -53,6 +53,9 @@ void register_casts_and_constants(Registry &registry) {
                               [](LoweringContext &ctx, TypeRef f, TypeRef t, const Lowered &v) -> Lowered {
                                   return {cast_number(ctx, f, t, v.at(0))};
                               });
+    /* Any data pointer converts to voidptr, as in C (returning p from a `void *` function). */
+    registry.add_cast(TypePattern::of(Kind::Pointer), TypePattern::exactly(types::voidptr()),
+                      [](LoweringContext &, TypeRef, TypeRef, const Lowered &v) -> Lowered { return v; });
     registry.add_cast(TypePattern::of(Kind::Tuple), TypePattern::of(Kind::Tuple),
                       [](LoweringContext &ctx, TypeRef f, TypeRef t, const Lowered &v) -> Lowered {
                           if (f->members.size() != t->members.size())
