@@ -192,3 +192,11 @@ def test_cfunc_objects_are_collected_with_their_code():
 ])
 def test_edge_signatures(signature, source, args, expected):
     assert cfunc(signature, source=source)(*args) == expected
+
+
+def test_calls_with_many_arguments():
+    params = ", ".join(f"a{i}" for i in range(12))
+    source = f"def f({params}):\n    return " + " + ".join(f"a{i} * {i}" for i in range(12)) + "\n"
+    signature = "float64(" + ", ".join(["float64", "int32"] * 6) + ")"
+    args = [float(i) if i % 2 == 0 else i for i in range(12)]
+    assert cfunc(signature, source=source)(*args) == sum(a * i for i, a in enumerate(args))
