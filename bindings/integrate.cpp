@@ -2,11 +2,13 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <memory>
 #include <string>
@@ -216,32 +218,80 @@ double call_python(nb::handle func, const double *values, std::size_t count, nb:
 
 /* ---------------------------------------------------------------- options */
 
+/* A real-valued option from any Python number (0-d arrays included); TypeError
+   naming the option otherwise. */
+double float_option(nb::handle value, const char *name) {
+    double x = PyFloat_AsDouble(value.ptr());
+    if (x == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        throw nb::type_error((std::string(name) + " must be a real number, got " +
+                              nb::cast<std::string>(nb::repr(value)))
+                                 .c_str());
+    }
+    return x;
+}
+
+/* An integer option that fits QUADPACK's int; TypeError or OverflowError naming it otherwise. */
+int int_option(nb::handle value, const char *name) {
+    PyObject *index = PyNumber_Index(value.ptr());
+    if (!index) {
+        PyErr_Clear();
+        throw nb::type_error((std::string(name) + " must be an integer, got " +
+                              nb::cast<std::string>(nb::repr(value)))
+                                 .c_str());
+    }
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
+    Py_DECREF(index);
+    if (overflow != 0 || v > std::numeric_limits<int>::max() || v < std::numeric_limits<int>::min()) {
+        PyErr_SetString(PyExc_OverflowError, (std::string(name) + "=" + nb::cast<std::string>(nb::repr(value)) +
+                                              " is out of range; expected an integer below 2**31")
+                                                 .c_str());
+        throw nb::python_error();
+    }
+    return static_cast<int>(v);
+}
+
+/* Tolerances may be any number, but not NaN: QUADPACK's tests against a NaN
+   tolerance never succeed, so the routine would quietly run to its limit. */
+void check_tolerances(double epsabs, double epsrel) {
+    if (std::isnan(epsabs) || std::isnan(epsrel))
+        throw InvalidArgument(std::string(std::isnan(epsabs) ? "epsabs" : "epsrel") +
+                              " is nan; expected a number (a tolerance <= 0 leaves the other one to decide)");
+}
+
 /* The QuadSpec for scipy's quad keyword arguments. */
 QuadSpec spec_from(double epsabs, double epsrel, int limit, nb::handle points, nb::handle weight, nb::handle wvar,
                    int maxp1, int limlst) {
+    check_tolerances(epsabs, epsrel);
     QuadSpec spec;
     spec.options = Options{epsabs, epsrel, limit};
     spec.maxp1 = maxp1;
     spec.limlst = limlst;
     if (points.is_valid() && !points.is_none())
-        for (nb::handle p : points) spec.points.push_back(nb::cast<double>(p));
+        for (nb::handle p : points) spec.points.push_back(float_option(p, "each break point in 'points'"));
     if (weight.is_valid() && !weight.is_none()) {
-        spec.weight = parse_weight(nb::cast<std::string>(weight));
+        spec.weight = parse_weight(nb::cast<std::string>(nb::str(weight)));
+        const std::string name = weight_name(spec.weight);
         bool pair = spec.weight != Weight::Cos && spec.weight != Weight::Sin && spec.weight != Weight::Cauchy;
         if (pair) {
+            if (!PySequence_Check(wvar.ptr()) || PySequence_Size(wvar.ptr()) != 2) {
+                PyErr_Clear();
+                throw InvalidArgument("weight '" + name + "' needs wvar = (alpha, beta), got " +
+                                      nb::cast<std::string>(nb::repr(wvar)));
+            }
             nb::sequence seq = nb::borrow<nb::sequence>(wvar);
-            if (!PySequence_Check(wvar.ptr()) || nb::len(wvar) != 2)
-                throw InvalidArgument("weight '" + std::string(weight_name(spec.weight)) +
-                                      "' needs wvar = (alpha, beta), got " + nb::cast<std::string>(nb::repr(wvar)));
-            spec.wvar[0] = nb::cast<double>(seq[0]);
-            spec.wvar[1] = nb::cast<double>(seq[1]);
+            spec.wvar[0] = float_option(seq[0], "wvar[0] (alpha)");
+            spec.wvar[1] = float_option(seq[1], "wvar[1] (beta)");
         } else {
-            if (wvar.is_none() || PySequence_Check(wvar.ptr()))
-                throw InvalidArgument("weight '" + std::string(weight_name(spec.weight)) +
-                                      "' needs a number for wvar (" +
-                                      (spec.weight == Weight::Cauchy ? "the pole c" : "the frequency omega") +
-                                      "), got " + nb::cast<std::string>(nb::repr(wvar)));
-            spec.wvar[0] = nb::cast<double>(wvar);
+            const char *what = spec.weight == Weight::Cauchy ? "the pole c" : "the frequency omega";
+            double x = PyFloat_AsDouble(wvar.ptr());
+            if (x == -1.0 && PyErr_Occurred()) {
+                PyErr_Clear();
+                throw InvalidArgument("weight '" + name + "' needs a number for wvar (" + what + "), got " +
+                                      nb::cast<std::string>(nb::repr(wvar)));
+            }
+            spec.wvar[0] = x;
         }
     }
     return spec;
@@ -249,11 +299,18 @@ QuadSpec spec_from(double epsabs, double epsrel, int limit, nb::handle points, n
 
 /* A per-level option dict as scipy's nquad passes to quad(**opts). */
 QuadSpec spec_from_dict(nb::handle opts, const QuadSpec &defaults) {
-    static const char *known[] = {"epsabs", "epsrel", "limit", "points", "weight", "wvar", "wopts", "maxp1",
-                                  "limlst", "full_output"};
+    static const char *known[] = {"epsabs", "epsrel", "limit", "points", "weight", "wvar", "maxp1", "limlst"};
+    if (!PyDict_Check(opts.ptr()))
+        throw nb::type_error(("nquad: each entry of opts must be a dict of quad's keywords (or a callable "
+                              "returning one), got " + nb::cast<std::string>(nb::repr(opts)))
+                                 .c_str());
     nb::dict d = nb::borrow<nb::dict>(opts);
     for (auto [key, value] : d) {
-        std::string name = nb::cast<std::string>(key);
+        std::string name = nb::cast<std::string>(nb::str(key));
+        if (name == "wopts" && !value.is_none())
+            throw InvalidArgument("nquad: 'wopts' in opts is not supported (its moments belong to one interval "
+                                  "length, which changes with the outer variables); drop it");
+        if (name == "wopts" || name == "full_output") continue;
         if (std::find_if(std::begin(known), std::end(known), [&](const char *k) { return name == k; }) ==
             std::end(known))
             throw InvalidArgument("nquad: unknown option '" + name +
@@ -264,11 +321,11 @@ QuadSpec spec_from_dict(nb::handle opts, const QuadSpec &defaults) {
     };
     nb::object epsabs = get("epsabs"), epsrel = get("epsrel"), limit = get("limit"), maxp1 = get("maxp1"),
                limlst = get("limlst");
-    return spec_from(epsabs.is_valid() ? nb::cast<double>(epsabs) : defaults.options.epsabs,
-                     epsrel.is_valid() ? nb::cast<double>(epsrel) : defaults.options.epsrel,
-                     limit.is_valid() ? nb::cast<int>(limit) : defaults.options.limit, get("points"), get("weight"),
-                     get("wvar"), maxp1.is_valid() ? nb::cast<int>(maxp1) : defaults.maxp1,
-                     limlst.is_valid() ? nb::cast<int>(limlst) : defaults.limlst);
+    return spec_from(epsabs.is_valid() ? float_option(epsabs, "epsabs") : defaults.options.epsabs,
+                     epsrel.is_valid() ? float_option(epsrel, "epsrel") : defaults.options.epsrel,
+                     limit.is_valid() ? int_option(limit, "limit") : defaults.options.limit, get("points"),
+                     get("weight"), get("wvar"), maxp1.is_valid() ? int_option(maxp1, "maxp1") : defaults.maxp1,
+                     limlst.is_valid() ? int_option(limlst, "limlst") : defaults.limlst);
 }
 
 const char *routine_name(Routine r) {
@@ -385,9 +442,12 @@ nb::object routine_callback(nb::handle func) {
    the argument handling done here, so the Python wrapper is a few comparisons:
    for a native integrand the call overhead is a large part of a whole quad.
    Returns (value, abserr, ier). */
-nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, nb::handle args_obj, double epsabs,
-                           double epsrel, int limit) {
+nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, nb::handle args_obj,
+                           nb::handle epsabs_obj, nb::handle epsrel_obj, nb::handle limit_obj) {
     const double a = limit_value(a_obj, "a"), b = limit_value(b_obj, "b");
+    const double epsabs = float_option(epsabs_obj, "epsabs"), epsrel = float_option(epsrel_obj, "epsrel");
+    const int limit = int_option(limit_obj, "limit");
+    check_tolerances(epsabs, epsrel);
     nb::tuple args = PyTuple_Check(args_obj.ptr()) ? nb::borrow<nb::tuple>(args_obj) : nb::make_tuple(args_obj);
     if (a == b) return nb::make_tuple(0.0, 0.0, 0);  // scipy's shortcut, improper "intervals" included
     nb::object callback = routine_callback(func);
@@ -401,23 +461,28 @@ nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, 
 
 /* ---------------------------------------------------------------- quad */
 
-nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool full_output, double epsabs,
-                     double epsrel, int limit, nb::handle points, nb::handle weight, nb::handle wvar,
-                     nb::handle wopts, int maxp1, int limlst) {
+/* wopts = (momcom, chebmo) as scipy's full_output returned them; the Python
+   layer has checked chebmo's shape (25, maxp1) and passes it flattened by level. */
+nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool full_output, nb::handle epsabs,
+                     nb::handle epsrel, nb::handle limit_obj, nb::handle points, nb::handle weight, nb::handle wvar,
+                     std::optional<std::pair<nb::handle, std::vector<double>>> wopts, nb::handle maxp1_obj,
+                     nb::handle limlst_obj) {
+    const int limit = int_option(limit_obj, "limit"), maxp1 = int_option(maxp1_obj, "maxp1");
     IntegrandArg integrand = integrand_arg(func, nb::len(args), "quad");
-    QuadSpec spec = spec_from(epsabs, epsrel, limit, points, weight, wvar, maxp1, limlst);
+    QuadSpec spec = spec_from(float_option(epsabs, "epsabs"), float_option(epsrel, "epsrel"), limit, points, weight,
+                              wvar, maxp1, int_option(limlst_obj, "limlst"));
     PooledWorkspace pooled;
     Workspace &work = *pooled;
-    if (wopts.is_valid() && !wopts.is_none()) {
-        /* scipy's wopts = (momcom, chebmo) from an earlier full_output on an
-           interval of the same length; chebmo as scipy shapes it, (25, maxp1). */
-        nb::sequence w = nb::borrow<nb::sequence>(wopts);
-        work.momcom = nb::cast<int>(w[0]);
-        std::vector<double> flat = nb::cast<std::vector<double>>(w[1]);
-        if (flat.size() != static_cast<std::size_t>(maxp1) * 25)
+    if (wopts) {
+        work.momcom = int_option(wopts->first, "wopts[0] (momcom)");
+        if (work.momcom < 0 || work.momcom >= std::max(maxp1, 1))
+            throw InvalidArgument("wopts[0] (momcom) is " + std::to_string(work.momcom) +
+                                  "; expected the number of moment levels computed, 0 <= momcom < maxp1 = " +
+                                  std::to_string(maxp1));
+        if (wopts->second.size() != static_cast<std::size_t>(std::max(maxp1, 0)) * 25)
             throw InvalidArgument("wopts[1] (chebmo) must hold 25 x maxp1 = " + std::to_string(maxp1 * 25) +
-                                  " moments, got " + std::to_string(flat.size()));
-        work.chebmo = std::move(flat);
+                                  " moments, got " + std::to_string(wopts->second.size()));
+        work.chebmo = std::move(wopts->second);
         spec.reuse_moments = true;
     }
     QuadOutcome outcome = run_quad(integrand, a, b, args, spec, work);
@@ -434,13 +499,18 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
     /* Every coordinate but the innermost, and the arguments, are extra values. */
     IntegrandArg integrand_in = integrand_arg(func, nb::len(args) + dims - 1, "nquad");
     const std::optional<NativeIntegrand> &native = integrand_in.native;
-    bool all_native = native.has_value();
     std::vector<NquadLevel> levels(dims);
     /* Native integrands get the arguments packed after the coordinates; Python
        callables (integrand, limits, options) get them as the original objects. */
     std::vector<double> native_args;
     if (native) native_args = float_args(args, "nquad");
-    nb::tuple extra = all_native ? nb::tuple() : args;
+    /* Limits and options called from C++ with a native integrand run while the
+       GIL is released: they take it back for the call and drop every Python
+       object before returning. */
+    /* `outer` holds the outer coordinates, and for a native integrand the
+       arguments too (packed as floats); a Python integrand's arguments follow
+       as the original objects. */
+    nb::tuple extra = native ? nb::tuple() : args;
     auto call_outer = [extra](nb::handle fn, const double *outer, std::size_t count) {
         nb::list argv;
         for (std::size_t i = 0; i < count; ++i) argv.append(outer[i]);
@@ -451,25 +521,29 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
         nb::tuple level = nb::borrow<nb::tuple>(levels_in[i]);
         NquadLevel &l = levels[i];
         if (!level[2].is_none()) {
-            all_native = false;
             nb::object fn = nb::borrow(level[2]);
             l.range = [fn, call_outer, i](const double *outer, std::size_t count) {
+                nb::gil_scoped_acquire gil;
                 nb::object r = call_outer(fn, outer, count);
-                if (!PySequence_Check(r.ptr()) || nb::len(r) != 2)
-                    throw InvalidArgument("nquad: ranges[" + std::to_string(i) +
-                                          "] must return a pair (low, high), got " +
+                const std::string where = "nquad: ranges[" + std::to_string(i) + "]";
+                if (!PySequence_Check(r.ptr()) || PySequence_Size(r.ptr()) != 2) {
+                    PyErr_Clear();
+                    throw InvalidArgument(where + " must return a pair (low, high), got " +
                                           nb::cast<std::string>(nb::repr(r)));
-                nb::sequence s = nb::borrow<nb::sequence>(r);
-                return std::make_pair(nb::cast<double>(s[0]), nb::cast<double>(s[1]));
+                }
+                nb::sequence pair = nb::borrow<nb::sequence>(r);
+                const double lo = float_option(pair[0], (where + "'s low limit").c_str());
+                const double hi = float_option(pair[1], (where + "'s high limit").c_str());
+                return std::make_pair(lo, hi);
             };
         } else {
             l.lo = nb::cast<double>(level[0]);
             l.hi = nb::cast<double>(level[1]);
         }
         if (!level[4].is_none()) {
-            all_native = false;
             nb::object fn = nb::borrow(level[4]);
             l.spec_at = [fn, call_outer](const double *outer, std::size_t count) {
+                nb::gil_scoped_acquire gil;
                 return spec_from_dict(call_outer(fn, outer, count), QuadSpec{});
             };
         } else if (!level[3].is_none()) {
@@ -483,12 +557,9 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
             /* The packed forms read the array in place; xx is not written. */
             return f.packed() ? f.call_packed(static_cast<int>(count), const_cast<double *>(x)) : f.call(x[0]);
         };
-        if (all_native) {
-            python::run_native([&] { result = nquad(MultiIntegrand(integrand), levels, native_args); });
-        } else {
-            result = nquad(MultiIntegrand(integrand), levels, native_args);
-        }
+        python::run_native([&] { result = nquad(MultiIntegrand(integrand), levels, native_args); });
     } else {
+        /* A Python integrand keeps the GIL; the limits' gil_scoped_acquire is then a no-op. */
         nb::handle callable = integrand_in.python;
         auto integrand = [callable, args, dims](const double *x, std::size_t) {
             return call_python(callable, x, dims, args);
@@ -506,15 +577,18 @@ using Rows = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cp
 using DoublesOut = nb::ndarray<double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 using IntsOut = nb::ndarray<int, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
-void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows> args, double epsabs,
-                      double epsrel, int limit, nb::handle points, nb::handle weight, nb::handle wvar, int maxp1,
-                      int limlst, int workers, nb::handle progress, DoublesOut value, DoublesOut abserr, IntsOut ier,
-                      IntsOut neval) {
+void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows> args, nb::handle epsabs,
+                      nb::handle epsrel, nb::handle limit, nb::handle points, nb::handle weight, nb::handle wvar,
+                      nb::handle maxp1, nb::handle limlst, nb::handle workers_obj, nb::handle progress,
+                      DoublesOut value, DoublesOut abserr, IntsOut ier, IntsOut neval) {
+    const int workers = int_option(workers_obj, "workers");
     const std::size_t n = value.shape(0);
     const std::size_t a_stride = a.shape(0) == 1 ? 0 : 1, b_stride = b.shape(0) == 1 ? 0 : 1;
     const std::size_t nargs = args ? args->shape(1) : 0;
     const double *rows = args ? args->data() : nullptr;
-    QuadSpec spec = spec_from(epsabs, epsrel, limit, points, weight, wvar, maxp1, limlst);
+    QuadSpec spec = spec_from(float_option(epsabs, "epsabs"), float_option(epsrel, "epsrel"),
+                              int_option(limit, "limit"), points, weight, wvar, int_option(maxp1, "maxp1"),
+                              int_option(limlst, "limlst"));
     BatchOutput out{value.data(), abserr.data(), ier.data(), neval.data()};
 
     IntegrandArg integrand = integrand_arg(func, nargs, "quad_batch");

@@ -110,14 +110,21 @@ def _invalid_input_message(a, b, epsabs, epsrel, limit, points, weight, wvar, ma
         if maxp1 < 1:
             msg = "Chebyshev moment limit maxp1 must be >=1."
         elif weight in ("cos", "sin") and abs(a + b) == float("inf"):
-            msg = "Cycle limit limlst must be >=3."
+            msg = "Cycle limit limlst must be >=3." if limlst < 3 else (
+                f"Invalid 'limit' argument ({limit}). There must be at least one subinterval")
         elif weight.startswith("alg"):
-            if min(wvar) <= -1:
-                msg = "wvar parameters (alpha, beta) must both be >= -1."
+            alpha, beta = (float(w) for w in wvar)
+            if min(alpha, beta) < -1:
+                msg = "wvar parameters (alpha, beta) must both be >= -1."  # scipy's words
+            elif not (alpha > -1 and beta > -1):
+                msg = (f"wvar parameters (alpha, beta) must both be > -1 (the weight is not integrable "
+                       f"otherwise); got ({alpha!r}, {beta!r})")
             elif limit < 2:
                 msg = f"Invalid 'limit' argument ({limit}): weight {weight!r} needs at least 2 subintervals"
         elif weight == "cauchy" and wvar in (a, b):
             msg = "Parameter 'wvar' must not equal integration limits 'a' or 'b'."
+        elif weight == "cauchy" and wvar != wvar:
+            msg = "Parameter 'wvar' (the pole c) is nan; expected a number other than 'a' and 'b'."
         elif limit < 1:
             msg = "Invalid 'limit' argument. There must be at least one subinterval"
     return msg
@@ -193,21 +200,23 @@ def _flatten(points):
     return list(points)
 
 
-def _infodict(info, limit, maxp1):
-    """scipy's full_output dictionary: arrays padded to `limit`, as scipy returns them."""
+def _infodict(info, limit, maxp1, limlst):
+    """scipy's full_output dictionary: arrays padded as scipy returns them
+    (interval tables to `limit`, cycle tables to `limlst`, break point tables
+    to the number of points + 2, moments to (25, maxp1))."""
     import numpy as np
-
-    routine = info.pop("routine")
-    if routine == "qawf":
-        return {"neval": info["neval"], "lst": info["lst"],
-                "rslst": np.asarray(info["rslst"], dtype=np.float64),
-                "erlst": np.asarray(info["erlst"], dtype=np.float64),
-                "ierlst": np.asarray(info["ierlst"], dtype=np.int32)}
 
     def padded(values, dtype, size=None):
         out = np.zeros(max(limit, 1) if size is None else size, dtype=dtype)
         out[:len(values)] = values
         return out
+
+    routine = info.pop("routine")
+    if routine == "qawf":
+        return {"neval": info["neval"], "lst": info["lst"],
+                "rslst": padded(info["rslst"], np.float64, limlst),
+                "erlst": padded(info["erlst"], np.float64, limlst),
+                "ierlst": padded(info["ierlst"], np.int32, limlst)}
 
     result = {"neval": info["neval"], "last": info["last"],
               "iord": padded(info["iord"], np.int32),
@@ -216,12 +225,29 @@ def _infodict(info, limit, maxp1):
     if routine == "qagp":
         result["pts"] = np.asarray(info["pts"], dtype=np.float64)
         result["level"] = padded(info["level"], np.int32)
-        result["ndin"] = np.asarray(info["ndin"], dtype=np.int32)
+        result["ndin"] = padded(info["ndin"], np.int32, len(info["pts"]))
     if routine == "qawo":
         result["nnlog"] = padded(info["nnlog"], np.int32)
         result["momcom"] = info["momcom"]
-        result["chebmo"] = np.asarray(info["chebmo"], dtype=np.float64).reshape(maxp1, 25).T.copy()
+        result["chebmo"] = padded(info["chebmo"], np.float64, maxp1 * 25).reshape(maxp1, 25).T.copy()
     return result
+
+
+def _chebyshev_moments(wopts, maxp1):
+    """scipy's wopts = (momcom, chebmo), chebmo of shape (25, maxp1) as an
+    earlier full_output returned it, as (momcom, moments flattened by level)."""
+    import numpy as np
+
+    try:
+        momcom, chebmo = wopts
+        chebmo = np.asarray(chebmo, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"wopts must be (momcom, chebmo) as returned in info['momcom'] and info['chebmo'] "
+                         f"by an earlier full_output call; got {wopts!r:.200}") from None
+    if chebmo.shape != (25, maxp1):
+        raise ValueError(f"wopts[1] (chebmo) must have shape (25, maxp1) = (25, {maxp1}); "
+                         f"got shape {chebmo.shape}")
+    return momcom, chebmo.T.ravel().tolist()
 
 
 # ---------------------------------------------------------------- quad
@@ -282,18 +308,16 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
     _check_weight(weight, wvar, points)
     points = _points_list(points)
     chebyshev = None
-    if wopts is not None:
-        import numpy as np
-        momcom, chebmo = wopts
-        chebyshev = (int(momcom), np.asarray(chebmo, dtype=np.float64).T.ravel().tolist())
+    if wopts is not None and weight in ("cos", "sin"):
+        chebyshev = _chebyshev_moments(wopts, maxp1)
 
     value, abserr, ier, info = _integrate.quad(
-        callback, a, b, args, bool(full_output), float(epsabs), float(epsrel), limit, points,
-        weight, wvar, chebyshev, int(maxp1), int(limlst))
+        callback, a, b, args, bool(full_output), epsabs, epsrel, limit, points,
+        weight, wvar, chebyshev, maxp1, limlst)
 
     retval = (value, abserr)
     if full_output:
-        retval += (_infodict(info, limit, int(maxp1)),)
+        retval += (_infodict(info, limit, int(maxp1), int(limlst)),)
     if ier == 0:
         return retval
     lo, hi = min(a, b), max(a, b)
@@ -329,7 +353,11 @@ def _level(range_, opts, index):
     if callable(opts):
         opts_fn = opts
     elif opts:
-        opts_dict = dict(opts)
+        try:
+            opts_dict = dict(opts)
+        except (TypeError, ValueError):
+            raise TypeError(f"nquad: opts[{index}] must be a dict of quad's keywords or a callable "
+                            f"returning one, got {opts!r}") from None
     return (lo, hi, range_fn, opts_dict, opts_fn)
 
 
@@ -492,9 +520,9 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     neval = np.empty(n, dtype=np.int32)
     report, finish = _progress_reporter(progress, n)
     try:
-        _integrate.quad_batch(callback, a_arr, b_arr, rows, float(epsabs), float(epsrel), limit,
-                              _points_list(points), weight, wvar, int(maxp1), int(limlst),
-                              0 if workers is None else int(workers), report, values, abserr, ier, neval)
+        _integrate.quad_batch(callback, a_arr, b_arr, rows, epsabs, epsrel, limit,
+                              _points_list(points), weight, wvar, maxp1, limlst,
+                              0 if workers is None else workers, report, values, abserr, ier, neval)
     finally:
         if finish is not None:
             finish()

@@ -45,6 +45,7 @@ Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, 
 
     while (last < limit) {
         ++last;
+        work.ensure(last);
         /* Bisect the interval with the largest error. */
         const int depth = work.level[maxerr] + 1;
         const double a1 = work.alist[maxerr], b2 = work.blist[maxerr];

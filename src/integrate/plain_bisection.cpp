@@ -19,6 +19,7 @@ Result bisect_plainly(const PlainBisection &scheme, const Options &options, Work
 
     while (last < limit) {
         ++last;
+        work.ensure(last);
         const double a1 = work.alist[maxerr], b2 = work.blist[maxerr];
         const double b1 = scheme.split(a1, b2), a2 = b1;
         HalvesResult halves = scheme.evaluate(a1, b1, a2, b2);

@@ -14,7 +14,8 @@ Result qagp(const Integrand &f, double a, double b, const std::vector<double> &p
     constexpr double epmach = std::numeric_limits<double>::epsilon();
     const int npts = static_cast<int>(points.size());
     const int nint = npts + 1;  // initial intervals
-    work.prepare(std::max(options.limit, nint));
+    work.prepare(options.limit);
+    work.ensure(nint);
     work.ndin.assign(static_cast<std::size_t>(nint), 0);
     Result out;
     if (options.limit <= npts || detail::tolerances_invalid(options.epsabs, options.epsrel)) {

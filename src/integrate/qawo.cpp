@@ -36,7 +36,9 @@ detail::RuleResult fourier_rule(const Integrand &f, double a, double b, double o
         neval += detail::kGaussKronrod15Points;
         return detail::gauss_kronrod_15_weighted(f, fourier_weight, params, a, b);
     }
-    const int row = std::min(depth, work.momcom);
+    const int row = std::min(depth, work.momcom);  // momcom < maxp1, so row < maxp1
+    const std::size_t row_end = static_cast<std::size_t>(row + 1) * kMomentsPerLevel;
+    if (work.chebmo.size() < row_end) work.chebmo.resize(row_end, 0.0);
     if (!(depth < work.momcom || right_half))
         detail::oscillatory_moments(p, &work.chebmo[static_cast<std::size_t>(row) * kMomentsPerLevel]);
     if (work.momcom < maxp1 - 1 && depth >= work.momcom) ++work.momcom;
@@ -80,19 +82,22 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
     const double epsabs = options.epsabs, epsrel = options.epsrel;
     const int limit = options.limit;
     work.prepare(limit);
-    if (work.nnlog.size() < static_cast<std::size_t>(std::max(limit, 1)))
-        work.nnlog.resize(static_cast<std::size_t>(std::max(limit, 1)));
     work.nnlog[0] = 0;
     work.alist[0] = a;
     work.blist[0] = b;
     Result out;
-    if ((kind != 1 && kind != 2) || detail::tolerances_invalid(epsabs, epsrel) || maxp1 < 1 || limit < 1) {
+    /* Reused moments must describe at most maxp1 levels, all present. */
+    const bool moments_invalid =
+        reuse_moments && (work.momcom < 0 || work.momcom >= maxp1 ||
+                          work.chebmo.size() < static_cast<std::size_t>(work.momcom) * kMomentsPerLevel);
+    if ((kind != 1 && kind != 2) || detail::tolerances_invalid(epsabs, epsrel) || maxp1 < 1 || limit < 1 ||
+        moments_invalid) {
         out.ier = InvalidInput;
         return out;
     }
-    if (!reuse_moments || work.chebmo.size() < static_cast<std::size_t>(maxp1) * kMomentsPerLevel) {
+    if (!reuse_moments) {
         work.momcom = 0;
-        work.chebmo.assign(static_cast<std::size_t>(maxp1) * kMomentsPerLevel, 0.0);
+        work.chebmo.clear();
     }
     const double domega = std::fabs(omega);
 
@@ -139,6 +144,7 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
 
     while (last < limit) {
         ++last;
+        work.ensure(last);
         const int depth = work.nnlog[maxerr] + 1;
         const double a1 = work.alist[maxerr], b2 = work.blist[maxerr];
         const double b1 = 0.5 * (a1 + b2), a2 = b1;
@@ -270,9 +276,15 @@ Result qawf(const Integrand &f, double a, double omega, int kind, double epsabs,
     constexpr double pi = 3.14159265358979323846264338327950;
     constexpr double uflow = std::numeric_limits<double>::min();
     Result out;
-    work.rslst.assign(static_cast<std::size_t>(std::max(limlst, 1)), 0.0);
-    work.erlst.assign(static_cast<std::size_t>(std::max(limlst, 1)), 0.0);
-    work.ierlst.assign(static_cast<std::size_t>(std::max(limlst, 1)), 0);
+    /* One entry per cycle used: a huge limlst costs nothing until cycles run. */
+    work.rslst.clear();
+    work.erlst.clear();
+    work.ierlst.clear();
+    auto record_cycle = [&work](const Result &r) {
+        work.rslst.push_back(r.value);
+        work.erlst.push_back(r.abserr);
+        work.ierlst.push_back(r.ier);
+    };
     if ((kind != 1 && kind != 2) || !(epsabs > 0.0) || limlst < 3 || maxp1 < 1 || limit < 1) {
         work.prepare(limit);
         out.ier = InvalidInput;
@@ -286,9 +298,7 @@ Result qawf(const Integrand &f, double a, double omega, int kind, double epsabs,
         } else {
             work.prepare(limit);
         }
-        work.rslst[0] = out.value;
-        work.erlst[0] = out.abserr;
-        work.ierlst[0] = out.ier;
+        record_cycle(out);
         out.last = 1;  // the number of cycles (QUADPACK's lst)
         return out;
     }
@@ -313,9 +323,7 @@ Result qawf(const Integrand &f, double a, double omega, int kind, double epsabs,
         Result cycle_result = qawo(f, c1, c2, omega, kind, inner, maxp1, moments_ready, work);
         moments_ready = true;
         out.neval += cycle_result.neval;
-        work.rslst[lst - 1] = cycle_result.value;
-        work.erlst[lst - 1] = cycle_result.abserr;
-        work.ierlst[lst - 1] = cycle_result.ier;
+        record_cycle(cycle_result);
         fact *= p;
         errsum += cycle_result.abserr;
         drl = 50.0 * std::fabs(cycle_result.value);

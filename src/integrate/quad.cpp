@@ -77,7 +77,11 @@ Result integrate_ordered(const Integrand &f, double a, double b, const QuadSpec 
         Reflected reflected{f};
         Result r = qawf(Integrand::from_sampler(reflected), -b, omega, kind, options.epsabs, spec.limlst,
                         options.limit, spec.maxp1, work);
-        if (kind == 2) r.value = -r.value;
+        if (kind == 2) {
+            /* The cycle table describes the reflected integral: flip it back too. */
+            r.value = -r.value;
+            for (double &cycle_value : work.rslst) cycle_value = -cycle_value;
+        }
         return r;
     }
     case Weight::Alg:

@@ -103,16 +103,26 @@ bool tolerances_invalid(double epsabs, double epsrel) {
 namespace nativecall::integrate {
 
 void Workspace::prepare(int limit) {
-    /* Grow only: every routine writes an entry before reading it, and a reused
-       workspace (batches, repeated quad calls) then costs nothing to prepare. */
-    std::size_t n = static_cast<std::size_t>(std::max(limit, 1));
-    if (alist.size() >= n) return;
+    /* A first allocation of at most kFirstIntervals: scipy users pass limits
+       like 10**9 as "no limit", and most integrals need a few dozen intervals. */
+    constexpr int kFirstIntervals = 128;
+    ensure(std::min(std::max(limit, 1), kFirstIntervals));
+}
+
+void Workspace::ensure(int intervals) {
+    /* Grow only, geometrically: every routine writes an entry before reading
+       it, and a reused workspace (batches, repeated quad calls) then costs
+       nothing. */
+    const std::size_t needed = static_cast<std::size_t>(std::max(intervals, 1));
+    if (alist.size() >= needed && nnlog.size() >= needed) return;
+    const std::size_t n = std::max(needed, 2 * alist.size());
     alist.resize(n);
     blist.resize(n);
     rlist.resize(n);
     elist.resize(n);
     iord.resize(n);
     level.resize(n);
+    nnlog.resize(n);
 }
 
 } // namespace nativecall::integrate

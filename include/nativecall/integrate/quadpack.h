@@ -50,16 +50,22 @@ struct Workspace {
     std::vector<double> pts;
     std::vector<int> ndin;
     /* qawo: Chebyshev moments. chebmo holds 25 moments per level (row-major,
-       `momcom` rows computed), nnlog the moment level of each interval. */
+       `momcom` rows complete, grown as deeper levels are needed, never beyond
+       maxp1 rows), nnlog the moment level of each interval. */
     std::vector<double> chebmo;
     std::vector<int> nnlog;
     int momcom = 0;
-    /* qawf: per cycle k, the integral, its error and its ier. */
+    /* qawf: per cycle k, the integral, its error and its ier (one entry per cycle used). */
     std::vector<double> rslst, erlst;
     std::vector<int> ierlst;
 
-    /* Size the interval tables for at least `limit` subintervals (contents unspecified). */
+    /* Size the interval tables for a routine's first intervals; never more than
+       a small start however large `limit` is, so a huge limit costs memory only
+       when the routine really subdivides that far (contents unspecified). */
     void prepare(int limit);
+    /* Grow the interval tables (nnlog included) to hold at least `intervals`
+       entries; routines call it each time they add an interval. */
+    void ensure(int intervals);
 };
 
 /* ∫_a^b f by adaptive 21-point Gauss-Kronrod bisection with Wynn epsilon
@@ -81,7 +87,9 @@ Result qagp(const Integrand &f, double a, double b, const std::vector<double> &p
    with Chebyshev moments of the weight, cached per bisection depth for up to
    `maxp1` depths in work.chebmo. With `reuse_moments`, the moments already in
    `work` (work.momcom depths, from a call on an interval of the same length and
-   the same omega) are used instead of recomputed: scipy's `wopts`. */
+   the same omega) are used instead of recomputed: scipy's `wopts`. Reused
+   moments need 0 <= work.momcom < maxp1 and 25 * maxp1 values in work.chebmo;
+   anything else is InvalidInput. */
 Result qawo(const Integrand &f, double a, double b, double omega, int kind, const Options &options, int maxp1,
             bool reuse_moments, Workspace &work);
 
