@@ -69,8 +69,8 @@ _NUMPY_FUNCTIONS = ["exp", "expm1", "log", "log1p", "log10", "log2", "sqrt", "si
                     "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
                     "hypot", "fabs", "copysign", "fmod", "isnan", "isinf", "isfinite", "floor", "ceil",
                     "trunc", "power"]
-_known_functions = None
-_known_functions_for = None
+_known_functions: "dict[int, str] | None" = None
+_known_functions_for: "tuple[bool, bool] | None" = None
 
 
 def _function_table():
@@ -305,7 +305,7 @@ class CFunc:
             result, params = _split_numba_spelling(self.signature)
             prototype = ctypes.CFUNCTYPE(_ctypes_type(result), *[_ctypes_type(p) for p in params])
             fn = prototype(self.address)
-            fn._nativecall_owner = self   # the code lives as long as this object
+            setattr(fn, "_nativecall_owner", self)   # the code lives as long as this object
             self._ctypes = fn
         return self._ctypes
 
