@@ -45,6 +45,8 @@ ArrayView view_of_array(nb::handle array, const char *what, bool writable) {
     return view;
 }
 
+/* workers= for resolve_workers: None is 0 (decide). nativecall.ndimage has
+   already checked the value (a nonzero int, clipped to the int range). */
 int workers_from(nb::handle workers) { return workers.is_none() ? 0 : nb::cast<int>(workers); }
 
 /* A native callback matched against the one signature the routine accepts. */
@@ -58,17 +60,25 @@ template <class Fn> Kernel<Fn> native_kernel(const Callback &cb, const char *rol
     return k;
 }
 
-/* Runs `work(workers)` for a native callback with the GIL released on the
-   resolved number of threads (a compiled callback's recorded runtime error
-   becomes its Python exception), or for a Python callback on this thread with
-   the GIL held (Python errors then propagate as they were raised). */
-template <class Work> void run(bool native, bool thread_safe, nb::handle workers, Work &&work) {
-    if (!native) {
+/* How a routine runs its work: the one path every entry point takes.
+   Native work (a native callback, or no callback at all) runs through
+   python::run_native, with the GIL released on the resolved number of threads,
+   so a compiled callback's recorded runtime error becomes its Python exception.
+   A Python callback runs on this thread with the GIL held, so its exceptions
+   propagate as they were raised. `work(threads)` does the routine. */
+enum class Runs { Native, NativeThreadSafe, Python };
+
+template <class Work> void run_routine(Runs runs, nb::handle workers, Work &&work) {
+    if (runs == Runs::Python) {
         work(1);
         return;
     }
-    const int n = resolve_workers(workers_from(workers), thread_safe);
-    python::run_native([&] { work(n); });
+    const int threads = resolve_workers(workers_from(workers), runs == Runs::NativeThreadSafe);
+    python::run_native([&] { work(threads); });
+}
+
+template <class Fn> Runs runs_for(const Kernel<Fn> &kernel) {
+    return kernel.thread_safe ? Runs::NativeThreadSafe : Runs::Native;
 }
 
 /* Calls function(*args, **kwargs); a Python exception leaves as nb::python_error, unchanged. */
@@ -96,7 +106,7 @@ void py_generic_filter(nb::handle input, nb::handle function, nb::handle python_
     python::CallbackArg cb = python::callback_arg(function, "function");
     if (cb.is_native()) {
         FilterKernel k = native_kernel<FilterFunction>(*cb.native, "the function of generic_filter");
-        run(true, k.thread_safe, workers, [&](int n) { generic_filter(in, k, fp, out, m, cval, origins, n); });
+        run_routine(runs_for(k), workers, [&](int n) { generic_filter(in, k, fp, out, m, cval, origins, n); });
         return;
     }
     // python_args is (buffer, *extra_arguments): the buffer array is reused for every call, as scipy's is.
@@ -111,7 +121,7 @@ void py_generic_filter(nb::handle input, nb::handle function, nb::handle python_
     };
     FilterKernel k = filter_kernel(call, false);
     k.name = "Python function";
-    run(false, false, workers, [&](int n) { generic_filter(in, k, fp, out, m, cval, origins, n); });
+    run_routine(Runs::Python, workers, [&](int n) { generic_filter(in, k, fp, out, m, cval, origins, n); });
 }
 
 void py_generic_filter1d(nb::handle input, nb::handle function, nb::handle python_args, nb::handle python_kwargs,
@@ -123,8 +133,8 @@ void py_generic_filter1d(nb::handle input, nb::handle function, nb::handle pytho
     python::CallbackArg cb = python::callback_arg(function, "function");
     if (cb.is_native()) {
         Filter1DKernel k = native_kernel<Filter1DFunction>(*cb.native, "the function of generic_filter1d");
-        run(true, k.thread_safe, workers,
-            [&](int n) { generic_filter1d(in, k, filter_size, axis, out, m, cval, origin, n); });
+        run_routine(runs_for(k), workers,
+                    [&](int n) { generic_filter1d(in, k, filter_size, axis, out, m, cval, origin, n); });
         return;
     }
     // python_args is (input_line, output_line, *extra_arguments).
@@ -139,7 +149,8 @@ void py_generic_filter1d(nb::handle input, nb::handle function, nb::handle pytho
     };
     Filter1DKernel k = filter1d_kernel(call, false);
     k.name = "Python function";
-    run(false, false, workers, [&](int n) { generic_filter1d(in, k, filter_size, axis, out, m, cval, origin, n); });
+    run_routine(Runs::Python, workers,
+                [&](int n) { generic_filter1d(in, k, filter_size, axis, out, m, cval, origin, n); });
 }
 
 InterpolationOptions options_from(int order, const std::string &mode, double cval, bool prefilter) {
@@ -161,7 +172,7 @@ void py_geometric_transform(nb::handle input, nb::handle mapping, nb::handle pyt
     python::CallbackArg cb = python::callback_arg(mapping, "mapping");
     if (cb.is_native()) {
         MappingKernel k = native_kernel<MappingFunction>(*cb.native, "the mapping of geometric_transform");
-        run(true, k.thread_safe, workers, [&](int n) {
+        run_routine(runs_for(k), workers, [&](int n) {
             o.workers = n;
             geometric_transform(in, k, out, o);
         });
@@ -203,15 +214,18 @@ void py_geometric_transform(nb::handle input, nb::handle mapping, nb::handle pyt
     };
     MappingKernel k = mapping_kernel(call, false);
     k.name = "Python mapping";
-    o.workers = 1;
-    geometric_transform(in, k, out, o);
+    run_routine(Runs::Python, workers, [&](int n) {
+        o.workers = n;
+        geometric_transform(in, k, out, o);
+    });
 }
 
-/* The routines without a callback: always native, always allowed every core. */
+/* The routines without a callback: native work that may use every core. */
 template <class Work> void run_without_callback(nb::handle workers, InterpolationOptions &o, Work &&work) {
-    o.workers = resolve_workers(workers_from(workers), true);
-    nb::gil_scoped_release release;
-    work();
+    run_routine(Runs::NativeThreadSafe, workers, [&](int n) {
+        o.workers = n;
+        work();
+    });
 }
 
 void py_map_coordinates(nb::handle input, nb::handle coordinates, nb::handle output, int order,

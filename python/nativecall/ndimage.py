@@ -116,6 +116,23 @@ def _unaliased(array, output):
     return array.copy() if np.may_share_memory(array, output) else array
 
 
+def _check_workers(workers):
+    """workers= as the native layer takes it: None, or a nonzero int (negative counts back from the cores, as scipy's)."""
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
+        raise TypeError(f"workers must be None or an integer, got {type(workers).__name__} {workers!r}")
+    workers = int(workers)
+    cores = _ndimage.hardware_workers()
+    if workers == 0:
+        raise ValueError("workers must not be zero: expected None (decide), a positive count, "
+                         f"or a negative one counted back from the {cores} cores")
+    if workers < -cores:
+        raise ValueError(f"workers value out of range: got {workers}, must not be less than {-cores} "
+                         f"(-1 is every core)")
+    return min(workers, 2 ** 31 - 1)   # the native layer caps it at its own maximum
+
+
 def _callback(function, what):
     cb = as_callback(function, what)
     return cb, isinstance(cb, LowLevelCallable)
@@ -139,6 +156,7 @@ def generic_filter(input, function, size=None, footprint=None, output=None, mode
     (C order, as float64) and returns one value. A native callback has the
     signature ``int (double *, intptr_t, double *, void *)``.
     """
+    workers = _check_workers(workers)
     if size is not None and footprint is not None:
         warnings.warn("ignoring size because footprint is set", UserWarning, stacklevel=2)
     if extra_keywords is None:
@@ -218,6 +236,7 @@ def generic_filter1d(input, function, filter_size, axis=-1, output=None, mode="r
     and writes the output line. A native callback has the signature
     ``int (double *, intptr_t, double *, intptr_t, void *)``.
     """
+    workers = _check_workers(workers)
     if extra_keywords is None:
         extra_keywords = {}
     input = np.asarray(input)
@@ -254,6 +273,7 @@ def generic_filter1d(input, function, filter_size, axis=-1, output=None, mode="r
 
 def spline_filter1d(input, order=3, axis=-1, output=np.float64, mode="mirror", *, workers=None):
     """Calculate a 1-D spline filter along the given axis (scipy.ndimage.spline_filter1d)."""
+    workers = _check_workers(workers)
     if not isinstance(order, numbers.Integral) or order < 0 or order > 5:
         raise RuntimeError(f"spline order not supported: {order!r}; expected an integer from 0 to 5")
     input = np.asarray(input)
@@ -276,6 +296,7 @@ def spline_filter1d(input, order=3, axis=-1, output=np.float64, mode="mirror", *
 
 def spline_filter(input, order=3, output=np.float64, mode="mirror", *, workers=None):
     """Multidimensional spline filter (scipy.ndimage.spline_filter): spline_filter1d along every axis."""
+    workers = _check_workers(workers)
     if not isinstance(order, numbers.Integral) or order < 2 or order > 5:
         raise RuntimeError(f"spline order not supported: {order!r}; expected an integer from 2 to 5")
     input = np.asarray(input)
@@ -304,6 +325,11 @@ def _interpolation_setup(input, output, output_shape, order, mode):
         raise RuntimeError("input and output rank must be > 0")
     complex_output = np.iscomplexobj(input)
     output = _get_output(output, input, shape=output_shape, complex_output=complex_output)
+    if input.size == 0 and output.size > 0 and mode not in ("constant", "grid-constant"):
+        # Every output element would come from samples the input does not have.
+        axis = input.shape.index(0)
+        raise ValueError(f"can't extend empty axis {axis} of input shape {input.shape} using mode {mode!r}: "
+                         f"only 'constant' and 'grid-constant' fill an empty input (with cval)")
     return input, output, order, complex_output
 
 
@@ -330,6 +356,7 @@ def geometric_transform(input, mapping, output_shape=None, output=None, order=3,
     coordinates, or is a native callback with the signature
     ``int (intptr_t *, double *, int, int, void *)``.
     """
+    workers = _check_workers(workers)
     if extra_keywords is None:
         extra_keywords = {}
     input = np.asarray(input)
@@ -353,6 +380,7 @@ def geometric_transform(input, mapping, output_shape=None, output=None, order=3,
 def map_coordinates(input, coordinates, output=None, order=3, mode="constant", cval=0.0,
                     prefilter=True, *, workers=None):
     """Map the input array to new coordinates by interpolation (scipy.ndimage.map_coordinates)."""
+    workers = _check_workers(workers)
     coordinates = np.asarray(coordinates)
     if np.iscomplexobj(coordinates):
         raise TypeError("Complex type not supported")
@@ -375,6 +403,7 @@ def map_coordinates(input, coordinates, output=None, order=3, mode="constant", c
 def affine_transform(input, matrix, offset=0.0, output_shape=None, output=None, order=3,
                      mode="constant", cval=0.0, prefilter=True, *, workers=None):
     """Apply an affine transformation (scipy.ndimage.affine_transform): input at matrix @ o + offset."""
+    workers = _check_workers(workers)
     input = np.asarray(input)
     if output_shape is None:
         output_shape = output.shape if isinstance(output, np.ndarray) else input.shape
@@ -427,6 +456,7 @@ def affine_transform(input, matrix, offset=0.0, output_shape=None, output=None, 
 def shift(input, shift, output=None, order=3, mode="constant", cval=0.0, prefilter=True, *,
           workers=None):
     """Shift an array (scipy.ndimage.shift): output[o] = input[o - shift], interpolated."""
+    workers = _check_workers(workers)
     input = np.asarray(input)
     if input.ndim < 1:
         raise RuntimeError("input and output rank must be > 0")
@@ -444,6 +474,7 @@ def shift(input, shift, output=None, order=3, mode="constant", cval=0.0, prefilt
 def zoom(input, zoom, output=None, order=3, mode="constant", cval=0.0, prefilter=True, *,
          grid_mode=False, workers=None):
     """Zoom an array (scipy.ndimage.zoom) by spline interpolation."""
+    workers = _check_workers(workers)
     input = np.asarray(input)
     if input.ndim < 1:
         raise RuntimeError("input and output rank must be > 0")

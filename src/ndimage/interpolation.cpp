@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "line_buffer.h"
@@ -155,16 +156,45 @@ void spline_weights(int order, double x, std::ptrdiff_t start, double *weight) {
 }
 
 /* Sum over the window, axis by axis: sum_k w_d[k] * (the same over the next axes). */
-double combine_axes(const double *base, const AxisSample *const *samples, int axis, int rank, int width) {
+double combine_axes(const double *base, const AxisSample *const *samples, int axis, int rank) {
     const AxisSample &s = *samples[axis];
     double total = 0.0;
     if (axis == rank - 1) {
-        for (int k = 0; k < width; ++k) total += s.weight[k] * base[s.offset[k]];
+        for (int k = 0; k < s.width; ++k) total += s.weight[k] * base[s.offset[k]];
     } else {
-        for (int k = 0; k < width; ++k)
-            total += s.weight[k] * combine_axes(base + s.offset[k], samples, axis + 1, rank, width);
+        for (int k = 0; k < s.width; ++k)
+            total += s.weight[k] * combine_axes(base + s.offset[k], samples, axis + 1, rank);
     }
     return total;
+}
+
+/* combine_axes for a window reaching past a grid-constant edge: an element
+   outside on axis d reads cval on every later axis too, so its whole block
+   sums to cval * rest[d + 1], where rest[d] is the product of the weight sums
+   of axes d.. (rest[rank] = 1). The cost is then the product of the inside
+   widths, never (order+1)^rank. */
+double combine_axes_beyond(const double *base, const AxisSample *const *samples, int axis, int rank, double cval,
+                           const double *rest) {
+    const AxisSample &s = *samples[axis];
+    double total = 0.0;
+    for (int k = 0; k < s.width; ++k) {
+        double value;
+        if (s.offset[k] == kOutsideOffset) value = cval * rest[axis + 1];
+        else if (axis == rank - 1) value = base[s.offset[k]];
+        else value = combine_axes_beyond(base + s.offset[k], samples, axis + 1, rank, cval, rest);
+        total += s.weight[k] * value;
+    }
+    return total;
+}
+
+/* Merges a window whose elements all read one coefficient into one element. */
+void merge_repeated(AxisSample &sample) {
+    for (int k = 1; k < sample.width; ++k)
+        if (sample.offset[k] != sample.offset[0]) return;
+    double weight = 0.0;
+    for (int k = 0; k < sample.width; ++k) weight += sample.weight[k];
+    sample.weight[0] = weight;
+    sample.width = 1;
 }
 
 } // namespace
@@ -181,6 +211,7 @@ void locate(double coordinate, std::ptrdiff_t length, std::ptrdiff_t stride, int
     // grid-constant coordinates stay where they are and extend their windows.
     sample.outside = !(x > -1.0) && mode != BoundaryMode::Nearest && mode != BoundaryMode::GridConstant;
     sample.beyond_grid = false;
+    sample.width = order + 1;
     if (sample.outside) return;
     if (std::isnan(x)) {
         // Only nearest and grid-constant get here with NaN: scipy returns NaN.
@@ -203,49 +234,39 @@ void locate(double coordinate, std::ptrdiff_t length, std::ptrdiff_t stride, int
         for (int k = 0; k <= order; ++k) sample.offset[k] = (start + k) * stride;
     }
     spline_weights(order, x, start, sample.weight);
+    if (length == 1 && !sample.beyond_grid) merge_repeated(sample);
 }
 
-double combine(const double *data, const AxisSample *const *samples, int rank, int order, double cval) {
+double combine(const double *data, const AxisSample *const *samples, int rank, double cval) {
     bool beyond_grid = false;
     for (int d = 0; d < rank; ++d) {
         if (samples[d]->outside) return cval;
         beyond_grid = beyond_grid || samples[d]->beyond_grid;
     }
-    const int width = order + 1;
-    if (!beyond_grid) {
-        if (rank == 2) {
-            // Images are the common case: both loops inline, no recursion.
-            const AxisSample &rows = *samples[0], &cols = *samples[1];
-            double total = 0.0;
-            for (int i = 0; i < width; ++i) {
-                const double *row = data + rows.offset[i];
-                double partial = 0.0;
-                for (int j = 0; j < width; ++j) partial += cols.weight[j] * row[cols.offset[j]];
-                total += rows.weight[i] * partial;
-            }
-            return total;
-        }
-        return combine_axes(data, samples, 0, rank, width);
-    }
     // A grid-constant window reaching past the edge: those elements are cval.
-    int k[kMaxRank] = {0};
-    std::ptrdiff_t window = 1;
-    for (int d = 0; d < rank; ++d) window *= width;
-    double total = 0.0;
-    for (std::ptrdiff_t n = 0; n < window; ++n) {
-        std::ptrdiff_t offset = 0;
-        bool outside = false;
-        double weight = 1.0;
-        for (int d = 0; d < rank; ++d) {
-            const std::ptrdiff_t o = samples[d]->offset[k[d]];
-            if (o == kOutsideOffset) outside = true;
-            else offset += o;
-            weight *= samples[d]->weight[k[d]];
+    if (beyond_grid) {
+        double rest[kMaxRank + 1];
+        rest[rank] = 1.0;
+        for (int d = rank - 1; d >= 0; --d) {
+            double sum = 0.0;
+            for (int k = 0; k < samples[d]->width; ++k) sum += samples[d]->weight[k];
+            rest[d] = sum * rest[d + 1];
         }
-        total += (outside ? cval : data[offset]) * weight;
-        for (int d = rank - 1; d >= 0 && ++k[d] == width; --d) k[d] = 0;
+        return combine_axes_beyond(data, samples, 0, rank, cval, rest);
     }
-    return total;
+    if (rank == 2) {
+        // Images are the common case: both loops inline, no recursion.
+        const AxisSample &rows = *samples[0], &cols = *samples[1];
+        double total = 0.0;
+        for (int i = 0; i < rows.width; ++i) {
+            const double *row = data + rows.offset[i];
+            double partial = 0.0;
+            for (int j = 0; j < cols.width; ++j) partial += cols.weight[j] * row[cols.offset[j]];
+            total += rows.weight[i] * partial;
+        }
+        return total;
+    }
+    return combine_axes(data, samples, 0, rank);
 }
 
 void check_interpolation(const ArrayView &input, const ArrayView &output, const InterpolationOptions &options,
@@ -254,7 +275,9 @@ void check_interpolation(const ArrayView &input, const ArrayView &output, const 
     if (input.rank() < 1 || output.rank() < 1)
         throw InvalidArgument(std::string(routine) + ": input and output rank must be > 0");
     if (input.rank() > kMaxRank || output.rank() > kMaxRank)
-        throw InvalidArgument(std::string(routine) + ": at most " + std::to_string(kMaxRank) + " axes are supported");
+        throw InvalidArgument(std::string(routine) + ": input has " + std::to_string(input.rank()) +
+                              " axes and output " + std::to_string(output.rank()) + "; at most " +
+                              std::to_string(kMaxRank) + " are supported");
 }
 
 } // namespace detail
@@ -264,13 +287,22 @@ SplineCoefficients spline_coefficients(const ArrayView &input, const Interpolati
     const int rank = input.rank();
     const bool filter = options.prefilter && options.order > 1;
     SplineCoefficients c;
-    c.pad = filter && (options.mode == BoundaryMode::Nearest || options.mode == BoundaryMode::GridConstant) ? 12 : 0;
+    const bool padded = filter && (options.mode == BoundaryMode::Nearest || options.mode == BoundaryMode::GridConstant);
     c.shape.resize(rank);
     c.strides.resize(rank);
+    c.pad.assign(rank, 0);
     std::ptrdiff_t total = 1;
     for (int d = rank - 1; d >= 0; --d) {
-        c.shape[d] = input.shape[d] + 2 * c.pad;
+        if (padded && !(options.mode == BoundaryMode::Nearest && input.shape[d] == 1)) c.pad[d] = 12;
+        c.shape[d] = input.shape[d] + 2 * c.pad[d];
         c.strides[d] = total;
+        // Padding multiplies the size by up to 25 per axis: refuse what no vector can hold, before it wraps.
+        if (c.shape[d] != 0 && total > std::numeric_limits<std::ptrdiff_t>::max() / 8 / c.shape[d])
+            throw InvalidArgument("the spline coefficients of input shape " + detail::shape_string(input.shape) +
+                                  (c.pad[d] ? " padded by 12 samples per side for mode '" +
+                                                  std::string(boundary_mode_name(options.mode)) + "'"
+                                            : std::string()) +
+                                  " would not fit in memory");
         total *= c.shape[d];
     }
     c.data.assign(static_cast<std::size_t>(total), 0.0);
@@ -289,7 +321,7 @@ SplineCoefficients spline_coefficients(const ArrayView &input, const Interpolati
             for (int d = last - 1; d >= 0; --d) {
                 const std::ptrdiff_t p = rest % c.shape[d];
                 rest /= c.shape[d];
-                const std::ptrdiff_t source = extend_index(p - c.pad, input.shape[d], pad_mode);
+                const std::ptrdiff_t source = extend_index(p - c.pad[d], input.shape[d], pad_mode);
                 if (source == kOutside) outside = true;
                 else offset += source * input.strides[d];
             }
@@ -298,8 +330,8 @@ SplineCoefficients spline_coefficients(const ArrayView &input, const Interpolati
                 continue;
             }
             detail::read_line(input.data + offset, input.strides[last], input.shape[last], input.dtype,
-                              line + c.pad);
-            extend_line(line, input.shape[last], c.pad, c.pad, pad_mode, options.cval);
+                              line + c.pad[last]);
+            extend_line(line, input.shape[last], c.pad[last], c.pad[last], pad_mode, options.cval);
         }
     }, detail::grain_for(rows, workers));
     if (filter) {

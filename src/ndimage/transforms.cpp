@@ -50,9 +50,9 @@ void interpolate_rows(const SplineCoefficients &c, const ArrayView &output, cons
             fill_row(index, row_length, s.coordinates.data());
             for (std::ptrdiff_t j = 0; j < row_length; ++j) {
                 for (int d = 0; d < in_rank; ++d)
-                    detail::locate(s.coordinates[d * row_length + j] + static_cast<double>(c.pad), c.shape[d],
+                    detail::locate(s.coordinates[d * row_length + j] + static_cast<double>(c.pad[d]), c.shape[d],
                                    c.strides[d], options.order, options.mode, s.samples[d]);
-                s.results[j] = detail::combine(c.data.data(), axes, in_rank, options.order, options.cval);
+                s.results[j] = detail::combine(c.data.data(), axes, in_rank, options.cval);
             }
             detail::write_line(s.results.data(), row_length, output.data + out_offset, output.strides[last],
                                output.dtype, StoreRule::RoundClip);
@@ -149,7 +149,7 @@ void zoom_shift(const ArrayView &input, const std::vector<double> &zoom, const s
             double x = static_cast<double>(k);
             if (!shift.empty()) x += shift[d];
             if (!zoom.empty()) x = grid_mode ? (x + 0.5) * zoom[d] - 0.5 : x * zoom[d];
-            detail::locate(x + static_cast<double>(c.pad), c.shape[d], c.strides[d], options.order, options.mode,
+            detail::locate(x + static_cast<double>(c.pad[d]), c.shape[d], c.strides[d], options.order, options.mode,
                            tables[d][k]);
         }
     }
@@ -172,7 +172,7 @@ void zoom_shift(const ArrayView &input, const std::vector<double> &zoom, const s
             }
             for (std::ptrdiff_t j = 0; j < row_length; ++j) {
                 axes[last] = &tables[last][j];
-                line[j] = detail::combine(c.data.data(), axes, rank, options.order, options.cval);
+                line[j] = detail::combine(c.data.data(), axes, rank, options.cval);
             }
             detail::write_line(line.data(), row_length, output.data + out_offset, output.strides[last], output.dtype,
                                StoreRule::RoundClip);

@@ -317,3 +317,67 @@ def test_non_finite_and_huge_coordinates_never_crash():
     assert np.isnan(nn.map_coordinates(a, [[np.nan]], mode="nearest")[0])
     assert nn.map_coordinates(a, [[np.nan]], mode="mirror", cval=-1.0)[0] == -1.0   # as scipy
     np.testing.assert_array_equal(nn.shift(a, np.nan, mode="mirror"), np.zeros(5))   # scipy 1.17 crashes here
+
+
+# ------------------------------------------------------------------ high rank and empty input
+
+SINGLETON_MODES = ["reflect", "nearest", "mirror", "wrap", "grid-mirror", "grid-wrap"]
+
+
+@pytest.mark.parametrize("mode", SINGLETON_MODES)
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("rank", [12, 33, 64])
+def test_high_rank_with_length_one_axes_equals_scipy_on_the_line(mode, order, rank):
+    # numpy allows 64 axes. Along an axis of length 1 these modes repeat the
+    # one sample, so any shift there leaves it unchanged: the result is scipy's
+    # on the squeezed line. scipy itself needs (order+1)**rank steps per point
+    # here (36 s at rank 12, order 3); nativecall merges such windows.
+    line = random_array((7,), np.float64, seed=rank)
+    a = line.reshape((1,) * (rank - 1) + (7,))
+    shifts = [0.75 * (-1) ** d for d in range(rank - 1)] + [1.3]
+    expected = scipy_interpolation(sn.shift, line, 1.3, order=order, mode=mode)
+    actual = nn.shift(a, shifts, order=order, mode=mode)
+    assert actual.shape == a.shape
+    assert_interpolation_close(actual.reshape(7), expected)
+    coordinates = np.zeros((rank, 5))
+    coordinates[-1] = np.linspace(-3.0, 9.0, 5)
+    assert_interpolation_close(nn.map_coordinates(a, coordinates, order=order, mode=mode),
+                               scipy_interpolation(sn.map_coordinates, line, coordinates[-1:], order=order, mode=mode))
+
+
+@pytest.mark.parametrize("mode", ["constant", "grid-constant"])
+def test_high_rank_constant_modes(mode):
+    line = random_array((6,), np.float64, seed=1)
+    a = line.reshape((1,) * 40 + (6,))
+    actual = nn.shift(a, [0.0] * 40 + [0.4], order=1, mode=mode, cval=2.0)
+    assert_interpolation_close(actual.reshape(6), sn.shift(line, 0.4, order=1, mode=mode, cval=2.0))
+
+
+@pytest.mark.parametrize("mode", [m for m in MODES if m not in ("constant", "grid-constant")])
+@pytest.mark.parametrize("call", ["map_coordinates", "geometric_transform", "shift", "affine_transform"])
+def test_empty_input_needs_a_constant_mode(mode, call):
+    empty = np.zeros((0, 3))
+    runs = {
+        "map_coordinates": lambda **kw: nn.map_coordinates(empty, [[0.5], [1.0]], **kw),
+        "geometric_transform": lambda **kw: nn.geometric_transform(empty, lambda o: o, output_shape=(2, 3), **kw),
+        "shift": lambda **kw: nn.shift(np.zeros(0), 0.5, output=np.zeros(0), **kw),
+        "affine_transform": lambda **kw: nn.affine_transform(empty, np.eye(2), output_shape=(2, 2), **kw),
+    }
+    if call == "shift":   # an empty output has nothing to fill: fine in every mode, as scipy
+        assert runs[call](mode=mode).shape == (0,)
+        return
+    with pytest.raises(ValueError, match=rf"empty axis 0 of input shape \(0, 3\) using mode '{mode}'"):
+        runs[call](mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["constant", "grid-constant"])
+def test_empty_input_with_a_constant_mode_gives_cval(mode):
+    expected = sn.map_coordinates(np.zeros((0, 3)), [[0.5, 2.0], [1.0, 0.0]], mode=mode, cval=4.5)
+    assert_interpolation_close(nn.map_coordinates(np.zeros((0, 3)), [[0.5, 2.0], [1.0, 0.0]], mode=mode, cval=4.5),
+                               expected)
+
+
+def test_padding_that_cannot_fit_is_a_clear_error_not_a_wrapped_size():
+    # grid-constant pads every axis by 12 samples per side before the prefilter (as scipy): 25**40 elements here.
+    with pytest.raises(ValueError, match=r"padded by 12 samples per side for mode 'grid-constant' would not fit"):
+        nn.shift(np.ones((1,) * 40 + (5,)), 0.5, mode="grid-constant", order=3)

@@ -91,3 +91,35 @@ def test_python_callable_runs_on_the_calling_thread():
 
     nn.generic_filter(np.arange(30.0).reshape(5, 6), kernel, size=2, workers=4)
     assert seen == {caller}
+
+
+ROUTINES = {
+    "generic_filter": lambda w: nn.generic_filter(np.ones(4), np.sum, size=2, workers=w),
+    "generic_filter1d": lambda w: nn.generic_filter1d(np.ones(4), lambda i, o: None, 2, workers=w),
+    "geometric_transform": lambda w: nn.geometric_transform(np.ones(4), lambda o: o, workers=w),
+    "map_coordinates": lambda w: nn.map_coordinates(np.ones(4), [[1.0]], workers=w),
+    "affine_transform": lambda w: nn.affine_transform(np.ones(4), [1.0], workers=w),
+    "shift": lambda w: nn.shift(np.ones(4), 0.5, workers=w),
+    "zoom": lambda w: nn.zoom(np.ones(4), 1, workers=w),
+    "spline_filter": lambda w: nn.spline_filter(np.ones(4), workers=w),
+    "spline_filter1d": lambda w: nn.spline_filter1d(np.ones(4), 1, workers=w),
+}
+
+
+@pytest.mark.parametrize("routine", sorted(ROUTINES))
+@pytest.mark.parametrize("workers, error, message", [
+    (0, ValueError, "workers must not be zero"),
+    (-10 ** 6, ValueError, "workers value out of range: got -1000000"),
+    (1.5, TypeError, "got float 1.5"),
+    ("2", TypeError, "got str '2'"),
+    (True, TypeError, "got bool"),
+])
+def test_bad_workers_are_clear_errors(routine, workers, error, message):
+    with pytest.raises(error, match=message):
+        ROUTINES[routine](workers)
+
+
+@pytest.mark.parametrize("routine", sorted(ROUTINES))
+@pytest.mark.parametrize("workers", [None, 1, -1, 10 ** 30])
+def test_valid_workers_are_accepted(routine, workers):
+    ROUTINES[routine](workers)   # huge counts are capped, -1 is every core

@@ -20,15 +20,18 @@ struct InterpolationOptions {
     int workers = 1;
 };
 
-/* Interpolation-ready data: C-contiguous doubles, `pad` samples larger on each
-   side of each axis. scipy pads nearest and grid-constant inputs by 12 samples
-   (edge values or cval) before prefiltering, so the coefficients near the edge
-   see the right extension; the other modes have exact prefilter boundaries. */
+/* Interpolation-ready data: C-contiguous doubles, pad[d] samples larger on
+   each side of axis d. scipy pads nearest and grid-constant inputs by 12
+   samples (edge values or cval) before prefiltering, so the coefficients near
+   the edge see the right extension; the other modes have exact prefilter
+   boundaries. A nearest axis of length 1 is not padded: its extension is
+   that one sample everywhere, so padding would only multiply the memory (by
+   25 per such axis) for the same interpolant. */
 struct SplineCoefficients {
     std::vector<double> data;
     std::vector<std::ptrdiff_t> shape;
     std::vector<std::ptrdiff_t> strides;   // elements
-    std::ptrdiff_t pad = 0;
+    std::vector<std::ptrdiff_t> pad;       // per axis
 };
 
 /* The coefficients the interpolation core reads for `input`: the samples
