@@ -313,6 +313,15 @@ SplineCoefficients spline_coefficients(const ArrayView &input, const Interpolati
     const std::ptrdiff_t row_length = c.shape[last];
     const std::ptrdiff_t rows = total / row_length;
     const BoundaryMode pad_mode = options.mode == BoundaryMode::Nearest ? BoundaryMode::Nearest : BoundaryMode::Constant;
+    // scipy pads with numpy (np.pad on the input), so the padded cval is
+    // first converted as numpy assigns it to the input's type: 0.7 pads a
+    // uint8 input with 0, a bool input with True, a float32 one with float32(0.7).
+    const double pad_cval = visit_dtype(input.dtype, [&](auto tag) -> double {
+        using T = decltype(tag);
+        if constexpr (std::is_same_v<T, bool>) return options.cval != 0.0 ? 1.0 : 0.0;
+        else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(options.cval);
+        else return static_cast<double>(store_value<T>(options.cval, StoreRule::Truncate));
+    });
     parallel_for(static_cast<std::size_t>(rows), workers, [&](std::size_t begin, std::size_t end, int) {
         for (std::size_t row = begin; row < end; ++row) {
             double *line = c.data.data() + row * row_length;
@@ -326,12 +335,12 @@ SplineCoefficients spline_coefficients(const ArrayView &input, const Interpolati
                 else offset += source * input.strides[d];
             }
             if (outside) {
-                std::fill(line, line + row_length, options.cval);
+                std::fill(line, line + row_length, pad_cval);
                 continue;
             }
             detail::read_line(input.data + offset, input.strides[last], input.shape[last], input.dtype,
                               line + c.pad[last]);
-            extend_line(line, input.shape[last], c.pad[last], c.pad[last], pad_mode, options.cval);
+            extend_line(line, input.shape[last], c.pad[last], c.pad[last], pad_mode, pad_cval);
         }
     }, detail::grain_for(rows, workers));
     if (filter) {

@@ -381,3 +381,26 @@ def test_padding_that_cannot_fit_is_a_clear_error_not_a_wrapped_size():
     # grid-constant pads every axis by 12 samples per side before the prefilter (as scipy): 25**40 elements here.
     with pytest.raises(ValueError, match=r"padded by 12 samples per side for mode 'grid-constant' would not fit"):
         nn.shift(np.ones((1,) * 40 + (5,)), 0.5, mode="grid-constant", order=3)
+
+
+@pytest.mark.parametrize("output", [np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64,
+                                    np.uint64])
+def test_out_of_range_interpolated_values_are_stored_as_scipy_stores_them(output):
+    values = np.concatenate([np.array([1e19, -1e19, 2e19, 9.3e18, np.nan, np.inf, -np.inf, 300.7, -300.7, 3e9,
+                                       -3e9, 256.0, 255.9, 2.0 ** 63, 2.0 ** 64]),
+                             np.random.default_rng(16).uniform(-3, 3, 40)])
+    coordinates = [np.arange(values.size, dtype=np.float64)]
+    with np.errstate(invalid="ignore"):
+        expected = sn.map_coordinates(values, coordinates, order=0, output=output)
+    np.testing.assert_array_equal(nn.map_coordinates(values, coordinates, order=0, output=output), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.bool_, np.float32])
+@pytest.mark.parametrize("cval", [0.6, -2.7, 0.1])
+@pytest.mark.parametrize("order", [2, 3, 5])
+def test_grid_constant_pads_with_cval_converted_to_the_input_type(dtype, cval, order):
+    # scipy pads with np.pad on the input itself: its cval becomes an element of the input's type first.
+    a = random_array((6, 5), dtype, seed=17)
+    kwargs = dict(order=order, mode="grid-constant", cval=cval, output=np.float64)
+    assert_interpolation_close(nn.shift(a, (0.3, -1.6), **kwargs), sn.shift(a, (0.3, -1.6), **kwargs))
+    assert_interpolation_close(nn.zoom(a, 1.4, grid_mode=True, **kwargs), sn.zoom(a, 1.4, grid_mode=True, **kwargs))

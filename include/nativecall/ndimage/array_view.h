@@ -95,8 +95,8 @@ template <class T> ArrayView view_of(T *data, std::vector<std::ptrdiff_t> shape)
 }
 
 /* How a double result becomes an element of the output. scipy's filters store
-   with a plain C cast (truncation toward zero); its interpolation rounds half
-   away from zero and clips to the type's range. */
+   with a plain C cast; its interpolation rounds half away from zero and clips
+   to the type's range. */
 enum class StoreRule { Truncate, RoundClip };
 
 namespace detail {
@@ -111,24 +111,64 @@ template <class T> T saturating_cast(double v) {
     if (v >= hi_exclusive) return std::numeric_limits<T>::max();
     return static_cast<T>(v);
 }
+
+/* The x86-64 conversion instruction (cvttsd2si) of `Wide` bits: truncation in
+   range, the "integer indefinite" value (the type's minimum) for NaN and
+   anything out of range. */
+template <class Wide> Wide hardware_truncate(double v) {
+    constexpr double lo = static_cast<double>(std::numeric_limits<Wide>::min());
+    constexpr double hi_exclusive = -lo;
+    if (!(v > lo - 1.0 && v < hi_exclusive)) return std::numeric_limits<Wide>::min();
+    return static_cast<Wide>(v);
+}
+
+/* What scipy's filters store for `(T)v` as compiled for x86-64 (gcc/clang):
+   types narrower than 32 bits and int32 go through a 32-bit conversion and
+   keep its low bits (a uint8 output of 300.5 is 44), uint32 and int64 through
+   a 64-bit one, uint64 through the 64-bit one on v and on v - 2^63. This is
+   the platform's answer where C leaves the cast undefined, kept so that
+   filters equal scipy for NaN, infinities and out-of-range values too (all
+   but uint64 outputs of values below -2^63, where compilers differ). */
+template <class T> T c_cast(double v) {
+    if constexpr (sizeof(T) < 4 || std::is_same_v<T, std::int32_t>) {
+        return static_cast<T>(hardware_truncate<std::int32_t>(v));
+    } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+        constexpr double two63 = 9223372036854775808.0;
+        if (!(v >= two63)) return static_cast<T>(hardware_truncate<std::int64_t>(v));
+        return static_cast<T>(hardware_truncate<std::int64_t>(v - two63)) ^ (T(1) << 63);
+    } else {
+        return static_cast<T>(hardware_truncate<std::int64_t>(v));
+    }
+}
+
+/* scipy's interpolation store: round half away from zero (unsigned: negatives
+   to 0), then clip by comparisons with the type's bounds as doubles, which NaN
+   fails: a signed type takes its bound itself, an unsigned one the bound as a
+   double through the cast (so 2^64 and beyond give uint64 0, as in scipy). */
+template <class T> T round_clip(double v) {
+    constexpr double hi = static_cast<double>(std::numeric_limits<T>::max());
+    if constexpr (std::is_unsigned_v<T>) {
+        v = v > 0 ? v + 0.5 : 0.0;
+        return c_cast<T>(v > hi ? hi : v);
+    } else {
+        constexpr double lo = static_cast<double>(std::numeric_limits<T>::min());
+        v = v > 0 ? v + 0.5 : v - 0.5;
+        if (v > hi) return std::numeric_limits<T>::max();
+        if (v < lo) return std::numeric_limits<T>::min();
+        return c_cast<T>(v);
+    }
+}
 } // namespace detail
 
 template <class T> inline T store_value(double v, StoreRule rule) {
     if constexpr (std::is_same_v<T, bool>) {
-        // numpy's bool is a byte: scipy's cast truncates first, so 0.5 is False.
-        return std::trunc(v) != 0.0;
+        // numpy's bool is a byte that scipy stores with a plain cast, neither
+        // rounded nor clipped, under both rules: 0.5 and 256 are False, -300 True.
+        return detail::c_cast<std::uint8_t>(v) != 0;
     } else if constexpr (std::is_floating_point_v<T>) {
         return static_cast<T>(v);
-    } else if constexpr (std::is_unsigned_v<T>) {
-        if (rule == StoreRule::RoundClip) return detail::saturating_cast<T>(v > 0 ? v + 0.5 : 0.0);
-        // A plain C cast of a negative double to an unsigned type wraps on
-        // this platform (through a 64-bit signed conversion): keep that.
-        if (v < 0 && sizeof(T) < 8) return static_cast<T>(detail::saturating_cast<std::int64_t>(v));
-        return detail::saturating_cast<T>(v);
     } else {
-        if (rule == StoreRule::RoundClip) return detail::saturating_cast<T>(v > 0 ? v + 0.5 : v - 0.5);
-        if (sizeof(T) < 8) return static_cast<T>(detail::saturating_cast<std::int64_t>(v));
-        return detail::saturating_cast<T>(v);
+        return rule == StoreRule::RoundClip ? detail::round_clip<T>(v) : detail::c_cast<T>(v);
     }
 }
 
