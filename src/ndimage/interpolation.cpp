@@ -187,13 +187,13 @@ double combine_axes_beyond(const double *base, const AxisSample *const *samples,
     return total;
 }
 
-/* Merges a window whose elements all read one coefficient into one element. */
+/* Merges a window whose elements all read one coefficient into one element.
+   B-spline weights sum to 1 (a partition of unity), so its weight is exactly
+   1: a length-1 axis then leaves the value as it is, with no rounding per axis. */
 void merge_repeated(AxisSample &sample) {
     for (int k = 1; k < sample.width; ++k)
         if (sample.offset[k] != sample.offset[0]) return;
-    double weight = 0.0;
-    for (int k = 0; k < sample.width; ++k) weight += sample.weight[k];
-    sample.weight[0] = weight;
+    sample.weight[0] = 1.0;
     sample.width = 1;
 }
 

@@ -145,3 +145,31 @@ TEST(GenericFilter1D, MovingSumOverStridedAxis) {
             EXPECT_DOUBLE_EQ(out[i * cols + j], expected);
         }
 }
+
+/* scipy stores filter results with a plain C cast; where C leaves it undefined
+   the x86-64 instruction decides, and so do we: low bits for narrow types,
+   the type's minimum ("integer indefinite") for NaN and overflow of 32/64 bits. */
+TEST(StoreValue, TruncateIsTheCompiledCast) {
+    EXPECT_EQ(store_value<std::uint8_t>(300.7, StoreRule::Truncate), 44);
+    EXPECT_EQ(store_value<std::uint8_t>(-300.7, StoreRule::Truncate), 212);
+    EXPECT_EQ(store_value<std::int8_t>(200.0, StoreRule::Truncate), -56);
+    EXPECT_EQ(store_value<std::int32_t>(3e9, StoreRule::Truncate), INT32_MIN);
+    EXPECT_EQ(store_value<std::int32_t>(NAN, StoreRule::Truncate), INT32_MIN);
+    EXPECT_EQ(store_value<std::uint8_t>(1e19, StoreRule::Truncate), 0);
+    EXPECT_EQ(store_value<std::int64_t>(1e19, StoreRule::Truncate), INT64_MIN);
+    EXPECT_EQ(store_value<std::uint64_t>(1e19, StoreRule::Truncate), 10000000000000000000ULL);
+    EXPECT_EQ(store_value<std::uint64_t>(INFINITY, StoreRule::Truncate), 0u);
+    EXPECT_FALSE(store_value<bool>(0.5, StoreRule::Truncate));
+    EXPECT_FALSE(store_value<bool>(256.0, StoreRule::RoundClip));
+    EXPECT_TRUE(store_value<bool>(-300.0, StoreRule::Truncate));
+}
+
+TEST(StoreValue, RoundClipRoundsHalfAwayAndClipsAsScipyCompares) {
+    EXPECT_EQ(store_value<std::uint8_t>(300.7, StoreRule::RoundClip), 255);
+    EXPECT_EQ(store_value<std::uint8_t>(-3.0, StoreRule::RoundClip), 0);
+    EXPECT_EQ(store_value<std::int16_t>(-2.5, StoreRule::RoundClip), -3);
+    EXPECT_EQ(store_value<std::int64_t>(1e19, StoreRule::RoundClip), INT64_MAX);
+    EXPECT_EQ(store_value<std::int64_t>(9223372036854775808.0, StoreRule::RoundClip), INT64_MIN);   // not > 2^63
+    EXPECT_EQ(store_value<std::uint64_t>(2e19, StoreRule::RoundClip), 0u);   // clipped to 2^64 as a double
+    EXPECT_EQ(store_value<std::int32_t>(NAN, StoreRule::RoundClip), INT32_MIN);
+}

@@ -154,3 +154,35 @@ TEST(SplineFilter, ReflectStartValuesAreTheExactInfiniteSums) {
         for (int i = 0; i < 3; ++i) EXPECT_NEAR(short_line[i], exact[middle + i], 1e-13) << "order " << order;
     }
 }
+
+/* 64 axes (numpy's limit), 63 of length 1: a length-1 window is merged into
+   one element, so this runs at once instead of 6^64 steps per point, and
+   equals the same shift of the one line. */
+TEST(Interpolation, SixtyFourAxesWithLengthOneAxesEqualTheLine) {
+    for (auto mode : {BoundaryMode::Mirror, BoundaryMode::Nearest, BoundaryMode::GridWrap, BoundaryMode::GridConstant}) {
+        auto line = random_values(6, 9);
+        std::vector<std::ptrdiff_t> shape(64, 1);
+        shape.back() = 6;
+        std::vector<double> expected(6), actual(6);
+        InterpolationOptions opt;
+        opt.order = mode == BoundaryMode::GridConstant ? 1 : 5;   // grid-constant prefilters a 25^63-sample padding
+        opt.mode = mode;
+        opt.cval = 0.5;
+        shift(view_of(line.data(), {6}), {1.25}, view_of(expected.data(), {6}), opt);
+        std::vector<double> shifts(64, 0.0);
+        shifts.back() = 1.25;
+        if (mode != BoundaryMode::GridConstant) shifts[3] = 0.75;   // repeats the one sample along that axis
+        shift(view_of(line.data(), shape), shifts, view_of(actual.data(), shape), opt);
+        for (int i = 0; i < 6; ++i) EXPECT_NEAR(actual[i], expected[i], 1e-12 * 10) << boundary_mode_name(mode) << " " << i;
+    }
+}
+
+TEST(Interpolation, PaddingThatCannotFitThrowsInsteadOfWrapping) {
+    std::vector<double> in(5, 1.0), out(5);
+    std::vector<std::ptrdiff_t> shape(40, 1);
+    shape.back() = 5;
+    InterpolationOptions opt;
+    opt.mode = BoundaryMode::GridConstant;
+    EXPECT_THROW(shift(view_of(in.data(), shape), std::vector<double>(40, 0.5), view_of(out.data(), shape), opt),
+                 nativecall::InvalidArgument);
+}
