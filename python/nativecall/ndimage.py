@@ -116,6 +116,17 @@ def _unaliased(array, output):
     return array.copy() if np.may_share_memory(array, output) else array
 
 
+def _check_extra(extra_arguments, extra_keywords):
+    """extra_arguments and extra_keywords checked as scipy checks them (for native callbacks too)."""
+    if extra_keywords is None:
+        extra_keywords = {}
+    if not isinstance(extra_arguments, tuple):
+        raise RuntimeError(f"extra_arguments must be a tuple, got {type(extra_arguments).__name__}")
+    if not isinstance(extra_keywords, dict):
+        raise RuntimeError(f"extra_keywords must be a dictionary, got {type(extra_keywords).__name__}")
+    return extra_arguments, extra_keywords
+
+
 def _check_workers(workers):
     """workers= as the native layer takes it: None, or a nonzero int (negative counts back from the cores, as scipy's)."""
     if workers is None:
@@ -159,8 +170,7 @@ def generic_filter(input, function, size=None, footprint=None, output=None, mode
     workers = _check_workers(workers)
     if size is not None and footprint is not None:
         warnings.warn("ignoring size because footprint is set", UserWarning, stacklevel=2)
-    if extra_keywords is None:
-        extra_keywords = {}
+    extra_arguments, extra_keywords = _check_extra(extra_arguments, extra_keywords)
     input = np.asarray(input)
     if np.iscomplexobj(input):
         raise TypeError("Complex type not supported")
@@ -237,8 +247,7 @@ def generic_filter1d(input, function, filter_size, axis=-1, output=None, mode="r
     ``int (double *, intptr_t, double *, intptr_t, void *)``.
     """
     workers = _check_workers(workers)
-    if extra_keywords is None:
-        extra_keywords = {}
+    extra_arguments, extra_keywords = _check_extra(extra_arguments, extra_keywords)
     input = np.asarray(input)
     if np.iscomplexobj(input):
         raise TypeError("Complex type not supported")
@@ -357,8 +366,7 @@ def geometric_transform(input, mapping, output_shape=None, output=None, order=3,
     ``int (intptr_t *, double *, int, int, void *)``.
     """
     workers = _check_workers(workers)
-    if extra_keywords is None:
-        extra_keywords = {}
+    extra_arguments, extra_keywords = _check_extra(extra_arguments, extra_keywords)
     input = np.asarray(input)
     if output_shape is None:
         output_shape = input.shape

@@ -279,3 +279,22 @@ def test_out_of_range_results_are_stored_as_scipy_stores_them(output):
                                   sn.generic_filter(values, np.sum, size=1, output=output))
     np.testing.assert_array_equal(nn.generic_filter1d(values, copy_line, 1, output=output),
                                   sn.generic_filter1d(values, copy_line, 1, output=output))
+
+
+@pytest.mark.parametrize("routine", ["generic_filter", "generic_filter1d", "geometric_transform"])
+@pytest.mark.parametrize("extra, message", [
+    (dict(extra_arguments="ab"), "extra_arguments must be a tuple, got str"),
+    (dict(extra_arguments=[1.0]), "extra_arguments must be a tuple, got list"),
+    (dict(extra_keywords=[("a", 1)]), "extra_keywords must be a dictionary, got list"),
+])
+def test_extra_arguments_are_checked_as_scipy_checks_them(routine, extra, message):
+    # A string used to be unpacked into characters and reach the kernel as positional arguments.
+    calls = {
+        "generic_filter": lambda module, kw: module.generic_filter(np.ones(4), np.sum, size=3, **kw),
+        "generic_filter1d": lambda module, kw: module.generic_filter1d(np.ones(4), lambda i, o: None, 3, **kw),
+        "geometric_transform": lambda module, kw: module.geometric_transform(np.ones(4), lambda o: o, **kw),
+    }
+    with pytest.raises(RuntimeError, match=message.split(",")[0]):
+        calls[routine](sn, extra)
+    with pytest.raises(RuntimeError, match=message):
+        calls[routine](nn, extra)
