@@ -144,6 +144,12 @@ def _check_workers(workers):
     return min(workers, 2 ** 31 - 1)   # the native layer caps it at its own maximum
 
 
+def _same_view(a, b):
+    """True when `a` and `b` are the same elements in the same layout (an in-place call)."""
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.shape == b.shape
+            and a.strides == b.strides and a.dtype == b.dtype)
+
+
 def _callback(function, what):
     cb = as_callback(function, what)
     return cb, isinstance(cb, LowLevelCallable)
@@ -298,7 +304,12 @@ def spline_filter1d(input, order=3, axis=-1, output=np.float64, mode="mirror", *
     _check_mode(mode)
     axis = _axis_index(axis, input.ndim)
     target, copy_back = _writable_output(output)
-    _ndimage.spline_filter1d(_native_array(input, "input"), int(order), axis, target, mode, workers)
+    source = _native_array(input, "input")
+    if not _same_view(source, target):
+        # In place is fine (each line is read before it is written); any other
+        # overlap would let one line's output overwrite lines not yet read.
+        source = _unaliased(source, target)
+    _ndimage.spline_filter1d(source, int(order), axis, target, mode, workers)
     copy_back()
     return output
 

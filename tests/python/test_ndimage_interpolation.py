@@ -404,3 +404,20 @@ def test_grid_constant_pads_with_cval_converted_to_the_input_type(dtype, cval, o
     kwargs = dict(order=order, mode="grid-constant", cval=cval, output=np.float64)
     assert_interpolation_close(nn.shift(a, (0.3, -1.6), **kwargs), sn.shift(a, (0.3, -1.6), **kwargs))
     assert_interpolation_close(nn.zoom(a, 1.4, grid_mode=True, **kwargs), sn.zoom(a, 1.4, grid_mode=True, **kwargs))
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("view", ["same", "reversed_rows", "reversed_columns", "shifted_columns"])
+def test_spline_filter1d_output_overlapping_its_input(axis, view):
+    # Lines are filtered in blocks: an output that overlaps the input any other
+    # way than exactly used to overwrite lines before they were read.
+    source, target = {
+        "same": (lambda b: b, lambda b: b),
+        "reversed_rows": (lambda b: b, lambda b: b[::-1]),
+        "reversed_columns": (lambda b: b, lambda b: b[:, ::-1]),
+        "shifted_columns": (lambda b: b[:, :6], lambda b: b[:, 2:]),
+    }[view]
+    b = random_array((150, 8), np.float64, seed=18)
+    expected = sn.spline_filter1d(np.array(source(b)), 3, axis=axis)
+    nn.spline_filter1d(source(b), 3, axis=axis, output=target(b), workers=2)
+    assert_interpolation_close(np.array(target(b)), expected)
