@@ -53,3 +53,44 @@ def test_zoom_matches_scipy(shape, mode, order, seed, factor, grid_mode):
         expected = scipy_interpolation(sn.zoom, a, factor, order=order, mode=mode, grid_mode=grid_mode)
         actual = nn.zoom(a, factor, order=order, mode=mode, grid_mode=grid_mode)
     assert_interpolation_close(actual, expected)
+
+
+@settings(max_examples=120, deadline=None)
+@given(shape=shapes, out_shape=shapes, mode=st.sampled_from(MODES), order=st.integers(0, 5),
+       seed=st.integers(0, 2 ** 32 - 1), homogeneous=st.booleans())
+def test_affine_transform_matches_scipy(shape, out_shape, mode, order, seed, homogeneous):
+    rng = np.random.default_rng(seed)
+    a = rng.random(shape) * 10 - 5
+    rank = len(shape)
+    out_shape = (tuple(out_shape) * rank)[:rank]
+    matrix = rng.normal(size=(rank, rank))
+    offset = rng.normal(size=rank) * 2
+    if homogeneous:
+        args, kwargs = (np.vstack([np.hstack([matrix, offset[:, None]]), np.eye(1, rank + 1, rank)]),), {}
+    else:
+        args, kwargs = (matrix,), dict(offset=offset)
+    expected = scipy_interpolation(sn.affine_transform, a, *args, output_shape=out_shape, order=order, mode=mode,
+                                   cval=-0.5, **kwargs)
+    actual = nn.affine_transform(a, *args, output_shape=out_shape, order=order, mode=mode, cval=-0.5, **kwargs)
+    assert_interpolation_close(actual, expected)
+
+
+INTEGER_AND_FLOAT = ["float64", "float32", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+                     "bool"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(shape=shapes, dtype=st.sampled_from(INTEGER_AND_FLOAT), output=st.sampled_from(INTEGER_AND_FLOAT),
+       size=st.integers(1, 3), mode=st.sampled_from(MODES), seed=st.integers(0, 2 ** 32 - 1),
+       scale=st.sampled_from([1 / 3, 7.5, 1e3]))
+def test_generic_filter_dtypes_match_scipy(shape, dtype, output, size, mode, seed, scale):
+    # Results beyond the output type (scale 1e3 into uint8) are stored as scipy's cast stores them.
+    a = np.random.default_rng(seed).integers(-60, 60, shape).astype(dtype)
+    output = np.dtype(output).type   # scipy refuses the name 'bool' (not the type) as an output
+
+    def kernel(values):
+        return py_weighted(values) * scale
+
+    expected = sn.generic_filter(a, kernel, size=size, mode=mode, cval=2.5, output=output)
+    actual = nn.generic_filter(a, kernel, size=size, mode=mode, cval=2.5, output=output)
+    np.testing.assert_array_equal(actual, expected)

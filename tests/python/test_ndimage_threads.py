@@ -123,3 +123,25 @@ def test_bad_workers_are_clear_errors(routine, workers, error, message):
 @pytest.mark.parametrize("workers", [None, 1, -1, 10 ** 30])
 def test_valid_workers_are_accepted(routine, workers):
     ROUTINES[routine](workers)   # huge counts are capped, -1 is every core
+
+
+@pytest.mark.parametrize("routine", ["generic_filter", "generic_filter1d", "geometric_transform"])
+@pytest.mark.parametrize("workers", [None, 4, -1])
+def test_every_python_callback_runs_on_the_calling_thread(routine, workers):
+    caller = threading.get_ident()
+    seen = set()
+
+    def record(result):
+        def callback(*args):
+            seen.add(threading.get_ident())
+            return result(*args)
+        return callback
+
+    a = np.arange(42.0).reshape(6, 7)
+    calls = {
+        "generic_filter": lambda: nn.generic_filter(a, record(lambda v: float(v.sum())), size=2, workers=workers),
+        "generic_filter1d": lambda: nn.generic_filter1d(a, record(lambda i, o: None), 3, workers=workers),
+        "geometric_transform": lambda: nn.geometric_transform(a, record(lambda o: o), workers=workers),
+    }
+    calls[routine]()
+    assert seen == {caller}
