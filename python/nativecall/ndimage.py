@@ -261,6 +261,8 @@ def generic_filter1d(input, function, filter_size, axis=-1, output=None, mode="r
     filter_size = operator.index(filter_size)
     if filter_size < 1:
         raise RuntimeError(f"invalid filter size {filter_size}: expected at least 1")
+    if filter_size > np.iinfo(np.intp).max // 64:
+        raise ValueError(f"invalid filter size {filter_size}: a line buffer that long cannot be allocated")
     if input.ndim == 0:
         raise np.exceptions.AxisError(axis, 0)
     axis = _axis_index(axis, input.ndim)

@@ -2,6 +2,7 @@
 #include "nativecall/ndimage/filters.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "line_buffer.h"
@@ -171,6 +172,12 @@ void generic_filter1d(const ArrayView &input, const Filter1DKernel &kernel, std:
         throw InvalidArgument("generic_filter1d: filter_size must be at least 1, got " + std::to_string(filter_size));
     check_origin(origin, filter_size, axis);
     if (kernel.function == nullptr) throw InvalidArgument("generic_filter1d: the kernel is a null function pointer");
+    // Each worker holds one extended line and one output line of doubles.
+    const std::ptrdiff_t line_limit = std::numeric_limits<std::ptrdiff_t>::max() / 8 / 4;
+    if (filter_size > line_limit - 2 * input.shape[axis])
+        throw InvalidArgument("generic_filter1d: filter_size " + std::to_string(filter_size) +
+                              " is too large: a line buffer of filter_size + 2 * " +
+                              std::to_string(input.shape[axis]) + " doubles cannot exist");
     if (input.size() == 0) return;
 
     const BoundaryMode fmode = filter_mode(mode);

@@ -228,6 +228,8 @@ def test_numba_ctypes_spelling_that_scipy_rejects_is_accepted():
     (lambda: nn.generic_filter1d(np.ones(4), py_alternating, 3, origin=2), ValueError),
     (lambda: nn.generic_filter1d(np.ones(4), py_alternating, 3, axis=1), np.exceptions.AxisError),
     (lambda: nn.generic_filter1d(np.ones(4), py_alternating, 3, mode=3), RuntimeError),
+    (lambda: nn.generic_filter1d(np.ones(4), py_alternating, 2 ** 62), ValueError),
+    (lambda: nn.generic_filter1d(np.ones(4), py_alternating, 2 ** 64), ValueError),
 ], ids=lambda x: "" if callable(x) else x.__name__)
 def test_bad_arguments_raise_scipy_errors(call, error):
     with pytest.raises(error):

@@ -173,3 +173,11 @@ TEST(StoreValue, RoundClipRoundsHalfAwayAndClipsAsScipyCompares) {
     EXPECT_EQ(store_value<std::uint64_t>(2e19, StoreRule::RoundClip), 0u);   // clipped to 2^64 as a double
     EXPECT_EQ(store_value<std::int32_t>(NAN, StoreRule::RoundClip), INT32_MIN);
 }
+
+TEST(GenericFilter1D, FilterSizeTooLargeForAnyBufferIsAnError) {
+    std::vector<double> in(4, 1.0), out(4);
+    auto copy = [](double *, std::intptr_t, double *, std::intptr_t) { return true; };
+    EXPECT_THROW(generic_filter1d(view_of(in.data(), {4}), filter1d_kernel(copy), PTRDIFF_MAX / 2, 0,
+                                  view_of(out.data(), {4}), BoundaryMode::Reflect, 0.0, 0, 1),
+                 nativecall::InvalidArgument);
+}
