@@ -100,18 +100,6 @@ template <class T> ArrayView view_of(T *data, std::vector<std::ptrdiff_t> shape)
 enum class StoreRule { Truncate, RoundClip };
 
 namespace detail {
-/* Double to integer without undefined behaviour: NaN gives 0, out-of-range
-   values saturate. In range it is exactly C's truncating cast. */
-template <class T> T saturating_cast(double v) {
-    if (std::isnan(v)) return T(0);
-    constexpr double lo = static_cast<double>(std::numeric_limits<T>::min());
-    // 2^bits is exactly representable; anything at or above it saturates.
-    constexpr double hi_exclusive = static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
-    if (v <= lo) return std::numeric_limits<T>::min();
-    if (v >= hi_exclusive) return std::numeric_limits<T>::max();
-    return static_cast<T>(v);
-}
-
 /* The x86-64 conversion instruction (cvttsd2si) of `Wide` bits: truncation in
    range, the "integer indefinite" value (the type's minimum) for NaN and
    anything out of range. */
