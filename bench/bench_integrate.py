@@ -1,6 +1,6 @@
 """nativecall.integrate against scipy.integrate, side by side in one run: one quad, 10,000 quads, a 3-D nquad.
 
-Run: PYTHONPATH=python python3 bench/bench_integrate.py [--repeat N]. Prints ratios of medians
+Run: python bench/bench_integrate.py (nativecall installed; make bench runs it) [--repeat N]. Prints ratios of medians
 and writes bench/out/bench_integrate.json. The scipy side uses numba cfunc LowLevelCallables
 (the fastest route scipy offers); nativecall's side uses the same integrands written in C,
 compiled here and loaded with ctypes, and, when the JIT is built, compiled by nativecall.cfunc. Absolute times drift on shared machines; the ratios

@@ -1,12 +1,11 @@
 """cfunc JIT benchmarks against numba, side by side in one run: start-up + first compile, further compiles, kernels.
 
-Run: PYTHONPATH=python python3 bench/bench_jit.py [--repeat N]. Prints ratios of medians and
-writes bench/out/bench_jit.json. Absolute times drift on shared machines; the ratios are the result.
+Run: python bench/bench_jit.py [--repeat N] [--quick] with nativecall installed (make bench runs it).
+Prints ratios of medians and writes bench/out/bench_jit.json. Absolute times drift on shared
+machines; the ratios are the result.
 """
 import argparse
 import ctypes
-import json
-import os
 import statistics
 import subprocess
 import sys
@@ -16,7 +15,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import harness  # noqa: E402
 
 INTEGRAND = """
 def integrand(t):
@@ -54,9 +55,8 @@ def first_compile_seconds(which, repeat):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"first_{which}.py"
         path.write_text(textwrap.dedent(FIRST_COMPILE[which]).format(integrand=INTEGRAND))
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", ""))
         for _ in range(repeat):
-            out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, check=True)
+            out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True)
             times.append(float(out.stdout.strip().splitlines()[-1]))
     return times
 
@@ -174,32 +174,33 @@ def kernels(repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="three repetitions, for a smoke run")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "python"))
+    repeat = 3 if args.quick else args.repeat
 
-    report = {}
+    comparisons = []
 
-    def record(label, ours, theirs, goal):
-        m_ours, m_theirs = statistics.median(ours), statistics.median(theirs)
-        report[label] = {"nativecall_median_s": m_ours, "numba_median_s": m_theirs,
-                         "numba_over_nativecall": m_theirs / m_ours, "goal": goal}
-        print(f"{label:32s} nativecall {m_ours * 1e3:10.4f} ms   numba {m_theirs * 1e3:10.4f} ms   "
-              f"numba/nativecall = {m_theirs / m_ours:6.2f}   ({goal})")
+    def record(label, ours, theirs, goal, target):
+        c = harness.Comparison(label, goal=goal, baseline="numba", target_ratio=target)
+        c.add("numba", statistics.median(theirs))
+        c.add("nativecall", statistics.median(ours))
+        harness.print_comparison(c)
+        comparisons.append(c)
 
     ours, theirs = [], []
-    for _ in range(args.repeat):   # alternating fresh processes
+    for _ in range(repeat):   # alternating fresh processes
         ours += first_compile_seconds("nativecall", 1)
         theirs += first_compile_seconds("numba", 1)
-    record("import + first compile", ours, theirs, ">= 6x")
-    native, nb = further_compile_seconds(max(args.repeat, 10))
-    record("further compile", native, nb, ">= 5x")
-    for name, (ours, theirs) in kernels(args.repeat).items():
-        record(f"run: {name}", ours, theirs, "~1.0 (within 10%)" if name != "python_call" else "higher is better")
-
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
-    (out / "bench_jit.json").write_text(json.dumps(report, indent=2))
-    print(f"wrote {out / 'bench_jit.json'}")
+    record("import + first compile of a small integrand", ours, theirs, ">= 6x faster than numba", 6.0)
+    native, nb = further_compile_seconds(max(repeat, 10))
+    record("each further compile of a small function", native, nb, ">= 5x faster than numba", 5.0)
+    labels = {"integrand": "run: exp(-t)/t**2 under scipy quad", "nbmin": "run: nbmin under scipy generic_filter",
+              "shift": "run: shift under scipy geometric_transform",
+              "python_call": "call from Python (cfunc() vs numba .ctypes())"}
+    for name, (ours, theirs) in kernels(repeat).items():
+        goal, target = ("as fast as numba (within 10%)", 0.9) if name != "python_call" else ("faster is better", None)
+        record(labels[name], ours, theirs, goal, target)
+    print(f"wrote {harness.write_results('bench_jit', comparisons)}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """nativecall.ndimage against scipy.ndimage, side by side in one run: generic_filter, geometric_transform, interpolation.
 
-Usage: PYTHONPATH=python python3 bench/bench_ndimage.py [--repeat N] [--quick]
+Usage: python bench/bench_ndimage.py (nativecall installed; make bench runs it) [--repeat N] [--quick]
 
 Prints ratios of medians and writes bench/out/bench_ndimage.json (bench/harness.py's format,
 merged by bench/run.py). scipy's callback routines get the seed-002 kernels as numba cfunc
