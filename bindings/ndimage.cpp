@@ -45,8 +45,8 @@ ArrayView view_of_array(nb::handle array, const char *what, bool writable) {
     return view;
 }
 
-/* workers= for resolve_workers: None is 0 (decide). nativecall.ndimage has
-   already checked the value (a nonzero int, clipped to the int range). */
+/* workers= for resolve_workers, as nativecall.lowlevel.workers_value gave it
+   (0 = decide), capped to the int range by nativecall.ndimage. */
 int workers_from(nb::handle workers) { return workers.is_none() ? 0 : nb::cast<int>(workers); }
 
 /* A native callback matched against the one signature the routine accepts. */

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from . import _ndimage
-from .lowlevel import LowLevelCallable, as_callback
+from .lowlevel import LowLevelCallable, as_callback, workers_value
 
 __all__ = ["generic_filter", "generic_filter1d", "geometric_transform", "map_coordinates",
            "affine_transform", "shift", "zoom", "spline_filter", "spline_filter1d"]
@@ -127,21 +127,11 @@ def _check_extra(extra_arguments, extra_keywords):
     return extra_arguments, extra_keywords
 
 
-def _check_workers(workers):
-    """workers= as the native layer takes it: None, or a nonzero int (negative counts back from the cores, as scipy's)."""
+def _check_workers(workers, routine):
+    """workers= checked by nativecall's one rule (lowlevel.workers_value), capped to the native int."""
     if workers is None:
-        return None
-    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
-        raise TypeError(f"workers must be None or an integer, got {type(workers).__name__} {workers!r}")
-    workers = int(workers)
-    cores = _ndimage.hardware_workers()
-    if workers == 0:
-        raise ValueError("workers must not be zero: expected None (decide), a positive count, "
-                         f"or a negative one counted back from the {cores} cores")
-    if workers < -cores:
-        raise ValueError(f"workers value out of range: got {workers}, must not be less than {-cores} "
-                         f"(-1 is every core)")
-    return min(workers, 2 ** 31 - 1)   # the native layer caps it at its own maximum
+        return None   # still None when one routine passes it on to another
+    return min(workers_value(workers, routine), 2 ** 31 - 1)   # the native layer caps it at its own maximum
 
 
 def _same_view(a, b):
@@ -173,7 +163,7 @@ def generic_filter(input, function, size=None, footprint=None, output=None, mode
     (C order, as float64) and returns one value. A native callback has the
     signature ``int (double *, intptr_t, double *, void *)``.
     """
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "generic_filter")
     if size is not None and footprint is not None:
         warnings.warn("ignoring size because footprint is set", UserWarning, stacklevel=2)
     extra_arguments, extra_keywords = _check_extra(extra_arguments, extra_keywords)
@@ -252,7 +242,7 @@ def generic_filter1d(input, function, filter_size, axis=-1, output=None, mode="r
     and writes the output line. A native callback has the signature
     ``int (double *, intptr_t, double *, intptr_t, void *)``.
     """
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "generic_filter1d")
     extra_arguments, extra_keywords = _check_extra(extra_arguments, extra_keywords)
     input = np.asarray(input)
     if np.iscomplexobj(input):
@@ -290,7 +280,7 @@ def generic_filter1d(input, function, filter_size, axis=-1, output=None, mode="r
 
 def spline_filter1d(input, order=3, axis=-1, output=np.float64, mode="mirror", *, workers=None):
     """Calculate a 1-D spline filter along the given axis (scipy.ndimage.spline_filter1d)."""
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "spline_filter1d")
     if not isinstance(order, numbers.Integral) or order < 0 or order > 5:
         raise RuntimeError(f"spline order not supported: {order!r}; expected an integer from 0 to 5")
     input = np.asarray(input)
@@ -318,7 +308,7 @@ def spline_filter1d(input, order=3, axis=-1, output=np.float64, mode="mirror", *
 
 def spline_filter(input, order=3, output=np.float64, mode="mirror", *, workers=None):
     """Multidimensional spline filter (scipy.ndimage.spline_filter): spline_filter1d along every axis."""
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "spline_filter")
     if not isinstance(order, numbers.Integral) or order < 2 or order > 5:
         raise RuntimeError(f"spline order not supported: {order!r}; expected an integer from 2 to 5")
     input = np.asarray(input)
@@ -378,7 +368,7 @@ def geometric_transform(input, mapping, output_shape=None, output=None, order=3,
     coordinates, or is a native callback with the signature
     ``int (intptr_t *, double *, int, int, void *)``.
     """
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "geometric_transform")
     extra_arguments, extra_keywords = _check_extra(extra_arguments, extra_keywords)
     input = np.asarray(input)
     if output_shape is None:
@@ -401,7 +391,7 @@ def geometric_transform(input, mapping, output_shape=None, output=None, order=3,
 def map_coordinates(input, coordinates, output=None, order=3, mode="constant", cval=0.0,
                     prefilter=True, *, workers=None):
     """Map the input array to new coordinates by interpolation (scipy.ndimage.map_coordinates)."""
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "map_coordinates")
     coordinates = np.asarray(coordinates)
     if np.iscomplexobj(coordinates):
         raise TypeError("Complex type not supported")
@@ -424,7 +414,7 @@ def map_coordinates(input, coordinates, output=None, order=3, mode="constant", c
 def affine_transform(input, matrix, offset=0.0, output_shape=None, output=None, order=3,
                      mode="constant", cval=0.0, prefilter=True, *, workers=None):
     """Apply an affine transformation (scipy.ndimage.affine_transform): input at matrix @ o + offset."""
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "affine_transform")
     input = np.asarray(input)
     if output_shape is None:
         output_shape = output.shape if isinstance(output, np.ndarray) else input.shape
@@ -477,7 +467,7 @@ def affine_transform(input, matrix, offset=0.0, output_shape=None, output=None, 
 def shift(input, shift, output=None, order=3, mode="constant", cval=0.0, prefilter=True, *,
           workers=None):
     """Shift an array (scipy.ndimage.shift): output[o] = input[o - shift], interpolated."""
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "shift")
     input = np.asarray(input)
     if input.ndim < 1:
         raise RuntimeError("input and output rank must be > 0")
@@ -495,7 +485,7 @@ def shift(input, shift, output=None, order=3, mode="constant", cval=0.0, prefilt
 def zoom(input, zoom, output=None, order=3, mode="constant", cval=0.0, prefilter=True, *,
          grid_mode=False, workers=None):
     """Zoom an array (scipy.ndimage.zoom) by spline interpolation."""
-    workers = _check_workers(workers)
+    workers = _check_workers(workers, "zoom")
     input = np.asarray(input)
     if input.ndim < 1:
         raise RuntimeError("input and output rank must be > 0")
