@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -72,6 +73,12 @@ struct Workspace {
    extrapolation (QAGS): copes with integrable endpoint singularities. */
 Result qags(const Integrand &f, double a, double b, const Options &options, Workspace &work);
 
+/* ∫_a^b f by the nested Gauss-Kronrod-Patterson rules of 21, 43 and 87 points
+   (QNG), non-adaptive: stops at the first rule whose error estimate meets the
+   tolerance; ier = 1 if even the 87-point rule does not. For smooth integrands;
+   options.limit is not used. scipy's quad never picks it, so quad() does not either. */
+Result qng(const Integrand &f, double a, double b, const Options &options);
+
 /* Infinite range (QAGI): `inf` = 1 for [bound, +inf), -1 for (-inf, bound],
    2 for (-inf, +inf) (bound ignored). Maps the range onto (0, 1] with
    x = bound + sign (1 - t) / t and applies QAGS's scheme with a 15-point rule. */
@@ -118,6 +125,12 @@ template <class F> Result qags(F &&f, double a, double b, const Options &options
     auto call = [&f](double x) -> double { return f(x); };
     Workspace work;
     return qags(Integrand(call), a, b, options, work);
+}
+/* (Same arity as qng(const Integrand &, ...): an Integrand must not pick this overload.) */
+template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Integrand>>>
+Result qng(F &&f, double a, double b, const Options &options = {}) {
+    auto call = [&f](double x) -> double { return f(x); };
+    return qng(Integrand(call), a, b, options);
 }
 template <class F> Result qagi(F &&f, double bound, int inf, const Options &options = {}) {
     auto call = [&f](double x) -> double { return f(x); };
