@@ -19,10 +19,9 @@ independent integrals over the thread pool.
 """
 import sys
 import warnings
-import weakref
 
 from . import _integrate
-from .lowlevel import LowLevelCallable, as_callback
+from .lowlevel import LowLevelCallable, as_callback_cached, workers_value
 
 __all__ = ["quad", "dblquad", "tplquad", "nquad", "quad_batch", "IntegrationWarning", "SIGNATURES"]
 
@@ -132,24 +131,9 @@ def _invalid_input_message(a, b, epsabs, epsrel, limit, points, weight, wvar, ma
 
 # ---------------------------------------------------------------- argument checks
 
-# Native callbacks given in another form (ctypes, cffi, numba cfunc, capsule,
-# scipy.LowLevelCallable) converted once per object, not on every call.
-_converted: "weakref.WeakKeyDictionary[object, LowLevelCallable]" = weakref.WeakKeyDictionary()
-
-
 def _routine_callback(func):
-    """as_callback(func), remembered for objects that support weak references."""
-    try:
-        return _converted[func]
-    except (KeyError, TypeError):
-        pass
-    callback = as_callback(func, "func")
-    if callback is not func:
-        try:
-            _converted[func] = callback
-        except TypeError:
-            pass
-    return callback
+    """The integrand as routines take it; native routes are resolved once per object."""
+    return as_callback_cached(func, "func")
 
 
 def _limit_value(value, name, routine):
@@ -522,7 +506,7 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     try:
         _integrate.quad_batch(callback, a_arr, b_arr, rows, epsabs, epsrel, limit,
                               _points_list(points), weight, wvar, maxp1, limlst,
-                              0 if workers is None else workers, report, values, abserr, ier, neval)
+                              workers_value(workers, "quad_batch"), report, values, abserr, ier, neval)
     finally:
         if finish is not None:
             finish()

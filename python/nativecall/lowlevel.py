@@ -20,6 +20,7 @@ it owns stay valid while the callable exists.
 """
 import ctypes
 import operator
+import weakref
 from collections.abc import Mapping
 
 from . import _core
@@ -350,6 +351,43 @@ def as_callback(obj, what="callback"):
     raise TypeError(f"'{what}' must be a Python callable or a native callback (nativecall cfunc, "
                     f"LowLevelCallable, ctypes/cffi function pointer, PyCapsule, scipy.LowLevelCallable, "
                     f"numba cfunc), got {_type_name(obj)}")
+
+
+# obj -> a LowLevelCallable for it that holds obj only weakly (see as_callback_cached).
+_resolved: "weakref.WeakKeyDictionary[object, LowLevelCallable]" = weakref.WeakKeyDictionary()
+
+
+def as_callback_cached(obj, what="callback"):
+    """as_callback(obj), remembered per object for routines called in a loop.
+
+    Resolving a route (reading ctypes argtypes, asking a protocol, parsing the
+    signature) costs about as much as a small integral, so it is done once per
+    object. The remembered LowLevelCallable refers to `obj` through a weak
+    proxy: the cache never keeps `obj` alive, and the routine's caller holds
+    `obj` for the duration of the call. Objects without weak references
+    (capsules, scipy's tuples) are resolved every time.
+    """
+    if isinstance(obj, LowLevelCallable):
+        return obj
+    try:
+        return _resolved[obj]
+    except (KeyError, TypeError):
+        pass
+    native = _native_of(obj, None)
+    if native is None:
+        return as_callback(obj, what)
+    try:
+        proxy = weakref.proxy(obj)
+    except TypeError:
+        return LowLevelCallable._from_native(obj, native)
+    if native.owner is obj:
+        native.owner = None
+    callback = LowLevelCallable._from_native(proxy, native)
+    try:
+        _resolved[obj] = callback
+    except TypeError:  # unhashable: resolved again next time
+        pass
+    return callback
 
 
 def call(callback, *args):

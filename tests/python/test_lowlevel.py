@@ -523,3 +523,28 @@ def test_workers_values(workers, expected):
 def test_bad_workers_are_clear_errors(workers, error):
     with pytest.raises(error, match="quad_batch: workers"):
         nativecall.lowlevel.workers_value(workers, "quad_batch")
+
+
+def test_routines_do_not_keep_callbacks_alive(native):
+    """Routines remember resolved callbacks per object, but never keep the object alive."""
+    import weakref
+    from nativecall import integrate, ndimage
+
+    lib = native.ctypes_library("double sq(double x) { return x * x; }\n"
+                                "int first(double *v, long n, double *r, void *d) { r[0] = v[0]; return 1; }")
+
+    @nativecall.cfunc("float64(float64)")
+    def cube(x):
+        return x * x * x
+
+    fn = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(("sq", lib))
+    first = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_double), ctypes.c_long,
+                             ctypes.POINTER(ctypes.c_double), ctypes.c_void_p)(("first", lib))
+    assert integrate.quad(fn, 0, 1)[0] == pytest.approx(1 / 3)
+    assert integrate.quad(fn, 0, 2)[0] == pytest.approx(8 / 3)  # the remembered form is reused
+    assert integrate.quad(cube, 0, 1)[0] == pytest.approx(1 / 4)
+    ndimage.generic_filter(np.ones(5), first, size=3)
+    refs = [weakref.ref(x) for x in (fn, cube, first)]
+    del fn, cube, first
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
