@@ -96,8 +96,9 @@ def nativecall_cfuncs():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="timed samples per contender (median taken)")
+    parser.add_argument("--quick", action="store_true", help="three samples per contender, for a smoke run")
     options = parser.parse_args()
-    repeat = options.repeat
+    repeat = 3 if options.quick else options.repeat
 
     import scipy
     import scipy.integrate as si
