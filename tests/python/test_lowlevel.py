@@ -12,6 +12,7 @@ import scipy.ndimage
 
 import nativecall
 from nativecall import LowLevelCallable, _core
+from seed_kernels import numba_seed_kernels
 
 C_CALLBACKS = r"""
 #include <math.h>
@@ -263,19 +264,7 @@ def test_from_cython(cython_module):
 # ------------------------------------------------------------------ numba (seed 002)
 
 def test_numba_cfunc_and_its_ctypes(clib):
-    from numba import carray, cfunc, types
-
-    c_sig = types.intc(types.CPointer(types.intp), types.CPointer(types.double),
-                       types.intc, types.intc, types.voidptr)
-
-    @cfunc(c_sig)
-    def transform(output_ptr, input_ptr, output_rank, input_rank, user_data):
-        input_ = carray(input_ptr, (input_rank,))
-        output_ = carray(output_ptr, (output_rank,))
-        shift = carray(user_data, (1,), dtype=types.double)[0]
-        for i in range(input_rank):
-            input_[i] = output_[i] - shift
-        return 1
+    transform = numba_seed_kernels().transform
 
     shift = ctypes.c_double(0.5)
     ptr = ctypes.cast(ctypes.pointer(shift), ctypes.c_void_p)

@@ -6,6 +6,7 @@ import pytest
 import scipy.ndimage as sn
 
 import nativecall
+from seed_kernels import numba_seed_kernels
 from nativecall import ndimage as nn
 from test_ndimage_support import (MODES, kernels, py_alternating, py_nbmin, py_weighted,  # noqa: F401
                                   random_array)
@@ -132,18 +133,7 @@ def test_generic_filter1d_integer_output_and_extra_arguments():
 # ------------------------------------------------------------------ the seed example and threads
 
 def test_seed_nbmin_numba_cfunc_with_cross_footprint():
-    numba = pytest.importorskip("numba")
-    from numba import carray, cfunc
-    from numba.types import CPointer, float64, intc, intp, voidptr
-
-    @cfunc(intc(CPointer(float64), intp, CPointer(float64), voidptr))
-    def nbmin(values_ptr, len_values, result, data):
-        values = carray(values_ptr, (len_values,), dtype=float64)
-        result[0] = np.inf
-        for v in values:
-            if v < result[0]:
-                result[0] = v
-        return 1
+    nbmin = numba_seed_kernels().nbmin
 
     image = np.random.default_rng(9).random((64, 48))
     footprint = np.array([[0, 1, 0], [1, 1, 0], [0, 1, 0]], dtype=bool)

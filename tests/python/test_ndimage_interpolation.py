@@ -7,6 +7,7 @@ import scipy
 import scipy.ndimage as sn
 
 import nativecall
+from seed_kernels import numba_seed_kernels
 from nativecall import ndimage as nn
 from test_ndimage_support import (MODES, assert_interpolation_close, exact_spline_coefficients,  # noqa: F401
                                   kernels, random_array, scipy_interpolation)
@@ -179,20 +180,7 @@ def test_zoom_by_one_returns_the_input_and_output_arrays_are_filled():
 # ------------------------------------------------------------------ the seed example and threads
 
 def test_seed_shift_mapping_numba_cfunc():
-    pytest.importorskip("numba")
-    from numba import carray, cfunc, types
-
-    c_sig = types.intc(types.CPointer(types.intp), types.CPointer(types.double), types.intc, types.intc,
-                       types.voidptr)
-
-    @cfunc(c_sig)
-    def transform(output_ptr, input_ptr, output_rank, input_rank, user_data):
-        input_ = carray(input_ptr, (input_rank,))
-        output_ = carray(output_ptr, (output_rank,))
-        shift = carray(user_data, (1,), dtype=types.double)[0]
-        for i in range(input_rank):
-            input_[i] = output_[i] - shift
-        return 1
+    transform = numba_seed_kernels().transform
 
     user_data = ctypes.c_double(0.5)
     ptr = ctypes.cast(ctypes.pointer(user_data), ctypes.c_void_p)
