@@ -140,6 +140,11 @@ nb::object make_capsule(std::uintptr_t address, const std::string &name, nb::han
 NB_MODULE(_core, m) {
     m.doc() = "nativecall core: C signatures, capsules and the generic native call helper";
     python::register_error_translators();
+    /* Compiled functions held by module globals (a @cfunc at the top of a
+       script) are often still alive when the interpreter tears modules down;
+       that is not a leak, and the warning would greet every script's exit.
+       The flag lives in nanobind's internals, shared by all our modules. */
+    nb::set_leak_warnings(false);
 
     nb::class_<Signature>(m, "Signature",
                           "A parsed C callback signature, compared by ABI on this platform.")
