@@ -43,7 +43,9 @@ ConstantValue to_constant(nb::handle value, const std::string &name) {
 }
 
 /* The Python side describes each global as a tuple: ("const", value), ("module", name),
-   ("function", name), ("dtype", name) or ("cfunc", name, address, signature). */
+   ("function", name), ("dtype", name), ("cfunc", name, address, signature) or
+   ("external", name, address, signature) for nativecall.extending.external; both of
+   the last become an External global, whose calls the "call" registry entries type and lower. */
 Globals to_globals(nb::dict described) {
     Globals globals;
     for (auto [key, value] : described) {
@@ -62,7 +64,7 @@ Globals to_globals(nb::dict described) {
             globals[name] = GlobalValue::of_self();
         else if (kind == "unusable")
             globals[name] = GlobalValue::of_unusable(nb::cast<std::string>(t[1]));
-        else if (kind == "cfunc")
+        else if (kind == "cfunc" || kind == "external")
             globals[name] = GlobalValue::of_external(nb::cast<std::string>(t[1]), nb::cast<std::uintptr_t>(t[2]),
                                                      parse_signature(nb::cast<std::string>(t[3])));
         else

@@ -9,7 +9,7 @@ import importlib as _importlib
 from .lowlevel import LowLevelCallable, as_callback, call
 
 __all__ = ["LowLevelCallable", "as_callback", "call", "cfunc", "carray", "farray",
-           "integrate", "ndimage", "types", "jit"]
+           "integrate", "ndimage", "types", "jit", "extending"]
 __version__ = "0.1.0"
 
 # Names served lazily: attribute -> (module, attribute or None for the module itself).
@@ -18,6 +18,7 @@ _LAZY = {
     "ndimage": (".ndimage", None),
     "types": (".types", None),
     "jit": (".jit", None),
+    "extending": (".extending", None),
     "cfunc": (".jit", "cfunc"),
     "carray": (".jit", "carray"),
     "farray": (".jit", "farray"),

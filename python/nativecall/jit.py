@@ -135,6 +135,9 @@ def _describe(value):
         return ("module", name) if name else ("unusable", f"the module {value.__name__}")
     if isinstance(value, CFunc):
         return ("cfunc", value.__name__, value.address, value.c_signature)
+    external = getattr(type(value), "__nativecall_external__", None)
+    if external is not None:   # nativecall.extending.external(...): a native function by address
+        return ("external", *external(value))
     module = type(value).__module__ or ""
     if module.startswith("numba.") and type(value).__name__ == "CFunc":
         from .lowlevel import _ctypes_signature
@@ -165,26 +168,35 @@ def _referenced_names(code):
     return names
 
 
+# Kinds whose compiled calls jump to code another object owns: the cfunc keeps that object alive.
+_OWNED_KINDS = ("cfunc", "external")
+
+
 def _snapshot(pyfunc):
-    described = {}
+    """(described globals and closure values, the objects the compiled code will call into)."""
+    described, owners = {}, []
+
+    def add(name, value):
+        d = _describe(value)
+        described[name] = d
+        if d[0] in _OWNED_KINDS:
+            owners.append(value)
+
     namespace = pyfunc.__globals__
     for name in _referenced_names(pyfunc.__code__):
         if name in namespace:
-            d = _describe(namespace[name])
-            if d is not None:
-                described[name] = d
+            add(name, namespace[name])
     # Once decorated, the function's own name refers to the compiled function: recursion.
     if pyfunc.__name__ in _referenced_names(pyfunc.__code__) and pyfunc.__name__ not in pyfunc.__code__.co_freevars:
         described[pyfunc.__name__] = ("self",)
     if pyfunc.__closure__:
         for name, cell in zip(pyfunc.__code__.co_freevars, pyfunc.__closure__):
             try:
-                d = _describe(cell.cell_contents)
+                value = cell.cell_contents
             except ValueError:   # an empty cell: the variable is assigned later
                 continue
-            if d is not None:
-                described[name] = d
-    return described
+            add(name, value)
+    return described, owners
 
 
 # ---------------------------------------------------------------- source
@@ -256,8 +268,9 @@ class CFunc:
     .cffi, .to_scipy() / .to_lowlevel() and .address elsewhere. Calling it runs the
     native code (through a small generated thunk, not ctypes)."""
 
-    def __init__(self, pyfunc, compiled, signature_text):
+    def __init__(self, pyfunc, compiled, signature_text, owners=()):
         self._compiled = compiled
+        self._owners = tuple(owners)   # cfuncs and external functions the native code calls into
         self._pyfunc = pyfunc
         self._requested_signature = signature_text
         self._ctypes = None
@@ -337,12 +350,12 @@ class CFunc:
         return f"<nativecall.cfunc {self.__name__!r} '{self.signature}' at 0x{self.address:x}>"
 
 
-def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, globals_described,
-             opt_level, debug):
+def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug):
     text = _signature_text(signature)
+    globals_described, owners = snapshot
     compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
                             opt_level, debug)
-    return CFunc(pyfunc, compiled, text)
+    return CFunc(pyfunc, compiled, text, owners)
 
 
 def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=False, **numba_options):

@@ -1,0 +1,121 @@
+"""nativecall.extending: teach the cfunc compiler about native functions it may call (numba's extension API).
+
+``external(name, signature, address)`` declares a C function by address; a cfunc that
+reads the returned object as a global or closure value compiles each call to a direct
+native call. See docs/extending.md.
+"""
+import ctypes
+
+from . import _core
+from . import jit as _jit
+from .lowlevel import _PyCFuncPtr, _ctypes_signature, _is_cffi, _native_of, _type_name
+
+__all__ = ["external", "ExternalFunction"]
+
+
+class ExternalFunction:
+    """A native function with a known address and signature, callable from cfuncs and from Python.
+
+    The compiler reads it through ``__nativecall_external__`` (name, address, C signature);
+    every cfunc that calls it keeps this object, and so the address's owner, alive.
+    """
+
+    def __init__(self, name, signature, address, owner, stand_in):
+        self.__name__ = name
+        self._signature = signature      # the parsed nativecall Signature
+        self._address = address
+        self._owner = owner              # what keeps the code at `address` loaded (a CDLL's function, a cfunc)
+        self._stand_in = stand_in        # the Python function it replaces, if one was given
+
+    @property
+    def address(self):
+        return self._address
+
+    @property
+    def signature(self):
+        """numba's spelling, "float64(float64)"."""
+        return self._signature.numba_spelling
+
+    @property
+    def c_signature(self):
+        """The C spelling, "double (double)"."""
+        return self._signature.c_spelling
+
+    def __nativecall_external__(self):
+        return self.__name__, self._address, self._signature.c_spelling
+
+    def __nativecall_callback__(self):
+        # Usable wherever a callback is accepted; nothing is known about its thread safety.
+        return {"address": self._address, "signature": self._signature.c_spelling, "thread_safe": False,
+                "name": self.__name__}
+
+    def __call__(self, *args):
+        """From Python: the stand-in when one was given (it is the reference), else the native code."""
+        if self._stand_in is not None:
+            return self._stand_in(*args)
+        if len(args) != len(self._signature.params):
+            raise TypeError(f"{self.__name__}() takes {len(self._signature.params)} argument(s), {len(args)} given")
+        return _core.invoke(self._address, self._signature, args)
+
+    def __repr__(self):
+        return f"<nativecall.extending.external {self.__name__!r} '{self.signature}' at 0x{self._address:x}>"
+
+
+def _parse(signature):
+    try:
+        return _core.Signature(_jit._signature_text(signature))
+    except ValueError as e:
+        raise ValueError(f"external(): bad signature {signature!r}: {e}") from None
+
+
+def _own_signature(address):
+    """The signature an address object declares itself (cffi type, ctypes argtypes, cfunc), or None."""
+    if isinstance(address, _PyCFuncPtr):
+        return _ctypes_signature(address) if address.argtypes is not None else None
+    if _is_cffi(address) or hasattr(type(address), "__nativecall_callback__"):
+        native = _native_of(address, None)
+        return native.signature if native is not None else None
+    return None
+
+
+def external(name_or_stand_in, signature, address):
+    """Declare a native function for cfuncs: ``external("cos", "float64(float64)", libm.cos)``.
+
+    ``name_or_stand_in`` is the name used in messages, or a Python function of the same
+    meaning (its name is used, and calling the result from Python runs it). ``signature``
+    is a numba or C spelling (or built from nativecall.types); ``address`` is an int, a
+    ctypes or cffi function pointer, or a nativecall cfunc. When the address object
+    declares its own signature it must have the same ABI as ``signature``.
+    """
+    if isinstance(name_or_stand_in, str):
+        name, stand_in = name_or_stand_in, None
+        if not name.isidentifier():
+            raise ValueError(f"external(): the name must be an identifier, got {name!r}")
+    elif callable(name_or_stand_in):
+        name, stand_in = getattr(name_or_stand_in, "__name__", "external"), name_or_stand_in
+    else:
+        raise TypeError(f"external(): the first argument must be a name or a Python function, "
+                        f"got {_type_name(name_or_stand_in)}")
+    parsed = _parse(signature)
+
+    if isinstance(address, bool) or not isinstance(address, (int, _PyCFuncPtr)) and not _is_cffi(address) \
+            and not hasattr(type(address), "__nativecall_callback__"):
+        raise TypeError(f"external(): the address must be an int, a ctypes or cffi function pointer or a "
+                        f"nativecall cfunc, got {_type_name(address)}")
+    if isinstance(address, int):
+        value, owner = address, None
+    else:
+        declared = _own_signature(address)
+        if declared is not None:
+            difference = parsed.first_difference(_core.Signature(declared))
+            if difference:
+                raise TypeError(f"external(): {name} is declared '{parsed.c_spelling}' but the address object "
+                                f"has signature '{declared}' ({difference})")
+        if isinstance(address, _PyCFuncPtr):
+            value = ctypes.cast(address, ctypes.c_void_p).value or 0
+        else:
+            value = _native_of(address, parsed.c_spelling).address
+        owner = address
+    if not 0 < value < 2 ** 64:
+        raise ValueError(f"external(): the address of {name} must be in [1, 2**64), got {value}")
+    return ExternalFunction(name, parsed, value, owner, stand_in)
