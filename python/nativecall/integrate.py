@@ -28,6 +28,9 @@ __all__ = ["quad", "dblquad", "tplquad", "nquad", "quad_batch", "IntegrationWarn
 #: The C signatures a native integrand may have.
 SIGNATURES = tuple(_integrate.signatures())
 
+# Bound once: quad's common case is one call of it, where a module attribute lookup shows.
+_quad_plain = _integrate.quad_plain
+
 _WEIGHTS = ("cos", "sin", "alg", "alg-loga", "alg-logb", "alg-log", "cauchy")
 
 
@@ -250,9 +253,10 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
     if points is None and weight is None and wopts is None and not full_output and not complex_func:
         # The common case in one C++ call: for a native integrand the call
         # overhead is a large part of the time of a whole quad.
-        value, abserr, ier = _integrate.quad_plain(func, a, b, args, epsabs, epsrel, int(limit))
-        if ier == 0:
-            return value, abserr
+        result = _quad_plain(func, a, b, args, epsabs, epsrel, int(limit))
+        if len(result) == 2:  # converged: the binding returns (value, abserr) as it is
+            return result
+        value, abserr, ier = result
         if ier != 6:
             warnings.warn(_messages(limit, False)[0].get(ier, "Unknown error."), IntegrationWarning, stacklevel=2)
             return value, abserr

@@ -333,6 +333,35 @@ def test_args_for_a_scalar_signature_are_rejected(lib):
         ni.quad(lib.gauss_plain, 0, 1, args=(2.0,))
 
 
+def test_repeated_native_quads_equal_the_general_path_bit_for_bit(lib):
+    """quad's common case (one binding call, the last callback remembered) against
+    the general path (full_output) and scipy, with callbacks alternating, new
+    ones possibly at a freed one's address, and args the signature cannot take."""
+    import gc
+    import weakref
+
+    plain = nativecall.LowLevelCallable(lib.exp_over_t2_right)
+    packed = nativecall.LowLevelCallable(lib.gauss_packed)
+    gauss = lambda x, p: math.exp(-p * x * x)  # noqa: E731 (gauss_packed in Python, for scipy)
+    cases = [(plain, lib.exp_over_t2_right, 1.0, INF, ()), (packed, gauss, -INF, INF, (2.0,)),
+             (plain, lib.exp_over_t2_right, 0.5, 3.0, ()), (packed, gauss, 0.0, 1.0, (0.5,))]
+    for _ in range(3):
+        for func, same_for_scipy, a, b, args in cases:
+            fast = ni.quad(func, a, b, args=args)
+            assert fast == ni.quad(func, a, b, args=args, full_output=1)[:2]
+            assert fast == si.quad(same_for_scipy, a, b, args=args)
+    ni.quad(plain, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"'args'.*double \(int, double \*\)"):
+        ni.quad(plain, 0.0, 1.0, args=(2.0,))
+    for name in ("exp_over_t2_right", "lorentz_right", "exp_over_t2_right", "lorentz_right"):
+        func = nativecall.LowLevelCallable(getattr(lib, name))
+        ref = weakref.ref(func)
+        assert ni.quad(func, 1.0, INF) == si.quad(getattr(lib, name), 1.0, INF)
+        del func
+        gc.collect()
+        assert ref() is None, "a callback is not kept alive by having been integrated"
+
+
 @pytest.mark.parametrize("a, b", [(math.nan, 1.0), (0.0, math.nan)])
 def test_nan_limits_are_rejected(a, b):
     with pytest.raises(ValueError, match="nan"):
