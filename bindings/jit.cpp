@@ -44,8 +44,10 @@ ConstantValue to_constant(nb::handle value, const std::string &name) {
 
 /* The Python side describes each global as a tuple: ("const", value), ("module", name),
    ("function", name), ("dtype", name), ("cfunc", name, address, signature) or
-   ("external", name, address, signature) for nativecall.extending.external; both of
-   the last become an External global, whose calls the "call" registry entries type and lower. */
+   ("external", name, address, signature) for nativecall.extending.external (both become
+   an External global, whose calls the "call" registry entries type and lower), or
+   ("jitable", name, source, filename, first_line, column_offset, globals) for
+   nativecall.extending.jitable, whose own globals are described the same way. */
 Globals to_globals(nb::dict described) {
     Globals globals;
     for (auto [key, value] : described) {
@@ -67,6 +69,18 @@ Globals to_globals(nb::dict described) {
         else if (kind == "cfunc" || kind == "external")
             globals[name] = GlobalValue::of_external(nb::cast<std::string>(t[1]), nb::cast<std::uintptr_t>(t[2]),
                                                      parse_signature(nb::cast<std::string>(t[3])));
+        else if (kind == "jitable") {
+            auto source = std::make_shared<SourceFile>();
+            source->text = nb::cast<std::string>(t[2]);
+            source->filename = nb::cast<std::string>(t[3]);
+            source->first_line = nb::cast<int>(t[4]);
+            source->column_offset = nb::cast<int>(t[5]);
+            auto helper = std::make_shared<JitableSource>();
+            helper->name = nb::cast<std::string>(t[1]);
+            helper->source = std::move(source);
+            helper->globals = to_globals(nb::cast<nb::dict>(t[6]));
+            globals[name] = GlobalValue::of_jitable(std::move(helper));
+        }
         else
             throw nb::value_error(("unknown global kind '" + kind + "'").c_str());
     }

@@ -1,16 +1,19 @@
-"""nativecall.extending: teach the cfunc compiler about native functions it may call (numba's extension API).
+"""nativecall.extending: teach the cfunc compiler about functions it may call (numba's extension API).
 
 ``external(name, signature, address)`` declares a C function by address; a cfunc that
 reads the returned object as a global or closure value compiles each call to a direct
-native call. See docs/extending.md.
+native call. ``@jitable`` marks a Python helper that cfuncs compile inline, typed at
+each call site. See docs/extending.md.
 """
 import ctypes
+import functools
+import inspect
 
 from . import _core
 from . import jit as _jit
 from .lowlevel import _PyCFuncPtr, _ctypes_signature, _is_cffi, _native_of, _type_name
 
-__all__ = ["external", "ExternalFunction"]
+__all__ = ["external", "ExternalFunction", "jitable", "Jitable"]
 
 
 class ExternalFunction:
@@ -119,3 +122,39 @@ def external(name_or_stand_in, signature, address):
     if not 0 < value < 2 ** 64:
         raise ValueError(f"external(): the address of {name} must be in [1, 2**64), got {value}")
     return ExternalFunction(name, parsed, value, owner, stand_in)
+
+
+class Jitable:
+    """A Python function that cfuncs compile inline where they call it; from Python it runs unchanged.
+
+    The compiler reads it through ``__nativecall_jitable__`` (the Python function, whose
+    source and globals it snapshots like a cfunc's)."""
+
+    def __init__(self, pyfunc):
+        functools.update_wrapper(self, pyfunc)
+        self.py_func = pyfunc
+
+    def __nativecall_jitable__(self):
+        return self.py_func
+
+    def __call__(self, *args, **kwargs):
+        return self.py_func(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<nativecall.extending.jitable {self.py_func.__qualname__!r}>"
+
+
+def jitable(func):
+    """``@jitable``: make ``func`` callable from cfuncs (numba's register_jitable).
+
+    Each call site compiles the body inline for the argument types it passes (an int
+    call and a float call give two specialisations). Its globals and closure values are
+    read at the time a cfunc calling it is compiled, with the same rules as a cfunc's.
+    A jitable function may call other jitable functions, but not itself, directly or
+    through others.
+    """
+    if isinstance(func, Jitable):
+        return func
+    if not inspect.isfunction(func):
+        raise TypeError(f"jitable() takes a Python function, got {_type_name(func)}")
+    return Jitable(func)

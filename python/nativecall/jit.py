@@ -138,6 +138,9 @@ def _describe(value):
     external = getattr(type(value), "__nativecall_external__", None)
     if external is not None:   # nativecall.extending.external(...): a native function by address
         return ("external", *external(value))
+    jitable = getattr(type(value), "__nativecall_jitable__", None)
+    if jitable is not None:    # nativecall.extending.jitable: compiled inline where it is called
+        return _describe_jitable(jitable(value))
     module = type(value).__module__ or ""
     if module.startswith("numba.") and type(value).__name__ == "CFunc":
         from .lowlevel import _ctypes_signature
@@ -170,10 +173,28 @@ def _referenced_names(code):
 
 # Kinds whose compiled calls jump to code another object owns: the cfunc keeps that object alive.
 _OWNED_KINDS = ("cfunc", "external")
+# The jitable functions being described on this thread: meeting one again is recursion.
+_describing = threading.local()
 
 
-def _snapshot(pyfunc):
-    """(described globals and closure values, the objects the compiled code will call into)."""
+def _describe_jitable(pyfunc):
+    """("jitable", name, source, filename, first line, column offset, its globals, their owners)."""
+    active = _describing.__dict__.setdefault("stack", [])
+    if pyfunc in active:
+        return ("unusable", f"the jitable function {pyfunc.__name__}, which is still being compiled here "
+                            "(recursion between jitable functions is not supported)")
+    text, filename, first_line, column_offset = _source_of(pyfunc)
+    active.append(pyfunc)
+    try:
+        described, owners = _snapshot(pyfunc, self_call=False)
+    finally:
+        active.pop()
+    return ("jitable", pyfunc.__name__, text, filename, first_line, column_offset, described, owners)
+
+
+def _snapshot(pyfunc, self_call=True):
+    """(described globals and closure values, the objects the compiled code will call into).
+    ``self_call``: the function's own name means the function being compiled (false for jitables)."""
     described, owners = {}, []
 
     def add(name, value):
@@ -181,13 +202,16 @@ def _snapshot(pyfunc):
         described[name] = d
         if d[0] in _OWNED_KINDS:
             owners.append(value)
+        elif d[0] == "jitable":   # what a helper calls into, the cfunc that inlines it must keep
+            owners.extend(d[-1])
 
     namespace = pyfunc.__globals__
     for name in _referenced_names(pyfunc.__code__):
         if name in namespace:
             add(name, namespace[name])
     # Once decorated, the function's own name refers to the compiled function: recursion.
-    if pyfunc.__name__ in _referenced_names(pyfunc.__code__) and pyfunc.__name__ not in pyfunc.__code__.co_freevars:
+    if self_call and pyfunc.__name__ in _referenced_names(pyfunc.__code__) and \
+            pyfunc.__name__ not in pyfunc.__code__.co_freevars:
         described[pyfunc.__name__] = ("self",)
     if pyfunc.__closure__:
         for name, cell in zip(pyfunc.__code__.co_freevars, pyfunc.__closure__):

@@ -54,6 +54,14 @@ GlobalValue GlobalValue::of_self() {
     return g;
 }
 
+GlobalValue GlobalValue::of_jitable(std::shared_ptr<const JitableSource> source) {
+    GlobalValue g;
+    g.kind = Kind::Jitable;
+    g.name = source->name;
+    g.jitable = std::move(source);
+    return g;
+}
+
 namespace {
 
 class JitCompiledFunction : public CompiledFunction {

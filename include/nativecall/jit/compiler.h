@@ -14,6 +14,8 @@
 
 namespace nativecall::jit {
 
+struct JitableSource;
+
 /* A name the function reads from its globals or closure, as the Python side
    snapshots it at compile time. */
 struct GlobalValue {
@@ -25,12 +27,14 @@ struct GlobalValue {
         External,   // another cfunc → `name`, `address`, `signature`
         Unusable,   // a value compiled code cannot read (an array, a Python object) → `name` describes it
         Self,       // the function being compiled (a recursive call by its own name)
+        Jitable,    // a Python function compiled inline where it is called → `jitable`
     };
     Kind kind = Kind::Constant;
     ConstantValue constant;
     std::string name;
     std::uintptr_t address = 0;
     Signature signature;
+    std::shared_ptr<const JitableSource> jitable;
 
     static GlobalValue of_constant(ConstantValue value);
     static GlobalValue of_module(std::string module_name);
@@ -39,8 +43,18 @@ struct GlobalValue {
     static GlobalValue of_external(std::string function_name, std::uintptr_t address, Signature signature);
     static GlobalValue of_unusable(std::string description);
     static GlobalValue of_self();
+    static GlobalValue of_jitable(std::shared_ptr<const JitableSource> source);
 };
 using Globals = std::map<std::string, GlobalValue>;
+
+/* A jitable helper as declared: its source (with its own file and line numbers, so
+   errors inside it point there) and the globals it reads. Each call site parses and
+   types it again with that site's argument types (numba's register_jitable). */
+struct JitableSource {
+    std::string name;                          // the def to compile
+    std::shared_ptr<const SourceFile> source;
+    Globals globals;
+};
 
 struct CompileOptions {
     int opt_level = 1;    // 0..3; 1 is tuned for small callbacks (compile time matters)
@@ -94,6 +108,16 @@ struct TypedFunction {
 TypedFunction infer_types(std::shared_ptr<Module> module, const std::string &function_name,
                           const Signature &signature, const Globals &globals,
                           const Registry &registry = Registry::builtins());
+
+/* Type inference for a function inlined at a call site: the parameters take
+   `param_types`, the result is what its return statements unify to (void if none). */
+TypedFunction infer_inline(std::shared_ptr<Module> module, const std::string &function_name,
+                           const std::vector<TypeRef> &param_types, const Globals &globals,
+                           const Registry &registry);
+
+/* Lowers an inline-typed function where the builder stands, binding its parameters
+   to `args`; returns its result (empty for void). */
+Lowered lower_inline(const TypedFunction &function, LoweringContext &ctx, const std::vector<Lowered> &args);
 
 /* Lowering: emits the typed function's body through `builder` (whose function has
    the signature's parameters and result). */

@@ -89,7 +89,7 @@ struct TypePattern {
    "setitem"), attribute lookups (".shape", ".exp"), function names ("abs",
    "math.exp", "carray"), iteration ("iter", "iter.valid", "iter.next",
    "iter.advance") and "call" (calling a value whose type is the first argument:
-   a dtype, another cfunc). Truth testing is the builtin "bool". */
+   a dtype, another cfunc or external function, a jitable helper). Truth testing is the builtin "bool". */
 class Registry {
 public:
     /* numba's type_callable: several typers may serve one name; the first that accepts wins. */
@@ -187,5 +187,6 @@ void register_builtin_functions(Registry &registry);
 void register_math_functions(Registry &registry);
 void register_arrays(Registry &registry);
 void register_iteration(Registry &registry);
+void register_jitables(Registry &registry);
 
 } // namespace nativecall::jit

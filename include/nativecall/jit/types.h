@@ -25,10 +25,12 @@ enum class Kind : std::uint8_t {
     Function,   // a named callable resolved by the typing registry ("abs", "math.exp")
     External,   // a native function with a known address and signature (another cfunc)
     DType,      // a scalar type used as a value (dtype=float64, np.float32(x))
+    Jitable,    // a Python function compiled inline at each call site (nativecall.extending.jitable)
 };
 
 struct Type;
 using TypeRef = const Type *;
+struct JitableSource;   // compiler.h
 
 /* One type. Instances are interned: equal types are the same object, so TypeRef
    compares with == and serves as a map key. Build them through the functions in
@@ -44,6 +46,7 @@ struct Type {
     std::string name;                      // Module, Function, External: qualified name
     std::shared_ptr<const Signature> signature;   // External
     std::uintptr_t address = 0;            // External
+    std::shared_ptr<const JitableSource> jitable;   // Jitable: its source and globals
 
     /* numba's spelling: "float64", "CPointer(float64)", "array(float64, 2d, C)", "UniTuple(int64 x 2)". */
     std::string str() const;
@@ -52,7 +55,7 @@ struct Type {
     /* True for kinds that lower to no machine values (modules, named functions, dtypes). */
     bool is_compile_time_only() const {
         return kind == Kind::Module || kind == Kind::Function || kind == Kind::External ||
-               kind == Kind::DType || kind == Kind::Void;
+               kind == Kind::DType || kind == Kind::Jitable || kind == Kind::Void;
     }
 };
 
@@ -74,6 +77,7 @@ TypeRef module(const std::string &name);
 TypeRef function(const std::string &name);
 TypeRef external(const std::string &name, const Signature &signature, std::uintptr_t address);
 TypeRef dtype(TypeRef scalar);
+TypeRef jitable(const std::shared_ptr<const JitableSource> &source);
 
 /* The JIT type of a C type from a signature (int → int32, double * → CPointer(float64)). */
 TypeRef from_ctype(const CType &ctype);

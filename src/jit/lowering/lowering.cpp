@@ -11,6 +11,22 @@ public:
     FunctionLowering(const TypedFunction &fn, ir::Builder &builder, const Registry &registry, bool debug)
         : fn_(fn), b_(builder), registry_(registry), ctx_(registry, builder, debug), file_(*fn.module->source) {}
 
+    /* Inlined at a call site: parameters come from `args`, each return stores the
+       result in stack slots and jumps to one exit block, where lowering continues. */
+    Lowered run_inline(const std::vector<Lowered> &args) {
+        inline_args_ = &args;
+        for (ir::Type part : LoweringContext::parts(fn_.result))
+            result_slots_.push_back(b_.local(part));
+        exit_ = b_.new_block("inline.exit");
+        run();
+        b_.set_block(exit_);
+        Lowered result;
+        auto parts = LoweringContext::parts(fn_.result);
+        for (std::size_t i = 0; i < result_slots_.size(); ++i)
+            result.push_back(b_.load(parts[i], result_slots_[i]));
+        return result;
+    }
+
     void run() {
         for (const auto &[name, type] : fn_.variables) {
             Variable var{type, {}};
@@ -24,13 +40,15 @@ public:
         }
         const FunctionDef &def = *fn_.def;
         for (std::size_t i = 0; i < def.params.size(); ++i)
-            store_variable(def.params[i], {b_.argument(static_cast<int>(i))}, fn_.param_types[i], def.param_locs[i]);
+            store_variable(def.params[i],
+                           inline_args_ ? (*inline_args_)[i] : Lowered{b_.argument(static_cast<int>(i))},
+                           fn_.param_types[i], def.param_locs[i]);
         lower_block(def.body);
         if (b_.block_open()) {
             if (!b_.block_reachable())
                 b_.unreachable();
             else if (fn_.result->kind == Kind::Void)
-                b_.ret_void();
+                leave({});
             else
                 fail(def.loc, "function '" + def.name + "' can reach its end without returning a value, but its "
                               "signature returns " + fn_.result->str());
@@ -48,6 +66,20 @@ private:
 
     [[noreturn]] void fail(SourceLocation where, const std::string &message) const {
         throw CompileError(file_, where, message);
+    }
+
+    /* A return: from the native function, or out of an inlined body. */
+    void leave(const Lowered &value) {
+        if (!inline_args_) {
+            if (value.empty())
+                b_.ret_void();
+            else
+                b_.ret(value.at(0));
+            return;
+        }
+        for (std::size_t i = 0; i < result_slots_.size(); ++i)
+            b_.store(value[i], result_slots_[i]);
+        b_.jump(exit_);
     }
 
     ir::Value zero_of(ir::Type type) {
@@ -193,10 +225,10 @@ private:
         case Stmt::Kind::For: lower_for(stmt); break;
         case Stmt::Kind::Return:
             if (fn_.result->kind == Kind::Void) {
-                b_.ret_void();
+                leave({});
             } else {
                 Lowered value = lower_expr(*stmt.value);
-                b_.ret(convert(value, stmt.value->type, fn_.result, stmt.value->loc).at(0));
+                leave(convert(value, stmt.value->type, fn_.result, stmt.value->loc));
             }
             break;
         case Stmt::Kind::Break: b_.jump(loops_.back().break_target); break;
@@ -440,12 +472,19 @@ private:
     const SourceFile &file_;
     std::map<std::string, Variable> variables_;
     std::vector<Loop> loops_;
+    const std::vector<Lowered> *inline_args_ = nullptr;   // set when inlined at a call site
+    std::vector<ir::Value> result_slots_;
+    ir::BlockRef exit_;
 };
 
 } // namespace
 
 void lower_function(const TypedFunction &function, ir::Builder &builder, const Registry &registry, bool debug) {
     FunctionLowering(function, builder, registry, debug).run();
+}
+
+Lowered lower_inline(const TypedFunction &function, LoweringContext &ctx, const std::vector<Lowered> &args) {
+    return FunctionLowering(function, ctx.b(), ctx.registry(), ctx.debug()).run_inline(args);
 }
 
 } // namespace nativecall::jit

@@ -89,6 +89,7 @@ const Registry &Registry::builtins() {
         register_math_functions(r);
         register_arrays(r);
         register_iteration(r);
+        register_jitables(r);
         return r;
     }();
     return registry;

@@ -55,6 +55,19 @@ class Inference {
 public:
     Inference(TypedFunction &fn, const Registry &registry) : fn_(fn), registry_(registry), file_(*fn.module->source) {}
 
+    /* Inline mode: parameter types are given (the call site's), the result is inferred. */
+    void run_inline(const std::vector<TypeRef> &param_types) {
+        infer_result_ = true;
+        const FunctionDef &def = *fn_.def;
+        for (std::size_t i = 0; i < def.params.size(); ++i) {
+            fn_.param_types.push_back(param_types.at(i));
+            fn_.variables[def.params[i]] = param_types[i];
+        }
+        solve();
+        if (!fn_.result)   // no return with a value anywhere
+            fn_.result = types::void_();
+    }
+
     void run() {
         const FunctionDef &def = *fn_.def;
         if (def.params.size() != fn_.signature.params.size())
@@ -70,6 +83,12 @@ public:
             fn_.variables[def.params[i]] = t;
         }
         fn_.result = types::from_ctype(fn_.signature.result);
+        solve();
+    }
+
+private:
+    void solve() {
+        const FunctionDef &def = *fn_.def;
         collect_assigned(def.body, locals_);
         for (const auto &p : def.params)
             locals_.insert(p);
@@ -86,7 +105,6 @@ public:
         type_block(def.body, 0);
     }
 
-private:
     [[noreturn]] void fail(SourceLocation where, const std::string &message) const {
         throw CompileError(file_, where, message);
     }
@@ -151,6 +169,10 @@ private:
             break;
         }
         case Stmt::Kind::Return: {
+            if (infer_result_) {
+                infer_return(stmt);
+                break;
+            }
             if (!stmt.value || stmt.value->kind == Expr::Kind::NoneLit) {
                 if (fn_.result->kind != Kind::Void)
                     fail(stmt.loc, "return without a value in a function whose signature returns " +
@@ -399,6 +421,7 @@ private:
             return types::dtype(scalar);
         }
         case GlobalValue::Kind::External: return types::external(g.name, g.signature, g.address);
+        case GlobalValue::Kind::Jitable: return types::jitable(g.jitable);
         case GlobalValue::Kind::Self:   // address 0: the function being compiled
             return types::external(fn_.def->name, fn_.signature, 0);
         case GlobalValue::Kind::Unusable:
@@ -416,7 +439,7 @@ private:
         CallArgs args;
         if (callee->kind == Kind::Function) {
             name = callee->name;
-        } else if (callee->kind == Kind::External || callee->kind == Kind::DType) {
+        } else if (callee->kind == Kind::External || callee->kind == Kind::DType || callee->kind == Kind::Jitable) {
             name = "call";
             args.types.push_back(callee);
             args.literal_ints.push_back(std::nullopt);
@@ -437,6 +460,23 @@ private:
             fail(e.loc, "cannot call " + what + " with arguments (" + shown + ")");
         }
         return sig->result;
+    }
+
+    /* An inlined function's result: what all its returns unify to. */
+    void infer_return(const Stmt &stmt) {
+        bool bare = !stmt.value || stmt.value->kind == Expr::Kind::NoneLit;
+        TypeRef value = bare ? types::void_() : type_expr(*stmt.value);
+        if (!value)
+            return;
+        if (!bare && value->kind == Kind::Void)
+            fail(stmt.value->loc, "cannot return the result of a void call");
+        TypeRef merged = fn_.result ? types::unify(fn_.result, value) : value;
+        if (!merged)
+            fail(stmt.loc, "'" + fn_.def->name + "' returns both " + fn_.result->str() + " and " + value->str());
+        if (merged != fn_.result) {
+            fn_.result = merged;
+            changed_ = true;
+        }
     }
 
     /* Moves keyword arguments to their positions, using the parameter names the
@@ -480,6 +520,7 @@ private:
     std::set<std::string> locals_;
     bool changed_ = false;
     bool strict_ = false;
+    bool infer_result_ = false;
 };
 
 } // namespace
@@ -505,6 +546,17 @@ TypedFunction infer_types(std::shared_ptr<Module> module, const std::string &fun
     fn.signature = signature;
     fn.globals = globals;
     Inference(fn, registry).run();
+    return fn;
+}
+
+TypedFunction infer_inline(std::shared_ptr<Module> module, const std::string &function_name,
+                           const std::vector<TypeRef> &param_types, const Globals &globals,
+                           const Registry &registry) {
+    TypedFunction fn;
+    fn.def = &select_function(*module, function_name);
+    fn.module = std::move(module);
+    fn.globals = globals;
+    Inference(fn, registry).run_inline(param_types);
     return fn;
 }
 

@@ -2,6 +2,7 @@
 #include <map>
 #include <mutex>
 
+#include "nativecall/jit/compiler.h"   // JitableSource
 #include "nativecall/jit/types.h"
 
 namespace nativecall::jit {
@@ -33,6 +34,7 @@ std::string Type::str() const {
     case Kind::Function: return "Function(" + name + ")";
     case Kind::External: return "cfunc " + name + " " + signature->numba_spelling();
     case Kind::DType: return "dtype(" + element->str() + ")";
+    case Kind::Jitable: return "jitable " + name;
     }
     return "?";
 }
@@ -133,6 +135,14 @@ TypeRef external(const std::string &name, const Signature &signature, std::uintp
     t.name = name;
     t.address = address;
     t.signature = std::make_shared<Signature>(signature);
+    return intern(std::move(t));
+}
+TypeRef jitable(const std::shared_ptr<const JitableSource> &source) {
+    Type t = make(Kind::Jitable);
+    t.name = source->name;
+    /* Identity is the declaration: the address field keys the intern table. */
+    t.address = reinterpret_cast<std::uintptr_t>(source.get());
+    t.jitable = source;
     return intern(std::move(t));
 }
 TypeRef dtype(TypeRef scalar) {

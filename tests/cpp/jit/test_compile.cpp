@@ -133,6 +133,49 @@ TEST(Compile, CallsAnotherCompiledFunction) {
     EXPECT_DOUBLE_EQ(as<double(double)>(f)(3.0), 13.0);
 }
 
+std::shared_ptr<JitableSource> helper(const std::string &name, const std::string &text, Globals globals = {}) {
+    auto source = std::make_shared<SourceFile>();
+    source->text = text;
+    source->filename = "helper.py";
+    auto h = std::make_shared<JitableSource>();
+    h->name = name;
+    h->source = std::move(source);
+    h->globals = std::move(globals);
+    return h;
+}
+
+TEST(Compile, JitableHelpersAreTypedPerCallSiteAndInlined) {
+    Globals g;
+    g["clamp"] = GlobalValue::of_jitable(helper("clamp", "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n"
+                                                         "    if x > hi:\n        return hi\n    return x\n"));
+    auto f = build("def f(x, n):\n    return clamp(x, -1.0, 1.0) + clamp(n, 0, 10) * 100\n", "float64(float64, int64)", g);
+    auto call = as<double(double, std::int64_t)>(f);
+    EXPECT_EQ(call(0.5, 3), 300.5);
+    EXPECT_EQ(call(-4.0, 42), 999.0);
+    EXPECT_EQ(call(7.0, -2), 1.0);
+    /* Inlined: the module defines the function and its thunk, no helper function. */
+    const std::string &ir = f->llvm_ir();
+    std::size_t defines = 0;
+    for (std::size_t at = ir.find("define "); at != std::string::npos; at = ir.find("define ", at + 1))
+        ++defines;
+    EXPECT_EQ(defines, 2u) << ir;
+}
+
+TEST(Compile, RecursiveJitableIsACompileError) {
+    auto h = helper("down", "def down(n):\n    return down(n - 1) if n > 0 else 0\n");
+    Globals g;
+    g["down"] = GlobalValue::of_jitable(h);
+    h->globals["down"] = GlobalValue::of_jitable(h);   // the helper sees itself
+    try {
+        build("def f(n):\n    return down(n)\n", "int64(int64)", g);
+        FAIL() << "expected a CompileError";
+    } catch (const CompileError &e) {
+        EXPECT_NE(std::string(e.what()).find("recursion between jitable functions is not supported"), std::string::npos)
+            << e.what();
+    }
+    h->globals.clear();   // break the reference cycle
+}
+
 TEST(Compile, ConcurrentCompilesFromSeveralThreads) {
     std::vector<std::thread> threads;
     std::vector<double> results(8);
