@@ -1,21 +1,12 @@
 """Compile errors name file, line and column and say what was found and expected; runtime errors become exceptions."""
-import inspect
 
 import numpy as np
 import pytest
+from source_positions import line_of
 
 import nativecall
 from nativecall import cfunc
 from nativecall.jit import CompileError
-
-
-def _line_of(fn, text):
-    """File line number of the first source line of `fn` containing `text`."""
-    lines, first = inspect.getsourcelines(fn)
-    for offset, line in enumerate(lines):
-        if text in line:
-            return first + offset, line.index(text) + 1
-    raise AssertionError(text)
 
 
 def adds_pointer(x, p):
@@ -26,7 +17,7 @@ def test_type_error_names_file_line_column_and_types():
     with pytest.raises(CompileError) as info:
         cfunc("float64(float64, CPointer(float64))")(adds_pointer)
     e = info.value
-    line, column = _line_of(adds_pointer, "x + p")
+    line, column = line_of(adds_pointer, "x + p")
     assert e.filename == __file__
     assert (e.lineno, e.column) == (line, column)
     assert e.message == "cannot add float64 and CPointer(float64)"
@@ -41,7 +32,7 @@ def test_nested_function_columns_count_the_removed_indentation():
 
     with pytest.raises(CompileError) as info:
         cfunc("float64(float64)")(inner)
-    line, column = _line_of(inner, "x.real")
+    line, column = line_of(inner, "x.real")
     assert (info.value.lineno, info.value.column) == (line, column)
     assert "has no attribute 'real'" in info.value.message
 

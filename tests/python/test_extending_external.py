@@ -2,11 +2,11 @@
 import ctypes
 import ctypes.util
 import gc
-import inspect
 import math
 import weakref
 
 import pytest
+from source_positions import line_of
 
 import nativecall
 from nativecall import cfunc
@@ -27,14 +27,6 @@ double read_second(const double *p) { return p[1]; }
 def clib(native):
     lib = native.ctypes_library(C_SOURCE)
     return lib
-
-
-def _line_of(fn, text):
-    lines, first = inspect.getsourcelines(fn)
-    for offset, line in enumerate(lines):
-        if text in line:
-            return first + offset, line.index(text) + 1
-    raise AssertionError(text)
 
 
 def test_libm_cos_through_ctypes_matches_math_cos():
@@ -201,7 +193,7 @@ def wrong_type(p):
 def test_arity_mismatch_is_a_compile_error_with_location():
     with pytest.raises(CompileError) as info:
         cfunc("float64(float64)")(too_many)
-    line, column = _line_of(too_many, "C_COS(x, x)")
+    line, column = line_of(too_many, "C_COS(x, x)")
     assert info.value.filename == __file__
     assert info.value.lineno == line
     assert "cos() takes 1 arguments, 2 given" in info.value.message
@@ -211,7 +203,7 @@ def test_arity_mismatch_is_a_compile_error_with_location():
 def test_type_mismatch_is_a_compile_error_naming_the_types():
     with pytest.raises(CompileError) as info:
         cfunc("float64(CPointer(float64))")(wrong_type)
-    line, _ = _line_of(wrong_type, "C_COS(p)")
+    line, _ = line_of(wrong_type, "C_COS(p)")
     assert info.value.lineno == line
     assert "CPointer(float64)" in info.value.message and "float64" in info.value.message
 
