@@ -391,6 +391,9 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
     ``debug=True`` adds bounds checks to array indexing. numba's ``nopython``, ``nogil``,
     ``cache`` and ``locals`` options are accepted and ignored.
     """
+    if inspect.isfunction(signature):
+        raise TypeError(f"cfunc needs the C signature first: write @cfunc(\"float64(float64)\") above "
+                        f"{signature.__name__}(), not a bare @cfunc")
     unknown = set(numba_options) - {"nopython", "nogil", "cache", "locals", "fastmath", "boundscheck"}
     if unknown:
         raise TypeError(f"cfunc() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")

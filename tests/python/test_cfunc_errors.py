@@ -144,3 +144,10 @@ def test_unusable_global_is_named_with_its_type():
         cfunc("float64(int64)")(reads_array_global)
     assert "global 'TABLE' is a numpy.ndarray, which compiled code cannot use" in info.value.message
 
+
+
+def test_bare_cfunc_decorator_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"cfunc needs the C signature first.*not a bare @cfunc"):
+        @cfunc
+        def f(x):
+            return x
