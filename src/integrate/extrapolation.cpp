@@ -106,38 +106,14 @@ Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, 
         if (ierro != 3 && erlarg > ertest) {
             /* The smallest intervals have the largest errors: bisect the large
                ones first, lowering erlarg, before extrapolating. */
-            int bottom = last;
-            if (last > 2 + limit / 2) bottom = limit + 3 - last;
-            bool large_found = false;
-            for (int k = nrmax + 1; k <= bottom; ++k) {
-                maxerr = work.iord[nrmax];
-                errmax = work.elist[maxerr];
-                if (work.level[maxerr] < large_depth) {
-                    large_found = true;
-                    break;
-                }
-                ++nrmax;
-            }
-            if (large_found) continue;
+            if (select_large_interval(work, limit, last, nrmax, maxerr, errmax,
+                                      [&](int i) { return work.level[i] < large_depth; }))
+                continue;
         }
 
-        if (table.size() + 1 > 2) {
-            EpsilonTable::Estimate estimate = table.extrapolate(area);
-            ++ktmin;
-            if (ktmin > 5 && abserr < 1.0e-3 * errsum) ier = 5;
-            if (estimate.abserr < abserr) {
-                ktmin = 0;
-                abserr = estimate.abserr;
-                result = estimate.value;
-                correc = erlarg;
-                ertest = std::max(epsabs, epsrel * std::fabs(estimate.value));
-                if (abserr <= ertest) break;
-            }
-            if (table.size() == 1) noext = true;
-            if (ier == 5) break;
-        } else {
-            table.push(area);
-        }
+        ExtrapolationStep step = extrapolation_step(table, area, errsum, erlarg, options, result, abserr, correc,
+                                                    ertest, ktmin, noext, ier);
+        if (step == ExtrapolationStep::Converged || step == ExtrapolationStep::RoundoffInTable) break;
         /* Go back to bisecting the largest-error interval, with a finer notion of "small". */
         maxerr = work.iord[0];
         errmax = work.elist[maxerr];
@@ -162,6 +138,28 @@ Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, 
     Result concluded = conclude_extrapolation(state, work, false);
     concluded.neval = out.neval;
     return concluded;
+}
+
+ExtrapolationStep extrapolation_step(EpsilonTable &table, double area, double errsum, double erlarg,
+                                     const Options &options, double &result, double &abserr, double &correc,
+                                     double &ertest, int &ktmin, bool &noext, int &ier) {
+    if (table.size() + 1 <= 2) {
+        table.push(area);
+        return ExtrapolationStep::TablePushed;
+    }
+    EpsilonTable::Estimate estimate = table.extrapolate(area);
+    ++ktmin;
+    if (ktmin > 5 && abserr < 1.0e-3 * errsum) ier = 5;
+    if (estimate.abserr < abserr) {
+        ktmin = 0;
+        abserr = estimate.abserr;
+        result = estimate.value;
+        correc = erlarg;
+        ertest = std::max(options.epsabs, options.epsrel * std::fabs(estimate.value));
+        if (abserr <= ertest) return ExtrapolationStep::Converged;
+    }
+    if (table.size() == 1) noext = true;
+    return ier == 5 ? ExtrapolationStep::RoundoffInTable : ExtrapolationStep::Extrapolated;
 }
 
 Result conclude_extrapolation(LoopState s, const Workspace &work, bool divergence_test_inclusive) {

@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "epsilon_table.h"
 #include "gauss_kronrod.h"
 #include "nativecall/integrate/quadpack.h"
 
@@ -35,6 +36,44 @@ struct InitialPass {
    is the number of integrand evaluations one rule application costs. */
 Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, Workspace &work,
                               const InitialPass &start, int evals_per_rule);
+
+/* Where one extrapolation step leaves the loop. */
+enum class ExtrapolationStep {
+    TablePushed,      // the table was too short: `area` was added, nothing extrapolated
+    Extrapolated,     // extrapolated; go on bisecting
+    Converged,        // the extrapolated error met the tolerance: stop
+    RoundoffInTable,  // ier 5: stop
+};
+
+/* QUADPACK's extrapolation step, shared by QAGS, QAGI, QAGP and QAWO. With
+   fewer than two sums in the table, add `area`. Otherwise extrapolate the
+   sequence of sums, keep the estimate when its error beats the best so far
+   (`result`, `abserr`; noting `correc` = erlarg and the new tolerance
+   `ertest`), and count steps without improvement in `ktmin`: more than five
+   while the error is already small means roundoff in the table (ier 5). A
+   table that collapsed to one element sets `noext`. */
+ExtrapolationStep extrapolation_step(EpsilonTable &table, double area, double errsum, double erlarg,
+                                     const Options &options, double &result, double &abserr, double &correc,
+                                     double &ertest, int &ktmin, bool &noext, int &ier);
+
+/* While extrapolating, the largest errors should sit on small intervals: walk
+   the error order from position `nrmax` for an interval that `is_large`
+   still holds, within QUADPACK's bound on how far to look. When one is found
+   it becomes `maxerr`/`errmax` and the loop bisects it before extrapolating
+   (returns true). */
+template <class IsLarge>
+bool select_large_interval(const Workspace &work, int limit, int last, int &nrmax, int &maxerr, double &errmax,
+                           IsLarge is_large) {
+    int bottom = last;
+    if (last > 2 + limit / 2) bottom = limit + 3 - last;
+    for (int k = nrmax + 1; k <= bottom; ++k) {
+        maxerr = work.iord[nrmax];
+        errmax = work.elist[maxerr];
+        if (is_large(maxerr)) return true;
+        ++nrmax;
+    }
+    return false;
+}
 
 /* QUADPACK's closing step after an extrapolating loop: choose between the
    extrapolated value (`result`, `abserr`) and the plain sum of the intervals

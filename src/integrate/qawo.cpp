@@ -211,38 +211,16 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
             go_extrapolate = true;
         }
         if (go_extrapolate && ierro != 3 && erlarg > ertest) {
-            int bottom = last;
-            if (last > limit / 2 + 2) bottom = limit + 3 - last;
-            bool large_found = false;
-            for (int k = nrmax + 1; k <= bottom; ++k) {
-                maxerr = work.iord[nrmax];
-                errmax = work.elist[maxerr];
-                if (std::fabs(work.blist[maxerr] - work.alist[maxerr]) > small) {
-                    large_found = true;
-                    break;
-                }
-                ++nrmax;
-            }
-            if (large_found) continue;
+            if (detail::select_large_interval(work, limit, last, nrmax, maxerr, errmax, [&](int i) {
+                    return std::fabs(work.blist[i] - work.alist[i]) > small;
+                }))
+                continue;
         }
-        if (table.size() + 1 >= 3) {
-            detail::EpsilonTable::Estimate estimate = table.extrapolate(area);
-            ++extrapolations;
-            ++ktmin;
-            if (ktmin > 5 && abserr < 1.0e-3 * errsum) ier = 5;
-            if (estimate.abserr < abserr) {
-                ktmin = 0;
-                abserr = estimate.abserr;
-                result = estimate.value;
-                correc = erlarg;
-                ertest = std::max(epsabs, epsrel * std::fabs(estimate.value));
-                if (abserr <= ertest) break;
-            }
-            if (table.size() == 1) noext = true;
-            if (ier == 5) break;
-        } else {
-            table.push(area);
-        }
+        detail::ExtrapolationStep step = detail::extrapolation_step(table, area, errsum, erlarg, options, result,
+                                                                    abserr, correc, ertest, ktmin, noext, ier);
+        if (step != detail::ExtrapolationStep::TablePushed) ++extrapolations;
+        if (step == detail::ExtrapolationStep::Converged || step == detail::ExtrapolationStep::RoundoffInTable)
+            break;
         maxerr = work.iord[0];
         errmax = work.elist[maxerr];
         nrmax = 0;
