@@ -38,7 +38,8 @@ Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, 
     double ertest = errbnd;  // tolerance the extrapolated value must meet
     double correc = 0.0;     // erlarg when the best extrapolation was made
     int large_depth = start.first_large_depth;
-    int ktmin = 0, iroff1 = 0, iroff2 = 0, iroff3 = 0;
+    int ktmin = 0;
+    RoundoffWatch roundoff;
     int ier = 0, ierro = 0;
     bool extrap = false, noext = false;
     bool use_interval_sum = false;
@@ -58,23 +59,11 @@ Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, 
         errsum = errsum + erro12 - errmax;  // QUADPACK's association, kept for identical rounding
         area = area + area12 - work.rlist[maxerr];
 
-        /* Roundoff shows when bisection no longer changes the estimate while
-           the error does not drop, or when the error grows. */
-        if (left.resasc != left.abserr && right.resasc != right.abserr) {
-            if (std::fabs(work.rlist[maxerr] - area12) <= 1.0e-5 * std::fabs(area12) &&
-                erro12 >= 0.99 * errmax) {
-                if (extrap)
-                    ++iroff2;
-                else
-                    ++iroff1;
-            }
-            if (last > 10 && erro12 > errmax) ++iroff3;
-        }
+        roundoff.note(left, right, work.rlist[maxerr], area12, erro12, errmax, last, extrap);
         work.level[maxerr] = depth;
         work.level[last - 1] = depth;
         errbnd = std::max(epsabs, epsrel * std::fabs(area));
-        if (iroff1 + iroff2 >= 10 || iroff3 >= 20) ier = 2;
-        if (iroff2 >= 5) ierro = 3;
+        roundoff.judge(ier, ierro);
         if (last == limit) ier = 1;
         if (too_small_to_bisect(a1, a2, b2)) ier = 4;
 

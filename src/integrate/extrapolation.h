@@ -1,6 +1,7 @@
 // The bisection-with-extrapolation loop that QAGS, QAGI and QAGP share.
 #pragma once
 
+#include <cmath>
 #include <functional>
 
 #include "epsilon_table.h"
@@ -36,6 +37,33 @@ struct InitialPass {
    is the number of integrand evaluations one rule application costs. */
 Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, Workspace &work,
                               const InitialPass &start, int evals_per_rule);
+
+/* QUADPACK's roundoff counters for an extrapolating loop. Roundoff shows when
+   bisection no longer changes the estimate while the error does not drop
+   (counted apart before and while extrapolating), or when the error grows. */
+struct RoundoffWatch {
+    int iroff1 = 0, iroff2 = 0, iroff3 = 0;
+
+    /* One bisection: the interval's estimate `previous` (error `errmax`) became
+       the halves' sum `area12` (error `erro12`); `last` intervals now exist. */
+    void note(const RuleResult &left, const RuleResult &right, double previous, double area12, double erro12,
+              double errmax, int last, bool extrapolating) {
+        if (left.resasc == left.abserr || right.resasc == right.abserr) return;
+        if (std::fabs(previous - area12) <= 1.0e-5 * std::fabs(area12) && erro12 >= 0.99 * errmax) {
+            if (extrapolating)
+                ++iroff2;
+            else
+                ++iroff1;
+        }
+        if (last > 10 && erro12 > errmax) ++iroff3;
+    }
+
+    /* ier 2 when roundoff stops progress; ierro 3 when it spoils extrapolation. */
+    void judge(int &ier, int &ierro) const {
+        if (iroff1 + iroff2 >= 10 || iroff3 >= 20) ier = 2;
+        if (iroff2 >= 5) ierro = 3;
+    }
+};
 
 /* Where one extrapolation step leaves the loop. */
 enum class ExtrapolationStep {

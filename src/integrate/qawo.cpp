@@ -124,7 +124,8 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
     int maxerr = 0, nrmax = 0;
     double errmax = first.abserr;
     bool extrap = false, noext = false;
-    int ierro = 0, iroff1 = 0, iroff2 = 0, iroff3 = 0, ktmin = 0, ier = 0;
+    int ierro = 0, ktmin = 0, ier = 0;
+    detail::RoundoffWatch roundoff;
     double small = std::fabs(b - a) * 0.75;
     double erlarg = 0.0, ertest = 0.0, correc = 0.0;
     detail::EpsilonTable table;
@@ -154,21 +155,11 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
         const double area12 = left.result + right.result, erro12 = left.abserr + right.abserr;
         errsum = errsum + erro12 - errmax;  // QUADPACK's association, kept for identical rounding
         area = area + area12 - work.rlist[maxerr];
-        if (left.resasc != left.abserr && right.resasc != right.abserr) {
-            if (std::fabs(work.rlist[maxerr] - area12) <= 1.0e-5 * std::fabs(area12) &&
-                erro12 >= 0.99 * errmax) {
-                if (extrap)
-                    ++iroff2;
-                else
-                    ++iroff1;
-            }
-            if (last > 10 && erro12 > errmax) ++iroff3;
-        }
+        roundoff.note(left, right, work.rlist[maxerr], area12, erro12, errmax, last, extrap);
         work.nnlog[maxerr] = depth;
         work.nnlog[last - 1] = depth;
         errbnd = std::max(epsabs, epsrel * std::fabs(area));
-        if (iroff1 + iroff2 >= 10 || iroff3 >= 20) ier = 2;
-        if (iroff2 >= 5) ierro = 3;
+        roundoff.judge(ier, ierro);
         if (last == limit) ier = 1;
         if (detail::too_small_to_bisect(a1, a2, b2)) ier = 4;
         detail::store_halves(work, maxerr, last, a1, b1, left.result, left.abserr, a2, b2, right.result,
