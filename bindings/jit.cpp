@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "nativecall/jit/compiler.h"
+#include "nativecall/jit/extending.h"
 
 namespace nb = nanobind;
 using namespace nativecall;
@@ -42,12 +43,35 @@ ConstantValue to_constant(nb::handle value, const std::string &name) {
     throw nb::type_error(("global '" + name + "' must be an int, float, bool or tuple of these").c_str());
 }
 
+/* A jitable helper declared once from Python (nativecall.extending keeps one per helper
+   and globals snapshot): compiles that use the same helper share its declaration, its
+   interned type and its typed specialisations instead of adding new ones each time. */
+struct JitableDeclaration {
+    std::shared_ptr<const JitableSource> source;
+};
+
+Globals to_globals(nb::dict described);
+
+JitableDeclaration declare_jitable(const std::string &name, const std::string &text, const std::string &filename,
+                                   int first_line, int column_offset, nb::dict globals) {
+    auto source = std::make_shared<SourceFile>();
+    source->text = text;
+    source->filename = filename;
+    source->first_line = first_line;
+    source->column_offset = column_offset;
+    auto helper = std::make_shared<JitableSource>();
+    helper->name = name;
+    helper->source = std::move(source);
+    helper->globals = to_globals(globals);
+    return JitableDeclaration{std::move(helper)};
+}
+
 /* The Python side describes each global as a tuple: ("const", value), ("module", name),
    ("function", name), ("dtype", name), ("cfunc", name, address, signature) or
    ("external", name, address, signature) for nativecall.extending.external (both become
    an External global, whose calls the "call" registry entries type and lower), or
-   ("jitable", name, source, filename, first_line, column_offset, globals) for
-   nativecall.extending.jitable, whose own globals are described the same way. */
+   ("jitable", declaration, owners) for nativecall.extending.jitable (a JitableDeclaration
+   made by declare_jitable, whose own globals are described the same way). */
 Globals to_globals(nb::dict described) {
     Globals globals;
     for (auto [key, value] : described) {
@@ -69,18 +93,8 @@ Globals to_globals(nb::dict described) {
         else if (kind == "cfunc" || kind == "external")
             globals[name] = GlobalValue::of_external(nb::cast<std::string>(t[1]), nb::cast<std::uintptr_t>(t[2]),
                                                      parse_signature(nb::cast<std::string>(t[3])));
-        else if (kind == "jitable") {
-            auto source = std::make_shared<SourceFile>();
-            source->text = nb::cast<std::string>(t[2]);
-            source->filename = nb::cast<std::string>(t[3]);
-            source->first_line = nb::cast<int>(t[4]);
-            source->column_offset = nb::cast<int>(t[5]);
-            auto helper = std::make_shared<JitableSource>();
-            helper->name = nb::cast<std::string>(t[1]);
-            helper->source = std::move(source);
-            helper->globals = to_globals(nb::cast<nb::dict>(t[6]));
-            globals[name] = GlobalValue::of_jitable(std::move(helper));
-        }
+        else if (kind == "jitable")
+            globals[name] = GlobalValue::of_jitable(nb::cast<const JitableDeclaration &>(t[1]).source);
         else
             throw nb::value_error(("unknown global kind '" + kind + "'").c_str());
     }
@@ -225,6 +239,74 @@ nb::object call_compiled(const CompiledFunction &fn, nb::args args) {
     return load_result(sig.result, result);
 }
 
+/* ---- overloads: typing functions written in Python -------------------------------- */
+
+/* The Python exception a typing function raised during the current compile on this
+   thread (a strong reference), chained as __cause__ of the CompileError it turns into. */
+thread_local PyObject *typing_exception = nullptr;
+
+void forget_typing_exception() {
+    Py_CLEAR(typing_exception);
+}
+
+/* How a typing function sees a JIT type: a tuple nativecall.types._from_jit turns into a
+   nativecall.types object (scalars, CPointer, Array, Tuple; Opaque for the rest). */
+nb::object describe_type(TypeRef t) {
+    switch (t->kind) {
+    case Kind::Bool: return nb::make_tuple("scalar", "boolean");
+    case Kind::Int:
+    case Kind::Float: return nb::make_tuple("scalar", t->str());
+    case Kind::Void: return nb::make_tuple("scalar", "none");
+    case Kind::Pointer:
+        if (t->element->kind == Kind::Void)
+            return nb::make_tuple("scalar", "voidptr");
+        return nb::make_tuple("pointer", describe_type(t->element));
+    case Kind::Array: return nb::make_tuple("array", describe_type(t->element), t->ndim, std::string(1, t->layout));
+    case Kind::Tuple: {
+        nb::list members;
+        for (TypeRef m : t->members)
+            members.append(describe_type(m));
+        return nb::make_tuple("tuple", nb::tuple(members));
+    }
+    default: return nb::make_tuple("opaque", t->str());
+    }
+}
+
+/* Registers `chooser` (nativecall.extending's dispatcher for one overloaded function or
+   operator) in the extension registry under `name`. The chooser gets the argument types
+   and returns a JitableDeclaration or None; it runs with the GIL, which compile() released. */
+void register_overload(const std::string &name, nb::object chooser) {
+    /* A strong reference for the process's life: the registry keeps the typer forever,
+       and must not release a Python object after the interpreter has gone. */
+    PyObject *held = chooser.release().ptr();
+    extend([&](Registry &registry) {
+        add_overload(registry, name, [held, name](const std::vector<TypeRef> &types) -> std::shared_ptr<const JitableSource> {
+            nb::gil_scoped_acquire gil;
+            try {
+                nb::list described;
+                for (TypeRef t : types)
+                    described.append(describe_type(t));
+                nb::object result = nb::handle(held)(nb::tuple(described));
+                if (result.is_none())
+                    return nullptr;
+                return nb::cast<const JitableDeclaration &>(result).source;
+            } catch (nb::python_error &e) {
+                /* The dispatcher formats the message (which typing function, which
+                   types); the original exception becomes the CompileError's __cause__. */
+                std::string message = nb::cast<std::string>(nb::str(e.value()));
+                nb::object cause = nb::getattr(e.value(), "__cause__", nb::none());
+                if (cause.is_none())
+                    cause = nb::borrow(e.value());
+                Py_XSETREF(typing_exception, cause.release().ptr());
+                throw TypingFailure(message);
+            } catch (const nb::cast_error &) {
+                throw TypingFailure("internal: the overload dispatcher of '" + name +
+                                    "' returned something other than a declaration or None");
+            }
+        });
+    });
+}
+
 std::shared_ptr<CompiledFunction> compile_source(const std::string &source, const std::string &filename, int first_line,
                                                  int column_offset, const std::string &function_name, const std::string &signature,
                                                  nb::dict globals, int opt_level, bool debug) {
@@ -238,6 +320,7 @@ std::shared_ptr<CompiledFunction> compile_source(const std::string &source, cons
     request.globals = to_globals(globals);
     request.options.opt_level = opt_level;
     request.options.debug = debug;
+    forget_typing_exception();
     nb::gil_scoped_release released;   // compiles from several Python threads run in parallel
     return compile(request);
 }
@@ -268,6 +351,10 @@ NB_MODULE(_jit, m) {
             error.attr("lineno") = e.line();
             error.attr("column") = e.column();
             error.attr("message") = e.message();
+            if (typing_exception) {   // an overload's typing function raised it: chain it
+                PyException_SetCause(error.ptr(), typing_exception);   // steals the reference
+                typing_exception = nullptr;
+            }
             PyErr_SetObject(compile_error_type, error.ptr());
         }
     });
@@ -280,6 +367,15 @@ NB_MODULE(_jit, m) {
         .def_prop_ro("signature", [](const CompiledFunction &f) { return f.signature().numba_spelling(); })
         .def_prop_ro("c_signature", [](const CompiledFunction &f) { return f.signature().c_spelling(); })
         .def("__call__", &call_compiled, "Call the native code with Python values.");
+
+    nb::class_<JitableDeclaration>(m, "JitableDeclaration",
+                                   "A jitable helper as the compiler knows it (one per helper and globals snapshot).");
+    m.def("declare_jitable", &declare_jitable, nb::arg("name"), nb::arg("source"), nb::arg("filename"),
+          nb::arg("first_line"), nb::arg("column_offset"), nb::arg("globals"));
+    m.def("register_overload", &register_overload, nb::arg("name"), nb::arg("chooser"),
+          "Add an overload dispatcher for a function name or operator to the extension registry.");
+    m.def("jitable_specialisation_count", &jitable_specialisation_count,
+          "How many jitable specialisations the compiler has typed in this process.");
 
     m.def("compile", &compile_source, nb::arg("source"), nb::arg("filename"), nb::arg("first_line"),
           nb::arg("column_offset"), nb::arg("function_name"), nb::arg("signature"), nb::arg("globals"), nb::arg("opt_level") = 1,

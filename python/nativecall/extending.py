@@ -3,17 +3,22 @@
 ``external(name, signature, address)`` declares a C function by address; a cfunc that
 reads the returned object as a global or closure value compiles each call to a direct
 native call. ``@jitable`` marks a Python helper that cfuncs compile inline, typed at
-each call site. See docs/extending.md.
+each call site. ``@overload(func)`` gives ``func`` (a Python function, a builtin or an
+``operator`` function) implementations for compiled code chosen by argument types.
+See docs/extending.md.
 """
 import ctypes
 import functools
 import inspect
+import operator
+import threading
 
 from . import _core
 from . import jit as _jit
+from . import types as _types
 from .lowlevel import _PyCFuncPtr, _ctypes_signature, _is_cffi, _native_of, _type_name
 
-__all__ = ["external", "ExternalFunction", "jitable", "Jitable"]
+__all__ = ["external", "ExternalFunction", "jitable", "Jitable", "overload"]
 
 
 class ExternalFunction:
@@ -158,3 +163,104 @@ def jitable(func):
     if not inspect.isfunction(func):
         raise TypeError(f"jitable() takes a Python function, got {_type_name(func)}")
     return Jitable(func)
+
+
+# ---------------------------------------------------------------- overload
+
+# operator functions and the compiler's names for the operations they perform.
+_OPERATOR_NAMES = {
+    operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+    operator.floordiv: "//", operator.mod: "%", operator.pow: "**", operator.lshift: "<<",
+    operator.rshift: ">>", operator.and_: "&", operator.or_: "|", operator.xor: "^",
+    operator.eq: "==", operator.ne: "!=", operator.lt: "<", operator.le: "<=", operator.gt: ">",
+    operator.ge: ">=", operator.neg: "unary-", operator.pos: "unary+", operator.invert: "~",
+    operator.not_: "not", operator.truth: "bool", operator.getitem: "getitem",
+}
+_registered_lock = threading.Lock()
+_dispatchers = []     # every _Dispatcher handed to the compiler (they live as long as the process)
+
+
+class _Dispatcher:
+    """One typing function as the compiler calls it: with the argument types of a call site
+    (once per distinct types: the compiler remembers the answer), returning the declaration
+    of the implementation it chose, or None to decline. Each @overload registers its own
+    dispatcher, so a later overload is still asked about types earlier ones declined."""
+
+    def __init__(self, typer, shown):
+        self.typer = typer
+        self.shown = shown       # how messages name the function: "dot", "operator.add"
+        self.owners = []         # what chosen implementations call into, kept alive with them
+
+    def __call__(self, described):
+        arg_types = tuple(_types._from_jit(d) for d in described)
+        shown_args = ", ".join(str(t) for t in arg_types)
+        where = f"the typing function {getattr(self.typer, '__qualname__', repr(self.typer))}() of overload {self.shown}"
+        try:
+            impl = self.typer(*arg_types)
+        except Exception as e:
+            raise TypeError(f"{where} raised {type(e).__name__}: {e} (arguments: {shown_args})") from e
+        if impl is None:
+            return None
+        if isinstance(impl, Jitable):
+            impl = impl.py_func
+        if not inspect.isfunction(impl):
+            raise TypeError(f"{where} returned {_type_name(impl)} for arguments ({shown_args}); it must "
+                            "return a Python function implementing them, or None to decline")
+        described_impl = _jit._describe_jitable(impl)
+        if described_impl[0] != "jitable":
+            raise TypeError(f"{where} returned {described_impl[1]}")
+        self.owners.extend(described_impl[2])
+        return described_impl[1]
+
+
+def _compiler_name(func):
+    """(the name compiled code knows ``func`` by, how messages show it, whether it is a builtin one)."""
+    try:
+        name = _OPERATOR_NAMES.get(func)
+    except TypeError:   # unhashable
+        name = None
+    if name is not None:
+        return name, f"operator.{func.__name__}", True
+    known = _jit._function_table().get(id(func))
+    if known is not None:
+        return known, known, True
+    if inspect.isfunction(func):
+        return f"{func.__module__}.{func.__qualname__}", func.__qualname__, False
+    raise TypeError(f"overload() takes a Python function, a builtin the compiler knows (abs, math.exp, ...) or an "
+                    f"operator function (operator.add, ...), got {_type_name(func)}")
+
+
+def overload(func):
+    """``@overload(func)``: an implementation of ``func`` for compiled code (numba's @overload).
+
+    The decorated *typing function* is called with the argument types of a call site
+    (nativecall.types objects: scalars, CPointer, Array, Tuple) and returns a Python
+    function implementing ``func`` for them, compiled inline like a jitable, or None to
+    decline. Several overloads of one function are asked in registration order; the
+    first that returns an implementation wins. Each typing function is asked once per
+    distinct argument types: its answer (and the implementation's globals, read then)
+    is remembered for the life of the process.
+
+    ``func`` is a Python function (cfuncs that read it as a global call the chosen
+    implementation; Python callers still run ``func``), a function the compiler already
+    knows (``abs``, ``math.hypot``), or an ``operator`` function (``operator.add`` serves
+    ``a + b``). For those, the builtin meaning comes first: an overload only serves
+    argument types the compiler rejects otherwise.
+    """
+    if isinstance(func, (Jitable, ExternalFunction)) or isinstance(func, _jit.CFunc):
+        raise TypeError(f"overload() cannot add implementations to {_type_name(func)}: it is already compiled "
+                        "code or a jitable function")
+    name, shown, builtin = _compiler_name(func)
+
+    def register(typer):
+        if not callable(typer):
+            raise TypeError(f"@overload({shown}) decorates a typing function, got {_type_name(typer)}")
+        dispatcher = _Dispatcher(typer, shown)
+        with _registered_lock:
+            _jit._jit.register_overload(name, dispatcher)
+            _dispatchers.append(dispatcher)
+            if not builtin or name in _OPERATOR_NAMES.values():
+                _jit._extension_names[id(func)] = (func, name)
+        return typer
+
+    return register

@@ -11,6 +11,7 @@ import math
 import sys
 import textwrap
 import threading
+import weakref
 
 from . import _jit
 from . import types as _types
@@ -141,6 +142,9 @@ def _describe(value):
     jitable = getattr(type(value), "__nativecall_jitable__", None)
     if jitable is not None:    # nativecall.extending.jitable: compiled inline where it is called
         return _describe_jitable(jitable(value))
+    extension = _extension_names.get(id(value))
+    if extension is not None and extension[0] is value:   # a function nativecall.extending.overload serves
+        return ("function", extension[1])
     module = type(value).__module__ or ""
     if module.startswith("numba.") and type(value).__name__ == "CFunc":
         from .lowlevel import _ctypes_signature
@@ -177,8 +181,16 @@ _OWNED_KINDS = ("cfunc", "external")
 _describing = threading.local()
 
 
+# Python objects nativecall.extending has registered with the compiler by name: id → (object, name).
+_extension_names = {}
+# One compiler declaration per jitable function and globals snapshot: function → (description, declaration).
+# Compiling the same helper again reuses it, so the compiler's tables do not grow with each compile.
+_declarations = weakref.WeakKeyDictionary()
+_declarations_lock = threading.Lock()
+
+
 def _describe_jitable(pyfunc):
-    """("jitable", name, source, filename, first line, column offset, its globals, their owners)."""
+    """("jitable", its compiler declaration, the objects its compiled code calls into)."""
     active = _describing.__dict__.setdefault("stack", [])
     if pyfunc in active:
         return ("unusable", f"the jitable function {pyfunc.__name__}, which is still being compiled here "
@@ -189,7 +201,31 @@ def _describe_jitable(pyfunc):
         described, owners = _snapshot(pyfunc, self_call=False)
     finally:
         active.pop()
-    return ("jitable", pyfunc.__name__, text, filename, first_line, column_offset, described, owners)
+    key = (pyfunc.__name__, text, filename, first_line, column_offset, described)
+    with _declarations_lock:
+        cached = _declarations.get(pyfunc)
+    if cached is not None and _same_description(cached[0], key):
+        return ("jitable", cached[1], owners)
+    declaration = _jit.declare_jitable(*key)
+    with _declarations_lock:
+        _declarations[pyfunc] = (key, declaration)
+    return ("jitable", declaration, owners)
+
+
+def _same_description(a, b):
+    """Equal descriptions, comparing floats by bits (a NaN constant equals itself) and
+    declarations by identity."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return a == b or (a != a and b != b)
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same_description(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_description(a[k], b[k]) for k in a)
+    if isinstance(a, (str, int, bool)) or a is None:
+        return a == b
+    return a is b
 
 
 def _snapshot(pyfunc, self_call=True):

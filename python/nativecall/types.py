@@ -10,7 +10,7 @@ Types also serve as ``dtype=`` in ``carray`` and as conversions inside compiled 
 (``float64(n)``).
 """
 
-__all__ = ["Type", "CPointer", "Signature",
+__all__ = ["Type", "CPointer", "Signature", "Array", "Tuple", "Opaque",
            "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
            "intc", "uintc", "intp", "uintp", "float32", "float64", "double", "float_",
            "boolean", "bool_", "void", "none", "voidptr"]
@@ -95,3 +95,70 @@ voidptr = Type("voidptr")
 intc, uintc = int32, uint32
 intp, uintp = int64, uint64
 double, float_ = float64, float32
+
+
+# ---------------------------------------------------------------- types seen by typing functions
+# nativecall.extending.overload hands typing functions the argument types of a call site as
+# these objects (numba's types.Array, types.UniTuple, ...), alongside the scalars above.
+
+class Array(Type):
+    """An array view (carray/farray): ``dtype``, ``ndim`` and ``layout`` ('C' or 'F')."""
+    __slots__ = ("dtype", "ndim", "layout")
+
+    def __init__(self, dtype, ndim, layout="C"):
+        if not isinstance(dtype, Type):
+            raise TypeError(f"Array() takes a nativecall type as dtype, got {type(dtype).__name__}")
+        super().__init__(f"array({dtype.name}, {int(ndim)}d, {layout})")
+        self.dtype, self.ndim, self.layout = dtype, int(ndim), layout
+
+
+class Tuple(Type):
+    """A fixed-length tuple of ``types``; ``count`` is its length, ``dtype`` the common member
+    type when every member has the same type (numba's UniTuple), else None."""
+    __slots__ = ("types",)
+
+    def __init__(self, types):
+        self.types = tuple(types)
+        super().__init__(f"Tuple({', '.join(t.name for t in self.types)}{',' if len(self.types) == 1 else ''})")
+
+    @property
+    def count(self):
+        return len(self.types)
+
+    @property
+    def dtype(self):
+        return self.types[0] if self.types and all(t == self.types[0] for t in self.types) else None
+
+    def __len__(self):
+        return len(self.types)
+
+    def __iter__(self):
+        return iter(self.types)
+
+    def __getitem__(self, index):
+        return self.types[index]
+
+
+class Opaque(Type):
+    """Any other compiled-code type (a range, an iterator...), known by its name only."""
+    __slots__ = ()
+
+
+_SCALARS_BY_NAME = {"int8": int8, "int16": int16, "int32": int32, "int64": int64, "uint8": uint8,
+                    "uint16": uint16, "uint32": uint32, "uint64": uint64, "float32": float32,
+                    "float64": float64, "boolean": boolean, "none": none, "voidptr": voidptr}
+
+
+def _from_jit(described):
+    """The object for a type the compiler describes as a tuple ("scalar", name), ("pointer", t),
+    ("array", dtype, ndim, layout), ("tuple", members) or ("opaque", name)."""
+    kind = described[0]
+    if kind == "scalar":
+        return _SCALARS_BY_NAME[described[1]]
+    if kind == "pointer":
+        return CPointer(_from_jit(described[1]))
+    if kind == "array":
+        return Array(_from_jit(described[1]), described[2], described[3])
+    if kind == "tuple":
+        return Tuple(_from_jit(m) for m in described[1])
+    return Opaque(described[1])

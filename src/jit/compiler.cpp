@@ -4,6 +4,7 @@
 #include "codegen/codegen.h"
 #include "engine/engine.h"
 #include "nativecall/jit/compiler.h"
+#include "nativecall/jit/extending.h"
 #include "nativecall/jit/frontend.h"
 
 namespace nativecall::jit {
@@ -98,7 +99,7 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     source->column_offset = request.column_offset;
     auto module = std::make_shared<Module>(parse_module(source));
 
-    const Registry &registry = Registry::builtins();
+    const Registry &registry = active_registry();   // builtins first, then extensions
     TypedFunction typed = infer_types(module, request.function_name, request.signature, request.globals, registry);
 
     std::string symbol = unique_symbol(typed.def->name);

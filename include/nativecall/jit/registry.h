@@ -18,6 +18,8 @@ namespace nativecall::jit {
    (a float64 is one part; a 2-d array view is {data, extent0, extent1}). */
 using Lowered = std::vector<ir::Value>;
 
+class Registry;
+
 /* The concrete types of one operation: its arguments as the implementation
    receives them (after any conversion) and its result. */
 struct CallSignature {
@@ -26,11 +28,13 @@ struct CallSignature {
     /* Arguments whose integer value is known at compile time (tuple indices);
        filled from CallArgs by Registry::resolve. */
     std::vector<std::optional<std::int64_t>> literal_ints = {};
+    /* The registry layer whose typer accepted (set by Registry::resolve): its lowerings
+       are preferred, so an extension's typer is paired with the extension's lowering. */
+    const Registry *typed_by = nullptr;
 };
 
 /* What a typer sees of a call: argument types, and each argument's value when it
    is an integer known at compile time (a literal, or a global constant). */
-class Registry;
 struct CallArgs {
     std::vector<TypeRef> types;
     std::vector<std::optional<std::int64_t>> literal_ints;
@@ -89,9 +93,17 @@ struct TypePattern {
    "setitem"), attribute lookups (".shape", ".exp"), function names ("abs",
    "math.exp", "carray"), iteration ("iter", "iter.valid", "iter.next",
    "iter.advance") and "call" (calling a value whose type is the first argument:
-   a dtype, another cfunc or external function, a jitable helper). Truth testing is the builtin "bool". */
+   a dtype, another cfunc or external function, a jitable helper). Truth testing is the builtin "bool".
+
+   Registries layer: a registry built over a `base` consults the base first and its own
+   entries after, so an extension layer adds meaning where the builtins decline and never
+   changes what the builtins do (see nativecall/jit/extending.h). */
 class Registry {
 public:
+    Registry() = default;
+    /* An extension layer over `base`, which must outlive it. */
+    explicit Registry(const Registry *base) : base_(base) {}
+
     /* numba's type_callable: several typers may serve one name; the first that accepts wins. */
     void add_typer(const std::string &name, Typer typer);
     /* Parameter names, so calls may pass arguments by keyword (carray(p, shape=(n,))). */
@@ -107,15 +119,23 @@ public:
 
     std::optional<CallSignature> resolve(const std::string &name, const CallArgs &args) const;
     const Lowerer *find_lowering(const std::string &name, const std::vector<TypeRef> &args) const;
+    /* The lowering for a resolved signature: the accepting layer's own entries first. */
+    const Lowerer *find_lowering_for(const std::string &name, const CallSignature &sig) const;
     const CastLowerer *find_cast(TypeRef from, TypeRef to) const;
     const ConstantLowerer *find_constant(TypeRef type) const;
     const std::vector<std::string> *parameter_names(const std::string &name) const;
-    bool knows(const std::string &name) const { return typers_.count(name) != 0; }
+    bool knows(const std::string &name) const {
+        return typers_.count(name) != 0 || (base_ && base_->knows(name));
+    }
 
     /* The registry with every builtin; built once, read-only afterwards (safe across threads). */
     static const Registry &builtins();
 
 private:
+    /* This layer's entries only (no base). */
+    const Lowerer *own_lowering(const std::string &name, const std::vector<TypeRef> &args) const;
+
+    const Registry *base_ = nullptr;
     struct LoweringEntry {
         std::vector<TypePattern> patterns;
         bool variadic;

@@ -6,6 +6,8 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include "llvm_module.h"
+#include "nativecall/errors.h"
+#include "nativecall/jit/llvm_interop.h"
 #include "nativecall/jit/types.h"
 
 namespace nativecall::jit {
@@ -198,6 +200,11 @@ private:
         return llvm::FunctionType::get(llvm_type(context_, result), p, false);
     }
 
+public:
+    /* For nativecall/jit/llvm_interop.h: extensions that emit LLVM IR directly. */
+    llvm::IRBuilder<> &llvm_builder() { return b_; }
+
+private:
     llvm::Module &module_;
     llvm::LLVMContext &context_;
     llvm::Function *function_;
@@ -265,6 +272,16 @@ std::string LlvmCodegenUnit::verify() {
     llvm::raw_string_ostream out(problems);
     llvm::verifyModule(*module, &out);
     return out.str();
+}
+
+/* The one definition behind nativecall/jit/llvm_interop.h; the value conversions are
+   inline there and match V()/wrap() above (an ir::Value is an llvm::Value *). */
+llvm::IRBuilder<> &llvm_interop::ir_builder(ir::Builder &builder) {
+    auto *llvm_backed = dynamic_cast<LlvmBuilder *>(&builder);
+    if (!llvm_backed)
+        throw InvalidArgument("llvm_interop::ir_builder: this ir::Builder is not the LLVM one compile() uses "
+                              "(a test double or another backend has no llvm::IRBuilder)");
+    return llvm_backed->llvm_builder();
 }
 
 } // namespace nativecall::jit

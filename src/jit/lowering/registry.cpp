@@ -1,7 +1,11 @@
 // The registries' lookup rules, the data model (machine parts of each type) and LoweringContext helpers.
+#include <atomic>
+#include <deque>
+#include <memory>
 #include <mutex>
 
 #include "nativecall/jit/compiler.h"
+#include "nativecall/jit/extending.h"
 #include "nativecall/jit/registry.h"
 
 namespace nativecall::jit {
@@ -26,22 +30,28 @@ void Registry::add_constant(TypePattern type, ConstantLowerer lowerer) {
 }
 
 std::optional<CallSignature> Registry::resolve(const std::string &name, const CallArgs &args) const {
+    /* Every layer's typers see the outermost registry, so typers that type through other
+       operations (zip, jitable helpers) reach the extensions too. */
+    CallArgs with_registry = args;
+    with_registry.registry = args.registry ? args.registry : this;
+    if (base_)
+        if (auto sig = base_->resolve(name, with_registry))
+            return sig;
     auto it = typers_.find(name);
     if (it == typers_.end())
         return std::nullopt;
-    CallArgs with_registry = args;
-    with_registry.registry = this;
     for (const Typer &typer : it->second) {
         if (auto sig = typer(with_registry)) {
             sig->literal_ints = args.literal_ints;
             sig->literal_ints.resize(sig->args.size());
+            sig->typed_by = this;
             return sig;
         }
     }
     return std::nullopt;
 }
 
-const Lowerer *Registry::find_lowering(const std::string &name, const std::vector<TypeRef> &args) const {
+const Lowerer *Registry::own_lowering(const std::string &name, const std::vector<TypeRef> &args) const {
     auto it = lowerings_.find(name);
     if (it == lowerings_.end())
         return nullptr;
@@ -61,7 +71,24 @@ const Lowerer *Registry::find_lowering(const std::string &name, const std::vecto
     return nullptr;
 }
 
+const Lowerer *Registry::find_lowering(const std::string &name, const std::vector<TypeRef> &args) const {
+    if (base_)
+        if (const Lowerer *found = base_->find_lowering(name, args))
+            return found;
+    return own_lowering(name, args);
+}
+
+const Lowerer *Registry::find_lowering_for(const std::string &name, const CallSignature &sig) const {
+    if (sig.typed_by)
+        if (const Lowerer *found = sig.typed_by->own_lowering(name, sig.args))
+            return found;
+    return find_lowering(name, sig.args);
+}
+
 const CastLowerer *Registry::find_cast(TypeRef from, TypeRef to) const {
+    if (base_)
+        if (const CastLowerer *found = base_->find_cast(from, to))
+            return found;
     for (const CastEntry &entry : casts_)
         if (entry.from.matches(from) && entry.to.matches(to))
             return &entry.lowerer;
@@ -69,6 +96,9 @@ const CastLowerer *Registry::find_cast(TypeRef from, TypeRef to) const {
 }
 
 const ConstantLowerer *Registry::find_constant(TypeRef type) const {
+    if (base_)
+        if (const ConstantLowerer *found = base_->find_constant(type))
+            return found;
     for (const ConstantEntry &entry : constants_)
         if (entry.type.matches(type))
             return &entry.lowerer;
@@ -76,6 +106,9 @@ const ConstantLowerer *Registry::find_constant(TypeRef type) const {
 }
 
 const std::vector<std::string> *Registry::parameter_names(const std::string &name) const {
+    if (base_)
+        if (const auto *found = base_->parameter_names(name))
+            return found;
     auto it = parameter_names_.find(name);
     return it == parameter_names_.end() ? nullptr : &it->second;
 }
@@ -93,6 +126,34 @@ const Registry &Registry::builtins() {
         return r;
     }();
     return registry;
+}
+
+/* ---- the extension layer --------------------------------------------------------- */
+
+namespace {
+/* Every published snapshot stays alive: a compile may still read an older one, and
+   caches keyed by a registry's address (jitable specialisations) must never see it reused. */
+std::mutex extensions_mutex;
+std::deque<std::unique_ptr<const Registry>> &published_layers() {
+    static std::deque<std::unique_ptr<const Registry>> layers;
+    return layers;
+}
+std::atomic<const Registry *> current_layer{nullptr};
+} // namespace
+
+const Registry &active_registry() {
+    if (const Registry *layer = current_layer.load(std::memory_order_acquire))
+        return *layer;
+    return Registry::builtins();
+}
+
+void extend(const std::function<void(Registry &)> &add) {
+    std::lock_guard<std::mutex> lock(extensions_mutex);
+    const Registry *current = current_layer.load(std::memory_order_acquire);
+    auto next = current ? std::make_unique<Registry>(*current) : std::make_unique<Registry>(&Registry::builtins());
+    add(*next);
+    published_layers().push_back(std::move(next));
+    current_layer.store(published_layers().back().get(), std::memory_order_release);
 }
 
 /* ---- data model ------------------------------------------------------------------- */
@@ -186,7 +247,7 @@ std::pair<Lowered, TypeRef> LoweringContext::call(const std::string &name, const
     std::vector<Lowered> converted;
     for (std::size_t i = 0; i < args.size(); ++i)
         converted.push_back(cast(args[i], types[i], sig->args[i]));
-    const Lowerer *lowerer = registry_.find_lowering(name, sig->args);
+    const Lowerer *lowerer = registry_.find_lowering_for(name, *sig);
     if (!lowerer)
         throw TypingFailure("no lowering registered for " + name);
     return {(*lowerer)(*this, *sig, converted), sig->result};
