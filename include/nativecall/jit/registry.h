@@ -120,7 +120,7 @@ public:
     std::optional<CallSignature> resolve(const std::string &name, const CallArgs &args) const;
     const Lowerer *find_lowering(const std::string &name, const std::vector<TypeRef> &args) const;
     /* The lowering for a resolved signature: the accepting layer's own entries first. */
-    const Lowerer *find_lowering_for(const std::string &name, const CallSignature &sig) const;
+    const Lowerer *lowering_for(const std::string &name, const CallSignature &sig) const;
     const CastLowerer *find_cast(TypeRef from, TypeRef to) const;
     const ConstantLowerer *find_constant(TypeRef type) const;
     const std::vector<std::string> *parameter_names(const std::string &name) const;

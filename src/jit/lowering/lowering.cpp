@@ -108,7 +108,7 @@ private:
                 return {};
             for (std::size_t i = 0; i < args.size(); ++i)
                 args[i] = ctx_.cast(args[i], types[i], sig->args[i]);
-            const Lowerer *lowerer = registry_.find_lowering_for(name, *sig);
+            const Lowerer *lowerer = registry_.lowering_for(name, *sig);
             if (!lowerer)
                 fail(where, "no implementation of '" + name + "' for these types");
             return (*lowerer)(ctx_, *sig, args);

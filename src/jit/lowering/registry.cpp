@@ -78,7 +78,7 @@ const Lowerer *Registry::find_lowering(const std::string &name, const std::vecto
     return own_lowering(name, args);
 }
 
-const Lowerer *Registry::find_lowering_for(const std::string &name, const CallSignature &sig) const {
+const Lowerer *Registry::lowering_for(const std::string &name, const CallSignature &sig) const {
     if (sig.typed_by)
         if (const Lowerer *found = sig.typed_by->own_lowering(name, sig.args))
             return found;
@@ -247,7 +247,7 @@ std::pair<Lowered, TypeRef> LoweringContext::call(const std::string &name, const
     std::vector<Lowered> converted;
     for (std::size_t i = 0; i < args.size(); ++i)
         converted.push_back(cast(args[i], types[i], sig->args[i]));
-    const Lowerer *lowerer = registry_.find_lowering_for(name, *sig);
+    const Lowerer *lowerer = registry_.lowering_for(name, *sig);
     if (!lowerer)
         throw TypingFailure("no lowering registered for " + name);
     return {(*lowerer)(*this, *sig, converted), sig->result};
