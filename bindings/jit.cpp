@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/shared_ptr.h>
@@ -51,6 +52,7 @@ struct JitableDeclaration {
 };
 
 Globals to_globals(nb::dict described);
+TypeRef type_from_description(nb::handle described);
 
 JitableDeclaration declare_jitable(const std::string &name, const std::string &text, const std::string &filename,
                                    int first_line, int column_offset, nb::dict globals) {
@@ -93,6 +95,8 @@ Globals to_globals(nb::dict described) {
         else if (kind == "cfunc" || kind == "external")
             globals[name] = GlobalValue::of_external(nb::cast<std::string>(t[1]), nb::cast<std::uintptr_t>(t[2]),
                                                      parse_signature(nb::cast<std::string>(t[3])));
+        else if (kind == "typed_const")   // a value of a custom type: its fields' values
+            globals[name] = GlobalValue::of_constant(type_from_description(t[1]), to_constant(t[2], name));
         else if (kind == "jitable")
             globals[name] = GlobalValue::of_jitable(nb::cast<const JitableDeclaration &>(t[1]).source);
         else
@@ -268,8 +272,64 @@ nb::object describe_type(TypeRef t) {
             members.append(describe_type(m));
         return nb::make_tuple("tuple", nb::tuple(members));
     }
+    case Kind::Custom: return nb::make_tuple("custom", t->name);
     default: return nb::make_tuple("opaque", t->str());
     }
+}
+
+/* Custom types registered from Python, by name (the name is the type's identity). The
+   bindings run with the GIL held, which serialises access. */
+std::map<std::string, TypeRef> &custom_types() {
+    static std::map<std::string, TypeRef> table;
+    return table;
+}
+
+/* The inverse of describe_type, for the types Python names when it registers custom
+   types and casts: ("scalar", name), ("pointer", t), ("tuple", (t, ...)), ("custom", name). */
+TypeRef type_from_description(nb::handle described) {
+    nb::tuple t = nb::cast<nb::tuple>(described);
+    std::string kind = nb::cast<std::string>(t[0]);
+    if (kind == "scalar") {
+        std::string name = nb::cast<std::string>(t[1]);
+        if (name == "voidptr")
+            return types::voidptr();
+        if (TypeRef scalar = types::scalar_by_name(name == "boolean" ? "bool" : name))
+            return scalar;
+    } else if (kind == "pointer") {
+        return types::pointer(type_from_description(t[1]));
+    } else if (kind == "tuple") {
+        std::vector<TypeRef> members;
+        for (nb::handle m : nb::cast<nb::tuple>(t[1]))
+            members.push_back(type_from_description(m));
+        return types::tuple(members);
+    } else if (kind == "custom") {
+        auto found = custom_types().find(nb::cast<std::string>(t[1]));
+        if (found != custom_types().end())
+            return found->second;
+    }
+    throw nb::value_error(("compiled code has no type " + nb::cast<std::string>(nb::repr(described))).c_str());
+}
+
+/* nativecall.extending.register_type: the type, its field attributes, constructor and constants. */
+void register_custom_type(const std::string &name, const std::string &constructor, nb::list fields) {
+    if (custom_types().count(name))
+        throw nb::value_error(("a custom type named '" + name + "' is already registered").c_str());
+    CustomTypeSpec spec;
+    spec.name = name;
+    spec.constructor = constructor;
+    for (nb::handle field : fields) {
+        nb::tuple f = nb::cast<nb::tuple>(field);
+        spec.fields.emplace_back(nb::cast<std::string>(f[0]), type_from_description(f[1]));
+    }
+    TypeRef registered = nullptr;
+    extend([&](Registry &registry) { registered = add_custom_type(registry, spec); });
+    custom_types()[name] = registered;
+}
+
+/* nativecall.extending.lower_cast: a conversion written in Python, compiled inline. */
+void register_cast(nb::handle from, nb::handle to, const JitableDeclaration &implementation) {
+    TypeRef from_type = type_from_description(from), to_type = type_from_description(to);
+    extend([&](Registry &registry) { add_cast_implementation(registry, from_type, to_type, implementation.source); });
 }
 
 /* Registers `chooser` (nativecall.extending's dispatcher for one overloaded function or
@@ -309,7 +369,8 @@ void register_overload(const std::string &name, nb::object chooser) {
 
 std::shared_ptr<CompiledFunction> compile_source(const std::string &source, const std::string &filename, int first_line,
                                                  int column_offset, const std::string &function_name, const std::string &signature,
-                                                 nb::dict globals, int opt_level, bool debug) {
+                                                 nb::dict globals, int opt_level, bool debug, nb::object parameter_types,
+                                                 nb::object result_type) {
     CompileRequest request;
     request.source = source;
     request.filename = filename;
@@ -320,6 +381,11 @@ std::shared_ptr<CompiledFunction> compile_source(const std::string &source, cons
     request.globals = to_globals(globals);
     request.options.opt_level = opt_level;
     request.options.debug = debug;
+    if (!parameter_types.is_none())   // custom types standing for C parameters (None: as the signature says)
+        for (nb::handle t : parameter_types)
+            request.parameter_types.push_back(t.is_none() ? nullptr : type_from_description(t));
+    if (!result_type.is_none())
+        request.result_type = type_from_description(result_type);
     forget_typing_exception();
     nb::gil_scoped_release released;   // compiles from several Python threads run in parallel
     return compile(request);
@@ -379,7 +445,11 @@ NB_MODULE(_jit, m) {
 
     m.def("compile", &compile_source, nb::arg("source"), nb::arg("filename"), nb::arg("first_line"),
           nb::arg("column_offset"), nb::arg("function_name"), nb::arg("signature"), nb::arg("globals"), nb::arg("opt_level") = 1,
-          nb::arg("debug") = false);
+          nb::arg("debug") = false, nb::arg("parameter_types") = nb::none(), nb::arg("result_type") = nb::none());
+    m.def("register_custom_type", &register_custom_type, nb::arg("name"), nb::arg("constructor"), nb::arg("fields"),
+          "Add a custom type (fields as (name, type description)) to the extension registry.");
+    m.def("register_cast", &register_cast, nb::arg("from_type"), nb::arg("to_type"), nb::arg("implementation"),
+          "Add a conversion between two types, implemented by a jitable declaration.");
     m.def("take_runtime_error", [] {
         RuntimeErrorCode code = take_runtime_error();
         return nb::make_tuple(static_cast<int>(code), runtime_error_message(code));

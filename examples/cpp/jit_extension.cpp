@@ -75,8 +75,7 @@ void register_extensions() {
                        },
                        /*variadic=*/true);
 
-        /* A builtin-like attribute: n.bit_length (the counterpart of lower_getattr), and the
-           float64 constant `golden` emitted as an LLVM constant (lower_constant's job). */
+        /* An attribute of every integer: n.bit_length (the counterpart of lower_getattr). */
         r.add_typer(".bit_length", [](const CallArgs &args) -> std::optional<CallSignature> {
             if (args.types[0]->kind != Kind::Int)
                 return std::nullopt;

@@ -18,7 +18,8 @@ from . import jit as _jit
 from . import types as _types
 from .lowlevel import _PyCFuncPtr, _ctypes_signature, _is_cffi, _native_of, _type_name
 
-__all__ = ["external", "ExternalFunction", "jitable", "Jitable", "overload"]
+__all__ = ["external", "ExternalFunction", "jitable", "Jitable", "overload", "overload_attribute",
+           "register_type", "lower_cast"]
 
 
 class ExternalFunction:
@@ -186,13 +187,16 @@ class _Dispatcher:
     of the implementation it chose, or None to decline. Each @overload registers its own
     dispatcher, so a later overload is still asked about types earlier ones declined."""
 
-    def __init__(self, typer, shown):
+    def __init__(self, typer, shown, accepts=None):
         self.typer = typer
         self.shown = shown       # how messages name the function: "dot", "operator.add"
+        self.accepts = accepts   # a test of the argument types to run before the typer, or None
         self.owners = []         # what chosen implementations call into, kept alive with them
 
     def __call__(self, described):
         arg_types = tuple(_types._from_jit(d) for d in described)
+        if self.accepts is not None and not self.accepts(arg_types):
+            return None
         shown_args = ", ".join(str(t) for t in arg_types)
         where = f"the typing function {getattr(self.typer, '__qualname__', repr(self.typer))}() of overload {self.shown}"
         try:
@@ -262,5 +266,132 @@ def overload(func):
             if not builtin or name in _OPERATOR_NAMES.values():
                 _jit._extension_names[id(func)] = (func, name)
         return typer
+
+    return register
+
+
+def overload_attribute(custom_type, attribute):
+    """``@overload_attribute(Vec3Type, "norm")``: a computed attribute of a type in compiled code.
+
+    The typing function receives the object's type and returns a Python function of one
+    argument (the object) computing the attribute, or None. ``custom_type`` may be any
+    nativecall type (a CustomType, float64, ...); the typing function is only asked about it."""
+    if not isinstance(custom_type, _types.Type):
+        raise TypeError(f"overload_attribute() takes a nativecall type, got {_type_name(custom_type)}")
+    if not isinstance(attribute, str) or not attribute.isidentifier():
+        raise ValueError(f"overload_attribute(): the attribute must be an identifier, got {attribute!r}")
+
+    def register(typer):
+        if not callable(typer):
+            raise TypeError(f"@overload_attribute decorates a typing function, got {_type_name(typer)}")
+        dispatcher = _Dispatcher(typer, f"{custom_type.name}.{attribute}",
+                                 accepts=lambda types: len(types) == 1 and types[0] == custom_type)
+        with _registered_lock:
+            _jit._jit.register_overload("." + attribute, dispatcher)
+            _dispatchers.append(dispatcher)
+        return typer
+
+    return register
+
+
+# ---------------------------------------------------------------- custom types
+
+_registered_types = {}   # Python class → CustomType
+_cast_owners = []         # what registered conversions call into, alive as long as the process
+
+
+def register_type(pyclass, fields, *, name=None, box=None, unbox=None):
+    """Make instances of ``pyclass`` a type compiled code knows; returns its ``CustomType``.
+
+    ``fields`` lists ``(name, type)`` pairs (numbers, CPointer, tuples of these, or other
+    registered types): the value in compiled code is the fields side by side, and each
+    field is an attribute. Once registered:
+
+    - an instance read as a global or closure value is a constant (its fields read then);
+    - ``pyclass(f1, f2, ...)`` in compiled code builds a value from its fields;
+    - a type of one number or pointer may appear in a cfunc signature built from
+      nativecall.types (``float64(CelsiusType)``): the C signature takes the number,
+      and calling the cfunc from Python unboxes arguments with ``unbox(obj)`` (default:
+      the field's attribute) and boxes the result with ``box(value)`` (default:
+      ``pyclass(value)``).
+
+    Computed attributes, operators and conversions come from ``overload_attribute``,
+    ``overload(operator.add)`` and ``lower_cast``.
+    """
+    if not isinstance(pyclass, type):
+        raise TypeError(f"register_type() takes a class, got {_type_name(pyclass)}")
+    if pyclass in _registered_types:
+        raise ValueError(f"register_type(): {pyclass.__qualname__} is already registered")
+    name = pyclass.__qualname__ if name is None else name
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"register_type(): the name must be an identifier, got {name!r}")
+    checked = []
+    for i, field in enumerate(fields):
+        if not (isinstance(field, tuple) and len(field) == 2 and isinstance(field[0], str) and field[0].isidentifier()
+                and isinstance(field[1], _types.Type)):
+            raise TypeError(f"register_type(): field {i + 1} must be a (name, nativecall type) pair, got {field!r}")
+        checked.append(field)
+    if not checked:
+        raise ValueError("register_type(): a type needs at least one field")
+    names = [f[0] for f in checked]
+    if len(set(names)) != len(names):
+        raise ValueError(f"register_type(): field names repeat: {names}")
+    described_fields = [(f, _types._to_jit(t)) for f, t in checked]   # TypeError for unusable field types
+
+    if unbox is None:
+        def unbox(value):
+            if not isinstance(value, pyclass):
+                raise TypeError(f"expected a {pyclass.__qualname__}, got {_type_name(value)}")
+            return getattr(value, names[0])
+    if box is None:
+        box = pyclass
+    custom = _types.CustomType(name, checked, pyclass, box, unbox)
+    constructor = f"{pyclass.__module__}.{pyclass.__qualname__}"
+    with _registered_lock:
+        if name in _types._custom_by_name:
+            raise ValueError(f"register_type(): a type named {name!r} is already registered")
+        _jit._jit.register_custom_type(name, constructor, described_fields)
+        _types._custom_by_name[name] = custom
+        _registered_types[pyclass] = custom
+        _jit._extension_names[id(pyclass)] = (pyclass, constructor)
+        _jit._typeof_rules[pyclass] = lambda value: ("typed_const", ("custom", name), _field_values(custom, value))
+    return custom
+
+
+def _field_values(custom, value):
+    """The constant a custom-typed global becomes: its fields' values, read now (lower_constant)."""
+    values = []
+    for field, field_type in custom.fields:
+        try:
+            v = getattr(value, field)
+        except AttributeError:
+            raise TypeError(f"a {custom.name} global has no attribute {field!r} to read as its field") from None
+        if isinstance(field_type, _types.CustomType):
+            v = _field_values(field_type, v)
+        values.append(v)
+    return tuple(values)
+
+
+def lower_cast(from_type, to_type):
+    """``@lower_cast(CelsiusType, FahrenheitType)``: how compiled code converts ``from_type`` to
+    ``to_type`` (where a conversion happens: returning from a cfunc, passing to a native
+    function); the decorated Python function takes the value and returns the converted one,
+    and is compiled inline like a jitable."""
+    for t in (from_type, to_type):
+        if not isinstance(t, _types.Type):
+            raise TypeError(f"lower_cast() takes nativecall types, got {_type_name(t)}")
+
+    def register(impl):
+        if isinstance(impl, Jitable):
+            impl = impl.py_func
+        if not inspect.isfunction(impl):
+            raise TypeError(f"@lower_cast decorates a Python function, got {_type_name(impl)}")
+        described = _jit._describe_jitable(impl)
+        if described[0] != "jitable":
+            raise TypeError(f"lower_cast(): {described[1]}")
+        with _registered_lock:
+            _jit._jit.register_cast(_types._to_jit(from_type), _types._to_jit(to_type), described[1])
+            _cast_owners.extend(described[2])
+        return impl
 
     return register

@@ -142,6 +142,9 @@ def _describe(value):
     jitable = getattr(type(value), "__nativecall_jitable__", None)
     if jitable is not None:    # nativecall.extending.jitable: compiled inline where it is called
         return _describe_jitable(jitable(value))
+    typeof = _typeof_rules.get(type(value))
+    if typeof is not None:     # an instance of a class nativecall.extending.register_type describes
+        return typeof(value)
     extension = _extension_names.get(id(value))
     if extension is not None and extension[0] is value:   # a function nativecall.extending.overload serves
         return ("function", extension[1])
@@ -183,6 +186,8 @@ _describing = threading.local()
 
 # Python objects nativecall.extending has registered with the compiler by name: id → (object, name).
 _extension_names = {}
+# Classes whose instances compiled code reads as constants of a custom type: class → describe(value).
+_typeof_rules = {}
 # One compiler declaration per jitable function and globals snapshot: function → (description, declaration).
 # Compiling the same helper again reuses it, so the compiler's tables do not grow with each compile.
 _declarations = weakref.WeakKeyDictionary()
@@ -410,9 +415,48 @@ class CFunc:
         return f"<nativecall.cfunc {self.__name__!r} '{self.signature}' at 0x{self.address:x}>"
 
 
+class _BoxingCFunc(CFunc):
+    """A cfunc whose signature has custom types: calling it from Python unboxes those
+    arguments to the values the C signature takes and boxes the result (the native code,
+    and what other routines see, use the C signature)."""
+
+    def __init__(self, pyfunc, compiled, signature_text, owners, signature):
+        super().__init__(pyfunc, compiled, signature_text, owners)
+        self._custom_signature = signature
+
+    def __call__(self, *args):
+        sig = self._custom_signature
+        if len(args) == len(sig.args):
+            args = tuple(_unboxed(t, a, f"argument {i + 1} of {self.__name__}()") if isinstance(t, _types.CustomType)
+                         else a for i, (t, a) in enumerate(zip(sig.args, args)))
+        result = self._compiled(*args)
+        if isinstance(sig.return_type, _types.CustomType):
+            return _boxed(sig.return_type, result, f"the result of {self.__name__}()")
+        return result
+
+
+def _unboxed(custom, value, where):
+    try:
+        return custom._unbox(value)
+    except Exception as e:
+        raise TypeError(f"{where}: cannot unbox {type(value).__name__} as {custom.name}: {type(e).__name__}: {e}") from e
+
+
+def _boxed(custom, value, where):
+    try:
+        return custom._box(value)
+    except Exception as e:
+        raise TypeError(f"{where}: cannot box {value!r} as {custom.name}: {type(e).__name__}: {e}") from e
+
+
 def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug):
-    text = _signature_text(signature)
+    machine = _types._machine_signature(signature) if isinstance(signature, _types.Signature) else None
+    text = machine[0] if machine else _signature_text(signature)
     globals_described, owners = snapshot
+    if machine:
+        compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
+                                opt_level, debug, machine[1], machine[2])
+        return _BoxingCFunc(pyfunc, compiled, text, owners, signature)
     compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
                             opt_level, debug)
     return CFunc(pyfunc, compiled, text, owners)

@@ -10,7 +10,7 @@ Types also serve as ``dtype=`` in ``carray`` and as conversions inside compiled 
 (``float64(n)``).
 """
 
-__all__ = ["Type", "CPointer", "Signature", "Array", "Tuple", "Opaque",
+__all__ = ["Type", "CPointer", "Signature", "Array", "Tuple", "Opaque", "CustomType",
            "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
            "intc", "uintc", "intp", "uintp", "float32", "float64", "double", "float_",
            "boolean", "bool_", "void", "none", "voidptr"]
@@ -161,4 +161,70 @@ def _from_jit(described):
         return Array(_from_jit(described[1]), described[2], described[3])
     if kind == "tuple":
         return Tuple(_from_jit(m) for m in described[1])
+    if kind == "custom" and described[1] in _custom_by_name:
+        return _custom_by_name[described[1]]
     return Opaque(described[1])
+
+
+class CustomType(Type):
+    """A type nativecall.extending.register_type defined: ``fields`` are (name, type) pairs,
+    ``pyclass`` the Python class whose instances it describes."""
+    __slots__ = ("fields", "pyclass", "_box", "_unbox")
+
+    def __init__(self, name, fields, pyclass=None, box=None, unbox=None):
+        super().__init__(name)
+        self.fields = tuple(fields)
+        self.pyclass = pyclass
+        self._box, self._unbox = box, unbox
+
+    @property
+    def model(self):
+        """The one scalar or pointer type a single-field type is made of, else None."""
+        if len(self.fields) == 1 and not isinstance(self.fields[0][1], (Tuple, CustomType)):
+            return self.fields[0][1]
+        return None
+
+    def __repr__(self):
+        return f"nativecall.types.CustomType({self.name!r})"
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+_custom_by_name = {}   # CustomType.name → CustomType, filled by nativecall.extending.register_type
+
+
+def _to_jit(t):
+    """The inverse of _from_jit: how the compiler is told about a type."""
+    if isinstance(t, CustomType):
+        return ("custom", t.name)
+    if isinstance(t, Tuple):
+        return ("tuple", tuple(_to_jit(m) for m in t.types))
+    if isinstance(t, CPointer):
+        return ("pointer", _to_jit(t.dtype))
+    if isinstance(t, Type) and t.name in _SCALARS_BY_NAME:
+        return ("scalar", t.name)
+    raise TypeError(f"compiled code cannot hold values of type {t}")
+
+
+def _machine_signature(signature):
+    """For a Signature with custom types: (the numba spelling with each custom type replaced
+    by the type it is made of, parameter refinements, result refinement); None without."""
+    if not any(isinstance(t, CustomType) for t in (signature.return_type, *signature.args)):
+        return None
+
+    def machine(t, where):
+        if not isinstance(t, CustomType):
+            return t.name, None
+        if t.model is None:
+            raise TypeError(f"{where} has the custom type {t.name}, which is not made of one number or pointer "
+                            "and so cannot cross a C signature")
+        return t.model.name, _to_jit(t)
+
+    result, result_type = machine(signature.return_type, "the result")
+    params = [machine(a, f"parameter {i + 1}") for i, a in enumerate(signature.args)]
+    text = f"{result}({', '.join(p[0] for p in params)})"
+    return text, [p[1] for p in params], result_type

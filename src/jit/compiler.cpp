@@ -15,6 +15,11 @@ GlobalValue GlobalValue::of_constant(ConstantValue value) {
     g.constant = std::move(value);
     return g;
 }
+GlobalValue GlobalValue::of_constant(TypeRef type, ConstantValue value) {
+    GlobalValue g = of_constant(std::move(value));
+    g.type = type;
+    return g;
+}
 GlobalValue GlobalValue::of_module(std::string module_name) {
     GlobalValue g;
     g.kind = Kind::Module;
@@ -100,7 +105,8 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     auto module = std::make_shared<Module>(parse_module(source));
 
     const Registry &registry = active_registry();   // builtins first, then extensions
-    TypedFunction typed = infer_types(module, request.function_name, request.signature, request.globals, registry);
+    TypedFunction typed = infer_types(module, request.function_name, request.signature, request.globals, registry,
+                                      request.parameter_types, request.result_type);
 
     std::string symbol = unique_symbol(typed.def->name);
     std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(symbol);

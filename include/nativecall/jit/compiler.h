@@ -35,8 +35,10 @@ struct GlobalValue {
     std::uintptr_t address = 0;
     Signature signature;
     std::shared_ptr<const JitableSource> jitable;
+    TypeRef type = nullptr;   // Constant of a custom type (its members' values in `constant`)
 
     static GlobalValue of_constant(ConstantValue value);
+    static GlobalValue of_constant(TypeRef type, ConstantValue value);
     static GlobalValue of_module(std::string module_name);
     static GlobalValue of_function(std::string function_name);
     static GlobalValue of_dtype(std::string scalar_name);
@@ -68,6 +70,13 @@ struct CompileRequest {
     int column_offset = 0;       // indentation the caller removed from `source` (reported columns add it back)
     std::string function_name;   // which def to compile; empty: the only one
     Signature signature;
+    /* Optional, one entry per parameter: a non-null entry replaces the JIT type the
+       signature gives that parameter. The C signature knows only machine types, so this
+       is how a `double` parameter becomes a custom type whose data model is one double
+       (the ABI stays `double`). */
+    std::vector<TypeRef> parameter_types;
+    /* Optional: the same for the result (a custom type of one machine value). */
+    TypeRef result_type = nullptr;
     Globals globals;
     CompileOptions options;
 };
@@ -107,7 +116,8 @@ struct TypedFunction {
 /* Type inference: forward from the signature, unifying at joins until nothing changes. */
 TypedFunction infer_types(std::shared_ptr<Module> module, const std::string &function_name,
                           const Signature &signature, const Globals &globals,
-                          const Registry &registry = Registry::builtins());
+                          const Registry &registry = Registry::builtins(),
+                          const std::vector<TypeRef> &parameter_types = {}, TypeRef result_type = nullptr);
 
 /* Type inference for a function inlined at a call site: the parameters take
    `param_types`, the result is what its return statements unify to (void if none). */

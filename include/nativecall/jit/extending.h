@@ -65,6 +65,28 @@ using ImplementationChooser =
    such as "+" or "unary-") that compile the chosen implementation inline at each call. */
 void add_overload(Registry &registry, const std::string &name, ImplementationChooser choose);
 
+/* ---- custom types --------------------------------------------------------------------- */
+
+/* A type of yours with named fields, stored side by side (numba's StructModel). */
+struct CustomTypeSpec {
+    std::string name;                                        // unique: it is the type's identity
+    std::vector<std::pair<std::string, TypeRef>> fields;     // numbers, pointers, tuples or other custom types
+    /* The function name that constructs a value from its fields in compiled code
+       (positional, converted like call arguments); empty: none. */
+    std::string constructor;
+};
+
+/* Registers `spec`: the type, an attribute per field (numba's lower_getattr), the
+   constructor, and constants of the type (numba's lower_constant: a ConstantValue
+   holding each field's value). A type of one number or pointer also converts to that
+   machine type (so it can be returned where the C signature has it). Returns the type. */
+TypeRef add_custom_type(Registry &registry, const CustomTypeSpec &spec);
+
+/* numba's lower_cast with the conversion written as an inline helper taking the value:
+   its result (converted further to `to` when it differs) is the converted value. */
+void add_cast_implementation(Registry &registry, TypeRef from, TypeRef to,
+                             std::shared_ptr<const JitableSource> implementation);
+
 /* How many (helper, registry, argument types) specialisations have been typed so far:
    it grows with distinct helpers, not with the number of compiles. */
 std::size_t jitable_specialisation_count();

@@ -26,6 +26,7 @@ enum class Kind : std::uint8_t {
     External,   // a native function with a known address and signature (another cfunc)
     DType,      // a scalar type used as a value (dtype=float64, np.float32(x))
     Jitable,    // a Python function compiled inline at each call site (nativecall.extending.jitable)
+    Custom,     // a type an extension defines (nativecall.extending.register_type): `name`; its value is `members` side by side
 };
 
 struct Type;
@@ -78,6 +79,8 @@ TypeRef function(const std::string &name);
 TypeRef external(const std::string &name, const Signature &signature, std::uintptr_t address);
 TypeRef dtype(TypeRef scalar);
 TypeRef jitable(const std::shared_ptr<const JitableSource> &source);
+/* A custom type, known by its name; `model` is the types of the values it is made of. */
+TypeRef custom(const std::string &name, const std::vector<TypeRef> &model);
 
 /* The JIT type of a C type from a signature (int → int32, double * → CPointer(float64)). */
 TypeRef from_ctype(const CType &ctype);

@@ -189,7 +189,8 @@ std::vector<ir::Type> LoweringContext::parts(TypeRef type) {
         result.insert(result.end(), static_cast<std::size_t>(type->ndim), ir::Type::I64);
         return result;
     }
-    case Kind::Tuple: {
+    case Kind::Tuple:
+    case Kind::Custom: {   // the members side by side (numba's StructModel)
         std::vector<ir::Type> result;
         for (TypeRef m : type->members) {
             auto sub = parts(m);

@@ -68,8 +68,12 @@ public:
             fn_.result = types::void_();
     }
 
-    void run() {
+    void run(const std::vector<TypeRef> &parameter_types, TypeRef result_type) {
         const FunctionDef &def = *fn_.def;
+        if (!parameter_types.empty() && parameter_types.size() != fn_.signature.params.size())
+            throw InvalidArgument(std::to_string(parameter_types.size()) + " parameter types given for the signature '" +
+                                  fn_.signature.numba_spelling() + "', which has " +
+                                  std::to_string(fn_.signature.params.size()) + " parameters");
         if (def.params.size() != fn_.signature.params.size())
             throw CompileError(file_, def.loc,
                                "function '" + def.name + "' takes " + std::to_string(def.params.size()) +
@@ -77,16 +81,32 @@ public:
                                    "' has " + std::to_string(fn_.signature.params.size()));
         for (std::size_t i = 0; i < def.params.size(); ++i) {
             TypeRef t = types::from_ctype(fn_.signature.params[i]);
+            if (!parameter_types.empty() && parameter_types[i])
+                t = refined(t, parameter_types[i], "parameter " + std::to_string(i + 1));
             if (t->kind == Kind::Void)
                 throw CompileError(file_, def.param_locs[i], "a parameter cannot have type void");
             fn_.param_types.push_back(t);
             fn_.variables[def.params[i]] = t;
         }
         fn_.result = types::from_ctype(fn_.signature.result);
+        if (result_type)
+            fn_.result = refined(fn_.result, result_type, "the result");
         solve();
     }
 
 private:
+    /* A refinement keeps the ABI: a custom type whose data model is exactly the C type's
+       one machine value. */
+    static TypeRef refined(TypeRef declared, TypeRef refinement, const std::string &what) {
+        std::vector<ir::Type> parts = LoweringContext::parts(refinement);
+        if (refinement->kind != Kind::Custom || declared->kind == Kind::Void || declared->is_compile_time_only() ||
+            parts.size() != 1 || LoweringContext::parts(declared) != parts)
+            throw InvalidArgument(what + " is " + declared->str() + " in the signature and cannot be given the type " +
+                                  refinement->str() + " (only a custom type made of one " + declared->str() +
+                                  " can stand for it)");
+        return refinement;
+    }
+
     void solve() {
         const FunctionDef &def = *fn_.def;
         collect_assigned(def.body, locals_);
@@ -411,7 +431,7 @@ private:
 
     TypeRef type_of_global(const GlobalValue &g, const Expr &e) const {
         switch (g.kind) {
-        case GlobalValue::Kind::Constant: return type_of_constant(g.constant);
+        case GlobalValue::Kind::Constant: return g.type ? g.type : type_of_constant(g.constant);
         case GlobalValue::Kind::Module: return types::module(g.name);
         case GlobalValue::Kind::Function: return types::function(g.name);
         case GlobalValue::Kind::DType: {
@@ -539,13 +559,14 @@ std::optional<std::int64_t> literal_int_of(const Expr &e, const TypedFunction &f
 }
 
 TypedFunction infer_types(std::shared_ptr<Module> module, const std::string &function_name,
-                          const Signature &signature, const Globals &globals, const Registry &registry) {
+                          const Signature &signature, const Globals &globals, const Registry &registry,
+                          const std::vector<TypeRef> &parameter_types, TypeRef result_type) {
     TypedFunction fn;
     fn.def = &select_function(*module, function_name);
     fn.module = std::move(module);
     fn.signature = signature;
     fn.globals = globals;
-    Inference(fn, registry).run();
+    Inference(fn, registry).run(parameter_types, result_type);
     return fn;
 }
 

@@ -35,6 +35,7 @@ std::string Type::str() const {
     case Kind::External: return "cfunc " + name + " " + signature->numba_spelling();
     case Kind::DType: return "dtype(" + element->str() + ")";
     case Kind::Jitable: return "jitable " + name;
+    case Kind::Custom: return name;
     }
     return "?";
 }
@@ -143,6 +144,12 @@ TypeRef jitable(const std::shared_ptr<const JitableSource> &source) {
     /* Identity is the declaration: the address field keys the intern table. */
     t.address = reinterpret_cast<std::uintptr_t>(source.get());
     t.jitable = source;
+    return intern(std::move(t));
+}
+TypeRef custom(const std::string &name, const std::vector<TypeRef> &model) {
+    Type t = make(Kind::Custom);
+    t.name = name;
+    t.members = model;
     return intern(std::move(t));
 }
 TypeRef dtype(TypeRef scalar) {
