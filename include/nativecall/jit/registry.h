@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,9 @@ struct CallSignature {
     /* The registry layer whose typer accepted (set by Registry::resolve): its lowerings
        are preferred, so an extension's typer is paired with the extension's lowering. */
     const Registry *typed_by = nullptr;
+    /* What the accepting typer tells its lowering, when the argument types alone do not
+       say it (the implementation an overload chose); null for most operations. */
+    std::shared_ptr<const void> detail = nullptr;
 };
 
 /* What a typer sees of a call: argument types, and each argument's value when it

@@ -118,13 +118,15 @@ void add_overload(Registry &registry, const std::string &name, ImplementationCho
         auto impl = state->implementation(args.types);
         if (!impl)
             return std::nullopt;
-        return type_jitable_call(impl, *args.registry, args.types);
+        CallSignature sig = type_jitable_call(impl, *args.registry, args.types);
+        sig.detail = impl;   // several overloads of one name share lowerings: say which one accepted
+        return sig;
     });
     registry.add_lowering(name, {TypePattern::any()},
                           [state](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
-                              auto impl = state->implementation(sig.args);
+                              auto impl = std::static_pointer_cast<const JitableSource>(sig.detail);
                               if (!impl)
-                                  throw TypingFailure("internal: overload '" + state->name + "' declined while lowering");
+                                  throw TypingFailure("internal: overload '" + state->name + "' lowered without an implementation");
                               return lower_jitable_call(ctx, impl, sig.args, a);
                           },
                           true);
