@@ -322,7 +322,7 @@ def register_type(pyclass, fields, *, name=None, box=None, unbox=None):
         raise TypeError(f"register_type() takes a class, got {_type_name(pyclass)}")
     if pyclass in _registered_types:
         raise ValueError(f"register_type(): {pyclass.__qualname__} is already registered")
-    name = pyclass.__qualname__ if name is None else name
+    name = pyclass.__name__ if name is None else name
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register_type(): the name must be an identifier, got {name!r}")
     checked = []
