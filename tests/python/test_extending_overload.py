@@ -272,3 +272,36 @@ def test_compiling_a_jitable_user_again_and_again_does_not_grow_the_compiler_tab
     assert compiled(0.5) == use(0.5) == 0.5 + 1.0
     assert _jit.jitable_specialisation_count() == specialisations
     assert rss_mib() - rss < 16
+
+
+def test_threads_compiling_with_python_typing_functions_neither_deadlock_nor_mix_answers():
+    import threading
+
+    def scaled(x):
+        return x
+
+    @overload(scaled)
+    def scaled_typer(x):
+        def impl(x):
+            return x * 3
+        return impl
+
+    def use(x, n):
+        return scaled(x) + scaled(n) + dot((x, x, x), (1.0, 2.0, 3.0))
+
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(5):
+                results.append(cfunc("float64(float64, int64)", opt_level=0)(use)(1.5, 2))
+        except Exception as e:   # surfaced by the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == [1.5 * 3 + 2 * 3 + 1.5 * 6] * 20
