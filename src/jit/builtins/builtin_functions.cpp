@@ -264,7 +264,8 @@ void register_tuple_iteration(Registry &registry) {
 void register_calls(Registry &registry) {
     /* np.float64(x), types.intc(x): a dtype called on a number converts it. */
     registry.add_typer("call", [](const CallArgs &args) -> std::optional<CallSignature> {
-        if (args.types.size() != 2 || args.types[0]->kind != Kind::DType || !args.types[1]->is_number())
+        if (args.types.size() != 2 || args.types[0]->kind != Kind::DType || !args.types[1]->is_number() ||
+            !args.types[0]->element->is_number())   // a record dtype converts nothing
             return std::nullopt;
         TypeRef to = args.types[0]->element;
         return signature(to, {args.types[0], to});
