@@ -60,7 +60,7 @@ class Record(_types.Type):
         self._check()
         members = []
         for f in self.fields:
-            member = f.type.name
+            member = _numba_name(f.type)
             if f.shape:
                 dims = ",".join(str(s) for s in f.shape) + ("," if len(f.shape) == 1 else "")
                 member = f"nestedarray({member}, ({dims}))"
@@ -135,6 +135,13 @@ class Record(_types.Type):
 
     def __repr__(self):
         return f"nativecall.types.{self.name}"
+
+
+def _numba_name(t):
+    """numba's (and the compiler's) spelling of a member type: nativecall's "boolean" is "bool" there."""
+    if isinstance(t, _types.CPointer):
+        return f"CPointer({_numba_name(t.dtype)})"
+    return "bool" if t == _types.boolean else t.name
 
 
 def _describe_type(t):
