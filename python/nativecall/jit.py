@@ -260,6 +260,11 @@ def _source_of(pyfunc):
 
 
 def _signature_text(signature):
+    """The C-level signature text (a pointer to a Record is a `voidptr` there)."""
+    return _signature_parts(signature)[0]
+
+
+def _signature_parts(signature):
     """(C-level signature text, per-parameter JIT types or None). A pointer to a Record is a
     `voidptr` for the ABI; its record type travels separately to the compiler."""
     if isinstance(signature, str):
@@ -404,7 +409,7 @@ class CFunc:
 
 
 def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug):
-    text, parameter_types = _signature_text(signature)
+    text, parameter_types = _signature_parts(signature)
     globals_described, owners = snapshot
     compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
                             opt_level, debug, parameter_types)

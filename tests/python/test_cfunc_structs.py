@@ -449,3 +449,16 @@ def test_numba_record_signatures_are_accepted():
 
     values = np.array([(1.5, 4)], dt)
     assert get(values) == 6.0
+
+
+def test_a_struct_pointer_passes_to_another_cfunc_as_its_void_pointer():
+    @cfunc(float64(CPointer(PARAMS)))
+    def first_coef(p):
+        return p[0].coef[0]
+
+    @cfunc(float64(float64, CPointer(PARAMS)))
+    def shifted(x, p):
+        return damped(x, p) + first_coef(p)
+
+    params = Params(1.0, 0.5, 2, (3.0, 0.0, 0.0))
+    assert shifted(0.5, ctypes.addressof(params)) == _damped_python(0.5, params) + 3.0

@@ -286,7 +286,10 @@ void register_calls(Registry &registry) {
         for (std::size_t i = 0; i < target.params.size(); ++i) {
             TypeRef param = types::from_ctype(target.params[i]);
             TypeRef given = args.types[i + 1];
-            bool convertible = given == param || (given->is_number() && param->is_number());
+            /* Any data pointer passes as void * (C's implicit conversion; a struct pointer
+               given to another cfunc's user_data). */
+            bool convertible = given == param || (given->is_number() && param->is_number()) ||
+                               (param == types::voidptr() && given->kind == Kind::Pointer);
             if (!convertible)
                 throw TypingFailure("argument " + std::to_string(i + 1) + " of " + args.types[0]->name + "(): cannot pass " +
                                     given->str() + " as " + param->str());
