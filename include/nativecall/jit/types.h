@@ -1,4 +1,4 @@
-// The JIT's type model: interned types (scalars, pointers, array views, tuples, callables), compared by identity.
+// The JIT's type model: interned types (scalars, pointers, array views, records, tuples, callables), compared by identity.
 #pragma once
 
 #include <cstdint>
