@@ -246,9 +246,9 @@ def _ctypes_member(ctype, where):
     code = getattr(ctype, "_type_", None)
     if ctype is _ctypes.c_bool:
         return _types.boolean
-    if isinstance(code, str) and code in _CTYPES_CODES and _ctypes.sizeof(ctype) * 8 == \
-            int(_CTYPES_CODES[code].lstrip("uintfloat")):
-        return _SCALARS[_CTYPES_CODES[code]]
+    scalar = _SCALARS.get(_CTYPES_CODES.get(code, "")) if isinstance(code, str) else None
+    if scalar is not None and _ctypes.sizeof(ctype) == _size_and_alignment(scalar)[0]:
+        return scalar
     raise TypeError(f"{where} has the ctypes type {getattr(ctype, '__name__', ctype)}, which a record cannot hold "
                     "(expected a ctypes number, pointer, Structure or array of these)")
 
