@@ -164,12 +164,15 @@ def contains_record(t):
 
 
 def from_dtype(dtype):
-    """The Record of a numpy structured dtype (numba's ``from_dtype``). Build the dtype with
-    ``align=True`` to get the C layout: a packed dtype is refused."""
+    """The Record of a numpy structured dtype (numba's ``from_dtype``; a scalar dtype gives its
+    scalar type, as there). Build the dtype with ``align=True`` to get the C layout: a packed
+    dtype is refused."""
     import numpy as np
     dt = np.dtype(dtype)
     if dt.names is None:
-        raise TypeError(f"from_dtype() needs a structured dtype (with named fields), got {dt}")
+        if dt.subdtype is None and (dt.kind == "b" or dt.name in _SCALARS) and dt.isnative:
+            return _types.boolean if dt.kind == "b" else _SCALARS[dt.name]
+        raise TypeError(f"from_dtype() needs a structured dtype (with named fields) or a number dtype, got {dt}")
     fields = []
     for name in dt.names:
         field_dtype, offset = dt.fields[name][:2]

@@ -461,7 +461,7 @@ class LongDouble(ctypes.Structure):
     (lambda: from_dtype(np.dtype([("x", ">f8")])), ValueError, "non-native byte order"),
     (lambda: from_dtype(np.dtype([("x", "O")])), TypeError, "field 'x' of"),
     (lambda: from_dtype(np.dtype([("x", "U3")])), TypeError, "which a record cannot hold"),
-    (lambda: from_dtype(np.float64), TypeError, "needs a structured dtype"),
+    (lambda: from_dtype("U3"), TypeError, "needs a structured dtype (with named fields) or a number dtype"),
     (lambda: from_dtype({"names": ["a", "b"], "formats": ["f8", "f8"], "offsets": [0, 0], "itemsize": 8}),
      ValueError, "overlaps the previous field: unions are not supported"),
 ])
@@ -493,6 +493,7 @@ def test_cffi_types_map_like_numbas_map_type():
     assert sig.return_type == int32 and sig.args[1:] == (voidptr, uint16, int64)
     assert sig.args[0].dtype == from_cffi(ffi, "struct pt")
     assert map_type(ffi.typeof("double")) == float64 and map_type(ffi.typeof("_Bool")) == boolean
+    assert from_dtype(np.float64) == float64 and from_dtype("u2") == uint16   # numba's from_dtype on scalars
     assert map_type(ffi.typeof("int8_t *")) == CPointer(int8)
     with pytest.raises(TypeError, match="needs a cffi type"):
         map_type("double")
