@@ -81,14 +81,8 @@ public:
                                    "' has " + std::to_string(fn_.signature.params.size()));
         for (std::size_t i = 0; i < def.params.size(); ++i) {
             TypeRef t = types::from_ctype(fn_.signature.params[i]);
-            if (!parameter_types.empty() && parameter_types[i]) {
-                /* A refinement keeps the ABI: a pointer stays a pointer. */
-                if (t->kind != Kind::Pointer || parameter_types[i]->kind != Kind::Pointer)
-                    throw InvalidArgument("parameter " + std::to_string(i + 1) + " is " + t->str() +
-                                          " in the signature and cannot be given the type " +
-                                          parameter_types[i]->str() + " (only pointers can be refined)");
-                t = parameter_types[i];
-            }
+            if (!parameter_types.empty() && parameter_types[i])
+                t = refined(t, parameter_types[i], "parameter " + std::to_string(i + 1));
             if (t->kind == Kind::Void)
                 throw CompileError(file_, def.param_locs[i], "a parameter cannot have type void");
             fn_.param_types.push_back(t);
@@ -99,6 +93,15 @@ public:
     }
 
 private:
+    /* A refinement keeps the ABI: a data pointer stays a data pointer (a `void *` that
+       points at a record is a CPointer(Record)). */
+    static TypeRef refined(TypeRef declared, TypeRef refinement, const std::string &what) {
+        if (declared->kind != Kind::Pointer || refinement->kind != Kind::Pointer)
+            throw InvalidArgument(what + " is " + declared->str() + " in the signature and cannot be given the type " +
+                                  refinement->str() + " (only pointers can be refined)");
+        return refinement;
+    }
+
     void solve() {
         const FunctionDef &def = *fn_.def;
         collect_assigned(def.body, locals_);
