@@ -413,7 +413,8 @@ def _compile(signature, pyfunc, source, filename, first_line, column_offset, nam
     globals_described, owners = snapshot
     compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
                             opt_level, debug, parameter_types)
-    return CFunc(pyfunc, compiled, text, owners)
+    # With records the text alone (voidptr) no longer says what was asked for: keep the object.
+    return CFunc(pyfunc, compiled, signature if parameter_types else text, owners)
 
 
 def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=False, **numba_options):
