@@ -304,13 +304,12 @@ def _cffi_member(ffi, ct, where):
         return from_cffi(ffi, ct)
     if ct.kind == "union":
         raise TypeError(f"{where} is a union ({ct.cname}), which records do not support")
+    if ct.kind == "function":   # a function pointer member: an address compiled code can pass on
+        return _types.voidptr
     if ct.kind == "pointer":
-        item = ct.item
-        if item.kind == "void":
+        if ct.item.kind == "void":
             return _types.voidptr
-        if item.kind == "function":
-            return _types.voidptr
-        return _types.CPointer(_cffi_member(ffi, item, where))
+        return _types.CPointer(_cffi_member(ffi, ct.item, where))
     if ct.kind == "void":
         return _types.void
     if ct.kind in ("primitive", "enum"):
@@ -333,9 +332,7 @@ def map_type(cffi_type, use_record_dtype=True):
     for numba compatibility)."""
     ffi = _cffi_module()
     ct = cffi_type
-    if getattr(ct, "kind", None) == "pointer" and ct.item.kind == "function":
-        ct = ct.item
-    if getattr(ct, "kind", None) == "function":
+    if getattr(ct, "kind", None) == "function":   # cffi's kind for function pointer types
         if ct.ellipsis:
             raise TypeError(f"{ct.cname} is variadic, which callbacks cannot be")
         result = _cffi_member(ffi, ct.result, "the result")

@@ -488,10 +488,13 @@ def test_unsupported_cffi_structs_are_refused(cdef, name, expected):
 
 def test_cffi_types_map_like_numbas_map_type():
     ffi = FFI()
-    ffi.cdef("struct pt { double x, y; }; typedef int (*cb)(struct pt *, void *, unsigned short, long);")
+    ffi.cdef("struct pt { double x, y; double (*f)(double); };"
+             "typedef int (*cb)(struct pt *, void *, unsigned short, long);")
     sig = map_type(ffi.typeof("cb"))
     assert sig.return_type == int32 and sig.args[1:] == (voidptr, uint16, int64)
     assert sig.args[0].dtype == from_cffi(ffi, "struct pt")
+    assert from_cffi(ffi, "struct pt").field("f").type == voidptr      # a function pointer member
+    assert str(map_type(ffi.typeof("double(*)(struct pt *, int)"))) == str(float64(sig.args[0], int32))
     assert map_type(ffi.typeof("double")) == float64 and map_type(ffi.typeof("_Bool")) == boolean
     assert from_dtype(np.float64) == float64 and from_dtype("u2") == uint16   # numba's from_dtype on scalars
     assert map_type(ffi.typeof("int8_t *")) == CPointer(int8)

@@ -105,6 +105,23 @@ TEST(Records, FieldsReadAndWrittenThroughPointersAndArrays) {
     EXPECT_EQ(rows[0].flag, static_cast<std::int8_t>(300 & 0xff));
 }
 
+TEST(Records, FieldsNamedLikeArrayAttributesAreTheRecordsOwn) {
+    /* ".shape" and ".size" have array entries; on a record the generic getattr serves them. */
+    struct Box {
+        std::int32_t shape;
+        double size;
+    };
+    TypeRef box = types::record("struct Box",
+                                {{"shape", offsetof(Box, shape), types::integer(32, true), {}},
+                                 {"size", offsetof(Box, size), types::float64(), {}}},
+                                sizeof(Box), alignof(Box));
+    auto f = build("def f(p, n):\n    p[0].size += 1\n    a = carray(p, n)\n    return p[0].shape * p[0].size + a.size\n",
+                   "double (void *, int64)", box);
+    Box boxes[3] = {{3, 1.5}, {0, 0}, {0, 0}};
+    EXPECT_DOUBLE_EQ(reinterpret_cast<double (*)(Box *, std::int64_t)>(f->address())(boxes, 3), 3 * 2.5 + 3);
+    EXPECT_DOUBLE_EQ(boxes[0].size, 2.5);
+}
+
 TEST(Records, UnknownFieldNamesTheRecordAndItsFields) {
     try {
         build("def f(p, n):\n    return p[0].inner.valeu\n", "double (void *, int64)", outer_type());
