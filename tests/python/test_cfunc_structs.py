@@ -272,6 +272,28 @@ def test_arrays_of_records_from_numpy_with_reference_semantics():
     np.testing.assert_array_equal(a, expected)
 
 
+def test_whole_records_are_copied_as_numpy_copies_them():
+    inner = np.dtype([("c", "i1"), ("v", "f8")], align=True)
+    dt = np.dtype([("id", "i4"), ("inner", inner), ("m", "f4", (2, 3))], align=True)
+
+    @cfunc(intc(CPointer(from_dtype(dt)), intp))
+    def shuffle(p, n):
+        a = carray(p, n)
+        a[n - 1] = a[0]          # an element of an array of records
+        p[1].inner = p[2].inner  # a nested record field
+        return 0
+
+    rng = np.random.default_rng(4)
+    values = np.zeros(4, dt)
+    values["id"], values["inner"]["c"] = [1, 2, 3, 4], [5, 6, 7, 8]
+    values["inner"]["v"], values["m"] = rng.standard_normal(4), rng.standard_normal((4, 2, 3))
+    expected = values.copy()
+    expected[3] = expected[0]
+    expected[1]["inner"] = expected[2]["inner"]
+    shuffle(values, 4)
+    np.testing.assert_array_equal(values, expected)
+
+
 def test_plain_python_carray_over_a_record_dtype_gives_a_structured_view():
     rec = from_ctypes(Inner)
     items = (Inner * 2)((b"a", 1.0), (b"b", 2.0))
@@ -410,7 +432,7 @@ def test_unknown_field_names_the_record_the_fields_and_the_place():
 
 @pytest.mark.parametrize("body, expected", [
     ("p[0].grid = 1.0", "cannot assign to the whole array field 'grid' of Every"),
-    ("p[0].inner = p[1].inner", "cannot assign a whole record to field 'inner' of Every"),
+    ("p[0].inner = p[1]", "cannot assign Record("),
     ("p[0].data = 1.0", "cannot assign float64 to field 'data' of Every, which holds CPointer(float64)"),
     ("p[0].f64 = p[0].grid", "cannot assign array(int16, 2d, C) to field 'f64'"),
     ("p[0] = 1.0", "cannot store float64 into CPointer(Record("),

@@ -88,14 +88,13 @@ void register_pointer_indexing(Registry &registry) {
                TypeRef element = args.types[0]->element;
                if (element->kind == Kind::Void)
                    throw TypingFailure("cannot store through a voidptr; view it with carray(ptr, shape, dtype=...)");
-               if (!args.types[2]->is_number() || !element->is_number())
+               if (!storable(args.types[2], element))
                    return std::nullopt;
                return signature(types::void_(), {args.types[0], types::int64(), element});
            },
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                TypeRef element = sig.args[2];
-               ir::Value p = ctx.b().element_pointer(LoweringContext::memory_type(element), a[0][0], a[1][0]);
-               ctx.store_scalar(element, a[2][0], p);
+               store_element(ctx, element, a[2], element_pointer(ctx, element, a[0][0], a[1][0]));
                return {};
            },
            TypePattern::of(Kind::Pointer));
@@ -177,13 +176,13 @@ void register_array_access(Registry &registry) {
                    throw TypingFailure("arrays are indexed with integers or tuples of integers, not " + index->str());
                if (array_item_type(array, index) != array->element)
                    throw TypingFailure("assigning to a whole sub-array is not supported; index every dimension");
-               if (!args.types[2]->is_number())
+               if (!storable(args.types[2], array->element))
                    return std::nullopt;
                return signature(types::void_(), {array, index, array->element});
            },
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                ir::Value p = element_address(ctx, sig.args[0], a[0], index_values(ctx, sig.args[1], a[1]));
-               ctx.store_scalar(sig.args[2], a[2][0], p);
+               store_element(ctx, sig.args[2], a[2], p);
                return {};
            },
            TypePattern::of(Kind::Array));

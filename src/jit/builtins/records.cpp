@@ -1,4 +1,6 @@
-// Record fields: r.field reads, r.field = v writes, nested records and inline arrays as views into the record.
+// Record fields: r.field reads, r.field = v writes, nested records and inline arrays as views, whole-record copies.
+#include <algorithm>
+
 #include "support.h"
 
 namespace nativecall::jit {
@@ -57,9 +59,7 @@ void register_field_access(Registry &registry) {
         if (!f.shape.empty())
             throw TypingFailure("cannot assign to the whole array " + where + "; assign its elements (r." + f.name +
                                 "[i] = v)");
-        if (f.type->kind == Kind::Record)
-            throw TypingFailure("cannot assign a whole record to " + where + "; assign its fields one by one");
-        bool ok = f.type->kind == Kind::Pointer ? value == f.type : value->is_number() && f.type->is_number();
+        bool ok = f.type->kind == Kind::Pointer ? value == f.type : storable(value, f.type);
         if (!ok)
             throw TypingFailure("cannot assign " + value->str() + " to " + where + ", which holds " + f.type->str());
         return signature(types::void_(), {record, f.type});
@@ -67,12 +67,42 @@ void register_field_access(Registry &registry) {
     registry.add_lowering("setattr", {TypePattern::of(Kind::Record), TypePattern::any()},
                           [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
         const RecordField &f = field_of(sig.args[0], sig.attribute);
-        ctx.store_scalar(f.type, a[1][0], field_address(ctx, a[0][0], f));
+        store_element(ctx, f.type, a[1], field_address(ctx, a[0][0], f));
         return {};
     });
 }
 
 } // namespace
+
+namespace builtins {
+void copy_record(LoweringContext &ctx, TypeRef record, ir::Value target, ir::Value source) {
+    /* In units of the record's alignment (at most 8 bytes), which divides its size; the
+       padding is copied too, as a C struct assignment may. */
+    ir::Builder &b = ctx.b();
+    std::size_t unit = std::min<std::size_t>(record->align, 8);
+    ir::Type type = unit == 8 ? ir::Type::I64 : unit == 4 ? ir::Type::I32 : unit == 2 ? ir::Type::I16 : ir::Type::I8;
+    auto count = static_cast<std::int64_t>(record->size / unit);
+    if (count <= 16) {   // small records: straight-line loads and stores
+        for (std::int64_t i = 0; i < count; ++i) {
+            ir::Value index = b.constant_int(ir::Type::I64, i);
+            b.store(b.load(type, b.element_pointer(type, source, index)), b.element_pointer(type, target, index));
+        }
+        return;
+    }
+    ir::Value position = b.local(ir::Type::I64);
+    b.store(b.constant_int(ir::Type::I64, 0), position);
+    ir::BlockRef head = b.new_block("copy.head"), body = b.new_block("copy.body"), done = b.new_block("copy.done");
+    b.jump(head);
+    b.set_block(head);
+    ir::Value i = b.load(ir::Type::I64, position);
+    b.branch(b.compare(ir::Predicate::SLT, i, b.constant_int(ir::Type::I64, count)), body, done);
+    b.set_block(body);
+    b.store(b.load(type, b.element_pointer(type, source, i)), b.element_pointer(type, target, i));
+    b.store(b.binary(ir::BinaryOp::Add, i, b.constant_int(ir::Type::I64, 1)), position);
+    b.jump(head);
+    b.set_block(done);
+}
+} // namespace builtins
 
 void register_records(Registry &registry) { register_field_access(registry); }
 

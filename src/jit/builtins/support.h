@@ -85,6 +85,25 @@ inline Lowered load_element(LoweringContext &ctx, TypeRef element, ir::Value add
     return {ctx.load_scalar(element, address)};
 }
 
+/* Copies a record of type `record` from `source` to `target` (numba's record assignment:
+   `a[i] = a[j]`, `r.inner = q.inner`); records.cpp. */
+void copy_record(LoweringContext &ctx, TypeRef record, ir::Value target, ir::Value source);
+
+/* Stores `value` (of type `element`) at `address`: a store for scalars and pointers, a
+   copy of the whole record for records. */
+inline void store_element(LoweringContext &ctx, TypeRef element, const Lowered &value, ir::Value address) {
+    if (element->kind == Kind::Record)
+        copy_record(ctx, element, address, value.at(0));
+    else
+        ctx.store_scalar(element, value.at(0), address);
+}
+
+/* True when a value of type `value` can be stored into an element of type `element`
+   (numbers convert; a record only into the same record type). */
+inline bool storable(TypeRef value, TypeRef element) {
+    return element->kind == Kind::Record ? value == element : value->is_number() && element->is_number();
+}
+
 /* Truth value of a lowered scalar (nonzero, non-null). */
 ir::Value truth(LoweringContext &ctx, TypeRef type, ir::Value value);
 

@@ -122,6 +122,38 @@ TEST(Records, FieldsNamedLikeArrayAttributesAreTheRecordsOwn) {
     EXPECT_DOUBLE_EQ(boxes[0].size, 2.5);
 }
 
+TEST(Records, WholeRecordsCopyLikeCStructAssignment) {
+    auto f = build("def f(p, n):\n    p[1] = p[0]\n    p[2].inner = p[0].inner\n    a = carray(p, n)\n"
+                   "    a[3] = a[1]\n    return 0.0\n",
+                   "double (void *, int64)", outer_type());
+    float data[1] = {1.0f};
+    Outer rows[4] = {};
+    rows[0] = Outer{7, Inner{'q', 2.5}, {{1, 2, 3}, {4, 5, 6}}, data, true};
+    reinterpret_cast<double (*)(Outer *, std::int64_t)>(f->address())(rows, 4);
+    for (int i : {1, 3}) {
+        EXPECT_EQ(rows[i].flag, 7);
+        EXPECT_EQ(rows[i].inner.tag, 'q');
+        EXPECT_EQ(rows[i].counts[1][2], 6);
+        EXPECT_EQ(rows[i].data, data);
+        EXPECT_TRUE(rows[i].ok);
+    }
+    EXPECT_EQ(rows[2].inner.value, 2.5);
+    EXPECT_EQ(rows[2].flag, 0);   // only the nested record was copied
+
+    /* A record of many units is copied by a loop rather than straight-line code. */
+    struct Big {
+        double values[40];
+    };
+    TypeRef big = types::record("struct Big", {{"values", 0, types::float64(), {40}}}, sizeof(Big), alignof(Big));
+    auto g = build("def f(p, n):\n    p[1] = p[0]\n    return p[1].values.sum()\n", "double (void *, int64)", big);
+    Big bigs[2] = {};
+    double expected = 0;
+    for (int k = 0; k < 40; ++k)
+        expected += (bigs[0].values[k] = 0.5 * k);
+    EXPECT_DOUBLE_EQ(reinterpret_cast<double (*)(Big *, std::int64_t)>(g->address())(bigs, 2), expected);
+    EXPECT_EQ(bigs[1].values[39], 19.5);
+}
+
 TEST(Records, UnknownFieldNamesTheRecordAndItsFields) {
     try {
         build("def f(p, n):\n    return p[0].inner.valeu\n", "double (void *, int64)", outer_type());
@@ -137,9 +169,9 @@ TEST(Records, UnknownFieldNamesTheRecordAndItsFields) {
 TEST(Records, WrongWritesAreCompileErrors) {
     EXPECT_THROW(build("def f(p, n):\n    p[0].counts = 1\n    return 0.0\n", "double (void *, int64)", outer_type()),
                  CompileError);
-    EXPECT_THROW(build("def f(p, n):\n    p[0].inner = p[1].inner\n    return 0.0\n", "double (void *, int64)",
+    EXPECT_THROW(build("def f(p, n):\n    p[0].inner = p[1]\n    return 0.0\n", "double (void *, int64)",
                        outer_type()),
-                 CompileError);
+                 CompileError);   // an Outer is not an Inner
     EXPECT_THROW(build("def f(p, n):\n    p[0].data = n\n    return 0.0\n", "double (void *, int64)", outer_type()),
                  CompileError);
 }
