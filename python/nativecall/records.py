@@ -7,7 +7,7 @@ ABI sees a plain ``void *``: a struct pointer serves as ``user_data``. See docs/
 
 Every builder checks the layout is one a C compiler produces without packing pragmas:
 natural alignment, no overlap (unions), no bit-fields, native byte order, numeric,
-pointer or struct members only.
+pointer or struct members only (the layout rules are the compiler's, nativecall._jit).
 """
 import ctypes as _ctypes
 import sys
@@ -68,33 +68,14 @@ class Record(_types.Type):
         super().__init__(f"Record({','.join(members)};{self.size};{self.alignment})")
 
     def _check(self):
-        where = f"record {self.label}" if self.label else "record"
-        if self.alignment <= 0 or self.alignment & (self.alignment - 1) or self.size % self.alignment:
-            raise ValueError(f"{where}: alignment {self.alignment} must be a power of two dividing the size "
-                             f"{self.size}")
-        end, seen = 0, set()
+        """The layout rules live in the compiler (types::record): ask it, so Python and C++
+        users get the same checks and the same messages."""
         for f in self.fields:
-            if f.name in seen or not f.name:
-                raise ValueError(f"{where}: field names must be non-empty and unique ({f.name!r})")
-            seen.add(f.name)
-            if not isinstance(f.type, _types.Type) or f.type in (_types.void,):
-                raise TypeError(f"{where}, field {f.name!r}: expected a nativecall scalar, CPointer or Record "
-                                f"type, got {f.type!r}")
-            size, align = _size_and_alignment(f.type)
-            if f.offset % align:
-                raise ValueError(f"{where}, field {f.name!r} at offset {f.offset} is not aligned to its {align} "
-                                 "bytes: packed layouts are not supported")
-            if f.offset < end:
-                raise ValueError(f"{where}, field {f.name!r} at offset {f.offset} overlaps the previous field: "
-                                 "unions are not supported")
-            count = 1
-            for extent in f.shape:
-                if extent <= 0:
-                    raise ValueError(f"{where}, field {f.name!r}: array extents must be positive, got {f.shape}")
-                count *= extent
-            end = f.offset + count * size
-            if end > self.size:
-                raise ValueError(f"{where}, field {f.name!r} ends at byte {end}, past the size {self.size}")
+            if not isinstance(f.type, _types.Type) or f.type == _types.void:
+                raise TypeError(f"{self.label or 'the record'}, field {f.name!r}: expected a nativecall scalar, "
+                                f"CPointer or Record type, got {f.type!r}")
+        from . import _jit
+        _jit.describe_type(self._described())
 
     def field(self, name):
         """The Field called ``name``; KeyError lists the fields there are."""

@@ -14,7 +14,7 @@ import nativecall
 from nativecall import carray, cfunc
 from nativecall.jit import CompileError
 from nativecall.integrate import quad
-from nativecall.types import (CPointer, boolean, float64, from_cffi, from_ctypes, from_dtype,
+from nativecall.types import (CPointer, Field, Record, boolean, float64, from_cffi, from_ctypes, from_dtype,
                               int8, int32, int64, intc, intp, map_type, uint16, voidptr)
 
 # ---- a table of structs, each written once and built three ways ------------------------------
@@ -471,7 +471,7 @@ class LongDouble(ctypes.Structure):
 
 
 @pytest.mark.parametrize("build, error, expected", [
-    (lambda: from_ctypes(Packed), ValueError, "field 'd' at offset 1 is not aligned to its 8 bytes: packed"),
+    (lambda: from_ctypes(Packed), ValueError, "field 'd' at offset 1 is not aligned to its 8 bytes (packed layouts are not supported)"),
     (lambda: from_ctypes(Bits), ValueError, "Bits.a is a bit-field"),
     (lambda: from_ctypes(Both), TypeError, "unions are not supported"),
     (lambda: from_ctypes(HasUnion), TypeError, "HasUnion.u is a union"),
@@ -483,9 +483,12 @@ class LongDouble(ctypes.Structure):
     (lambda: from_dtype(np.dtype([("x", ">f8")])), ValueError, "non-native byte order"),
     (lambda: from_dtype(np.dtype([("x", "O")])), TypeError, "field 'x' of"),
     (lambda: from_dtype(np.dtype([("x", "U3")])), TypeError, "which a record cannot hold"),
+    (lambda: Record([Field("a", 0, float64, (4,))], 16, 8), ValueError, "ends at byte 32, past the record's size 16"),
+    (lambda: Record([Field("a", 0, float64)], 8, 3), ValueError, "alignment 3 must be a power of two"),
+    (lambda: Record([Field("a", 0, "double")], 8, 8), TypeError, "expected a nativecall scalar, CPointer or Record"),
     (lambda: from_dtype("U3"), TypeError, "needs a structured dtype (with named fields) or a number dtype"),
     (lambda: from_dtype({"names": ["a", "b"], "formats": ["f8", "f8"], "offsets": [0, 0], "itemsize": 8}),
-     ValueError, "overlaps the previous field: unions are not supported"),
+     ValueError, "overlaps the previous field (unions are not supported)"),
 ])
 def test_unsupported_members_are_refused_when_the_record_is_built(build, error, expected):
     with pytest.raises(error) as info:
