@@ -13,6 +13,7 @@ import textwrap
 import threading
 
 from . import _jit
+from . import records as _records
 from . import types as _types
 
 __all__ = ["cfunc", "CFunc", "CompileError", "carray", "farray"]
@@ -50,6 +51,9 @@ def farray(ptr, shape, dtype=None):
 
 
 def _numpy_dtype(dtype):
+    record = _record_of(dtype)
+    if record is not None:
+        return record.dtype
     name = _dtype_name(dtype)
     return {"boolean": "bool", "bool_": "bool"}.get(name, name)
 
@@ -141,6 +145,9 @@ def _describe(value):
     jitable = getattr(type(value), "__nativecall_jitable__", None)
     if jitable is not None:    # nativecall.extending.jitable: compiled inline where it is called
         return _describe_jitable(jitable(value))
+    record = _record_of(value)
+    if record is not None:   # a struct type used as dtype= (carray(voidptr, n, dtype=rec))
+        return ("dtype_of", record._described())
     module = type(value).__module__ or ""
     if module.startswith("numba.") and type(value).__name__ == "CFunc":
         from .lowlevel import _ctypes_signature
@@ -160,6 +167,16 @@ def _describe(value):
     kind = type(value)
     return ("unusable", f"a {kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins"
             else f"a {kind.__qualname__}")
+
+
+def _record_of(value):
+    """The Record a global stands for: a Record, a numpy structured dtype, a numba Record; else None."""
+    if isinstance(value, _records.Record):
+        return value
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.dtype) and value.names is not None:
+        return _records.from_dtype(value)
+    return _records.from_numba(value) if type(value).__name__ == "Record" else None
 
 
 def _referenced_names(code):
@@ -243,14 +260,31 @@ def _source_of(pyfunc):
 
 
 def _signature_text(signature):
+    """The C-level signature text (a pointer to a Record is a `voidptr` there)."""
+    return _signature_parts(signature)[0]
+
+
+def _signature_parts(signature):
+    """(C-level signature text, per-parameter JIT types or None). A pointer to a Record is a
+    `voidptr` for the ABI; its record type travels separately to the compiler."""
     if isinstance(signature, str):
-        return signature
-    if isinstance(signature, _types.Signature):
-        return str(signature)
-    # numba's Signature objects: return_type and args with numba type names
-    if hasattr(signature, "return_type") and hasattr(signature, "args"):
-        return f"{signature.return_type}({', '.join(str(a) for a in signature.args)})"
-    raise TypeError(f"signature must be a string or built from nativecall.types, got {type(signature).__name__}")
+        return signature, None
+    if not (hasattr(signature, "return_type") and hasattr(signature, "args")):
+        raise TypeError(f"signature must be a string or built from nativecall.types, got {type(signature).__name__}")
+    # numba's Signature objects: numba type names, and numba Records converted to ours
+    args = [_records.from_numba(a) or a for a in signature.args]
+    if _records.contains_record(_records.from_numba(signature.return_type) or signature.return_type):
+        raise TypeError("a cfunc cannot return a record pointer; return voidptr, or write through a parameter")
+    if not any(_records.contains_record(a) for a in args):
+        if isinstance(signature, _types.Signature):
+            return str(signature), None
+        return f"{signature.return_type}({', '.join(str(a) for a in signature.args)})", None
+    texts, described = [], []
+    for a in args:
+        record = _records.contains_record(a)
+        texts.append("voidptr" if record else str(a))
+        described.append(_records._describe_type(a) if record else None)
+    return f"{signature.return_type}({', '.join(texts)})", described
 
 
 # ---------------------------------------------------------------- the compiled object
@@ -375,11 +409,12 @@ class CFunc:
 
 
 def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug):
-    text = _signature_text(signature)
+    text, parameter_types = _signature_parts(signature)
     globals_described, owners = snapshot
     compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
-                            opt_level, debug)
-    return CFunc(pyfunc, compiled, text, owners)
+                            opt_level, debug, parameter_types)
+    # With records the text alone (voidptr) no longer says what was asked for: keep the object.
+    return CFunc(pyfunc, compiled, signature if parameter_types else text, owners)
 
 
 def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=False, **numba_options):

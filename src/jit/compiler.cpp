@@ -32,6 +32,13 @@ GlobalValue GlobalValue::of_dtype(std::string scalar_name) {
     g.name = std::move(scalar_name);
     return g;
 }
+GlobalValue GlobalValue::of_dtype(TypeRef type) {
+    GlobalValue g;
+    g.kind = Kind::DType;
+    g.name = type->str();
+    g.type = type;
+    return g;
+}
 GlobalValue GlobalValue::of_external(std::string function_name, std::uintptr_t address, Signature signature) {
     GlobalValue g;
     g.kind = Kind::External;
@@ -99,7 +106,8 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     auto module = std::make_shared<Module>(parse_module(source));
 
     const Registry &registry = Registry::builtins();
-    TypedFunction typed = infer_types(module, request.function_name, request.signature, request.globals, registry);
+    TypedFunction typed = infer_types(module, request.function_name, request.signature, request.globals, registry,
+                                      request.parameter_types);
 
     std::string symbol = unique_symbol(typed.def->name);
     std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(symbol);

@@ -23,7 +23,7 @@ struct GlobalValue {
         Constant,   // int, float, bool, numpy scalar, tuple of these → `constant`
         Module,     // a module the compiler knows ("math", "numpy", "numba", "nativecall", "types") → `name`
         Function,   // a callable the registry knows ("carray", "math.exp") → `name`
-        DType,      // a scalar type object (np.float64, types.intc) → `name` ("float64")
+        DType,      // a scalar type object (np.float64, types.intc) → `name` ("float64"), or a record → `type`
         External,   // another cfunc → `name`, `address`, `signature`
         Unusable,   // a value compiled code cannot read (an array, a Python object) → `name` describes it
         Self,       // the function being compiled (a recursive call by its own name)
@@ -35,11 +35,13 @@ struct GlobalValue {
     std::uintptr_t address = 0;
     Signature signature;
     std::shared_ptr<const JitableSource> jitable;
+    TypeRef type = nullptr;   // DType of a type with no scalar name (a record)
 
     static GlobalValue of_constant(ConstantValue value);
     static GlobalValue of_module(std::string module_name);
     static GlobalValue of_function(std::string function_name);
     static GlobalValue of_dtype(std::string scalar_name);
+    static GlobalValue of_dtype(TypeRef type);
     static GlobalValue of_external(std::string function_name, std::uintptr_t address, Signature signature);
     static GlobalValue of_unusable(std::string description);
     static GlobalValue of_self();
@@ -68,6 +70,11 @@ struct CompileRequest {
     int column_offset = 0;       // indentation the caller removed from `source` (reported columns add it back)
     std::string function_name;   // which def to compile; empty: the only one
     Signature signature;
+    /* Optional, one entry per parameter: a non-null entry replaces the JIT type the
+       signature gives that parameter. The C signature knows only machine types, so this
+       is how a `void *` parameter becomes a CPointer(Record) (both are data pointers:
+       the ABI, and what scipy sees, stay `void *`). Only pointers may be refined. */
+    std::vector<TypeRef> parameter_types;
     Globals globals;
     CompileOptions options;
 };
@@ -104,10 +111,12 @@ struct TypedFunction {
     Globals globals;
 };
 
-/* Type inference: forward from the signature, unifying at joins until nothing changes. */
+/* Type inference: forward from the signature, unifying at joins until nothing changes.
+   `parameter_types` refines pointer parameters as CompileRequest::parameter_types says. */
 TypedFunction infer_types(std::shared_ptr<Module> module, const std::string &function_name,
                           const Signature &signature, const Globals &globals,
-                          const Registry &registry = Registry::builtins());
+                          const Registry &registry = Registry::builtins(),
+                          const std::vector<TypeRef> &parameter_types = {});
 
 /* Type inference for a function inlined at a call site: the parameters take
    `param_types`, the result is what its return statements unify to (void if none). */

@@ -25,20 +25,34 @@ void Registry::add_constant(TypePattern type, ConstantLowerer lowerer) {
     constants_.push_back({type, std::move(lowerer)});
 }
 
+namespace {
+/* ".name" → "name" for attribute lookups that may fall back to the generic "getattr". */
+bool is_attribute_lookup(const std::string &name) { return name.size() > 1 && name[0] == '.'; }
+} // namespace
+
 std::optional<CallSignature> Registry::resolve(const std::string &name, const CallArgs &args) const {
-    auto it = typers_.find(name);
-    if (it == typers_.end())
-        return std::nullopt;
     CallArgs with_registry = args;
     with_registry.registry = this;
-    for (const Typer &typer : it->second) {
-        if (auto sig = typer(with_registry)) {
-            sig->literal_ints = args.literal_ints;
-            sig->literal_ints.resize(sig->args.size());
-            return sig;
+    auto try_typers = [&](const std::string &key) -> std::optional<CallSignature> {
+        auto it = typers_.find(key);
+        if (it == typers_.end())
+            return std::nullopt;
+        for (const Typer &typer : it->second) {
+            if (auto sig = typer(with_registry)) {
+                sig->literal_ints = args.literal_ints;
+                sig->literal_ints.resize(sig->args.size());
+                sig->attribute = with_registry.attribute;
+                return sig;
+            }
         }
-    }
-    return std::nullopt;
+        return std::nullopt;
+    };
+    if (auto sig = try_typers(name))
+        return sig;
+    if (!is_attribute_lookup(name))
+        return std::nullopt;
+    with_registry.attribute = name.substr(1);
+    return try_typers("getattr");
 }
 
 const Lowerer *Registry::find_lowering(const std::string &name, const std::vector<TypeRef> &args) const {
@@ -59,6 +73,13 @@ const Lowerer *Registry::find_lowering(const std::string &name, const std::vecto
             return &entry.lowerer;
     }
     return nullptr;
+}
+
+const Lowerer *Registry::lowering_for(const std::string &name, const CallSignature &sig) const {
+    /* A signature the generic getattr typed is lowered by a "getattr" entry, even when
+       ".name" has entries for other types (a record field called "shape"). */
+    bool generic = is_attribute_lookup(name) && !sig.attribute.empty();
+    return find_lowering(generic ? std::string("getattr") : name, sig.args);
 }
 
 const CastLowerer *Registry::find_cast(TypeRef from, TypeRef to) const {
@@ -90,6 +111,7 @@ const Registry &Registry::builtins() {
         register_arrays(r);
         register_iteration(r);
         register_jitables(r);
+        register_records(r);
         return r;
     }();
     return registry;
@@ -137,6 +159,8 @@ std::vector<ir::Type> LoweringContext::parts(TypeRef type) {
         return result;
     }
     case Kind::Range: return {ir::Type::I64, ir::Type::I64, ir::Type::I64};   // start/current, stop, step
+    case Kind::Record: return {ir::Type::Ptr};   // a reference: the record's address (numpy's semantics)
+    case Kind::Method: return parts(type->element);   // the receiver
     case Kind::Combined: {   // the sources, side by side
         std::vector<ir::Type> result;
         for (TypeRef m : type->members) {
@@ -186,7 +210,7 @@ std::pair<Lowered, TypeRef> LoweringContext::call(const std::string &name, const
     std::vector<Lowered> converted;
     for (std::size_t i = 0; i < args.size(); ++i)
         converted.push_back(cast(args[i], types[i], sig->args[i]));
-    const Lowerer *lowerer = registry_.find_lowering(name, sig->args);
+    const Lowerer *lowerer = registry_.lowering_for(name, *sig);
     if (!lowerer)
         throw TypingFailure("no lowering registered for " + name);
     return {(*lowerer)(*this, *sig, converted), sig->result};

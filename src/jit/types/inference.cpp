@@ -68,8 +68,12 @@ public:
             fn_.result = types::void_();
     }
 
-    void run() {
+    void run(const std::vector<TypeRef> &parameter_types) {
         const FunctionDef &def = *fn_.def;
+        if (!parameter_types.empty() && parameter_types.size() != fn_.signature.params.size())
+            throw InvalidArgument(std::to_string(parameter_types.size()) + " parameter types given for the signature '" +
+                                  fn_.signature.numba_spelling() + "', which has " +
+                                  std::to_string(fn_.signature.params.size()) + " parameters");
         if (def.params.size() != fn_.signature.params.size())
             throw CompileError(file_, def.loc,
                                "function '" + def.name + "' takes " + std::to_string(def.params.size()) +
@@ -77,6 +81,8 @@ public:
                                    "' has " + std::to_string(fn_.signature.params.size()));
         for (std::size_t i = 0; i < def.params.size(); ++i) {
             TypeRef t = types::from_ctype(fn_.signature.params[i]);
+            if (!parameter_types.empty() && parameter_types[i])
+                t = refined(t, parameter_types[i], "parameter " + std::to_string(i + 1));
             if (t->kind == Kind::Void)
                 throw CompileError(file_, def.param_locs[i], "a parameter cannot have type void");
             fn_.param_types.push_back(t);
@@ -87,6 +93,15 @@ public:
     }
 
 private:
+    /* A refinement keeps the ABI: a data pointer stays a data pointer (a `void *` that
+       points at a record is a CPointer(Record)). */
+    static TypeRef refined(TypeRef declared, TypeRef refinement, const std::string &what) {
+        if (declared->kind != Kind::Pointer || refinement->kind != Kind::Pointer)
+            throw InvalidArgument(what + " is " + declared->str() + " in the signature and cannot be given the type " +
+                                  refinement->str() + " (only pointers can be refined)");
+        return refinement;
+    }
+
     void solve() {
         const FunctionDef &def = *fn_.def;
         collect_assigned(def.body, locals_);
@@ -227,6 +242,17 @@ private:
             auto sig = registry_.resolve("setitem", {{object, index, value}, {std::nullopt, literal_int(*target.operands[1]), std::nullopt}});
             if (!sig)
                 fail(target.loc, "cannot store " + value->str() + " into " + object->str() + "[" + index->str() + "]");
+            return;
+        }
+        case Expr::Kind::Attribute: {
+            TypeRef object = type_expr(*target.operands[0]);
+            if (!object || !value)
+                return;
+            CallArgs args{{object, value}, {std::nullopt, std::nullopt}};
+            args.attribute = target.text;
+            if (!registry_.resolve("setattr", args))
+                fail(target.loc, "cannot assign " + value->str() + " to attribute '" + target.text + "' of " +
+                                     object->str());
             return;
         }
         case Expr::Kind::Tuple: {
@@ -415,7 +441,7 @@ private:
         case GlobalValue::Kind::Module: return types::module(g.name);
         case GlobalValue::Kind::Function: return types::function(g.name);
         case GlobalValue::Kind::DType: {
-            TypeRef scalar = types::scalar_by_name(g.name);
+            TypeRef scalar = g.type ? g.type : types::scalar_by_name(g.name);
             if (!scalar)
                 fail(e.loc, "'" + e.text + "' is the type " + g.name + ", which compiled code does not support");
             return types::dtype(scalar);
@@ -439,7 +465,8 @@ private:
         CallArgs args;
         if (callee->kind == Kind::Function) {
             name = callee->name;
-        } else if (callee->kind == Kind::External || callee->kind == Kind::DType || callee->kind == Kind::Jitable) {
+        } else if (callee->kind == Kind::External || callee->kind == Kind::DType || callee->kind == Kind::Jitable ||
+                   callee->kind == Kind::Method) {
             name = "call";
             args.types.push_back(callee);
             args.literal_ints.push_back(std::nullopt);
@@ -539,13 +566,14 @@ std::optional<std::int64_t> literal_int_of(const Expr &e, const TypedFunction &f
 }
 
 TypedFunction infer_types(std::shared_ptr<Module> module, const std::string &function_name,
-                          const Signature &signature, const Globals &globals, const Registry &registry) {
+                          const Signature &signature, const Globals &globals, const Registry &registry,
+                          const std::vector<TypeRef> &parameter_types) {
     TypedFunction fn;
     fn.def = &select_function(*module, function_name);
     fn.module = std::move(module);
     fn.signature = signature;
     fn.globals = globals;
-    Inference(fn, registry).run();
+    Inference(fn, registry).run(parameter_types);
     return fn;
 }
 
