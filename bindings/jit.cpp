@@ -68,8 +68,44 @@ JitableDeclaration declare_jitable(const std::string &name, const std::string &t
     return JitableDeclaration{std::move(helper)};
 }
 
+/* A JIT type described by nativecall.types (records.py, `_describe_type`): a scalar name
+   ("float64"), "voidptr", ("pointer", type) or ("record", name, size, align, fields)
+   with fields as (name, offset, type, shape tuple). */
+TypeRef to_jit_type(nb::handle described) {
+    if (nb::isinstance<nb::str>(described)) {
+        std::string name = nb::cast<std::string>(described);
+        if (name == "voidptr")
+            return types::voidptr();
+        if (TypeRef scalar = types::scalar_by_name(name))
+            return scalar;
+        throw nb::value_error(("unknown type name '" + name + "' in a record description").c_str());
+    }
+    nb::tuple t = nb::cast<nb::tuple>(described);
+    std::string kind = nb::cast<std::string>(t[0]);
+    if (kind == "custom")   // nativecall.extending.register_type's types (types._to_jit)
+        return type_from_description(described);
+    if (kind == "pointer")
+        return types::pointer(to_jit_type(t[1]));
+    if (kind != "record")
+        throw nb::value_error(("unknown type kind '" + kind + "' in a record description").c_str());
+    std::vector<RecordField> fields;
+    for (nb::handle item : nb::cast<nb::tuple>(t[4])) {
+        nb::tuple f = nb::cast<nb::tuple>(item);
+        RecordField field;
+        field.name = nb::cast<std::string>(f[0]);
+        field.offset = nb::cast<std::size_t>(f[1]);
+        field.type = to_jit_type(f[2]);
+        for (nb::handle extent : nb::cast<nb::tuple>(f[3]))
+            field.shape.push_back(nb::cast<std::int64_t>(extent));
+        fields.push_back(std::move(field));
+    }
+    return types::record(nb::cast<std::string>(t[1]), std::move(fields), nb::cast<std::size_t>(t[2]),
+                         nb::cast<std::size_t>(t[3]));
+}
+
 /* The Python side describes each global as a tuple: ("const", value), ("module", name),
-   ("function", name), ("dtype", name), ("cfunc", name, address, signature) or
+   ("function", name), ("dtype", name), ("dtype_of", described type) for a record
+   type used as dtype=, ("cfunc", name, address, signature) or
    ("external", name, address, signature) for nativecall.extending.external (both become
    an External global, whose calls the "call" registry entries type and lower), or
    ("jitable", declaration, owners) for nativecall.extending.jitable (a JitableDeclaration
@@ -88,6 +124,8 @@ Globals to_globals(nb::dict described) {
             globals[name] = GlobalValue::of_function(nb::cast<std::string>(t[1]));
         else if (kind == "dtype")
             globals[name] = GlobalValue::of_dtype(nb::cast<std::string>(t[1]));
+        else if (kind == "dtype_of")
+            globals[name] = GlobalValue::of_dtype(to_jit_type(t[1]));
         else if (kind == "self")
             globals[name] = GlobalValue::of_self();
         else if (kind == "unusable")
@@ -379,12 +417,12 @@ std::shared_ptr<CompiledFunction> compile_source(const std::string &source, cons
     request.function_name = function_name;
     request.signature = parse_signature(signature);
     request.globals = to_globals(globals);
+    if (!parameter_types.is_none())
+        for (nb::handle described : nb::cast<nb::sequence>(parameter_types))
+            request.parameter_types.push_back(described.is_none() ? nullptr : to_jit_type(described));
     request.options.opt_level = opt_level;
     request.options.debug = debug;
-    if (!parameter_types.is_none())   // custom types standing for C parameters (None: as the signature says)
-        for (nb::handle t : parameter_types)
-            request.parameter_types.push_back(t.is_none() ? nullptr : type_from_description(t));
-    if (!result_type.is_none())
+    if (!result_type.is_none())   // a custom type standing for the C result
         request.result_type = type_from_description(result_type);
     forget_typing_exception();
     nb::gil_scoped_release released;   // compiles from several Python threads run in parallel
@@ -450,6 +488,8 @@ NB_MODULE(_jit, m) {
           "Add a custom type (fields as (name, type description)) to the extension registry.");
     m.def("register_cast", &register_cast, nb::arg("from_type"), nb::arg("to_type"), nb::arg("implementation"),
           "Add a conversion between two types, implemented by a jitable declaration.");
+    m.def("describe_type", [](nb::handle described) { return to_jit_type(described)->str(); },
+          "The JIT's spelling of a described type (checks a record layout as the compiler will).");
     m.def("take_runtime_error", [] {
         RuntimeErrorCode code = take_runtime_error();
         return nb::make_tuple(static_cast<int>(code), runtime_error_message(code));

@@ -237,6 +237,23 @@ def _chebyshev_moments(wopts, maxp1):
     return momcom, chebmo.T.ravel().tolist()
 
 
+def _real_option(name, value):
+    """A float option of quad_batch as a float, or a TypeError naming it."""
+    import numbers
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"quad_batch: {name} must be a real number, got {value!r}")
+    return float(value)
+
+
+def _int_option(name, value):
+    """An integer option of quad_batch as an int, or a TypeError naming it."""
+    import operator
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"quad_batch: {name} must be an integer, got {value!r}") from None
+
+
 # ---------------------------------------------------------------- quad
 
 def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, limit=50,
@@ -492,7 +509,8 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     n = lengths.pop() if lengths else 1
     if rows is not None and rows.shape[0] == 1 and n > 1:
         rows = np.ascontiguousarray(np.broadcast_to(rows, (n, rows.shape[1])))
-    limit = int(limit)
+    epsabs, epsrel = _real_option("epsabs", epsabs), _real_option("epsrel", epsrel)
+    limit = _int_option("limit", limit)
     if epsabs <= 0 and epsrel < max(50 * sys.float_info.epsilon, 5e-29):
         raise ValueError("If 'epsabs'<=0, 'epsrel' must be greater than both 5e-29 and 50*(machine epsilon).")
     if limit < 1:

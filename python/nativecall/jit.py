@@ -14,6 +14,7 @@ import threading
 import weakref
 
 from . import _jit
+from . import records as _records
 from . import types as _types
 
 __all__ = ["cfunc", "CFunc", "CompileError", "carray", "farray"]
@@ -51,6 +52,9 @@ def farray(ptr, shape, dtype=None):
 
 
 def _numpy_dtype(dtype):
+    record = _record_of(dtype)
+    if record is not None:
+        return record.dtype
     name = _dtype_name(dtype)
     return {"boolean": "bool", "bool_": "bool"}.get(name, name)
 
@@ -142,6 +146,9 @@ def _describe(value):
     jitable = getattr(type(value), "__nativecall_jitable__", None)
     if jitable is not None:    # nativecall.extending.jitable: compiled inline where it is called
         return _describe_jitable(jitable(value))
+    record = _record_of(value)
+    if record is not None:   # a struct type used as dtype= (carray(voidptr, n, dtype=rec))
+        return ("dtype_of", record._described())
     typeof = _typeof_rules.get(type(value))
     if typeof is not None:     # an instance of a class nativecall.extending.register_type describes
         return typeof(value)
@@ -167,6 +174,16 @@ def _describe(value):
     kind = type(value)
     return ("unusable", f"a {kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins"
             else f"a {kind.__qualname__}")
+
+
+def _record_of(value):
+    """The Record a global stands for: a Record, a numpy structured dtype, a numba Record; else None."""
+    if isinstance(value, _records.Record):
+        return value
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.dtype) and value.names is not None:
+        return _records.from_dtype(value)
+    return _records.from_numba(value) if type(value).__name__ == "Record" else None
 
 
 def _referenced_names(code):
@@ -284,14 +301,31 @@ def _source_of(pyfunc):
 
 
 def _signature_text(signature):
+    """The C-level signature text (a pointer to a Record is a `voidptr` there)."""
+    return _signature_parts(signature)[0]
+
+
+def _signature_parts(signature):
+    """(C-level signature text, per-parameter JIT types or None). A pointer to a Record is a
+    `voidptr` for the ABI; its record type travels separately to the compiler."""
     if isinstance(signature, str):
-        return signature
-    if isinstance(signature, _types.Signature):
-        return str(signature)
-    # numba's Signature objects: return_type and args with numba type names
-    if hasattr(signature, "return_type") and hasattr(signature, "args"):
-        return f"{signature.return_type}({', '.join(str(a) for a in signature.args)})"
-    raise TypeError(f"signature must be a string or built from nativecall.types, got {type(signature).__name__}")
+        return signature, None
+    if not (hasattr(signature, "return_type") and hasattr(signature, "args")):
+        raise TypeError(f"signature must be a string or built from nativecall.types, got {type(signature).__name__}")
+    # numba's Signature objects: numba type names, and numba Records converted to ours
+    args = [_records.from_numba(a) or a for a in signature.args]
+    if _records.contains_record(_records.from_numba(signature.return_type) or signature.return_type):
+        raise TypeError("a cfunc cannot return a record pointer; return voidptr, or write through a parameter")
+    if not any(_records.contains_record(a) for a in args):
+        if isinstance(signature, _types.Signature):
+            return str(signature), None
+        return f"{signature.return_type}({', '.join(str(a) for a in signature.args)})", None
+    texts, described = [], []
+    for a in args:
+        record = _records.contains_record(a)
+        texts.append("voidptr" if record else str(a))
+        described.append(_records._describe_type(a) if record else None)
+    return f"{signature.return_type}({', '.join(texts)})", described
 
 
 # ---------------------------------------------------------------- the compiled object
@@ -451,15 +485,19 @@ def _boxed(custom, value, where):
 
 def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug):
     machine = _types._machine_signature(signature) if isinstance(signature, _types.Signature) else None
-    text = machine[0] if machine else _signature_text(signature)
+    if machine is None:
+        text, parameter_types = _signature_parts(signature)
+    else:
+        text, parameter_types = machine[0], machine[1]
     globals_described, owners = snapshot
-    if machine:
+    if machine:   # custom types stand for C values: the call from Python boxes and unboxes them
         compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
-                                opt_level, debug, machine[1], machine[2])
+                                opt_level, debug, parameter_types, machine[2])
         return _BoxingCFunc(pyfunc, compiled, text, owners, signature)
     compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
-                            opt_level, debug)
-    return CFunc(pyfunc, compiled, text, owners)
+                            opt_level, debug, parameter_types)
+    # With records the text alone (voidptr) no longer says what was asked for: keep the object.
+    return CFunc(pyfunc, compiled, signature if parameter_types else text, owners)
 
 
 def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=False, **numba_options):

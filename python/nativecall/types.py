@@ -7,13 +7,14 @@ Calling a type with argument types makes a signature, as in numba::
     str(sig)   # 'int32(CPointer(float64), int64, CPointer(float64), voidptr)'
 
 Types also serve as ``dtype=`` in ``carray`` and as conversions inside compiled code
-(``float64(n)``).
+(``float64(n)``). Struct types (``Record``) come from numpy, ctypes or cffi: see records.py.
 """
 
 __all__ = ["Type", "CPointer", "Signature", "Array", "Tuple", "Opaque", "CustomType",
            "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
            "intc", "uintc", "intp", "uintp", "float32", "float64", "double", "float_",
-           "boolean", "bool_", "void", "none", "voidptr"]
+           "boolean", "bool_", "void", "none", "voidptr",
+           "Record", "Field", "from_dtype", "from_ctypes", "from_cffi", "map_type"]
 
 
 class Type:
@@ -228,3 +229,14 @@ def _machine_signature(signature):
     params = [machine(a, f"parameter {i + 1}") for i, a in enumerate(signature.args)]
     text = f"{result}({', '.join(p[0] for p in params)})"
     return text, [p[1] for p in params], result_type
+
+
+_RECORD_NAMES = ("Record", "Field", "from_dtype", "from_ctypes", "from_cffi", "map_type")
+
+
+def __getattr__(name):
+    """The struct types of records.py, loaded on first use (records.py imports this module)."""
+    if name in _RECORD_NAMES:
+        from . import records
+        return getattr(records, name)
+    raise AttributeError(f"module 'nativecall.types' has no attribute {name!r}")

@@ -38,6 +38,13 @@ GlobalValue GlobalValue::of_dtype(std::string scalar_name) {
     g.name = std::move(scalar_name);
     return g;
 }
+GlobalValue GlobalValue::of_dtype(TypeRef type) {
+    GlobalValue g;
+    g.kind = Kind::DType;
+    g.name = type->str();
+    g.type = type;
+    return g;
+}
 GlobalValue GlobalValue::of_external(std::string function_name, std::uintptr_t address, Signature signature) {
     GlobalValue g;
     g.kind = Kind::External;

@@ -23,7 +23,7 @@ struct GlobalValue {
         Constant,   // int, float, bool, numpy scalar, tuple of these → `constant`
         Module,     // a module the compiler knows ("math", "numpy", "numba", "nativecall", "types") → `name`
         Function,   // a callable the registry knows ("carray", "math.exp") → `name`
-        DType,      // a scalar type object (np.float64, types.intc) → `name` ("float64")
+        DType,      // a scalar type object (np.float64, types.intc) → `name` ("float64"), or a record → `type`
         External,   // another cfunc → `name`, `address`, `signature`
         Unusable,   // a value compiled code cannot read (an array, a Python object) → `name` describes it
         Self,       // the function being compiled (a recursive call by its own name)
@@ -35,13 +35,14 @@ struct GlobalValue {
     std::uintptr_t address = 0;
     Signature signature;
     std::shared_ptr<const JitableSource> jitable;
-    TypeRef type = nullptr;   // Constant of a custom type (its members' values in `constant`)
+    TypeRef type = nullptr;   // DType of a type with no scalar name (a record); Constant of a custom type
 
     static GlobalValue of_constant(ConstantValue value);
     static GlobalValue of_constant(TypeRef type, ConstantValue value);
     static GlobalValue of_module(std::string module_name);
     static GlobalValue of_function(std::string function_name);
     static GlobalValue of_dtype(std::string scalar_name);
+    static GlobalValue of_dtype(TypeRef type);
     static GlobalValue of_external(std::string function_name, std::uintptr_t address, Signature signature);
     static GlobalValue of_unusable(std::string description);
     static GlobalValue of_self();
@@ -72,8 +73,9 @@ struct CompileRequest {
     Signature signature;
     /* Optional, one entry per parameter: a non-null entry replaces the JIT type the
        signature gives that parameter. The C signature knows only machine types, so this
-       is how a `double` parameter becomes a custom type whose data model is one double
-       (the ABI stays `double`). */
+       is how a `void *` parameter becomes a CPointer(Record) (both are data pointers:
+       the ABI, and what scipy sees, stay `void *`), and a `double` parameter a custom
+       type whose data model is one double. Only pointers and such custom types may refine. */
     std::vector<TypeRef> parameter_types;
     /* Optional: the same for the result (a custom type of one machine value). */
     TypeRef result_type = nullptr;
@@ -113,7 +115,8 @@ struct TypedFunction {
     Globals globals;
 };
 
-/* Type inference: forward from the signature, unifying at joins until nothing changes. */
+/* Type inference: forward from the signature, unifying at joins until nothing changes.
+   `parameter_types` refines pointer parameters as CompileRequest::parameter_types says. */
 TypedFunction infer_types(std::shared_ptr<Module> module, const std::string &function_name,
                           const Signature &signature, const Globals &globals,
                           const Registry &registry = Registry::builtins(),

@@ -29,6 +29,8 @@ struct CallSignature {
     /* Arguments whose integer value is known at compile time (tuple indices);
        filled from CallArgs by Registry::resolve. */
     std::vector<std::optional<std::int64_t>> literal_ints = {};
+    /* The attribute a "getattr"/"setattr" implementation serves ("i1" for r.i1). */
+    std::string attribute = {};
     /* The registry layer whose typer accepted (set by Registry::resolve): its lowerings
        are preferred, so an extension's typer is paired with the extension's lowering. */
     const Registry *typed_by = nullptr;
@@ -45,6 +47,8 @@ struct CallArgs {
     /* The registry resolving this call (set by Registry::resolve), for typers that
        type their result through other operations (zip's element is its sources'). */
     const Registry *registry = nullptr;
+    /* For "setattr", and for "getattr" when Registry::resolve falls back to it. */
+    std::string attribute = {};
 };
 
 /* Thrown by a typer that recognises the operation but rejects its arguments, to
@@ -97,7 +101,12 @@ struct TypePattern {
    "setitem"), attribute lookups (".shape", ".exp"), function names ("abs",
    "math.exp", "carray"), iteration ("iter", "iter.valid", "iter.next",
    "iter.advance") and "call" (calling a value whose type is the first argument:
-   a dtype, another cfunc or external function, a jitable helper). Truth testing is the builtin "bool".
+   a dtype, another cfunc or external function, a jitable helper, a bound method).
+   Truth testing is the builtin "bool".
+   Attributes whose names are data, not code (record fields), use numba's generic
+   getattr: when no ".name" entry accepts, "getattr" entries are tried with
+   CallArgs::attribute = "name"; `obj.name = v` resolves "setattr" (object, value)
+   the same way. The attribute reaches the lowering in CallSignature::attribute.
 
    Registries layer: a registry built over a `base` consults the base first and its own
    entries after, so an extension layer adds meaning where the builtins decline and never
@@ -123,7 +132,8 @@ public:
 
     std::optional<CallSignature> resolve(const std::string &name, const CallArgs &args) const;
     const Lowerer *find_lowering(const std::string &name, const std::vector<TypeRef> &args) const;
-    /* The lowering for a resolved signature: the accepting layer's own entries first. */
+    /* The lowering for a signature resolve() returned: the accepting layer's entries
+       first; follows its getattr fallback. */
     const Lowerer *lowering_for(const std::string &name, const CallSignature &sig) const;
     const CastLowerer *find_cast(TypeRef from, TypeRef to) const;
     const ConstantLowerer *find_constant(TypeRef type) const;
@@ -137,6 +147,7 @@ public:
 
 private:
     /* This layer's entries only (no base). */
+    std::optional<CallSignature> resolve_in_layers(const std::string &key, const CallArgs &args) const;
     const Lowerer *own_lowering(const std::string &name, const std::vector<TypeRef> &args) const;
 
     const Registry *base_ = nullptr;
@@ -212,5 +223,6 @@ void register_math_functions(Registry &registry);
 void register_arrays(Registry &registry);
 void register_iteration(Registry &registry);
 void register_jitables(Registry &registry);
+void register_records(Registry &registry);
 
 } // namespace nativecall::jit

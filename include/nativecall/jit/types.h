@@ -1,4 +1,4 @@
-// The JIT's type model: interned types (scalars, pointers, array views, tuples, callables), compared by identity.
+// The JIT's type model: interned types (scalars, pointers, array views, records, tuples, callables), compared by identity.
 #pragma once
 
 #include <cstdint>
@@ -26,12 +26,23 @@ enum class Kind : std::uint8_t {
     External,   // a native function with a known address and signature (another cfunc)
     DType,      // a scalar type used as a value (dtype=float64, np.float32(x))
     Jitable,    // a Python function compiled inline at each call site (nativecall.extending.jitable)
+    Record,     // a C struct / numpy structured dtype: `fields` at byte offsets, `size`, `align`; values are references
+    Method,     // a method bound to its receiver (`element`), named `name` ("sum"): called through "call"
     Custom,     // a type an extension defines (nativecall.extending.register_type): `name`; its value is `members` side by side
 };
 
 struct Type;
 using TypeRef = const Type *;
 struct JitableSource;   // compiler.h
+
+/* One member of a Record: a scalar, a pointer or a nested record at a byte offset, or
+   a fixed-size array of those stored inline (`shape` non-empty, C order). */
+struct RecordField {
+    std::string name;
+    std::size_t offset = 0;            // bytes from the start of the record
+    TypeRef type = nullptr;            // the member, or the element of an inline array
+    std::vector<std::int64_t> shape;   // empty for a plain member
+};
 
 /* One type. Instances are interned: equal types are the same object, so TypeRef
    compares with == and serves as a map key. Build them through the functions in
@@ -48,6 +59,12 @@ struct Type {
     std::shared_ptr<const Signature> signature;   // External
     std::uintptr_t address = 0;            // External
     std::shared_ptr<const JitableSource> jitable;   // Jitable: its source and globals
+    std::vector<RecordField> fields;       // Record, in offset order
+    std::size_t size = 0;                  // Record: sizeof, padding included
+    std::size_t align = 0;                 // Record: alignof
+
+    /* The field called `field_name` of a Record, or nullptr. */
+    const RecordField *field(const std::string &field_name) const;
 
     /* numba's spelling: "float64", "CPointer(float64)", "array(float64, 2d, C)", "UniTuple(int64 x 2)". */
     std::string str() const;
@@ -79,6 +96,14 @@ TypeRef function(const std::string &name);
 TypeRef external(const std::string &name, const Signature &signature, std::uintptr_t address);
 TypeRef dtype(TypeRef scalar);
 TypeRef jitable(const std::shared_ptr<const JitableSource> &source);
+/* A record type; `name` is for messages ("struct my_struct", a ctypes class name) and
+   may be empty. Throws InvalidArgument for a layout no C compiler produces (overlapping
+   or misaligned members, members past `size`, unsupported member types). */
+TypeRef record(const std::string &name, std::vector<RecordField> fields, std::size_t size, std::size_t align);
+TypeRef method(TypeRef receiver, const std::string &name);
+/* Bytes a value of a scalar, pointer or record type occupies in memory, and its alignment. */
+std::size_t size_of(TypeRef type);
+std::size_t align_of(TypeRef type);
 /* A custom type, known by its name; `model` is the types of the values it is made of. */
 TypeRef custom(const std::string &name, const std::vector<TypeRef> &model);
 

@@ -1,4 +1,4 @@
-// Pointers and array views: p[i], carray/farray(ptr, shape, dtype), indexing, .shape/.ndim/.size, len, iteration.
+// Pointers and array views: p[i], carray/farray(ptr, shape, dtype), indexing, .shape/.ndim/.size, len, iteration, .sum().
 #include "support.h"
 
 namespace nativecall::jit {
@@ -52,7 +52,7 @@ ir::Value element_address(LoweringContext &ctx, TypeRef array, const Lowered &vi
         for (std::size_t d = ndim; d-- > 0;)
             offset = b.binary(ir::BinaryOp::Add, b.binary(ir::BinaryOp::Mul, offset, view[1 + d]), indices[d]);
     }
-    return b.element_pointer(LoweringContext::memory_type(array->element), view[0], offset);
+    return element_pointer(ctx, array->element, view[0], offset);
 }
 
 /* What array[index] gives: an element, or a C-order sub-array for a partial index. */
@@ -78,8 +78,7 @@ void register_pointer_indexing(Registry &registry) {
            },
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                TypeRef element = sig.result;
-               ir::Value p = ctx.b().element_pointer(LoweringContext::memory_type(element), a[0][0], a[1][0]);
-               return {ctx.load_scalar(element, p)};
+               return load_element(ctx, element, element_pointer(ctx, element, a[0][0], a[1][0]));
            },
            TypePattern::of(Kind::Pointer));
     define(registry, "setitem",
@@ -89,14 +88,13 @@ void register_pointer_indexing(Registry &registry) {
                TypeRef element = args.types[0]->element;
                if (element->kind == Kind::Void)
                    throw TypingFailure("cannot store through a voidptr; view it with carray(ptr, shape, dtype=...)");
-               if (!args.types[2]->is_number() || !element->is_number())
+               if (!storable(args.types[2], element))
                    return std::nullopt;
                return signature(types::void_(), {args.types[0], types::int64(), element});
            },
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                TypeRef element = sig.args[2];
-               ir::Value p = ctx.b().element_pointer(LoweringContext::memory_type(element), a[0][0], a[1][0]);
-               ctx.store_scalar(element, a[2][0], p);
+               store_element(ctx, element, a[2], element_pointer(ctx, element, a[0][0], a[1][0]));
                return {};
            },
            TypePattern::of(Kind::Pointer));
@@ -163,7 +161,7 @@ void register_array_access(Registry &registry) {
                TypeRef array = sig.args[0];
                ir::Value p = element_address(ctx, array, a[0], index_values(ctx, sig.args[1], a[1]));
                if (sig.result->kind != Kind::Array)
-                   return {ctx.load_scalar(sig.result, p)};
+                   return load_element(ctx, sig.result, p);
                Lowered view{p};
                view.insert(view.end(), a[0].end() - sig.result->ndim, a[0].end());
                return view;
@@ -178,13 +176,13 @@ void register_array_access(Registry &registry) {
                    throw TypingFailure("arrays are indexed with integers or tuples of integers, not " + index->str());
                if (array_item_type(array, index) != array->element)
                    throw TypingFailure("assigning to a whole sub-array is not supported; index every dimension");
-               if (!args.types[2]->is_number())
+               if (!storable(args.types[2], array->element))
                    return std::nullopt;
                return signature(types::void_(), {array, index, array->element});
            },
            [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
                ir::Value p = element_address(ctx, sig.args[0], a[0], index_values(ctx, sig.args[1], a[1]));
-               ctx.store_scalar(sig.args[2], a[2][0], p);
+               store_element(ctx, sig.args[2], a[2], p);
                return {};
            },
            TypePattern::of(Kind::Array));
@@ -261,12 +259,71 @@ void register_array_access(Registry &registry) {
            TypePattern::iterator_over(Kind::Array));
 }
 
+/* numba's result type of a.sum(): the float dtype itself, 64-bit integers otherwise. */
+TypeRef sum_type(TypeRef element) {
+    if (element->kind == Kind::Float)
+        return element;
+    if (element->kind == Kind::Int && !element->is_signed)
+        return types::integer(64, false);
+    return types::int64();
+}
+
+/* Array methods: `a.sum` is a method bound to the view; calling it goes through "call". */
+void register_array_methods(Registry &registry) {
+    define(registry, ".sum",
+           [](const CallArgs &args) -> std::optional<CallSignature> {
+               if (args.types.size() != 1 || args.types[0]->kind != Kind::Array)
+                   return std::nullopt;
+               if (!args.types[0]->element->is_number())
+                   throw TypingFailure("sum() needs an array of numbers, not " + args.types[0]->str());
+               return signature(types::method(args.types[0], "sum"), {args.types[0]});
+           },
+           pass_through, TypePattern::of(Kind::Array));
+    registry.add_typer("call", [](const CallArgs &args) -> std::optional<CallSignature> {
+        if (args.types.empty() || args.types[0]->kind != Kind::Method || args.types[0]->name != "sum" ||
+            args.types[0]->element->kind != Kind::Array)
+            return std::nullopt;
+        if (args.types.size() != 1)
+            throw TypingFailure("sum() of an array takes no arguments here (axis= and dtype= are not supported)");
+        return signature(sum_type(args.types[0]->element->element), {args.types[0]});
+    });
+    /* Views are contiguous in either order, so the sum runs over the flat data in memory
+       order (numba's order for C arrays: the same rounding). */
+    registry.add_lowering("call", {TypePattern::of(Kind::Method)},
+                          [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
+        ir::Builder &b = ctx.b();
+        TypeRef element = sig.args[0]->element->element, result = sig.result;
+        const Lowered &view = a[0];
+        ir::Value count = b.constant_int(ir::Type::I64, 1);
+        for (std::size_t d = 1; d < view.size(); ++d)
+            count = b.binary(ir::BinaryOp::Mul, count, view[d]);
+        ir::Type acc_type = LoweringContext::scalar(result);
+        ir::Value acc = b.local(acc_type), position = b.local(ir::Type::I64);
+        bool is_float = result->kind == Kind::Float;
+        b.store(is_float ? b.constant_float(acc_type, 0.0) : b.constant_int(acc_type, 0), acc);
+        b.store(b.constant_int(ir::Type::I64, 0), position);
+        ir::BlockRef head = b.new_block("sum.head"), body = b.new_block("sum.body"), done = b.new_block("sum.done");
+        b.jump(head);
+        b.set_block(head);
+        ir::Value i = b.load(ir::Type::I64, position);
+        b.branch(b.compare(ir::Predicate::SLT, i, count), body, done);
+        b.set_block(body);
+        ir::Value x = ctx.cast_scalar(ctx.load_scalar(element, element_pointer(ctx, element, view[0], i)), element, result);
+        b.store(b.binary(is_float ? ir::BinaryOp::FAdd : ir::BinaryOp::Add, b.load(acc_type, acc), x), acc);
+        b.store(b.binary(ir::BinaryOp::Add, i, b.constant_int(ir::Type::I64, 1)), position);
+        b.jump(head);
+        b.set_block(done);
+        return {b.load(acc_type, acc)};
+    });
+}
+
 } // namespace
 
 void register_arrays(Registry &registry) {
     register_pointer_indexing(registry);
     register_views(registry);
     register_array_access(registry);
+    register_array_methods(registry);
 }
 
 } // namespace nativecall::jit

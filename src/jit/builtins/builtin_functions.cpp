@@ -264,7 +264,8 @@ void register_tuple_iteration(Registry &registry) {
 void register_calls(Registry &registry) {
     /* np.float64(x), types.intc(x): a dtype called on a number converts it. */
     registry.add_typer("call", [](const CallArgs &args) -> std::optional<CallSignature> {
-        if (args.types.size() != 2 || args.types[0]->kind != Kind::DType || !args.types[1]->is_number())
+        if (args.types.size() != 2 || args.types[0]->kind != Kind::DType || !args.types[1]->is_number() ||
+            !args.types[0]->element->is_number())   // a record dtype converts nothing
             return std::nullopt;
         TypeRef to = args.types[0]->element;
         return signature(to, {args.types[0], to});
@@ -285,7 +286,10 @@ void register_calls(Registry &registry) {
         for (std::size_t i = 0; i < target.params.size(); ++i) {
             TypeRef param = types::from_ctype(target.params[i]);
             TypeRef given = args.types[i + 1];
-            bool convertible = given == param || (given->is_number() && param->is_number());
+            /* Any data pointer passes as void * (C's implicit conversion; a struct pointer
+               given to another cfunc's user_data). */
+            bool convertible = given == param || (given->is_number() && param->is_number()) ||
+                               (param == types::voidptr() && given->kind == Kind::Pointer);
             if (!convertible)
                 throw TypingFailure("argument " + std::to_string(i + 1) + " of " + args.types[0]->name + "(): cannot pass " +
                                     given->str() + " as " + param->str());

@@ -68,6 +68,42 @@ inline void define_numeric(Registry &registry, const std::string &name, Typer ty
    ZeroDivisionError and yields 0. */
 std::pair<ir::Value, ir::Value> int_floor_divmod(LoweringContext &ctx, TypeRef type, ir::Value a, ir::Value b);
 
+/* &base[index] for elements of `element` (a scalar, a pointer or a record, whose
+   stride is its size in bytes). */
+inline ir::Value element_pointer(LoweringContext &ctx, TypeRef element, ir::Value base, ir::Value index) {
+    if (element->kind != Kind::Record)
+        return ctx.b().element_pointer(LoweringContext::memory_type(element), base, index);
+    ir::Value stride = ctx.b().constant_int(ir::Type::I64, static_cast<std::int64_t>(element->size));
+    return ctx.b().element_pointer(ir::Type::I8, base, ctx.b().binary(ir::BinaryOp::Mul, index, stride));
+}
+
+/* The value of the element at `address`: a load for scalars and pointers; for a record,
+   the address itself (records are references, so writes through them reach memory). */
+inline Lowered load_element(LoweringContext &ctx, TypeRef element, ir::Value address) {
+    if (element->kind == Kind::Record)
+        return {address};
+    return {ctx.load_scalar(element, address)};
+}
+
+/* Copies a record of type `record` from `source` to `target` (numba's record assignment:
+   `a[i] = a[j]`, `r.inner = q.inner`); records.cpp. */
+void copy_record(LoweringContext &ctx, TypeRef record, ir::Value target, ir::Value source);
+
+/* Stores `value` (of type `element`) at `address`: a store for scalars and pointers, a
+   copy of the whole record for records. */
+inline void store_element(LoweringContext &ctx, TypeRef element, const Lowered &value, ir::Value address) {
+    if (element->kind == Kind::Record)
+        copy_record(ctx, element, address, value.at(0));
+    else
+        ctx.store_scalar(element, value.at(0), address);
+}
+
+/* True when a value of type `value` can be stored into an element of type `element`
+   (numbers convert; a record only into the same record type). */
+inline bool storable(TypeRef value, TypeRef element) {
+    return element->kind == Kind::Record ? value == element : value->is_number() && element->is_number();
+}
+
 /* Truth value of a lowered scalar (nonzero, non-null). */
 ir::Value truth(LoweringContext &ctx, TypeRef type, ir::Value value);
 

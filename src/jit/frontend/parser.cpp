@@ -270,9 +270,8 @@ private:
         switch (target.kind) {
         case Expr::Kind::Name:
         case Expr::Kind::Subscript:
+        case Expr::Kind::Attribute:   // typed by the "setattr" registry entries (record fields)
             return;
-        case Expr::Kind::Attribute:
-            fail(target.loc, "assignment to attributes is not supported");
         case Expr::Kind::Tuple:
             if (!allow_tuple)
                 fail(target.loc, "augmented assignment to a tuple is not possible");

@@ -97,9 +97,11 @@ private:
        the operands to the signature's argument types and runs the registered lowering. */
     Lowered apply(const std::string &name, const std::vector<TypeRef> &types, std::vector<Lowered> args,
                   const std::vector<std::optional<std::int64_t>> &literals, SourceLocation where,
-                  TypeRef *result = nullptr) {
+                  TypeRef *result = nullptr, const std::string &attribute = {}) {
         try {
-            auto sig = registry_.resolve(name, {types, literals});
+            CallArgs call_args{types, literals};
+            call_args.attribute = attribute;
+            auto sig = registry_.resolve(name, call_args);
             if (!sig)
                 fail(where, "internal: '" + name + "' did not type during lowering");
             if (result)
@@ -279,6 +281,19 @@ private:
             store_variable(target.text, updated, result, stmt.loc);
             return;
         }
+        if (target.kind == Expr::Kind::Attribute) {   /* r.x += v evaluates r once. */
+            const Expr &object = *target.operands[0];
+            Lowered obj = lower_expr(object);
+            TypeRef field_type = nullptr;
+            Lowered field = apply("." + target.text, {object.type}, {obj}, {std::nullopt}, target.loc, &field_type);
+            Lowered value = lower_expr(*stmt.value);
+            TypeRef result = nullptr;
+            Lowered updated = apply(stmt.text, {field_type, stmt.value->type}, {field, value},
+                                    {std::nullopt, std::nullopt}, stmt.loc, &result);
+            apply("setattr", {object.type, result}, {obj, updated}, {std::nullopt, std::nullopt}, target.loc, nullptr,
+                  target.text);
+            return;
+        }
         /* a[i] += v evaluates a and i once. */
         const Expr &object = *target.operands[0];
         const Expr &index = *target.operands[1];
@@ -305,6 +320,12 @@ private:
             Lowered idx = lower_expr(index);
             apply("setitem", {object.type, index.type, type}, {obj, idx, value},
                   {std::nullopt, literal_int_of(index, fn_), std::nullopt}, target.loc);
+            return;
+        }
+        case Expr::Kind::Attribute: {
+            const Expr &object = *target.operands[0];
+            apply("setattr", {object.type, type}, {lower_expr(object), value}, {std::nullopt, std::nullopt}, target.loc,
+                  nullptr, target.text);
             return;
         }
         case Expr::Kind::Tuple: {

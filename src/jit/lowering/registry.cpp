@@ -29,26 +29,41 @@ void Registry::add_constant(TypePattern type, ConstantLowerer lowerer) {
     constants_.push_back({type, std::move(lowerer)});
 }
 
-std::optional<CallSignature> Registry::resolve(const std::string &name, const CallArgs &args) const {
-    /* Every layer's typers see the outermost registry, so typers that type through other
-       operations (zip, jitable helpers) reach the extensions too. */
-    CallArgs with_registry = args;
-    with_registry.registry = args.registry ? args.registry : this;
+namespace {
+/* ".name" → "name" for attribute lookups that may fall back to the generic "getattr". */
+bool is_attribute_lookup(const std::string &name) { return name.size() > 1 && name[0] == '.'; }
+} // namespace
+
+std::optional<CallSignature> Registry::resolve_in_layers(const std::string &key, const CallArgs &args) const {
     if (base_)
-        if (auto sig = base_->resolve(name, with_registry))
+        if (auto sig = base_->resolve_in_layers(key, args))
             return sig;
-    auto it = typers_.find(name);
+    auto it = typers_.find(key);
     if (it == typers_.end())
         return std::nullopt;
     for (const Typer &typer : it->second) {
-        if (auto sig = typer(with_registry)) {
+        if (auto sig = typer(args)) {
             sig->literal_ints = args.literal_ints;
             sig->literal_ints.resize(sig->args.size());
+            sig->attribute = args.attribute;
             sig->typed_by = this;
             return sig;
         }
     }
     return std::nullopt;
+}
+
+std::optional<CallSignature> Registry::resolve(const std::string &name, const CallArgs &args) const {
+    /* Every layer's typers see the outermost registry, so typers that type through other
+       operations (zip, jitable helpers) reach the extensions too. */
+    CallArgs with_registry = args;
+    with_registry.registry = args.registry ? args.registry : this;
+    if (auto sig = resolve_in_layers(name, with_registry))
+        return sig;
+    if (!is_attribute_lookup(name))
+        return std::nullopt;
+    with_registry.attribute = name.substr(1);
+    return resolve_in_layers("getattr", with_registry);
 }
 
 const Lowerer *Registry::own_lowering(const std::string &name, const std::vector<TypeRef> &args) const {
@@ -79,10 +94,15 @@ const Lowerer *Registry::find_lowering(const std::string &name, const std::vecto
 }
 
 const Lowerer *Registry::lowering_for(const std::string &name, const CallSignature &sig) const {
+    /* A signature the generic getattr typed is lowered by a "getattr" entry, even when
+       ".name" has entries for other types (a record field called "shape"); the layer
+       whose typer accepted is searched first. */
+    bool generic = is_attribute_lookup(name) && !sig.attribute.empty();
+    std::string key = generic ? std::string("getattr") : name;
     if (sig.typed_by)
-        if (const Lowerer *found = sig.typed_by->own_lowering(name, sig.args))
+        if (const Lowerer *found = sig.typed_by->own_lowering(key, sig.args))
             return found;
-    return find_lowering(name, sig.args);
+    return find_lowering(key, sig.args);
 }
 
 const CastLowerer *Registry::find_cast(TypeRef from, TypeRef to) const {
@@ -123,6 +143,7 @@ const Registry &Registry::builtins() {
         register_arrays(r);
         register_iteration(r);
         register_jitables(r);
+        register_records(r);
         return r;
     }();
     return registry;
@@ -199,6 +220,8 @@ std::vector<ir::Type> LoweringContext::parts(TypeRef type) {
         return result;
     }
     case Kind::Range: return {ir::Type::I64, ir::Type::I64, ir::Type::I64};   // start/current, stop, step
+    case Kind::Record: return {ir::Type::Ptr};   // a reference: the record's address (numpy's semantics)
+    case Kind::Method: return parts(type->element);   // the receiver
     case Kind::Combined: {   // the sources, side by side
         std::vector<ir::Type> result;
         for (TypeRef m : type->members) {

@@ -95,15 +95,18 @@ public:
     }
 
 private:
-    /* A refinement keeps the ABI: a custom type whose data model is exactly the C type's
-       one machine value. */
+    /* A refinement keeps the ABI: a data pointer stays a data pointer (a `void *` that
+       points at a record is a CPointer(Record)), and a custom type stands for a C value
+       when its data model is exactly that value. */
     static TypeRef refined(TypeRef declared, TypeRef refinement, const std::string &what) {
-        std::vector<ir::Type> parts = LoweringContext::parts(refinement);
-        if (refinement->kind != Kind::Custom || declared->kind == Kind::Void || declared->is_compile_time_only() ||
-            parts.size() != 1 || LoweringContext::parts(declared) != parts)
+        bool pointers = declared->kind == Kind::Pointer && refinement->kind == Kind::Pointer;
+        bool one_value = refinement->kind == Kind::Custom && declared->kind != Kind::Void &&
+                         !declared->is_compile_time_only() && LoweringContext::parts(refinement).size() == 1 &&
+                         LoweringContext::parts(declared) == LoweringContext::parts(refinement);
+        if (!pointers && !one_value)
             throw InvalidArgument(what + " is " + declared->str() + " in the signature and cannot be given the type " +
-                                  refinement->str() + " (only a custom type made of one " + declared->str() +
-                                  " can stand for it)");
+                                  refinement->str() + " (only pointers, and custom types made of one " +
+                                  declared->str() + ", can be refined)");
         return refinement;
     }
 
@@ -247,6 +250,17 @@ private:
             auto sig = registry_.resolve("setitem", {{object, index, value}, {std::nullopt, literal_int(*target.operands[1]), std::nullopt}});
             if (!sig)
                 fail(target.loc, "cannot store " + value->str() + " into " + object->str() + "[" + index->str() + "]");
+            return;
+        }
+        case Expr::Kind::Attribute: {
+            TypeRef object = type_expr(*target.operands[0]);
+            if (!object || !value)
+                return;
+            CallArgs args{{object, value}, {std::nullopt, std::nullopt}};
+            args.attribute = target.text;
+            if (!registry_.resolve("setattr", args))
+                fail(target.loc, "cannot assign " + value->str() + " to attribute '" + target.text + "' of " +
+                                     object->str());
             return;
         }
         case Expr::Kind::Tuple: {
@@ -435,7 +449,7 @@ private:
         case GlobalValue::Kind::Module: return types::module(g.name);
         case GlobalValue::Kind::Function: return types::function(g.name);
         case GlobalValue::Kind::DType: {
-            TypeRef scalar = types::scalar_by_name(g.name);
+            TypeRef scalar = g.type ? g.type : types::scalar_by_name(g.name);
             if (!scalar)
                 fail(e.loc, "'" + e.text + "' is the type " + g.name + ", which compiled code does not support");
             return types::dtype(scalar);
@@ -459,7 +473,8 @@ private:
         CallArgs args;
         if (callee->kind == Kind::Function) {
             name = callee->name;
-        } else if (callee->kind == Kind::External || callee->kind == Kind::DType || callee->kind == Kind::Jitable) {
+        } else if (callee->kind == Kind::External || callee->kind == Kind::DType || callee->kind == Kind::Jitable ||
+                   callee->kind == Kind::Method) {
             name = "call";
             args.types.push_back(callee);
             args.literal_ints.push_back(std::nullopt);

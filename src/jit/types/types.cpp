@@ -1,6 +1,8 @@
 // Interned JIT types, their numba-style names, and numeric promotion at joins and in arithmetic.
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "nativecall/jit/compiler.h"   // JitableSource
 #include "nativecall/jit/types.h"
@@ -35,9 +37,35 @@ std::string Type::str() const {
     case Kind::External: return "cfunc " + name + " " + signature->numba_spelling();
     case Kind::DType: return "dtype(" + element->str() + ")";
     case Kind::Jitable: return "jitable " + name;
+    case Kind::Record: {
+        /* numba's spelling: Record(a[type=int32;offset=0],b[type=nestedarray(float32, (7,));offset=8];36;4) */
+        std::string text = "Record(";
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            const RecordField &f = fields[i];
+            std::string member = f.type->str();
+            if (!f.shape.empty()) {
+                std::string dims;
+                for (std::int64_t extent : f.shape)
+                    dims += std::to_string(extent) + ",";
+                if (f.shape.size() > 1)
+                    dims.pop_back();
+                member = "nestedarray(" + member + ", (" + dims + "))";
+            }
+            text += (i ? "," : "") + f.name + "[type=" + member + ";offset=" + std::to_string(f.offset) + "]";
+        }
+        return text + ";" + std::to_string(size) + ";" + std::to_string(align) + ")";
+    }
+    case Kind::Method: return "BoundFunction(" + name + " for " + element->str() + ")";
     case Kind::Custom: return name;
     }
     return "?";
+}
+
+const RecordField *Type::field(const std::string &field_name) const {
+    for (const RecordField &f : fields)
+        if (f.name == field_name)
+            return &f;
+    return nullptr;
 }
 
 namespace types {
@@ -57,6 +85,15 @@ std::string identity_key(const Type &t) {
                       std::to_string(reinterpret_cast<std::uintptr_t>(t.element));
     for (TypeRef m : t.members)
         key += "," + std::to_string(reinterpret_cast<std::uintptr_t>(m));
+    if (t.kind == Kind::Record) {
+        key += ";" + std::to_string(t.size) + "/" + std::to_string(t.align);
+        for (const RecordField &f : t.fields) {
+            key += ";" + f.name + "@" + std::to_string(f.offset) + ":" +
+                   std::to_string(reinterpret_cast<std::uintptr_t>(f.type));
+            for (std::int64_t extent : f.shape)
+                key += "x" + std::to_string(extent);
+        }
+    }
     return key;
 }
 
@@ -155,6 +192,70 @@ TypeRef custom(const std::string &name, const std::vector<TypeRef> &model) {
 TypeRef dtype(TypeRef scalar) {
     Type t = make(Kind::DType);
     t.element = scalar;
+    return intern(std::move(t));
+}
+
+std::size_t size_of(TypeRef type) {
+    switch (type->kind) {
+    case Kind::Bool: return 1;
+    case Kind::Int:
+    case Kind::Float: return type->bits / 8u;
+    case Kind::Pointer: return sizeof(void *);
+    case Kind::Record: return type->size;
+    default: throw InvalidArgument(type->str() + " has no size in memory");
+    }
+}
+
+std::size_t align_of(TypeRef type) { return type->kind == Kind::Record ? type->align : size_of(type); }
+
+TypeRef record(const std::string &name, std::vector<RecordField> fields, std::size_t size, std::size_t align) {
+    std::string label = name.empty() ? "the record" : "'" + name + "'";
+    if (align == 0 || (align & (align - 1)) != 0 || size % align != 0)
+        throw InvalidArgument(label + ": alignment " + std::to_string(align) +
+                              " must be a power of two that divides the size " + std::to_string(size));
+    std::sort(fields.begin(), fields.end(),
+              [](const RecordField &a, const RecordField &b) { return a.offset < b.offset; });
+    std::set<std::string> names;
+    std::size_t end_of_previous = 0;
+    for (const RecordField &f : fields) {
+        std::string where = label + ", field '" + f.name + "'";
+        if (f.name.empty() || !names.insert(f.name).second)
+            throw InvalidArgument(where + ": field names must be non-empty and unique");
+        Kind k = f.type ? f.type->kind : Kind::Void;
+        if (k != Kind::Bool && k != Kind::Int && k != Kind::Float && k != Kind::Pointer && k != Kind::Record)
+            throw InvalidArgument(where + ": type " + (f.type ? f.type->str() : std::string("none")) +
+                                  " cannot be a member (expected a number, a pointer, a record or an array of these)");
+        std::size_t count = 1;
+        for (std::int64_t extent : f.shape) {
+            if (extent <= 0)
+                throw InvalidArgument(where + ": array extents must be positive, got " + std::to_string(extent));
+            count *= static_cast<std::size_t>(extent);
+        }
+        /* Members at their natural alignment, no overlap: what a C compiler lays out
+           without packing pragmas (packed structs and unions are refused). */
+        if (f.offset % align_of(f.type) != 0)
+            throw InvalidArgument(where + " at offset " + std::to_string(f.offset) + " is not aligned to its " +
+                                  std::to_string(align_of(f.type)) + " bytes (packed layouts are not supported)");
+        if (f.offset < end_of_previous)
+            throw InvalidArgument(where + " at offset " + std::to_string(f.offset) +
+                                  " overlaps the previous field (unions are not supported)");
+        end_of_previous = f.offset + count * size_of(f.type);
+        if (end_of_previous > size)
+            throw InvalidArgument(where + " ends at byte " + std::to_string(end_of_previous) +
+                                  ", past the record's size " + std::to_string(size));
+    }
+    Type t = make(Kind::Record);
+    t.name = name;
+    t.fields = std::move(fields);
+    t.size = size;
+    t.align = align;
+    return intern(std::move(t));
+}
+
+TypeRef method(TypeRef receiver, const std::string &name) {
+    Type t = make(Kind::Method);
+    t.element = receiver;
+    t.name = name;
     return intern(std::move(t));
 }
 
