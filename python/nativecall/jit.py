@@ -485,6 +485,9 @@ def _boxed(custom, value, where):
 
 def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug):
     machine = _types._machine_signature(signature) if isinstance(signature, _types.Signature) else None
+    if machine is not None and any(_records.contains_record(t) for t in (signature.return_type, *signature.args)):
+        raise TypeError(f"the signature {signature} mixes custom types and records, which is not supported: "
+                        "pass the record pointer as voidptr")
     if machine is None:
         text, parameter_types = _signature_parts(signature)
     else:

@@ -178,6 +178,14 @@ class CustomType(Type):
         self.pyclass = pyclass
         self._box, self._unbox = box, unbox
 
+    def __call__(self, *args):
+        """``CelsiusType(float64)`` makes a Signature; values are built with the class itself."""
+        if args and all(isinstance(a, Type) for a in args):
+            return Signature(self, args)
+        raise TypeError(f"{self.name} is a compiled-code type: build values with its class"
+                        f"{' ' + self.pyclass.__qualname__ if self.pyclass is not None else ''}, "
+                        "or call it with types to make a signature")
+
     @property
     def model(self):
         """The one scalar or pointer type a single-field type is made of, else None."""

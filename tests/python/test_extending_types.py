@@ -283,3 +283,17 @@ def test_register_type_rejects_bad_declarations():
         register_type(Fresh(), [("x", types.float64)])
     with pytest.raises(TypeError, match="overload_attribute\\(\\) takes a nativecall type"):
         overload_attribute(Vec3, "norm")
+
+
+def test_a_custom_type_called_with_types_is_a_signature_and_with_values_an_error():
+    assert str(CelsiusType(types.float64, CelsiusType)) == "Celsius(float64, Celsius)"
+    with pytest.raises(TypeError, match="build values with its class Celsius"):
+        CelsiusType(20.0)
+
+
+def test_signatures_cannot_mix_custom_types_and_records():
+    import numpy as np
+
+    record = types.from_dtype(np.dtype([("a", np.float64)]))
+    with pytest.raises(TypeError, match="mixes custom types and records"):
+        cfunc(types.float64(CelsiusType, types.CPointer(record)))(warmer)
