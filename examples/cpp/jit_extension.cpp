@@ -1,7 +1,8 @@
-// Extends the cfunc compiler from C++: popcount, fma and a constant typed in the registry and lowered with llvm::IRBuilder.
+// Extends the cfunc compiler from C++: functions, an attribute, a cast and a constant lowered with llvm::IRBuilder.
 //
-// Built and run by `make test` (ctest name: example_jit_extension). It registers three
-// extensions in nativecall::jit's extension layer, compiles Python-subset source that
+// Built and run by `make test` (ctest name: example_jit_extension). It registers
+// extensions in nativecall::jit's extension layer (the counterparts of numba's
+// lower_builtin, lower_getattr, lower_cast and lower_constant), compiles Python-subset source that
 // uses them with nativecall::jit::compile, calls the native code and checks each result
 // against plain C++. It exits with 1 if a check fails.
 //
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <string>
 
+#include <llvm/IR/Constants.h>
 #include <llvm/IR/Intrinsics.h>
 
 #include "nativecall/errors.h"
@@ -27,6 +29,17 @@ using namespace nativecall::jit;
 namespace {
 
 int failures = 0;
+constexpr double pi = 3.14159265358979323846;
+
+/* An angle in degrees, made of one double: compiled code keeps degrees, and converts to
+   radians wherever a plain double is wanted (returning it from a `double` function). */
+TypeRef degrees_type() { return types::custom("Degrees", {types::float64()}); }
+
+std::string number(double x) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g", x);
+    return text;
+}
 
 void check(bool ok, const std::string &what) {
     std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
@@ -89,6 +102,20 @@ void register_extensions() {
                            llvm::Value *zeros = b.CreateBinaryIntrinsic(llvm::Intrinsic::ctlz, magnitude, b.getFalse());
                            return {llvm_interop::from_llvm(b.CreateSub(b.getInt64(64), zeros))};
                        });
+
+        /* Degrees → float64 multiplies by pi/180 (numba's lower_cast)... */
+        r.add_cast(TypePattern::exactly(degrees_type()), TypePattern::exactly(types::float64()),
+                   [](LoweringContext &ctx, TypeRef, TypeRef, const Lowered &value) -> Lowered {
+                       llvm::IRBuilder<> &b = llvm_interop::ir_builder(ctx.b());
+                       llvm::Value *scale = llvm::ConstantFP::get(b.getDoubleTy(), pi / 180.0);
+                       return {llvm_interop::from_llvm(b.CreateFMul(llvm_interop::to_llvm(value[0]), scale))};
+                   });
+        /* ...and a Degrees constant is its number of degrees (numba's lower_constant). */
+        r.add_constant(TypePattern::exactly(degrees_type()),
+                       [](LoweringContext &ctx, TypeRef, const ConstantValue &c) -> Lowered {
+                           llvm::IRBuilder<> &b = llvm_interop::ir_builder(ctx.b());
+                           return {llvm_interop::from_llvm(llvm::ConstantFP::get(b.getDoubleTy(), std::get<double>(c.value)))};
+                       });
     });
 }
 
@@ -98,6 +125,7 @@ std::shared_ptr<CompiledFunction> compile_text(const std::string &text, const st
     request.filename = "<jit_extension example>";
     request.signature = parse_signature(signature);
     request.globals["golden"] = GlobalValue::of_constant(ConstantValue{(1.0 + std::sqrt(5.0)) / 2.0});
+    request.globals["RIGHT_ANGLE"] = GlobalValue::of_constant(degrees_type(), ConstantValue{90.0});
     return compile(request);
 }
 
@@ -126,8 +154,14 @@ int main() {
         double golden = (1.0 + std::sqrt(5.0)) / 2.0;
         double a = 1.0 + std::ldexp(1.0, -30), b = 1.0 - std::ldexp(1.0, -30);
         check(fused_fn(a, b, -1) == std::fma(a, b, -1.0) * golden,
-              "fused(a, b, -1) keeps fma's single rounding: " + std::to_string(fused_fn(a, b, -1)));
+              "fused(a, b, -1) keeps fma's single rounding: " + number(fused_fn(a, b, -1)));
         check(fused->llvm_ir().find("llvm.fma.f64") != std::string::npos, "the IR calls llvm.fma.f64");
+
+        auto angle = compile_text("def quarter_turn():\n"
+                                  "    return RIGHT_ANGLE\n",
+                                  "double (void)");
+        double radians = reinterpret_cast<double (*)()>(angle->address())();
+        check(radians == 90.0 * (pi / 180.0), "a Degrees constant returned as double is in radians: " + number(radians));
 
         /* A typer's TypingFailure becomes a CompileError at the call site. */
         try {
