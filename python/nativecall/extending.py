@@ -178,7 +178,7 @@ _OPERATOR_NAMES = {
     operator.not_: "not", operator.truth: "bool", operator.getitem: "getitem",
 }
 _registered_lock = threading.Lock()
-_dispatchers = []     # every _Dispatcher handed to the compiler (they live as long as the process)
+_dispatchers: "list[_Dispatcher]" = []     # every _Dispatcher handed to the compiler (they live as long as the process)
 
 
 class _Dispatcher:
@@ -296,8 +296,8 @@ def overload_attribute(custom_type, attribute):
 
 # ---------------------------------------------------------------- custom types
 
-_registered_types = {}   # Python class → CustomType
-_cast_owners = []         # what registered conversions call into, alive as long as the process
+_registered_types: "dict[type, _types.CustomType]" = {}   # Python class → CustomType
+_cast_owners: "list[object]" = []         # what registered conversions call into, alive as long as the process
 
 
 def register_type(pyclass, fields, *, name=None, box=None, unbox=None):

@@ -11,6 +11,7 @@ import math
 import sys
 import textwrap
 import threading
+import typing
 import weakref
 
 from . import _jit
@@ -202,12 +203,12 @@ _describing = threading.local()
 
 
 # Python objects nativecall.extending has registered with the compiler by name: id → (object, name).
-_extension_names = {}
+_extension_names: "dict[int, tuple[object, str]]" = {}
 # Classes whose instances compiled code reads as constants of a custom type: class → describe(value).
-_typeof_rules = {}
+_typeof_rules: "dict[type, typing.Callable[[object], tuple]]" = {}
 # One compiler declaration per jitable function and globals snapshot: function → (description, declaration).
 # Compiling the same helper again reuses it, so the compiler's tables do not grow with each compile.
-_declarations = weakref.WeakKeyDictionary()
+_declarations: "weakref.WeakKeyDictionary[object, tuple[tuple, object]]" = weakref.WeakKeyDictionary()
 _declarations_lock = threading.Lock()
 
 

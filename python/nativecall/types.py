@@ -203,7 +203,7 @@ class CustomType(Type):
         return id(self)
 
 
-_custom_by_name = {}   # CustomType.name → CustomType, filled by nativecall.extending.register_type
+_custom_by_name: "dict[str, CustomType]" = {}   # CustomType.name → CustomType, filled by nativecall.extending.register_type
 
 
 def _to_jit(t):
