@@ -146,8 +146,9 @@ public:
     static const Registry &builtins();
 
 private:
-    /* This layer's entries only (no base). */
+    /* The typers for `key`, the base's first (no getattr fallback: resolve() adds it). */
     std::optional<CallSignature> resolve_in_layers(const std::string &key, const CallArgs &args) const;
+    /* This layer's lowerings only (no base). */
     const Lowerer *own_lowering(const std::string &name, const std::vector<TypeRef> &args) const;
 
     const Registry *base_ = nullptr;
