@@ -370,38 +370,50 @@ void register_cast(nb::handle from, nb::handle to, const JitableDeclaration &imp
     extend([&](Registry &registry) { add_cast_implementation(registry, from_type, to_type, implementation.source); });
 }
 
-/* Registers `chooser` (nativecall.extending's dispatcher for one overloaded function or
-   operator) in the extension registry under `name`. The chooser gets the argument types
-   and returns a JitableDeclaration or None; it runs with the GIL, which compile() released. */
+/* The chooser the compiler calls for an overload: `held` (a strong reference kept for the
+   process's life, as the registry keeps its typers) is called with the GIL, which
+   compile() released, and returns a JitableDeclaration or None. */
+ImplementationChooser python_chooser(PyObject *held, std::string shown) {
+    return [held, shown](const std::vector<TypeRef> &types) -> std::shared_ptr<const JitableSource> {
+        nb::gil_scoped_acquire gil;
+        try {
+            nb::list described;
+            for (TypeRef t : types)
+                described.append(describe_type(t));
+            nb::object result = nb::handle(held)(nb::tuple(described));
+            if (result.is_none())
+                return nullptr;
+            return nb::cast<const JitableDeclaration &>(result).source;
+        } catch (nb::python_error &e) {
+            /* The dispatcher formats the message (which typing function, which types);
+               the original exception becomes the CompileError's __cause__. */
+            std::string message = nb::cast<std::string>(nb::str(e.value()));
+            nb::object cause = nb::getattr(e.value(), "__cause__", nb::none());
+            if (cause.is_none())
+                cause = nb::borrow(e.value());
+            Py_XSETREF(typing_exception, cause.release().ptr());
+            throw TypingFailure(message);
+        } catch (const nb::cast_error &) {
+            throw TypingFailure("internal: the overload dispatcher of '" + shown +
+                                "' returned something other than a declaration or None");
+        }
+    };
+}
+
+/* Registers `chooser` (nativecall.extending's dispatcher for one typing function of an
+   overloaded function or operator) in the extension registry under `name`. */
 void register_overload(const std::string &name, nb::object chooser) {
-    /* A strong reference for the process's life: the registry keeps the typer forever,
-       and must not release a Python object after the interpreter has gone. */
     PyObject *held = chooser.release().ptr();
+    extend([&](Registry &registry) { add_overload(registry, name, python_chooser(held, name)); });
+}
+
+/* nativecall.extending.overload_method: `chooser` as in register_overload, for calls of
+   `obj.method(...)` on objects of the described type. */
+void register_method(nb::handle receiver, const std::string &method, nb::object chooser) {
+    TypeRef receiver_type = type_from_description(receiver);
+    PyObject *held = chooser.release().ptr();   // for the process's life, as in register_overload
     extend([&](Registry &registry) {
-        add_overload(registry, name, [held, name](const std::vector<TypeRef> &types) -> std::shared_ptr<const JitableSource> {
-            nb::gil_scoped_acquire gil;
-            try {
-                nb::list described;
-                for (TypeRef t : types)
-                    described.append(describe_type(t));
-                nb::object result = nb::handle(held)(nb::tuple(described));
-                if (result.is_none())
-                    return nullptr;
-                return nb::cast<const JitableDeclaration &>(result).source;
-            } catch (nb::python_error &e) {
-                /* The dispatcher formats the message (which typing function, which
-                   types); the original exception becomes the CompileError's __cause__. */
-                std::string message = nb::cast<std::string>(nb::str(e.value()));
-                nb::object cause = nb::getattr(e.value(), "__cause__", nb::none());
-                if (cause.is_none())
-                    cause = nb::borrow(e.value());
-                Py_XSETREF(typing_exception, cause.release().ptr());
-                throw TypingFailure(message);
-            } catch (const nb::cast_error &) {
-                throw TypingFailure("internal: the overload dispatcher of '" + name +
-                                    "' returned something other than a declaration or None");
-            }
-        });
+        add_method_overload(registry, receiver_type, method, python_chooser(held, receiver_type->str() + "." + method));
     });
 }
 
@@ -486,6 +498,8 @@ NB_MODULE(_jit, m) {
           nb::arg("debug") = false, nb::arg("parameter_types") = nb::none(), nb::arg("result_type") = nb::none());
     m.def("register_custom_type", &register_custom_type, nb::arg("name"), nb::arg("constructor"), nb::arg("fields"),
           "Add a custom type (fields as (name, type description)) to the extension registry.");
+    m.def("register_method", &register_method, nb::arg("receiver"), nb::arg("method"), nb::arg("chooser"),
+          "Add an overload dispatcher for a method of a type to the extension registry.");
     m.def("register_cast", &register_cast, nb::arg("from_type"), nb::arg("to_type"), nb::arg("implementation"),
           "Add a conversion between two types, implemented by a jitable declaration.");
     m.def("describe_type", [](nb::handle described) { return to_jit_type(described)->str(); },

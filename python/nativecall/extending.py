@@ -18,7 +18,7 @@ from . import jit as _jit
 from . import types as _types
 from .lowlevel import _PyCFuncPtr, _ctypes_signature, _is_cffi, _native_of, _type_name
 
-__all__ = ["external", "ExternalFunction", "jitable", "Jitable", "overload", "overload_attribute",
+__all__ = ["external", "ExternalFunction", "jitable", "Jitable", "overload", "overload_attribute", "overload_method",
            "register_type", "lower_cast"]
 
 
@@ -288,6 +288,29 @@ def overload_attribute(custom_type, attribute):
                                  accepts=lambda types: len(types) == 1 and types[0] == custom_type)
         with _registered_lock:
             _jit._jit.register_overload("." + attribute, dispatcher)
+            _dispatchers.append(dispatcher)
+        return typer
+
+    return register
+
+
+def overload_method(custom_type, method):
+    """``@overload_method(Vec3Type, "dot")``: ``obj.dot(other)`` in compiled code (numba's overload_method).
+
+    The typing function receives the object's type and the argument types, and returns a
+    Python function taking the object first, or None to decline."""
+    if not isinstance(custom_type, _types.Type):
+        raise TypeError(f"overload_method() takes a nativecall type, got {_type_name(custom_type)}")
+    if not isinstance(method, str) or not method.isidentifier():
+        raise ValueError(f"overload_method(): the method name must be an identifier, got {method!r}")
+    receiver = _types._to_jit(custom_type)
+
+    def register(typer):
+        if not callable(typer):
+            raise TypeError(f"@overload_method decorates a typing function, got {_type_name(typer)}")
+        dispatcher = _Dispatcher(typer, f"{custom_type.name}.{method}()")
+        with _registered_lock:
+            _jit._jit.register_method(receiver, method, dispatcher)
             _dispatchers.append(dispatcher)
         return typer
 

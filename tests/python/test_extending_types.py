@@ -5,7 +5,7 @@ import operator
 import pytest
 
 from nativecall import cfunc, types
-from nativecall.extending import jitable, lower_cast, overload, overload_attribute, register_type
+from nativecall.extending import jitable, lower_cast, overload, overload_attribute, overload_method, register_type
 from nativecall.jit import CompileError
 from source_positions import line_of
 
@@ -297,3 +297,35 @@ def test_signatures_cannot_mix_custom_types_and_records():
     record = types.from_dtype(np.dtype([("a", np.float64)]))
     with pytest.raises(TypeError, match="mixes custom types and records"):
         cfunc(types.float64(CelsiusType, types.CPointer(record)))(warmer)
+
+
+def vec3_dot_reference(a, b):
+    return a.x * b.x + a.y * b.y + a.z * b.z
+
+
+Vec3.dot = vec3_dot_reference
+
+
+@overload_method(Vec3Type, "dot")
+def vec3_dot(v, other):
+    if other == Vec3Type:
+        def impl(v, other):
+            return v.x * other.x + v.y * other.y + v.z * other.z
+        return impl
+    return None
+
+
+def test_methods_of_a_custom_type_take_the_object_first():
+    def projected(x, y):
+        v = Vec3(x, y, 1.0)
+        return v.dot(UP) + v.dot(v * 2.0)
+
+    compiled = cfunc("float64(float64, float64)")(projected)
+    for case in ((1.0, 2.0), (-3.5, 0.25)):
+        assert compiled(*case) == projected(*case)
+
+    def wrong_argument(x):
+        return Vec3(x, x, x).dot(x)
+
+    with pytest.raises(CompileError, match=r"cannot call BoundFunction\(dot for Vec3\) with arguments \(float64\)"):
+        cfunc("float64(float64)")(wrong_argument)

@@ -65,6 +65,11 @@ using ImplementationChooser =
    such as "+" or "unary-") that compile the chosen implementation inline at each call. */
 void add_overload(Registry &registry, const std::string &name, ImplementationChooser choose);
 
+/* numba's overload_method: `obj.method(args...)` for objects of type `receiver`; the
+   chooser gets (receiver, argument types...) and returns an implementation taking the
+   object first, or nullptr to decline. */
+void add_method_overload(Registry &registry, TypeRef receiver, const std::string &method, ImplementationChooser choose);
+
 /* ---- custom types --------------------------------------------------------------------- */
 
 /* A type of yours with named fields, stored side by side (numba's StructModel). */

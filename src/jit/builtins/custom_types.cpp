@@ -92,6 +92,39 @@ TypeRef add_custom_type(Registry &registry, const CustomTypeSpec &spec) {
     return self;
 }
 
+void add_method_overload(Registry &registry, TypeRef receiver, const std::string &method, ImplementationChooser choose) {
+    /* The implementations are an overload of a name no source can spell; `obj.method` is
+       a bound method (the object's value), and calling it calls that overload. */
+    std::string key = "method " + receiver->str() + "." + method;
+    add_overload(registry, key, std::move(choose));
+    TypeRef bound = types::method(receiver, method);
+    registry.add_typer("." + method, [receiver, bound](const CallArgs &args) -> std::optional<CallSignature> {
+        if (args.types.size() != 1 || args.types[0] != receiver)
+            return std::nullopt;
+        return signature(bound, {receiver});
+    });
+    registry.add_lowering("." + method, {TypePattern::exactly(receiver)}, pass_through);
+    registry.add_typer("call", [bound, key](const CallArgs &args) -> std::optional<CallSignature> {
+        if (args.types.empty() || args.types[0] != bound)
+            return std::nullopt;
+        std::vector<TypeRef> inner{bound->element};
+        inner.insert(inner.end(), args.types.begin() + 1, args.types.end());
+        auto sig = args.registry->resolve(key, CallArgs{inner, std::vector<std::optional<std::int64_t>>(inner.size())});
+        if (!sig)
+            return std::nullopt;
+        std::vector<TypeRef> outer{bound};
+        outer.insert(outer.end(), sig->args.begin() + 1, sig->args.end());
+        return signature(sig->result, outer);
+    });
+    registry.add_lowering("call", {TypePattern::exactly(bound), TypePattern::any()},
+                          [bound, key](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
+                              std::vector<TypeRef> inner{bound->element};
+                              inner.insert(inner.end(), sig.args.begin() + 1, sig.args.end());
+                              return ctx.call(key, inner, a).first;   // a[0] is the object's value
+                          },
+                          true);
+}
+
 void add_cast_implementation(Registry &registry, TypeRef from, TypeRef to,
                              std::shared_ptr<const JitableSource> implementation) {
     registry.add_cast(TypePattern::exactly(from), TypePattern::exactly(to),
