@@ -73,6 +73,13 @@ public:
     const std::string &llvm_ir() const override { return code_->optimized_ir; }
     const Signature &signature() const override { return signature_; }
     const std::string &name() const override { return name_; }
+    const std::string &object_code() const override { return code_->object; }
+    const std::string &function_symbol() const override { return function_symbol_; }
+    const std::string &thunk_symbol() const override { return thunk_symbol_; }
+    const std::map<std::string, std::uintptr_t> &imports() const override { return imports_; }
+
+    std::string function_symbol_, thunk_symbol_;
+    std::map<std::string, std::uintptr_t> imports_;
 
 private:
     std::unique_ptr<JitCode> code_;
@@ -109,8 +116,23 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     std::string problems = unit->verify();
     if (!problems.empty())
         throw Error("internal compiler error: invalid IR for '" + typed.def->name + "': " + problems);
+    ImportMap imports = unit->imports();
     auto code = load_into_process(std::move(unit), symbol, symbol + "_thunk", request.options.opt_level);
-    return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, typed.def->name);
+    auto compiled = std::make_shared<JitCompiledFunction>(std::move(code), request.signature, typed.def->name);
+    compiled->function_symbol_ = symbol;
+    compiled->thunk_symbol_ = symbol + "_thunk";
+    compiled->imports_ = std::move(imports);
+    return compiled;
+}
+
+std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
+    auto code = load_object(request.object_code, request.imports, request.function_symbol, request.thunk_symbol);
+    code->optimized_ir = request.llvm_ir;
+    auto loaded = std::make_shared<JitCompiledFunction>(std::move(code), request.signature, request.name);
+    loaded->function_symbol_ = request.function_symbol;
+    loaded->thunk_symbol_ = request.thunk_symbol;
+    loaded->imports_ = request.imports;
+    return loaded;
 }
 
 } // namespace nativecall::jit
