@@ -374,12 +374,80 @@ class CFunc:
         return f"<nativecall.cfunc {self.__name__!r} '{self.signature}' at 0x{self.address:x}>"
 
 
-def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug):
+    def __reduce__(self):
+        """Pickled as what compiles it again (source, signature, globals snapshot, options);
+        unpickling compiles it, or loads it from the cache when it was made with cache=True."""
+        source, filename, first_line, column_offset, name, described, owners, opt_level, debug, cache = self._build
+        portable = _portable_snapshot(described, owners, self.__name__)
+        return _rebuild, (source, filename, first_line, column_offset, name, self._requested_signature, portable,
+                          opt_level, debug, cache)
+
+
+def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug,
+             cache=False):
+    from . import _cache
     text = _signature_text(signature)
     globals_described, owners = snapshot
-    compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
-                            opt_level, debug)
-    return CFunc(pyfunc, compiled, text, owners)
+    key = _cache.key(source, name, text, globals_described, owners, opt_level, debug)
+    path = _cache.cache_path(filename, name, key) if cache else None
+    compiled = _cache.load(path, key, globals_described) if cache else None
+    if compiled is None:
+        compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
+                                opt_level, debug)
+        if cache:
+            _cache.store(path, key, compiled, globals_described)
+    fn = CFunc(pyfunc, compiled, text, owners)
+    fn._cache_key = key.hex()   # how callers of this cfunc name it in their own keys
+    fn._build = (source, filename, first_line, column_offset, name, globals_described, tuple(owners), opt_level,
+                 debug, cache)
+    return fn
+
+
+# ---------------------------------------------------------------- pickling
+
+
+def _portable_snapshot(described, owners, where):
+    """The globals snapshot with what only makes sense in this process replaced: a callee
+    cfunc by the cfunc itself (pickled in turn), a jitable by its own portable snapshot.
+    Native functions bound to addresses cannot travel: a PicklingError names them."""
+    import pickle
+    cfuncs = {o.address: o for o in owners if isinstance(o, CFunc)}
+    portable = {}
+    for name, d in described.items():
+        if d[0] == "cfunc" and d[2] in cfuncs:
+            portable[name] = ("cfunc-object", cfuncs[d[2]])
+        elif d[0] in ("cfunc", "external"):
+            raise pickle.PicklingError(
+                f"cannot pickle the cfunc {where!r}: its global {name!r} is a native function at a fixed address "
+                f"({d[1]}), which does not exist in another process; make it a nativecall cfunc or jitable")
+        elif d[0] == "jitable":
+            portable[name] = ("jitable", *d[1:6], _portable_snapshot(d[6], d[7], where))
+        else:
+            portable[name] = d
+    return portable
+
+
+def _from_portable(portable):
+    """(described, owners) for a snapshot _portable_snapshot produced, in this process."""
+    described, owners = {}, []
+    for name, d in portable.items():
+        if d[0] == "cfunc-object":
+            described[name] = _describe(d[1])
+            owners.append(d[1])
+        elif d[0] == "jitable":
+            nested, nested_owners = _from_portable(d[6])
+            described[name] = (*d[:6], nested, nested_owners)
+            owners.extend(nested_owners)
+        else:
+            described[name] = d
+    return described, owners
+
+
+def _rebuild(source, filename, first_line, column_offset, name, signature, portable, opt_level, debug, cache):
+    """Unpickling a CFunc: compile (or load from the cache) in this process. py_func is None:
+    the Python function is not rebuilt."""
+    return _compile(signature, None, source, filename, first_line, column_offset, name, _from_portable(portable),
+                    opt_level, debug, cache)
 
 
 def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=False, **numba_options):
@@ -388,8 +456,9 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
     ``@cfunc("float64(float64)")`` decorates; ``cfunc(sig)(f)`` and ``cfunc(sig, f)`` compile
     ``f``; ``cfunc(sig, source="def f(x): ...")`` compiles text (imports and other
     definitions in it run as Python first; ``name`` picks the function when it defines several).
-    ``debug=True`` adds bounds checks to array indexing. numba's ``nopython``, ``nogil``,
-    ``cache`` and ``locals`` options are accepted and ignored.
+    ``debug=True`` adds bounds checks to array indexing. ``cache=True`` keeps the object code
+    on disk so later processes load it without compiling (see docs/cfunc.md, "Caching and
+    pickling"). numba's ``nopython``, ``nogil`` and ``locals`` options are accepted and ignored.
     """
     if inspect.isfunction(signature):
         raise TypeError(f"cfunc needs the C signature first: write @cfunc(\"float64(float64)\") above "
@@ -399,6 +468,7 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
         raise TypeError(f"cfunc() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     if numba_options.get("boundscheck"):
         debug = True
+    cache = bool(numba_options.get("cache", False))
     if source is not None:
         if func is not None:
             raise TypeError("cfunc() takes either a function or source=, not both")
@@ -417,7 +487,7 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
                                "pick one with name=")
         pyfunc = functions[-1]
         return _compile(signature, pyfunc, source, filename, 1, 0, pyfunc.__name__, _snapshot(pyfunc),
-                        opt_level, debug)
+                        opt_level, debug, cache)
 
     def decorate(pyfunc):
         if isinstance(pyfunc, CFunc):
@@ -426,7 +496,7 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
             raise TypeError(f"cfunc() compiles Python functions, got {type(pyfunc).__name__}")
         text, filename, first_line, column_offset = _source_of(pyfunc)
         return _compile(signature, pyfunc, text, filename, first_line, column_offset, pyfunc.__name__,
-                        _snapshot(pyfunc), opt_level, debug)
+                        _snapshot(pyfunc), opt_level, debug, cache)
 
     return decorate(func) if func is not None else decorate
 
