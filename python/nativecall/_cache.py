@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import struct
-import tempfile
 import warnings
 
 from . import _jit
@@ -210,6 +209,7 @@ def store(path, key_bytes, compiled, described):
                          "llvm_ir": compiled.llvm_ir}).encode("utf-8")
     payload = _HEADER_LENGTH.pack(len(header)) + header + compiled.object_code
     blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), hashlib.sha256(payload).digest()) + payload
+    import tempfile   # only writers need it, and it is slow to import
     folder = os.path.dirname(path)
     try:
         os.makedirs(folder, exist_ok=True)

@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 
+from . import _cache
 from . import _jit
 from . import types as _types
 
@@ -226,10 +227,33 @@ def _snapshot(pyfunc, self_call=True):
 # ---------------------------------------------------------------- source
 
 
+def _last_line(code):
+    """The last source line any instruction of `code` (or code nested in it) spans."""
+    last = max((end for _, end, _, _ in code.co_positions() if end), default=0)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            last = max(last, _last_line(const))
+    return last
+
+
+def _source_lines(pyfunc):
+    """inspect.getsourcelines, from the code object's positions where Python has them (3.11+):
+    inspect's tokenizer compiles its regular expressions on a process's first call, which
+    costs more than loading a cached cfunc."""
+    code = pyfunc.__code__
+    if hasattr(code, "co_positions") and pyfunc.__name__ != "<lambda>":
+        import linecache
+        lines = linecache.getlines(code.co_filename, pyfunc.__globals__)
+        first, last = code.co_firstlineno, _last_line(code)
+        if 1 <= first <= last <= len(lines) and lines[first - 1].lstrip().startswith(("@", "def ", "async def ")):
+            return lines[first - 1:last], first
+    return inspect.getsourcelines(pyfunc)
+
+
 def _source_of(pyfunc):
     """(dedented source, filename, first line) of a function defined in a file, a notebook cell or exec'd code."""
     try:
-        lines, first_line = inspect.getsourcelines(pyfunc)
+        lines, first_line = _source_lines(pyfunc)
     except (OSError, TypeError) as e:
         raise CompileError(
             f"cannot find the source of {getattr(pyfunc, '__qualname__', pyfunc)!r} ({e}); functions created "
@@ -385,7 +409,6 @@ class CFunc:
 
 def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug,
              cache=False):
-    from . import _cache
     text = _signature_text(signature)
     globals_described, owners = snapshot
     key = _cache.key(source, name, text, globals_described, owners, opt_level, debug)

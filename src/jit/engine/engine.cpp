@@ -17,6 +17,7 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
+#include <llvm/TargetParser/SubtargetFeature.h>
 
 #include "../codegen/llvm_module.h"
 #include "engine.h"
@@ -139,6 +140,18 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT &jit) {
 
 std::atomic<std::uint64_t> codegen_counter{0};
 
+/* LLJIT's IR layer, which nothing uses: the engine emits object code itself (so it can be
+   cached) and adds only object files. Standing in for LLJIT's default compiler saves
+   creating a TargetMachine when a process only loads cached code. */
+class NoIRCompiler : public llvm::orc::IRCompileLayer::IRCompiler {
+public:
+    NoIRCompiler() : IRCompiler({}) {}
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> operator()(llvm::Module &) override {
+        return llvm::make_error<llvm::StringError>("nativecall's JIT adds object files, not IR",
+                                                   llvm::inconvertibleErrorCode());
+    }
+};
+
 /* The process-wide JIT. Optimisation and object emission share one TargetMachine, so
    they, loading and removal run under one mutex; parsing, typing and lowering (most of
    a compile) run in parallel outside it. Each function's object file is linked into a
@@ -161,10 +174,6 @@ public:
         llvm::consumeError(jit_->getExecutionSession().removeJITDylib(dylib));
     }
 
-    std::string host_id() const {
-        return "LLVM " LLVM_VERSION_STRING "; " + jit_->getTargetTriple().str() + "; " + cpu_ + "; " + features_;
-    }
-
 private:
     Engine() {
         llvm::InitializeNativeTarget();
@@ -177,10 +186,28 @@ private:
         host.setCodeModel(llvm::CodeModel::Small);
         cpu_ = host.getCPU();
         features_ = host.getFeatures().getString();
-        target_machine_ = unwrap(host.createTargetMachine(), "creating the target machine");
-        jit_ = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(host)).create(), "creating LLJIT");
+        host_ = host;
+        /* No ORC platform: compiled code has no static initialisers, and the generic platform
+           would compile an IR module for every JITDylib, i.e. for every load. */
+        jit_ = unwrap(llvm::orc::LLJITBuilder()
+                          .setJITTargetMachineBuilder(std::move(host))
+                          .setCompileFunctionCreator([](llvm::orc::JITTargetMachineBuilder)
+                                                         -> llvm::Expected<std::unique_ptr<
+                                                             llvm::orc::IRCompileLayer::IRCompiler>> {
+                              return std::make_unique<NoIRCompiler>();
+                          })
+                          .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
+                          .create(),
+                      "creating LLJIT");
         check(jit_->getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime_symbols(*jit_))),
               "binding runtime symbols");
+    }
+
+    /* Created on the first compile: a process that only loads cached code never needs it. */
+    llvm::TargetMachine &target_machine() {
+        if (!target_machine_)
+            target_machine_ = unwrap(host_.createTargetMachine(), "creating the target machine");
+        return *target_machine_;
     }
 
     void optimise(llvm::Module &module, int opt_level) {
@@ -196,7 +223,7 @@ private:
         llvm::FunctionAnalysisManager fam;
         llvm::CGSCCAnalysisManager cgam;
         llvm::ModuleAnalysisManager mam;
-        llvm::PassBuilder pb(target_machine_.get());
+        llvm::PassBuilder pb(&target_machine());
         pb.registerModuleAnalyses(mam);
         pb.registerCGSCCAnalyses(cgam);
         pb.registerFunctionAnalyses(fam);
@@ -210,6 +237,7 @@ private:
 
     std::recursive_mutex mutex_;   // recursive: a failed load frees its code under it
     std::string cpu_, features_;
+    llvm::orc::JITTargetMachineBuilder host_{llvm::Triple()};
     std::unique_ptr<llvm::TargetMachine> target_machine_;
     std::unique_ptr<llvm::orc::LLJIT> jit_;
     std::uint64_t dylib_counter_ = 0;
@@ -236,7 +264,7 @@ std::unique_ptr<JitCode> Engine::compile(LlvmCodegenUnit &unit, const std::strin
     llvm::raw_string_ostream out(ir);
     unit.module->print(out, nullptr);
     out.flush();
-    llvm::orc::SimpleCompiler emit(*target_machine_);
+    llvm::orc::SimpleCompiler emit(target_machine());
     std::unique_ptr<llvm::MemoryBuffer> object = unwrap(emit(*unit.module), "emitting object code");
     std::unique_ptr<JitCode> code = load(std::string(object->getBufferStart(), object->getBufferSize()),
                                          unit.imports(), function_symbol, thunk_symbol);
@@ -296,6 +324,14 @@ std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap 
 
 std::uint64_t codegen_runs() { return codegen_counter.load(); }
 
-std::string host_id() { return Engine::instance().host_id(); }
+/* Read from the host as JITTargetMachineBuilder::detectHost does, without starting the JIT:
+   a cache lookup needs it before it knows whether to load anything. */
+std::string host_id() {
+    llvm::SubtargetFeatures features;
+    for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+        features.AddFeature(feature, enabled);
+    return "LLVM " LLVM_VERSION_STRING "; " + llvm::sys::getProcessTriple() + "; " +
+           llvm::sys::getHostCPUName().str() + "; " + features.getString();
+}
 
 } // namespace nativecall::jit
