@@ -397,12 +397,11 @@ class CFunc:
     def __repr__(self):
         return f"<nativecall.cfunc {self.__name__!r} '{self.signature}' at 0x{self.address:x}>"
 
-
     def __reduce__(self):
         """Pickled as what compiles it again (source, signature, globals snapshot, options);
         unpickling compiles it, or loads it from the cache when it was made with cache=True."""
-        source, filename, first_line, column_offset, name, described, owners, opt_level, debug, cache = self._build
-        portable = _portable_snapshot(described, owners, self.__name__)
+        source, filename, first_line, column_offset, name, described, opt_level, debug, cache = self._build
+        portable = _portable_snapshot(described, self._owners, self.__name__)
         return _rebuild, (source, filename, first_line, column_offset, name, self._requested_signature, portable,
                           opt_level, debug, cache)
 
@@ -421,8 +420,7 @@ def _compile(signature, pyfunc, source, filename, first_line, column_offset, nam
             _cache.store(path, key, compiled, globals_described)
     fn = CFunc(pyfunc, compiled, text, owners)
     fn._cache_key = key.hex()   # how callers of this cfunc name it in their own keys
-    fn._build = (source, filename, first_line, column_offset, name, globals_described, tuple(owners), opt_level,
-                 debug, cache)
+    fn._build = (source, filename, first_line, column_offset, name, globals_described, opt_level, debug, cache)
     return fn
 
 

@@ -5,8 +5,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "../codegen/codegen.h"
 
