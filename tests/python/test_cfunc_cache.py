@@ -232,3 +232,37 @@ def test_default_cache_folders(tmp_path, monkeypatch):
             assert _cache.cache_dir(str(source_file)) == str(tmp_path / "xdg" / "nativecall")
     finally:
         source_file.parent.chmod(0o700)
+
+
+def _decorator(*args):
+    return lambda f: f
+
+
+@_decorator(
+    "a decorator over several lines")
+def _decorated(x,
+               y):   # a signature over several lines
+    def nested(z):
+        return z + 1
+    return nested(x) + (
+        y * 2)
+
+
+def _ends_in_a_string(x):
+    if x:
+        return """text
+over lines"""
+    return ""
+
+
+class _Holder:
+    @staticmethod
+    def method(x):
+        return x
+
+
+@pytest.mark.parametrize("function", [scaled, _decorated, _ends_in_a_string, _Holder.method])
+def test_source_lines_from_code_positions_match_inspect(function):
+    # the fast path a cache hit takes must find the same text the compiler always got
+    import inspect
+    assert nativecall.jit._source_lines(function) == inspect.getsourcelines(function)
