@@ -140,6 +140,25 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT &jit) {
 
 std::atomic<std::uint64_t> codegen_counter{0};
 
+/* The host as JITTargetMachineBuilder::detectHost reads it, read once: the cache key
+   needs it before the JIT starts, and the JIT needs it again. */
+struct Host {
+    std::string triple, cpu;
+    llvm::SubtargetFeatures features;
+
+    static const Host &get() {
+        static const Host host = [] {
+            Host h;
+            h.triple = llvm::sys::getProcessTriple();
+            h.cpu = llvm::sys::getHostCPUName().str();
+            for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+                h.features.AddFeature(feature, enabled);
+            return h;
+        }();
+        return host;
+    }
+};
+
 /* LLJIT's IR layer, which nothing uses: the engine emits object code itself (so it can be
    cached) and adds only object files. Standing in for LLJIT's default compiler saves
    creating a TargetMachine when a process only loads cached code. */
@@ -177,8 +196,10 @@ public:
 private:
     Engine() {
         llvm::InitializeNativeTarget();
-        llvm::InitializeNativeTargetAsmPrinter();
-        auto host = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host CPU");
+        const Host &detected = Host::get();
+        llvm::orc::JITTargetMachineBuilder host{llvm::Triple(detected.triple)};
+        host.setCPU(detected.cpu);
+        host.addFeatures(detected.features.getFeatures());
         host.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
         /* What LLJIT picks for its JITLink linker on ELF hosts: object code we emit
            ourselves must suit the linker that loads it (calls to far symbols via stubs). */
@@ -205,8 +226,10 @@ private:
 
     /* Created on the first compile: a process that only loads cached code never needs it. */
     llvm::TargetMachine &target_machine() {
-        if (!target_machine_)
+        if (!target_machine_) {
+            llvm::InitializeNativeTargetAsmPrinter();   // only code generation needs it
             target_machine_ = unwrap(host_.createTargetMachine(), "creating the target machine");
+        }
         return *target_machine_;
     }
 
@@ -324,14 +347,9 @@ std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap 
 
 std::uint64_t codegen_runs() { return codegen_counter.load(); }
 
-/* Read from the host as JITTargetMachineBuilder::detectHost does, without starting the JIT:
-   a cache lookup needs it before it knows whether to load anything. */
 std::string host_id() {
-    llvm::SubtargetFeatures features;
-    for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-        features.AddFeature(feature, enabled);
-    return "LLVM " LLVM_VERSION_STRING "; " + llvm::sys::getProcessTriple() + "; " +
-           llvm::sys::getHostCPUName().str() + "; " + features.getString();
+    const Host &host = Host::get();
+    return "LLVM " LLVM_VERSION_STRING "; " + host.triple + "; " + host.cpu + "; " + host.features.getString();
 }
 
 } // namespace nativecall::jit
