@@ -14,6 +14,7 @@ import pytest
 
 import nativecall
 from nativecall import _cache, _jit, cfunc
+from nativecall.extending import jitable
 
 HERE = Path(__file__).resolve().parent
 PYTHON_PATH = os.pathsep.join([str(HERE.parent.parent / "python"), str(HERE)])
@@ -83,14 +84,10 @@ def test_a_cache_hit_in_the_same_process_is_a_working_copy():
 
 @pytest.mark.parametrize("change", ["source", "global", "signature", "opt_level", "debug", "host"])
 def test_changing_any_part_of_the_key_compiles_again(change, monkeypatch):
-    global SCALE
     compiled_scaled()
     kwargs, sig, function = {}, "float64(float64)", scaled
-    if change == "source":
-        namespace = {"SCALE": SCALE}
-        exec(compile("def scaled(x):\n    return x * SCALE + 2.0\n", __file__, "exec"), namespace)
-        function = None
-        text = "def scaled(x):\n    return x * SCALE + 2.0\n"
+    if change == "source":   # the same function name, another body
+        function, text = None, "def scaled(x):\n    return x * SCALE + 2.0\n"
     elif change == "global":
         monkeypatch.setattr(sys.modules[__name__], "SCALE", 3.0)
     elif change == "signature":
@@ -101,13 +98,16 @@ def test_changing_any_part_of_the_key_compiles_again(change, monkeypatch):
         kwargs["debug"] = True
     elif change == "host":
         monkeypatch.setattr(_cache, "_host", _cache.host_id() + ",+imaginary-feature")
-    with Codegen() as changed:
+
+    def make():
         if function is None:
-            f = cfunc(sig, source=text, cache=True, **kwargs)
-        else:
-            f = cfunc(sig, cache=True, **kwargs)(function)
+            return cfunc(sig, source=text, cache=True, **kwargs)
+        return cfunc(sig, cache=True, **kwargs)(function)
+
+    with Codegen() as changed:
+        f = make()
     with Codegen() as again:
-        g = cfunc(sig, source=text, cache=True, **kwargs) if function is None else cfunc(sig, cache=True, **kwargs)(function)
+        g = make()
     assert (changed.runs, again.runs) == (1, 0)
     offset = 2.0 if change == "source" else 1.0
     for x in (0.5, -2.0):
@@ -125,6 +125,27 @@ def test_a_callee_change_reaches_its_callers_key():
         snapshot = nativecall.jit._snapshot(namespace["outer"])
         keys.add(_cache.key("def outer(x):\n    return inner(x) * 2.0\n", "outer", "float64(float64)", *snapshot, 1, False))
     assert len(keys) == 2
+
+
+_tripled = cfunc("float64(float64)", source="def tripled(x):\n    return x * 3.0\n")
+
+
+@jitable
+def _plus_tripled(x):
+    return _tripled(x) + 1.0
+
+
+def _outer(x):
+    return _plus_tripled(x) * 2.0
+
+
+def test_cached_code_calls_a_cfunc_reached_through_a_jitable():
+    with Codegen() as cold:
+        first = cfunc("float64(float64)", cache=True)(_outer)
+    with Codegen() as warm:
+        second = cfunc("float64(float64)", cache=True)(_outer)
+    assert (cold.runs, warm.runs) == (1, 0)
+    assert first(2.0) == second(2.0) == (2.0 * 3.0 + 1.0) * 2.0
 
 
 def test_notebook_cells_are_cached_across_shells(cache_dir):
