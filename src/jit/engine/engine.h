@@ -10,7 +10,7 @@
 
 namespace nativecall::jit {
 
-/* Loaded machine code; destroying it frees the code (its own ResourceTracker). */
+/* Loaded machine code; destroying it frees the code (its own JITDylib). */
 class JitCode {
 public:
     virtual ~JitCode() = default;
