@@ -1,6 +1,6 @@
 """Runs every benchmark suite side by side with its anchors, then writes bench/results.json and bench/RESULTS.md.
 
-Usage: python bench/run.py [--quick] [--only integrate,ndimage,jit]
+Usage: python bench/run.py [--quick] [--only integrate,ndimage,jit,cache]
 Each suite (bench/bench_<name>.py) runs in its own process and leaves
 bench/out/bench_<name>.json in the format of bench/harness.py; this script
 merges them, and puts the markdown table between the README's benchmark markers.
@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
 
-SUITES = ("integrate", "ndimage", "jit")
+SUITES = ("integrate", "ndimage", "jit", "cache")
 README = HERE.parent / "README.md"
 BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/shared_ptr.h>
 
@@ -282,6 +283,24 @@ std::shared_ptr<CompiledFunction> compile_source(const std::string &source, cons
     return compile(request);
 }
 
+/* Object code from the compile cache or a pickle → loaded function; no LLVM codegen runs. */
+std::shared_ptr<CompiledFunction> load_object_code(nb::bytes object, const std::string &function_symbol,
+                                                   const std::string &thunk_symbol,
+                                                   const std::map<std::string, std::uintptr_t> &imports,
+                                                   const std::string &signature, const std::string &name,
+                                                   const std::string &llvm_ir) {
+    LoadRequest request;
+    request.object_code.assign(object.c_str(), object.size());
+    request.function_symbol = function_symbol;
+    request.thunk_symbol = thunk_symbol;
+    request.imports = imports;
+    request.signature = parse_signature(signature);
+    request.name = name;
+    request.llvm_ir = llvm_ir;
+    nb::gil_scoped_release released;
+    return load_compiled(request);
+}
+
 /* For native routines in other extension modules: reads and clears the calling
    thread's record in this module (where compiled code writes it). */
 extern "C" int nativecall_jit_take_error_code(void) { return static_cast<int>(take_runtime_error()); }
@@ -319,6 +338,13 @@ NB_MODULE(_jit, m) {
         .def_prop_ro("name", &CompiledFunction::name)
         .def_prop_ro("signature", [](const CompiledFunction &f) { return f.signature().numba_spelling(); })
         .def_prop_ro("c_signature", [](const CompiledFunction &f) { return f.signature().c_spelling(); })
+        .def_prop_ro("object_code", [](const CompiledFunction &f) {
+            return nb::bytes(f.object_code().data(), f.object_code().size());
+        }, "The relocatable object code the function was loaded from.")
+        .def_prop_ro("function_symbol", &CompiledFunction::function_symbol)
+        .def_prop_ro("thunk_symbol", &CompiledFunction::thunk_symbol)
+        .def_prop_ro("imports", &CompiledFunction::imports,
+                     "{symbol: address} of the native code the object code calls.")
         .def("__call__", &call_compiled, "Call the native code with Python values.");
 
     m.def("compile", &compile_source, nb::arg("source"), nb::arg("filename"), nb::arg("first_line"),
@@ -326,6 +352,11 @@ NB_MODULE(_jit, m) {
           nb::arg("debug") = false, nb::arg("parameter_types") = nb::none());
     m.def("describe_type", [](nb::handle described) { return to_jit_type(described)->str(); },
           "The JIT's spelling of a described type (checks a record layout as the compiler will).");
+    m.def("load_compiled", &load_object_code, nb::arg("object_code"), nb::arg("function_symbol"),
+          nb::arg("thunk_symbol"), nb::arg("imports"), nb::arg("signature"), nb::arg("name"), nb::arg("llvm_ir") = "",
+          "Load object code a CompiledFunction produced (here or in another process) without running LLVM codegen.");
+    m.def("codegen_runs", &codegen_runs, "How many times this process ran LLVM's optimiser and code generator.");
+    m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");
     m.def("take_runtime_error", [] {
         RuntimeErrorCode code = take_runtime_error();
         return nb::make_tuple(static_cast<int>(code), runtime_error_message(code));
