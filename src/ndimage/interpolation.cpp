@@ -349,6 +349,12 @@ void Interpolator::evaluate_2d(const double *coordinates, std::ptrdiff_t count, 
     const double *data = c_.data.data();
     const double *rows = coordinates, *cols = coordinates + count;
     AxisSample samples[2];
+    // The weights depend only on x - start (exactly representable: a
+    // difference of at most Order + 1 between a double and an integer below
+    // 2^52), so they are kept while that offset repeats, as it does along a
+    // row of a shift, of an axis-aligned affine transform or of a regular grid.
+    double w0[width] = {}, w1[width] = {};
+    double key0 = std::numeric_limits<double>::quiet_NaN(), key1 = key0;   // NaN: nothing computed yet
     for (std::ptrdiff_t j = 0; j < count; ++j) {
         const double x0 = rows[j] + pad0, x1 = cols[j] + pad1;
         // Non-short-circuit &: both compares are cheap, one branch predicts better than two.
@@ -357,9 +363,15 @@ void Interpolator::evaluate_2d(const double *coordinates, std::ptrdiff_t count, 
             continue;
         }
         const std::ptrdiff_t start0 = InsideRange<Order>::start(x0), start1 = InsideRange<Order>::start(x1);
-        double w0[width], w1[width];
-        window_weights<Order>(x0, start0, w0);
-        window_weights<Order>(x1, start1, w1);
+        const double t0 = x0 - static_cast<double>(start0), t1 = x1 - static_cast<double>(start1);
+        if (t0 != key0) {
+            window_weights<Order>(x0, start0, w0);
+            key0 = t0;
+        }
+        if (t1 != key1) {
+            window_weights<Order>(x1, start1, w1);
+            key1 = t1;
+        }
         // As combine sums a 2-D window: each row's weighted sum, then the rows.
         const double *row = data + start0 * stride + start1;
         double total = 0.0;

@@ -207,6 +207,21 @@ def test_inside_windows_and_border_points_equal_scipy(mode, order, shape):
     assert_interpolation_close(nn.map_coordinates(a, coordinates, order=order, mode=mode, cval=0.25), expected)
 
 
+@pytest.mark.parametrize("order", ORDERS)
+def test_repeated_and_alternating_sample_offsets_equal_scipy(order):
+    # Window weights are kept while a point's offset from its window start
+    # repeats; runs of equal offsets at moving positions, alternations and
+    # offsets one bit apart must each get their own weights.
+    a = random_array((16, 15), np.float64, seed=24)
+    base = np.array([3.25, 4.25, 5.25, 5.75, 6.25, 6.25, 7.0, 7.5, 8.5, 9.5])
+    rows = np.concatenate([base, np.nextafter(base, np.inf), np.full(10, 6.375), base[::-1]])
+    cols = np.concatenate([np.full(10, 5.125), base[::-1] - 0.5, base, np.nextafter(base, -np.inf)])
+    coordinates = np.stack([rows, cols])
+    for mode in ("mirror", "constant"):
+        expected = scipy_interpolation(sn.map_coordinates, a, coordinates, order=order, mode=mode)
+        assert_interpolation_close(nn.map_coordinates(a, coordinates, order=order, mode=mode), expected)
+
+
 @pytest.mark.parametrize("order", [1, 3, 5])
 @pytest.mark.parametrize("output", [np.uint8, np.int16])
 def test_integer_outputs_of_an_image_round_as_scipy(order, output):
