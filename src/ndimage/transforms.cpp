@@ -1,5 +1,6 @@
 // The transforms on the interpolation core: where each output element's input coordinates come from.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "interpolation_core.h"
@@ -27,6 +28,10 @@ void interpolate_rows(const SplineCoefficients &c, const ArrayView &output, cons
     const std::ptrdiff_t rows = output.size() / row_length;
     const int workers = std::max(options.workers, 1);
     const detail::Interpolator interpolator(c, options);
+    bool direct = output.dtype == DType::Float64 && output.strides[last] == static_cast<std::ptrdiff_t>(sizeof(double));
+    for (int d = 0; d < out_rank; ++d)
+        direct = direct && output.strides[d] % static_cast<std::ptrdiff_t>(alignof(double)) == 0;
+    direct = direct && reinterpret_cast<std::uintptr_t>(output.data) % alignof(double) == 0;
     // One cache-line-aligned scratch per worker: no two workers write the same line.
     struct alignas(64) Scratch {
         std::vector<double> coordinates, results;
@@ -46,9 +51,14 @@ void interpolate_rows(const SplineCoefficients &c, const ArrayView &output, cons
                 out_offset += index[d] * output.strides[d];
             }
             fill_row(index, row_length, s.coordinates.data());
+            char *first = output.data + out_offset;
+            if (direct) {   // a float64 row stores the results as they are: evaluate straight into it
+                interpolator.evaluate(s.coordinates.data(), row_length, reinterpret_cast<double *>(first));
+                continue;
+            }
             interpolator.evaluate(s.coordinates.data(), row_length, s.results.data());
-            detail::write_line(s.results.data(), row_length, output.data + out_offset, output.strides[last],
-                               output.dtype, StoreRule::RoundClip);
+            detail::write_line(s.results.data(), row_length, first, output.strides[last], output.dtype,
+                               StoreRule::RoundClip);
         }
     }, detail::grain_for(rows, workers));
 }
