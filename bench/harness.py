@@ -98,7 +98,9 @@ def markdown_table(comparisons):
             mark = " (baseline)" if contender == c.baseline else ""
             ratio_text = f"{ratio:.2f}x{mark}" if ratio is not None else ""
             versus = c.reference_ratio(contender)
-            versus_text = "" if versus is None else f"{versus:.2f}x" + (" (itself)" if contender == c.reference else "")
+            versus_text = "" if versus is None else f"{versus:.2f}x"
+            if contender == c.reference:
+                versus_text += " (itself)"
             lines.append(f"| {c.name} | {contender} | {_format_seconds(seconds)} | {ratio_text} | {versus_text} "
                          f"| {c.goal} |")
     return "\n".join(lines)
