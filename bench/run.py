@@ -45,9 +45,7 @@ def main(argv=None):
     results = {"date": time.strftime("%Y-%m-%d"), "cpu": harness.cpu_name(),
                "cores": suites[0]["cores"] if suites else None, "suites": suites}
     (HERE / "results.json").write_text(json.dumps(results, indent=2))
-    comparisons = [harness.Comparison(**{k: c[k] for k in ("name", "goal", "baseline", "target_ratio", "times",
-                                                              "notes")})
-                   for suite in suites for c in suite["comparisons"]]
+    comparisons = [harness.Comparison.from_dict(c) for suite in suites for c in suite["comparisons"]]
     table = (f"Measured {results['date']} on {results['cpu']} ({results['cores']} cores); ratios of medians, "
              f"each benchmark's contenders timed side by side in one run.\n\n" + harness.markdown_table(comparisons))
     (HERE / "RESULTS.md").write_text("# Benchmark results\n\n" + table + "\n")
