@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
+import kernels  # noqa: E402
 
 INTEGRAND = """
 def integrand(t):
@@ -103,50 +104,20 @@ def timeit_pair(ours, theirs, repeat, number):
     return samples
 
 
-def kernels(repeat):
+def seed_kernel_runs(repeat):
     """The seed kernels (one source, numba's spelling, compiled by both) through scipy's call path."""
-    import numba
     import numpy as np
     import scipy.integrate as si
     from scipy import LowLevelCallable, ndimage
-    import nativecall
 
     results = {}
-    path = Path(tempfile.mkdtemp()) / "kernels.py"
-    path.write_text(textwrap.dedent("""
-        import numpy as np
-        from numba import carray
-        from numba.types import float64
-
-        def integrand(t):
-            return np.exp(-t) / (t ** 2)
-
-        def nbmin(values_ptr, len_values, result, data):
-            values = carray(values_ptr, shape=(len_values, ), dtype=float64)
-            result[0] = np.inf
-            for v in values:
-                if v < result[0]:
-                    result[0] = v
-            return 1
-
-        def shift(output_ptr, input_ptr, output_rank, input_rank, user_data):
-            input_ = carray(input_ptr, shape=(input_rank, ))
-            output_ = carray(output_ptr, shape=(output_rank, ))
-            s = carray(user_data, shape=(1, ), dtype=float64)[0]
-            for i in range(input_rank):
-                input_[i] = output_[i] - s
-            return 1
-        """))
-    sys.path.insert(0, str(path.parent))
-    import kernels as k   # noqa: E402
-    sig_min = "intc(CPointer(float64), intp, CPointer(float64), voidptr)"
-    sig_shift = "intc(CPointer(intp), CPointer(float64), intc, intc, voidptr)"
-    nc = {"integrand": nativecall.cfunc("float64(float64)")(k.integrand),
-          "nbmin": nativecall.cfunc(sig_min)(k.nbmin),
-          "shift": nativecall.cfunc(sig_shift)(k.shift)}
-    nb = {"integrand": numba.cfunc("float64(float64)")(k.integrand),
-          "nbmin": numba.cfunc(sig_min)(k.nbmin),
-          "shift": numba.cfunc(sig_shift)(k.shift)}
+    # The seed kernels from bench/kernels.py: one source, numba's spelling, compiled by both.
+    names = {"integrand": "exp_over_t2", "nbmin": "nbmin", "shift": "shift_mapping"}
+    nc_all, nb_all = kernels.nativecall_cfuncs(), kernels.numba_cfuncs()
+    if nc_all is None:
+        raise RuntimeError("nativecall.cfunc could not compile the benchmark kernels (see above)")
+    nc = {short: nc_all[name] for short, name in names.items()}
+    nb = {short: nb_all[name] for short, name in names.items()}
 
     shift_value = ctypes.c_double(0.5)
     shift_ptr = ctypes.cast(ctypes.pointer(shift_value), ctypes.c_void_p)
@@ -197,7 +168,7 @@ def main():
     labels = {"integrand": "run: exp(-t)/t**2 under scipy quad", "nbmin": "run: nbmin under scipy generic_filter",
               "shift": "run: shift under scipy geometric_transform",
               "python_call": "call from Python (cfunc() vs numba .ctypes())"}
-    for name, (ours, theirs) in kernels(repeat).items():
+    for name, (ours, theirs) in seed_kernel_runs(repeat).items():
         goal, target = ("as fast as numba (within 10%)", 0.9) if name != "python_call" else ("faster is better", None)
         record(labels[name], ours, theirs, goal, target)
     print(f"wrote {harness.write_results('bench_jit', comparisons)}")

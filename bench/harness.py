@@ -41,6 +41,7 @@ class Comparison:
     goal: str = ""                     # what the issue asks, e.g. ">= 2.5x vs scipy+numba"
     baseline: str = ""                 # the contender the ratios are taken against
     target_ratio: float | None = None  # the speed-up over the baseline the issue asks for
+    reference: str = ""                # a second contender every ratio is also shown against (scipy + Cython)
     times: dict = field(default_factory=dict)   # contender -> median seconds
     notes: dict = field(default_factory=dict)   # contender -> extra facts (errors, counts)
 
@@ -49,9 +50,21 @@ class Comparison:
         if notes:
             self.notes[contender] = notes
 
+    @classmethod
+    def from_dict(cls, record):
+        """The Comparison a results file holds (files written before a field existed lack it)."""
+        fields = ("name", "goal", "baseline", "target_ratio", "reference", "times", "notes")
+        return cls(**{k: record[k] for k in fields if k in record})
+
     def ratio(self, contender):
         """How many times faster `contender` is than the baseline (ratio of medians)."""
         return self.times[self.baseline] / self.times[contender]
+
+    def reference_ratio(self, contender):
+        """How many times faster `contender` is than the reference contender, or None without one."""
+        if not self.reference or self.reference not in self.times:
+            return None
+        return self.times[self.reference] / self.times[contender]
 
     def rows(self):
         for contender, seconds in self.times.items():
@@ -69,18 +82,27 @@ def print_comparison(c):
     print(f"\n{c.name}" + (f"  [goal: {c.goal}]" if c.goal else ""))
     for contender, seconds, ratio in c.rows():
         ratio_text = f"{ratio:8.2f}x" if ratio is not None else ""
+        versus = c.reference_ratio(contender)
+        if versus is not None:
+            ratio_text += f"  ({versus:.2f}x vs {c.reference})"
         extra = "  " + ", ".join(f"{k}={v}" for k, v in c.notes.get(contender, {}).items()) \
             if contender in c.notes else ""
         print(f"  {contender:<48} {_format_seconds(seconds):>10} {ratio_text}{extra}")
 
 
 def markdown_table(comparisons):
-    lines = ["| benchmark | contender | median | speed-up vs baseline | goal |", "|---|---|---|---|---|"]
+    lines = ["| benchmark | contender | median | speed-up vs baseline | vs scipy + Cython | goal |",
+             "|---|---|---|---|---|---|"]
     for c in comparisons:
         for contender, seconds, ratio in c.rows():
             mark = " (baseline)" if contender == c.baseline else ""
             ratio_text = f"{ratio:.2f}x{mark}" if ratio is not None else ""
-            lines.append(f"| {c.name} | {contender} | {_format_seconds(seconds)} | {ratio_text} | {c.goal} |")
+            versus = c.reference_ratio(contender)
+            versus_text = "" if versus is None else f"{versus:.2f}x"
+            if contender == c.reference:
+                versus_text += " (itself)"
+            lines.append(f"| {c.name} | {contender} | {_format_seconds(seconds)} | {ratio_text} | {versus_text} "
+                         f"| {c.goal} |")
     return "\n".join(lines)
 
 
@@ -93,7 +115,8 @@ def write_results(suite, comparisons):
         "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
-        "comparisons": [dict(asdict(c), ratios={k: r for k, _, r in c.rows()}) for c in comparisons],
+        "comparisons": [dict(asdict(c), ratios={k: r for k, _, r in c.rows()},
+                             reference_ratios={k: c.reference_ratio(k) for k in c.times}) for c in comparisons],
     }
     path = OUT / f"{suite}.json"
     path.write_text(json.dumps(payload, indent=2))

@@ -1,6 +1,6 @@
 """Runs every benchmark suite side by side with its anchors, then writes bench/results.json and bench/RESULTS.md.
 
-Usage: python bench/run.py [--quick] [--only integrate,ndimage,jit]
+Usage: python bench/run.py [--quick] [--only integrate,ndimage,jit,cache]
 Each suite (bench/bench_<name>.py) runs in its own process and leaves
 bench/out/bench_<name>.json in the format of bench/harness.py; this script
 merges them, and puts the markdown table between the README's benchmark markers.
@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
 
-SUITES = ("integrate", "ndimage", "jit")
+SUITES = ("integrate", "ndimage", "jit", "cache")
 README = HERE.parent / "README.md"
 BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
 
@@ -45,9 +45,7 @@ def main(argv=None):
     results = {"date": time.strftime("%Y-%m-%d"), "cpu": harness.cpu_name(),
                "cores": suites[0]["cores"] if suites else None, "suites": suites}
     (HERE / "results.json").write_text(json.dumps(results, indent=2))
-    comparisons = [harness.Comparison(**{k: c[k] for k in ("name", "goal", "baseline", "target_ratio", "times",
-                                                              "notes")})
-                   for suite in suites for c in suite["comparisons"]]
+    comparisons = [harness.Comparison.from_dict(c) for suite in suites for c in suite["comparisons"]]
     table = (f"Measured {results['date']} on {results['cpu']} ({results['cores']} cores); ratios of medians, "
              f"each benchmark's contenders timed side by side in one run.\n\n" + harness.markdown_table(comparisons))
     (HERE / "RESULTS.md").write_text("# Benchmark results\n\n" + table + "\n")

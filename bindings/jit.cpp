@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/shared_ptr.h>
 
@@ -108,8 +109,9 @@ TypeRef to_jit_type(nb::handle described) {
    type used as dtype=, ("cfunc", name, address, signature) or
    ("external", name, address, signature) for nativecall.extending.external (both become
    an External global, whose calls the "call" registry entries type and lower), or
-   ("jitable", declaration, owners) for nativecall.extending.jitable (a JitableDeclaration
-   made by declare_jitable, whose own globals are described the same way). */
+   ("jitable", name, source, filename, first_line, column_offset, globals, owners, declaration)
+   for nativecall.extending.jitable, whose own globals are described the same way (the
+   declaration, made once by declare_jitable, may be missing). */
 Globals to_globals(nb::dict described) {
     Globals globals;
     for (auto [key, value] : described) {
@@ -135,8 +137,17 @@ Globals to_globals(nb::dict described) {
                                                      parse_signature(nb::cast<std::string>(t[3])));
         else if (kind == "typed_const")   // a value of a custom type: its fields' values
             globals[name] = GlobalValue::of_constant(type_from_description(t[1]), to_constant(t[2], name));
-        else if (kind == "jitable")
-            globals[name] = GlobalValue::of_jitable(nb::cast<const JitableDeclaration &>(t[1]).source);
+        else if (kind == "jitable") {
+            /* The declaration nativecall.extending keeps (t[8]); a snapshot rebuilt from a
+               pickle has none, and is declared here from its fields. */
+            if (t.size() > 8 && !t[8].is_none())
+                globals[name] = GlobalValue::of_jitable(nb::cast<const JitableDeclaration &>(t[8]).source);
+            else
+                globals[name] = GlobalValue::of_jitable(
+                    declare_jitable(nb::cast<std::string>(t[1]), nb::cast<std::string>(t[2]), nb::cast<std::string>(t[3]),
+                                    nb::cast<int>(t[4]), nb::cast<int>(t[5]), nb::cast<nb::dict>(t[6]))
+                        .source);
+        }
         else
             throw nb::value_error(("unknown global kind '" + kind + "'").c_str());
     }
@@ -441,6 +452,24 @@ std::shared_ptr<CompiledFunction> compile_source(const std::string &source, cons
     return compile(request);
 }
 
+/* Object code from the compile cache or a pickle → loaded function; no LLVM codegen runs. */
+std::shared_ptr<CompiledFunction> load_object_code(nb::bytes object, const std::string &function_symbol,
+                                                   const std::string &thunk_symbol,
+                                                   const std::map<std::string, std::uintptr_t> &imports,
+                                                   const std::string &signature, const std::string &name,
+                                                   const std::string &llvm_ir) {
+    LoadRequest request;
+    request.object_code.assign(object.c_str(), object.size());
+    request.function_symbol = function_symbol;
+    request.thunk_symbol = thunk_symbol;
+    request.imports = imports;
+    request.signature = parse_signature(signature);
+    request.name = name;
+    request.llvm_ir = llvm_ir;
+    nb::gil_scoped_release released;
+    return load_compiled(request);
+}
+
 /* For native routines in other extension modules: reads and clears the calling
    thread's record in this module (where compiled code writes it). */
 extern "C" int nativecall_jit_take_error_code(void) { return static_cast<int>(take_runtime_error()); }
@@ -482,6 +511,13 @@ NB_MODULE(_jit, m) {
         .def_prop_ro("name", &CompiledFunction::name)
         .def_prop_ro("signature", [](const CompiledFunction &f) { return f.signature().numba_spelling(); })
         .def_prop_ro("c_signature", [](const CompiledFunction &f) { return f.signature().c_spelling(); })
+        .def_prop_ro("object_code", [](const CompiledFunction &f) {
+            return nb::bytes(f.object_code().data(), f.object_code().size());
+        }, "The relocatable object code the function was loaded from.")
+        .def_prop_ro("function_symbol", &CompiledFunction::function_symbol)
+        .def_prop_ro("thunk_symbol", &CompiledFunction::thunk_symbol)
+        .def_prop_ro("imports", &CompiledFunction::imports,
+                     "{symbol: address} of the native code the object code calls.")
         .def("__call__", &call_compiled, "Call the native code with Python values.");
 
     nb::class_<JitableDeclaration>(m, "JitableDeclaration",
@@ -504,6 +540,11 @@ NB_MODULE(_jit, m) {
           "Add a conversion between two types, implemented by a jitable declaration.");
     m.def("describe_type", [](nb::handle described) { return to_jit_type(described)->str(); },
           "The JIT's spelling of a described type (checks a record layout as the compiler will).");
+    m.def("load_compiled", &load_object_code, nb::arg("object_code"), nb::arg("function_symbol"),
+          nb::arg("thunk_symbol"), nb::arg("imports"), nb::arg("signature"), nb::arg("name"), nb::arg("llvm_ir") = "",
+          "Load object code a CompiledFunction produced (here or in another process) without running LLVM codegen.");
+    m.def("codegen_runs", &codegen_runs, "How many times this process ran LLVM's optimiser and code generator.");
+    m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");
     m.def("take_runtime_error", [] {
         RuntimeErrorCode code = take_runtime_error();
         return nb::make_tuple(static_cast<int>(code), runtime_error_message(code));

@@ -213,8 +213,8 @@ class _Dispatcher:
         described_impl = _jit._describe_jitable(impl)
         if described_impl[0] != "jitable":
             raise TypeError(f"{where} returned {described_impl[1]}")
-        self.owners.extend(described_impl[2])
-        return described_impl[1]
+        self.owners.extend(described_impl[7])
+        return described_impl[8]
 
 
 def _compiler_name(func):
@@ -413,8 +413,8 @@ def lower_cast(from_type, to_type):
         if described[0] != "jitable":
             raise TypeError(f"lower_cast(): {described[1]}")
         with _registered_lock:
-            _jit._jit.register_cast(_types._to_jit(from_type), _types._to_jit(to_type), described[1])
-            _cast_owners.extend(described[2])
+            _jit._jit.register_cast(_types._to_jit(from_type), _types._to_jit(to_type), described[8])
+            _cast_owners.extend(described[7])
         return impl
 
     return register

@@ -14,6 +14,7 @@ import threading
 import typing
 import weakref
 
+from . import _cache
 from . import _jit
 from . import records as _records
 from . import types as _types
@@ -213,7 +214,9 @@ _declarations_lock = threading.Lock()
 
 
 def _describe_jitable(pyfunc):
-    """("jitable", its compiler declaration, the objects its compiled code calls into)."""
+    """("jitable", name, source, filename, first line, column offset, its globals, their owners,
+    its compiler declaration). The declaration is what the compiler uses; the fields before it
+    are what the compile cache keys on and what pickling carries to another process."""
     active = _describing.__dict__.setdefault("stack", [])
     if pyfunc in active:
         return ("unusable", f"the jitable function {pyfunc.__name__}, which is still being compiled here "
@@ -228,11 +231,11 @@ def _describe_jitable(pyfunc):
     with _declarations_lock:
         cached = _declarations.get(pyfunc)
     if cached is not None and _same_description(cached[0], key):
-        return ("jitable", cached[1], owners)
+        return ("jitable", *key, owners, cached[1])
     declaration = _jit.declare_jitable(*key)
     with _declarations_lock:
         _declarations[pyfunc] = (key, declaration)
-    return ("jitable", declaration, owners)
+    return ("jitable", *key, owners, declaration)
 
 
 def _same_description(a, b):
@@ -262,7 +265,7 @@ def _snapshot(pyfunc, self_call=True):
         if d[0] in _OWNED_KINDS:
             owners.append(value)
         elif d[0] == "jitable":   # what a helper calls into, the cfunc that inlines it must keep
-            owners.extend(d[-1])
+            owners.extend(d[7])
 
     namespace = pyfunc.__globals__
     for name in _referenced_names(pyfunc.__code__):
@@ -285,10 +288,33 @@ def _snapshot(pyfunc, self_call=True):
 # ---------------------------------------------------------------- source
 
 
+def _last_line(code):
+    """The last source line any instruction of `code` (or code nested in it) spans."""
+    last = max((end for _, end, _, _ in code.co_positions() if end), default=0)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            last = max(last, _last_line(const))
+    return last
+
+
+def _source_lines(pyfunc):
+    """inspect.getsourcelines, from the code object's positions where Python has them (3.11+):
+    inspect's tokenizer compiles its regular expressions on a process's first call, which
+    costs more than loading a cached cfunc."""
+    code = pyfunc.__code__
+    if hasattr(code, "co_positions") and pyfunc.__name__ != "<lambda>":
+        import linecache
+        lines = linecache.getlines(code.co_filename, pyfunc.__globals__)
+        first, last = code.co_firstlineno, _last_line(code)
+        if 1 <= first <= last <= len(lines) and lines[first - 1].lstrip().startswith(("@", "def ", "async def ")):
+            return lines[first - 1:last], first
+    return inspect.getsourcelines(pyfunc)
+
+
 def _source_of(pyfunc):
     """(dedented source, filename, first line) of a function defined in a file, a notebook cell or exec'd code."""
     try:
-        lines, first_line = inspect.getsourcelines(pyfunc)
+        lines, first_line = _source_lines(pyfunc)
     except (OSError, TypeError) as e:
         raise CompileError(
             f"cannot find the source of {getattr(pyfunc, '__qualname__', pyfunc)!r} ({e}); functions created "
@@ -449,6 +475,14 @@ class CFunc:
     def __repr__(self):
         return f"<nativecall.cfunc {self.__name__!r} '{self.signature}' at 0x{self.address:x}>"
 
+    def __reduce__(self):
+        """Pickled as what compiles it again (source, signature, globals snapshot, options);
+        unpickling compiles it, or loads it from the cache when it was made with cache=True."""
+        source, filename, first_line, column_offset, name, described, opt_level, debug, cache = self._build
+        portable = _portable_snapshot(described, self._owners, self.__name__)
+        return _rebuild, (source, filename, first_line, column_offset, name, self._requested_signature, portable,
+                          opt_level, debug, cache)
+
 
 class _BoxingCFunc(CFunc):
     """A cfunc whose signature has custom types: calling it from Python unboxes those
@@ -484,24 +518,84 @@ def _boxed(custom, value, where):
         raise TypeError(f"{where}: cannot box {value!r} as {custom.name}: {type(e).__name__}: {e}") from e
 
 
-def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug):
+def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug,
+             cache=False):
     machine = _types._machine_signature(signature) if isinstance(signature, _types.Signature) else None
     if machine is not None and any(_records.contains_record(t) for t in (signature.return_type, *signature.args)):
         raise TypeError(f"the signature {signature} mixes custom types and records, which is not supported: "
                         "pass the record pointer as voidptr")
     if machine is None:
         text, parameter_types = _signature_parts(signature)
-    else:
-        text, parameter_types = machine[0], machine[1]
+        result_type = None
+    else:   # custom types stand for C values: the call from Python boxes and unboxes them
+        text, parameter_types, result_type = machine
     globals_described, owners = snapshot
-    if machine:   # custom types stand for C values: the call from Python boxes and unboxes them
+    # The record types of pointer parameters, and custom types standing for C values, are part
+    # of what was compiled (the text says voidptr, or double).
+    compiled_as = (text, parameter_types) if result_type is None else (text, parameter_types, result_type)
+    key = _cache.key(source, name, compiled_as, globals_described, owners, opt_level, debug)
+    path = _cache.cache_path(filename, name, key) if cache else None
+    compiled = _cache.load(path, key, globals_described) if cache else None
+    if compiled is None:
         compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
-                                opt_level, debug, parameter_types, machine[2])
-        return _BoxingCFunc(pyfunc, compiled, text, owners, signature)
-    compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
-                            opt_level, debug, parameter_types)
-    # With records the text alone (voidptr) no longer says what was asked for: keep the object.
-    return CFunc(pyfunc, compiled, signature if parameter_types else text, owners)
+                                opt_level, debug, parameter_types, result_type)
+        if cache:
+            _cache.store(path, key, compiled, globals_described)
+    if machine is not None:
+        fn = _BoxingCFunc(pyfunc, compiled, signature, owners, signature)
+    else:
+        # With records the text alone (voidptr) no longer says what was asked for: keep the object.
+        fn = CFunc(pyfunc, compiled, signature if parameter_types else text, owners)
+    fn._cache_key = key.hex()   # how callers of this cfunc name it in their own keys
+    fn._build = (source, filename, first_line, column_offset, name, globals_described, opt_level, debug, cache)
+    return fn
+
+
+# ---------------------------------------------------------------- pickling
+
+
+def _portable_snapshot(described, owners, where):
+    """The globals snapshot with what only makes sense in this process replaced: a callee
+    cfunc by the cfunc itself (pickled in turn), a jitable by its own portable snapshot.
+    Native functions bound to addresses cannot travel: a PicklingError names them."""
+    import pickle
+    cfuncs = {o.address: o for o in owners if isinstance(o, CFunc)}
+    portable = {}
+    for name, d in described.items():
+        if d[0] == "cfunc" and d[2] in cfuncs:
+            portable[name] = ("cfunc-object", cfuncs[d[2]])
+        elif d[0] in ("cfunc", "external"):
+            raise pickle.PicklingError(
+                f"cannot pickle the cfunc {where!r}: its global {name!r} is a native function at a fixed address "
+                f"({d[1]}), which does not exist in another process; make it a nativecall cfunc or jitable")
+        elif d[0] == "jitable":
+            portable[name] = ("jitable", *d[1:6], _portable_snapshot(d[6], d[7], where))
+        else:
+            portable[name] = d
+    return portable
+
+
+def _from_portable(portable):
+    """(described, owners) for a snapshot _portable_snapshot produced, in this process."""
+    described, owners = {}, []
+    for name, d in portable.items():
+        if d[0] == "cfunc-object":
+            described[name] = _describe(d[1])
+            owners.append(d[1])
+        elif d[0] == "jitable":
+            nested, nested_owners = _from_portable(d[6])
+            described[name] = (*d[:6], nested, nested_owners)
+            owners.extend(nested_owners)
+        else:
+            described[name] = d
+    return described, owners
+
+
+def _rebuild(source, filename, first_line, column_offset, name, signature, portable, opt_level, debug, cache):
+    """Unpickling a CFunc: compile (or load from the cache) in this process. py_func is None:
+    the Python function is not rebuilt."""
+    return _compile(signature, None, source, filename, first_line, column_offset, name, _from_portable(portable),
+                    opt_level, debug, cache)
 
 
 def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=False, **numba_options):
@@ -510,8 +604,9 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
     ``@cfunc("float64(float64)")`` decorates; ``cfunc(sig)(f)`` and ``cfunc(sig, f)`` compile
     ``f``; ``cfunc(sig, source="def f(x): ...")`` compiles text (imports and other
     definitions in it run as Python first; ``name`` picks the function when it defines several).
-    ``debug=True`` adds bounds checks to array indexing. numba's ``nopython``, ``nogil``,
-    ``cache`` and ``locals`` options are accepted and ignored.
+    ``debug=True`` adds bounds checks to array indexing. ``cache=True`` keeps the object code
+    on disk so later processes load it without compiling (see docs/cfunc.md, "Caching and
+    pickling"). numba's ``nopython``, ``nogil`` and ``locals`` options are accepted and ignored.
     """
     if inspect.isfunction(signature):
         raise TypeError(f"cfunc needs the C signature first: write @cfunc(\"float64(float64)\") above "
@@ -521,6 +616,7 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
         raise TypeError(f"cfunc() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     if numba_options.get("boundscheck"):
         debug = True
+    cache = bool(numba_options.get("cache", False))
     if source is not None:
         if func is not None:
             raise TypeError("cfunc() takes either a function or source=, not both")
@@ -539,7 +635,7 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
                                "pick one with name=")
         pyfunc = functions[-1]
         return _compile(signature, pyfunc, source, filename, 1, 0, pyfunc.__name__, _snapshot(pyfunc),
-                        opt_level, debug)
+                        opt_level, debug, cache)
 
     def decorate(pyfunc):
         if isinstance(pyfunc, CFunc):
@@ -548,7 +644,7 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
             raise TypeError(f"cfunc() compiles Python functions, got {type(pyfunc).__name__}")
         text, filename, first_line, column_offset = _source_of(pyfunc)
         return _compile(signature, pyfunc, text, filename, first_line, column_offset, pyfunc.__name__,
-                        _snapshot(pyfunc), opt_level, debug)
+                        _snapshot(pyfunc), opt_level, debug, cache)
 
     return decorate(func) if func is not None else decorate
 

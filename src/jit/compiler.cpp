@@ -79,18 +79,27 @@ namespace {
 
 class JitCompiledFunction : public CompiledFunction {
 public:
-    JitCompiledFunction(std::unique_ptr<JitCode> code, Signature signature, std::string name)
-        : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)) {}
+    JitCompiledFunction(std::unique_ptr<JitCode> code, Signature signature, std::string name,
+                        std::string function_symbol, std::string thunk_symbol, ImportMap imports)
+        : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)),
+          function_symbol_(std::move(function_symbol)), thunk_symbol_(std::move(thunk_symbol)),
+          imports_(std::move(imports)) {}
     void *address() const override { return code_->function; }
     void *thunk() const override { return code_->thunk; }
     const std::string &llvm_ir() const override { return code_->optimized_ir; }
     const Signature &signature() const override { return signature_; }
     const std::string &name() const override { return name_; }
+    const std::string &object_code() const override { return code_->object; }
+    const std::string &function_symbol() const override { return function_symbol_; }
+    const std::string &thunk_symbol() const override { return thunk_symbol_; }
+    const std::map<std::string, std::uintptr_t> &imports() const override { return imports_; }
 
 private:
     std::unique_ptr<JitCode> code_;
     Signature signature_;
     std::string name_;
+    std::string function_symbol_, thunk_symbol_;
+    ImportMap imports_;
 };
 
 /* Symbols must be unique across the process-wide JIT. */
@@ -123,8 +132,17 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     std::string problems = unit->verify();
     if (!problems.empty())
         throw Error("internal compiler error: invalid IR for '" + typed.def->name + "': " + problems);
+    ImportMap imports = unit->imports();
     auto code = load_into_process(std::move(unit), symbol, symbol + "_thunk", request.options.opt_level);
-    return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, typed.def->name);
+    return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, typed.def->name, symbol,
+                                                 symbol + "_thunk", std::move(imports));
+}
+
+std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
+    auto code = load_object(request.object_code, request.imports, request.function_symbol, request.thunk_symbol);
+    code->optimized_ir = request.llvm_ir;
+    return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, request.name,
+                                                 request.function_symbol, request.thunk_symbol, request.imports);
 }
 
 } // namespace nativecall::jit

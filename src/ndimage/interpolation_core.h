@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <vector>
 
 #include "nativecall/ndimage/interpolation.h"
 
@@ -33,6 +34,36 @@ void locate(double coordinate, std::ptrdiff_t length, std::ptrdiff_t stride, int
 
 /* Sum over the window (C order) of coefficient x product of the axes' weights. */
 double combine(const double *data, const AxisSample *const *samples, int rank, double cval);
+
+/* The interpolation core bound to one set of coefficients: evaluates the
+   interpolant at many points. A point whose window lies inside the
+   coefficients on every axis (all but a border a few samples wide) skips the
+   boundary modes: its window start is a truncation and its weights come from
+   a loop fixed at compile time for the order; 2-D inputs, the common case,
+   get their own loop over the window. Every other point goes through locate
+   and combine. Both routes sum in the same order, so a point's value does not
+   depend on which one it took. */
+class Interpolator {
+public:
+    Interpolator(const SplineCoefficients &coefficients, const InterpolationOptions &options);
+
+    /* results[j] = the interpolant at point j, whose coordinate on input axis
+       d (in input samples, before any padding) is coordinates[d * count + j].
+       Safe to call from several threads at once. */
+    void evaluate(const double *coordinates, std::ptrdiff_t count, double *results) const;
+
+private:
+    template <int Order> void evaluate_2d(const double *coordinates, std::ptrdiff_t count, double *results) const;
+    template <int Order> void evaluate_nd(const double *coordinates, std::ptrdiff_t count, double *results) const;
+    /* locate + combine for point j, any position. */
+    double evaluate_at_edge(const double *coordinates, std::ptrdiff_t count, std::ptrdiff_t j,
+                            AxisSample *samples) const;
+
+    const SplineCoefficients &c_;
+    InterpolationOptions options_;
+    int rank_;
+    std::vector<double> inside_lo_, inside_hi_;   // per axis, padded coordinates: [lo, hi) needs no boundary mode
+};
 
 void check_interpolation(const ArrayView &input, const ArrayView &output, const InterpolationOptions &options,
                          const char *routine);

@@ -2,6 +2,7 @@
 #include "line_buffer.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 namespace nativecall::ndimage {
@@ -87,14 +88,33 @@ void write_line(const double *source, std::ptrdiff_t length, char *first, std::p
     });
 }
 
+namespace {
+/* Whether line l starts `l * step` bytes after line 0 for every l: the lines
+   of a block along a leading axis of a C-ordered array do. Their elements
+   then form a plain unit-stride run per sample, which the compiler vectorises. */
+bool side_by_side(const std::ptrdiff_t *offsets, std::ptrdiff_t count, std::ptrdiff_t step) {
+    for (std::ptrdiff_t l = 1; l < count; ++l)
+        if (offsets[l] != offsets[0] + l * step) return false;
+    return true;
+}
+} // namespace
+
 void read_lines(const char *base, const std::ptrdiff_t *offsets, std::ptrdiff_t count, std::ptrdiff_t stride,
                 std::ptrdiff_t length, DType dtype, double *destination) {
     visit_dtype(dtype, [&](auto tag) {
         using T = decltype(tag);
+        const bool run = count > 0 && side_by_side(offsets, count, sizeof(T)) &&
+                         reinterpret_cast<std::uintptr_t>(base + offsets[0]) % alignof(T) == 0 &&
+                         stride % static_cast<std::ptrdiff_t>(alignof(T)) == 0;
         for (std::ptrdiff_t i = 0; i < length; ++i) {
             const char *row = base + i * stride;
             double *out = destination + i * count;
-            for (std::ptrdiff_t l = 0; l < count; ++l) out[l] = load_value<T>(row + offsets[l]);
+            if (run) {
+                const T *values = reinterpret_cast<const T *>(row + offsets[0]);
+                for (std::ptrdiff_t l = 0; l < count; ++l) out[l] = static_cast<double>(values[l]);
+            } else {
+                for (std::ptrdiff_t l = 0; l < count; ++l) out[l] = load_value<T>(row + offsets[l]);
+            }
         }
     });
 }
@@ -103,11 +123,19 @@ void write_lines(const double *source, char *base, const std::ptrdiff_t *offsets
                  std::ptrdiff_t stride, std::ptrdiff_t length, DType dtype, StoreRule rule) {
     visit_dtype(dtype, [&](auto tag) {
         using T = decltype(tag);
+        const bool run = count > 0 && side_by_side(offsets, count, sizeof(T)) &&
+                         reinterpret_cast<std::uintptr_t>(base + offsets[0]) % alignof(T) == 0 &&
+                         stride % static_cast<std::ptrdiff_t>(alignof(T)) == 0;
         for (std::ptrdiff_t i = 0; i < length; ++i) {
             char *row = base + i * stride;
             const double *in = source + i * count;
-            for (std::ptrdiff_t l = 0; l < count; ++l)
-                *reinterpret_cast<T *>(row + offsets[l]) = store_value<T>(in[l], rule);
+            if (run) {
+                T *values = reinterpret_cast<T *>(row + offsets[0]);
+                for (std::ptrdiff_t l = 0; l < count; ++l) values[l] = store_value<T>(in[l], rule);
+            } else {
+                for (std::ptrdiff_t l = 0; l < count; ++l)
+                    *reinterpret_cast<T *>(row + offsets[l]) = store_value<T>(in[l], rule);
+            }
         }
     });
 }

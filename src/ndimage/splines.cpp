@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "line_buffer.h"
@@ -202,6 +203,19 @@ void spline_filter1d(const ArrayView &input, int order, int axis, const ArrayVie
         std::vector<std::ptrdiff_t> in_offsets, out_offsets;
     };
     std::vector<Scratch> scratch(static_cast<std::size_t>(std::max(workers, 1)));
+    // Filtering float64 data in place along a leading axis of a C-ordered
+    // array: a block's lines already sit side by side as lanes, so they are
+    // filtered where they lie, with no copy in or out.
+    const bool same_doubles = input.data == output.data && input.strides == output.strides &&
+                              input.dtype == DType::Float64 && output.dtype == DType::Float64 &&
+                              input.strides[axis] % static_cast<std::ptrdiff_t>(sizeof(double)) == 0;
+    const auto lanes_in_place = [&](const std::ptrdiff_t *offsets, std::ptrdiff_t lanes) {
+        if (!same_doubles || reinterpret_cast<std::uintptr_t>(input.data + offsets[0]) % alignof(double) != 0)
+            return false;
+        for (std::ptrdiff_t l = 1; l < lanes; ++l)
+            if (offsets[l] != offsets[0] + l * static_cast<std::ptrdiff_t>(sizeof(double))) return false;
+        return true;
+    };
     parallel_for(static_cast<std::size_t>(blocks), std::max(workers, 1),
                  [&](std::size_t begin, std::size_t end, int worker) {
         Scratch &s = scratch[worker];
@@ -215,6 +229,12 @@ void spline_filter1d(const ArrayView &input, int order, int axis, const ArrayVie
             for (std::ptrdiff_t l = 0; l < lanes; ++l) {
                 s.in_offsets[l] = lines.offset(first + l, input.strides);
                 s.out_offsets[l] = lines.offset(first + l, output.strides);
+            }
+            if (lanes_in_place(s.in_offsets.data(), lanes)) {
+                spline_filter_lanes(reinterpret_cast<double *>(input.data + s.in_offsets[0]), length,
+                                    input.strides[axis] / static_cast<std::ptrdiff_t>(sizeof(double)), lanes, order,
+                                    mode, s.sums.data());
+                continue;
             }
             detail::read_lines(input.data, s.in_offsets.data(), lanes, input.strides[axis], length, input.dtype,
                                s.values.data());

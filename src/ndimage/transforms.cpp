@@ -1,5 +1,6 @@
 // The transforms on the interpolation core: where each output element's input coordinates come from.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "interpolation_core.h"
@@ -26,18 +27,20 @@ void interpolate_rows(const SplineCoefficients &c, const ArrayView &output, cons
     if (output.size() == 0) return;
     const std::ptrdiff_t rows = output.size() / row_length;
     const int workers = std::max(options.workers, 1);
-    struct Scratch {
+    const detail::Interpolator interpolator(c, options);
+    bool direct = output.dtype == DType::Float64 && output.strides[last] == static_cast<std::ptrdiff_t>(sizeof(double));
+    for (int d = 0; d < out_rank; ++d)
+        direct = direct && output.strides[d] % static_cast<std::ptrdiff_t>(alignof(double)) == 0;
+    direct = direct && reinterpret_cast<std::uintptr_t>(output.data) % alignof(double) == 0;
+    // One cache-line-aligned scratch per worker: no two workers write the same line.
+    struct alignas(64) Scratch {
         std::vector<double> coordinates, results;
-        std::vector<AxisSample> samples;
     };
     std::vector<Scratch> scratch(static_cast<std::size_t>(workers));
     parallel_for(static_cast<std::size_t>(rows), workers, [&](std::size_t begin, std::size_t end, int worker) {
         Scratch &s = scratch[worker];
         s.coordinates.resize(static_cast<std::size_t>(in_rank * row_length));
         s.results.resize(static_cast<std::size_t>(row_length));
-        s.samples.resize(static_cast<std::size_t>(in_rank));
-        const AxisSample *axes[detail::kMaxRank];
-        for (int d = 0; d < in_rank; ++d) axes[d] = &s.samples[d];
         std::ptrdiff_t index[detail::kMaxRank];
         for (std::size_t row = begin; row < end; ++row) {
             std::ptrdiff_t rest = static_cast<std::ptrdiff_t>(row), out_offset = 0;
@@ -48,14 +51,14 @@ void interpolate_rows(const SplineCoefficients &c, const ArrayView &output, cons
                 out_offset += index[d] * output.strides[d];
             }
             fill_row(index, row_length, s.coordinates.data());
-            for (std::ptrdiff_t j = 0; j < row_length; ++j) {
-                for (int d = 0; d < in_rank; ++d)
-                    detail::locate(s.coordinates[d * row_length + j] + static_cast<double>(c.pad[d]), c.shape[d],
-                                   c.strides[d], options.order, options.mode, s.samples[d]);
-                s.results[j] = detail::combine(c.data.data(), axes, in_rank, options.cval);
+            char *first = output.data + out_offset;
+            if (direct) {   // a float64 row stores the results as they are: evaluate straight into it
+                interpolator.evaluate(s.coordinates.data(), row_length, reinterpret_cast<double *>(first));
+                continue;
             }
-            detail::write_line(s.results.data(), row_length, output.data + out_offset, output.strides[last],
-                               output.dtype, StoreRule::RoundClip);
+            interpolator.evaluate(s.coordinates.data(), row_length, s.results.data());
+            detail::write_line(s.results.data(), row_length, first, output.strides[last], output.dtype,
+                               StoreRule::RoundClip);
         }
     }, detail::grain_for(rows, workers));
 }

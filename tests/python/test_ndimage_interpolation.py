@@ -177,6 +177,79 @@ def test_zoom_by_one_returns_the_input_and_output_arrays_are_filled():
     assert_interpolation_close(out, sn.shift(a, 0.5, output=np.float32))
 
 
+# ------------------------------------------------------------------ inside windows and the border
+
+def _around_the_border(n, order):
+    """Coordinates on both sides of where a window starts to need boundary handling on an axis of n samples."""
+    half = (order + 1) / 2
+    edges = [0.0, half - 1, half - 0.5, half, n - 1 - half, n - 0.5 - half, n - half, n - 1.0]
+    points = []
+    for e in edges:
+        for k in np.arange(-1.0, 1.5, 0.5):
+            x = e + k
+            points += [np.nextafter(x, -np.inf), x, np.nextafter(x, np.inf)]
+    return np.array(points)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("order", ORDERS)
+@pytest.mark.parametrize("shape", [(23,), (19, 17), (9, 8, 7)], ids=str)
+def test_inside_windows_and_border_points_equal_scipy(mode, order, shape):
+    # Points whose window lies inside the coefficients take a shorter route
+    # than points near or beyond an edge; scipy is the oracle for both, and for
+    # the last bit of float64 sums near every switch between them.
+    a = random_array(shape, np.float64, seed=21)
+    rng = np.random.default_rng(order)
+    axes = [np.concatenate([_around_the_border(n, order), rng.uniform(-1.5, n + 0.5, 40)]) for n in shape]
+    count = max(len(x) for x in axes)
+    coordinates = np.stack([rng.permutation(np.resize(x, count)) for x in axes])
+    expected = scipy_interpolation(sn.map_coordinates, a, coordinates, order=order, mode=mode, cval=0.25)
+    assert_interpolation_close(nn.map_coordinates(a, coordinates, order=order, mode=mode, cval=0.25), expected)
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_repeated_and_alternating_sample_offsets_equal_scipy(order):
+    # Window weights are kept while a point's offset from its window start
+    # repeats; runs of equal offsets at moving positions, alternations and
+    # offsets one bit apart must each get their own weights.
+    a = random_array((16, 15), np.float64, seed=24)
+    base = np.array([3.25, 4.25, 5.25, 5.75, 6.25, 6.25, 7.0, 7.5, 8.5, 9.5])
+    rows = np.concatenate([base, np.nextafter(base, np.inf), np.full(10, 6.375), base[::-1]])
+    cols = np.concatenate([np.full(10, 5.125), base[::-1] - 0.5, base, np.nextafter(base, -np.inf)])
+    coordinates = np.stack([rows, cols])
+    for mode in ("mirror", "constant"):
+        expected = scipy_interpolation(sn.map_coordinates, a, coordinates, order=order, mode=mode)
+        assert_interpolation_close(nn.map_coordinates(a, coordinates, order=order, mode=mode), expected)
+
+
+@pytest.mark.parametrize("order", [1, 3, 5])
+@pytest.mark.parametrize("output", [np.uint8, np.int16])
+def test_integer_outputs_of_an_image_round_as_scipy(order, output):
+    # Integer outputs round each sum: inside-window weights must be scipy's to
+    # the last bit, or values sitting on a rounding boundary flip.
+    a = random_array((40, 36), np.uint8, seed=22)
+    kwargs = dict(order=order, output=output, mode="mirror")
+    for shifts in [(0.5, -0.5), (0.25, 1.75), (-3.125, 0.375)]:
+        np.testing.assert_array_equal(nn.shift(a, shifts, **kwargs), sn.shift(a, shifts, **kwargs))
+        matrix = [[0.8, 0.15], [-0.1, 1.1]]
+        np.testing.assert_array_equal(nn.affine_transform(a, matrix, offset=shifts, **kwargs),
+                                      sn.affine_transform(a, matrix, offset=shifts, **kwargs))
+
+
+@pytest.mark.parametrize("mode", ["constant", "nearest", "grid-constant", "reflect"])
+@pytest.mark.parametrize("view", ["transposed_float32", "strided_int16", "reversed_float64"])
+def test_prefilter_reads_any_input_view(mode, view):
+    # Unpadded modes prefilter straight from the input (converting its type on
+    # the way), padded ones from a padded copy; both must see the same samples.
+    base = random_array((30, 26), np.float64, seed=23) * 100
+    a = {"transposed_float32": base.astype(np.float32).T,
+         "strided_int16": base.astype(np.int16)[::2, 1::3],
+         "reversed_float64": base[::-1, ::-1]}[view]
+    coordinates = np.random.default_rng(5).uniform(-2, max(a.shape) + 2, (2, 300))
+    expected = scipy_interpolation(sn.map_coordinates, a, coordinates, order=3, mode=mode, output=np.float64)
+    assert_interpolation_close(nn.map_coordinates(a, coordinates, order=3, mode=mode, output=np.float64), expected)
+
+
 # ------------------------------------------------------------------ the seed example and threads
 
 def test_seed_shift_mapping_numba_cfunc():

@@ -96,11 +96,41 @@ public:
     virtual const std::string &llvm_ir() const = 0;
     virtual const Signature &signature() const = 0;
     virtual const std::string &name() const = 0;
+    /* The relocatable object code the function was loaded from (what the compile cache
+       stores), the symbols of the function and the thunk in it, and the symbols it calls
+       other native code through with the address each is bound to here. */
+    virtual const std::string &object_code() const = 0;
+    virtual const std::string &function_symbol() const = 0;
+    virtual const std::string &thunk_symbol() const = 0;
+    virtual const std::map<std::string, std::uintptr_t> &imports() const = 0;
 };
 
 /* Runs the whole pipeline. Throws CompileError for programs it cannot compile,
    InvalidArgument for a signature it cannot serve. Safe to call from several threads. */
 std::shared_ptr<CompiledFunction> compile(const CompileRequest &request);
+
+/* What load_compiled needs: a CompiledFunction's object code and symbols, from this or
+   another process, with its imports bound to where the callees live now. */
+struct LoadRequest {
+    std::string object_code;
+    std::string function_symbol;
+    std::string thunk_symbol;
+    std::map<std::string, std::uintptr_t> imports;   // every import the object code names
+    Signature signature;
+    std::string name;
+    std::string llvm_ir;   // reported by llvm_ir(); the object code does not hold it
+};
+
+/* Loads object code without running LLVM's optimiser or code generator. Object code
+   that does not parse, targets another machine or leaves a symbol unbound throws
+   nativecall::Error. Safe to call from several threads. */
+std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request);
+
+/* How many times this process ran LLVM's optimiser and code generator. */
+std::uint64_t codegen_runs();
+
+/* "LLVM <version>; <triple>; <cpu>; <features>": object code is reusable only where this matches. */
+std::string host_id();
 
 /* ---- the pipeline's stages, for tools and tests ---------------------------------- */
 

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <new>
+#include <utility>
 #include <vector>
 
 #include "nativecall/ndimage/array_view.h"
@@ -20,6 +23,20 @@ struct InterpolationOptions {
     int workers = 1;
 };
 
+/* std::allocator, except that a plain resize leaves doubles uninitialised:
+   the coefficients are written in full right after allocation, by several
+   workers, so zero-filling them first would be a serial pass for nothing
+   (and would fault every page in on one thread). */
+template <class T> struct UninitializedAllocator : std::allocator<T> {
+    template <class U> struct rebind { using other = UninitializedAllocator<U>; };
+    UninitializedAllocator() = default;
+    template <class U> UninitializedAllocator(const UninitializedAllocator<U> &) noexcept {}
+    template <class U> void construct(U *p) noexcept { ::new (static_cast<void *>(p)) U; }
+    template <class U, class... Args> void construct(U *p, Args &&...args) {
+        ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
+    }
+};
+
 /* Interpolation-ready data: C-contiguous doubles, pad[d] samples larger on
    each side of axis d. scipy pads nearest and grid-constant inputs by 12
    samples (edge values or cval) before prefiltering, so the coefficients near
@@ -28,7 +45,7 @@ struct InterpolationOptions {
    that one sample everywhere, so padding would only multiply the memory (by
    25 per such axis) for the same interpolant. */
 struct SplineCoefficients {
-    std::vector<double> data;
+    std::vector<double, UninitializedAllocator<double>> data;
     std::vector<std::ptrdiff_t> shape;
     std::vector<std::ptrdiff_t> strides;   // elements
     std::vector<std::ptrdiff_t> pad;       // per axis

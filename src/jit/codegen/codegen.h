@@ -1,6 +1,8 @@
 // Codegen's interface to the rest of the compiler: build one module (function + call thunk) without seeing LLVM.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -22,6 +24,10 @@ public:
     virtual void define_thunk(const std::string &symbol) = 0;
     /* Problems LLVM's verifier finds (a compiler bug, never a user error); empty when none. */
     virtual std::string verify() = 0;
+    /* The symbols calls to native code by address went through (ir::Builder::call_address),
+       each with the address it stands for: object code names its callees, so it can be
+       loaded again where they live elsewhere. */
+    virtual const std::map<std::string, std::uintptr_t> &imports() const = 0;
 };
 
 } // namespace nativecall::jit

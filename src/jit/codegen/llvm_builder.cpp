@@ -1,4 +1,6 @@
 // LLVM IR construction: ir::Builder over llvm::IRBuilder, C-ABI function declarations and the call thunk.
+#include <cstdio>
+
 #include <llvm/IR/CFG.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
@@ -56,8 +58,8 @@ std::optional<llvm::Attribute::AttrKind> extension(const CType &t) {
 
 class LlvmBuilder : public ir::Builder {
 public:
-    LlvmBuilder(llvm::Module &module, llvm::Function *function)
-        : module_(module), context_(module.getContext()), function_(function), b_(context_) {
+    LlvmBuilder(LlvmCodegenUnit &unit, llvm::Function *function)
+        : unit_(unit), module_(*unit.module), context_(module_.getContext()), function_(function), b_(context_) {
         llvm::BasicBlock *entry = llvm::BasicBlock::Create(context_, "entry", function_);
         b_.SetInsertPoint(entry);
     }
@@ -139,12 +141,14 @@ public:
     }
 
     ir::Value call_address(std::uintptr_t address, const Signature &abi, const std::vector<ir::Value> &args) override {
-        llvm::Constant *target = llvm::ConstantExpr::getIntToPtr(
-            llvm::ConstantInt::get(llvm::Type::getInt64Ty(context_), address), llvm::PointerType::get(context_, 0));
+        /* Through a symbol the engine binds to `address` at load time, not the address itself:
+           the object code stays valid in a process where the callee lives elsewhere. */
         std::vector<ir::Type> params;
         for (const CType &p : abi.params)
             params.push_back(abi_type(p));
-        llvm::CallInst *call = b_.CreateCall(function_type(abi_type(abi.result), params), target, values(args));
+        llvm::FunctionType *type = function_type(abi_type(abi.result), params);
+        llvm::FunctionCallee target = module_.getOrInsertFunction(unit_.import_symbol(address), type);
+        llvm::CallInst *call = b_.CreateCall(type, target.getCallee(), values(args));
         for (unsigned i = 0; i < abi.params.size(); ++i)
             if (auto ext = extension(abi.params[i]))
                 call->addParamAttr(i, *ext);
@@ -205,6 +209,7 @@ public:
     llvm::IRBuilder<> &llvm_builder() { return b_; }
 
 private:
+    LlvmCodegenUnit &unit_;
     llvm::Module &module_;
     llvm::LLVMContext &context_;
     llvm::Function *function_;
@@ -237,7 +242,7 @@ ir::Builder &LlvmCodegenUnit::define_function(const std::string &symbol, const S
     if (auto ext = extension(sig.result))
         function->addRetAttr(*ext);
     function->setDoesNotThrow();
-    builder_ = std::make_unique<LlvmBuilder>(*module, function);
+    builder_ = std::make_unique<LlvmBuilder>(*this, function);
     return *builder_;
 }
 
@@ -265,6 +270,14 @@ void LlvmCodegenUnit::define_thunk(const std::string &symbol) {
     else if (signature.result.kind != TypeKind::Void)
         b.CreateStore(call, thunk->getArg(1));
     b.CreateRetVoid();
+}
+
+std::string LlvmCodegenUnit::import_symbol(std::uintptr_t address) {
+    char hex[2 * sizeof(std::uintptr_t) + 1];
+    std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(address));
+    std::string symbol = std::string("nativecall_import_") + hex;
+    imports_[symbol] = address;
+    return symbol;
 }
 
 std::string LlvmCodegenUnit::verify() {

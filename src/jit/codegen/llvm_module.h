@@ -16,6 +16,9 @@ public:
     ir::Builder &define_function(const std::string &symbol, const Signature &signature) override;
     void define_thunk(const std::string &symbol) override;
     std::string verify() override;
+    const std::map<std::string, std::uintptr_t> &imports() const override { return imports_; }
+    /* The symbol standing for `address` in this module (declared by call_address). */
+    std::string import_symbol(std::uintptr_t address);
     /* Drops the builder; called before the module is handed to the JIT. */
     void finish() { builder_.reset(); }
 
@@ -26,6 +29,7 @@ public:
 
 private:
     std::unique_ptr<ir::Builder> builder_;
+    std::map<std::string, std::uintptr_t> imports_;
 };
 
 } // namespace nativecall::jit

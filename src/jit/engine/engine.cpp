@@ -1,21 +1,28 @@
-// ORC LLJIT engine: one JIT per process, host-CPU O1-class pipeline, explicit libm/helper symbols, per-function trackers.
+// ORC LLJIT engine: one JIT per process, host-CPU O1-class pipeline emitting object code, explicit libm/helper symbols, one JITDylib per function.
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <mutex>
 
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/PassManager.h>
+#include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
+#include <llvm/TargetParser/SubtargetFeature.h>
 
 #include "../codegen/llvm_module.h"
 #include "engine.h"
 #include "nativecall/errors.h"
+#include "nativecall/jit/compiler.h"
 #include "nativecall/runtime/error_record.h"
 
 /* Python's int ** int with 64-bit wrapping; negative exponents record an error (see compiler.h). */
@@ -131,9 +138,44 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT &jit) {
     return map;
 }
 
-/* The process-wide JIT. LLJIT's default compiler shares one TargetMachine, so
-   optimisation, compilation and removal run under one mutex; parsing, typing and
-   lowering (most of a compile) run in parallel outside it. */
+std::atomic<std::uint64_t> codegen_counter{0};
+
+/* The host as JITTargetMachineBuilder::detectHost reads it, read once: the cache key
+   needs it before the JIT starts, and the JIT needs it again. */
+struct Host {
+    std::string triple, cpu;
+    llvm::SubtargetFeatures features;
+
+    static const Host &get() {
+        static const Host host = [] {
+            Host h;
+            h.triple = llvm::sys::getProcessTriple();
+            h.cpu = llvm::sys::getHostCPUName().str();
+            for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+                h.features.AddFeature(feature, enabled);
+            return h;
+        }();
+        return host;
+    }
+};
+
+/* LLJIT's IR layer, which nothing uses: the engine emits object code itself (so it can be
+   cached) and adds only object files. Standing in for LLJIT's default compiler saves
+   creating a TargetMachine when a process only loads cached code. */
+class NoIRCompiler : public llvm::orc::IRCompileLayer::IRCompiler {
+public:
+    NoIRCompiler() : IRCompiler({}) {}
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> operator()(llvm::Module &) override {
+        return llvm::make_error<llvm::StringError>("nativecall's JIT adds object files, not IR",
+                                                   llvm::inconvertibleErrorCode());
+    }
+};
+
+/* The process-wide JIT. Optimisation and object emission share one TargetMachine, so
+   they, loading and removal run under one mutex; parsing, typing and lowering (most of
+   a compile) run in parallel outside it. Each function's object file is linked into a
+   JITDylib of its own: object code loaded twice (a cache hit after a compile) defines
+   the same symbols twice without clashing, and dropping the JITDylib frees the code. */
 class Engine {
 public:
     static Engine &instance() {
@@ -141,26 +183,54 @@ public:
         return engine;
     }
 
-    std::unique_ptr<JitCode> load(LlvmCodegenUnit &unit, const std::string &function_symbol,
-                                  const std::string &thunk_symbol, int opt_level);
+    std::unique_ptr<JitCode> compile(LlvmCodegenUnit &unit, const std::string &function_symbol,
+                                     const std::string &thunk_symbol, int opt_level);
+    std::unique_ptr<JitCode> load(const std::string &object, const ImportMap &imports,
+                                  const std::string &function_symbol, const std::string &thunk_symbol);
 
-    void remove(llvm::orc::ResourceTrackerSP tracker) {
+    void remove(llvm::orc::JITDylib &dylib) {
         std::lock_guard<std::recursive_mutex> lock(mutex_);
-        llvm::consumeError(tracker->remove());
+        llvm::consumeError(jit_->getExecutionSession().removeJITDylib(dylib));
     }
 
 private:
     Engine() {
         llvm::InitializeNativeTarget();
-        llvm::InitializeNativeTargetAsmPrinter();
-        auto host = unwrap(llvm::orc::JITTargetMachineBuilder::detectHost(), "detecting the host CPU");
+        const Host &detected = Host::get();
+        llvm::orc::JITTargetMachineBuilder host{llvm::Triple(detected.triple)};
+        host.setCPU(detected.cpu);
+        host.addFeatures(detected.features.getFeatures());
         host.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
+        /* What LLJIT picks for its JITLink linker on ELF hosts: object code we emit
+           ourselves must suit the linker that loads it (calls to far symbols via stubs). */
+        host.setRelocationModel(llvm::Reloc::PIC_);
+        host.setCodeModel(llvm::CodeModel::Small);
         cpu_ = host.getCPU();
         features_ = host.getFeatures().getString();
-        target_machine_ = unwrap(host.createTargetMachine(), "creating the target machine");
-        jit_ = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(host)).create(), "creating LLJIT");
+        host_ = host;
+        /* No ORC platform: compiled code has no static initialisers, and the generic platform
+           would compile an IR module for every JITDylib, i.e. for every load. */
+        jit_ = unwrap(llvm::orc::LLJITBuilder()
+                          .setJITTargetMachineBuilder(std::move(host))
+                          .setCompileFunctionCreator([](llvm::orc::JITTargetMachineBuilder)
+                                                         -> llvm::Expected<std::unique_ptr<
+                                                             llvm::orc::IRCompileLayer::IRCompiler>> {
+                              return std::make_unique<NoIRCompiler>();
+                          })
+                          .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
+                          .create(),
+                      "creating LLJIT");
         check(jit_->getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime_symbols(*jit_))),
               "binding runtime symbols");
+    }
+
+    /* Created on the first compile: a process that only loads cached code never needs it. */
+    llvm::TargetMachine &target_machine() {
+        if (!target_machine_) {
+            llvm::InitializeNativeTargetAsmPrinter();   // only code generation needs it
+            target_machine_ = unwrap(host_.createTargetMachine(), "creating the target machine");
+        }
+        return *target_machine_;
     }
 
     void optimise(llvm::Module &module, int opt_level) {
@@ -176,7 +246,7 @@ private:
         llvm::FunctionAnalysisManager fam;
         llvm::CGSCCAnalysisManager cgam;
         llvm::ModuleAnalysisManager mam;
-        llvm::PassBuilder pb(target_machine_.get());
+        llvm::PassBuilder pb(&target_machine());
         pb.registerModuleAnalyses(mam);
         pb.registerCGSCCAnalyses(cgam);
         pb.registerFunctionAnalyses(fam);
@@ -190,22 +260,25 @@ private:
 
     std::recursive_mutex mutex_;   // recursive: a failed load frees its code under it
     std::string cpu_, features_;
+    llvm::orc::JITTargetMachineBuilder host_{llvm::Triple()};
     std::unique_ptr<llvm::TargetMachine> target_machine_;
     std::unique_ptr<llvm::orc::LLJIT> jit_;
+    std::uint64_t dylib_counter_ = 0;
 };
 
 class LoadedCode : public JitCode {
 public:
-    explicit LoadedCode(llvm::orc::ResourceTrackerSP tracker) : tracker_(std::move(tracker)) {}
-    ~LoadedCode() override { Engine::instance().remove(tracker_); }
+    explicit LoadedCode(llvm::orc::JITDylib &dylib) : dylib_(dylib) {}
+    ~LoadedCode() override { Engine::instance().remove(dylib_); }
 
 private:
-    llvm::orc::ResourceTrackerSP tracker_;
+    llvm::orc::JITDylib &dylib_;
 };
 
-std::unique_ptr<JitCode> Engine::load(LlvmCodegenUnit &unit, const std::string &function_symbol,
-                                      const std::string &thunk_symbol, int opt_level) {
+std::unique_ptr<JitCode> Engine::compile(LlvmCodegenUnit &unit, const std::string &function_symbol,
+                                         const std::string &thunk_symbol, int opt_level) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
+    ++codegen_counter;
     unit.finish();
     unit.module->setDataLayout(jit_->getDataLayout());
     unit.module->setTargetTriple(jit_->getTargetTriple().str());
@@ -214,14 +287,48 @@ std::unique_ptr<JitCode> Engine::load(LlvmCodegenUnit &unit, const std::string &
     llvm::raw_string_ostream out(ir);
     unit.module->print(out, nullptr);
     out.flush();
-
-    llvm::orc::ResourceTrackerSP tracker = jit_->getMainJITDylib().createResourceTracker();
-    check(jit_->addIRModule(tracker, llvm::orc::ThreadSafeModule(std::move(unit.module), std::move(unit.context))),
-          "adding the module");
-    auto code = std::make_unique<LoadedCode>(tracker);   // frees the code if a lookup below throws
+    llvm::orc::SimpleCompiler emit(target_machine());
+    std::unique_ptr<llvm::MemoryBuffer> object = unwrap(emit(*unit.module), "emitting object code");
+    std::unique_ptr<JitCode> code = load(std::string(object->getBufferStart(), object->getBufferSize()),
+                                         unit.imports(), function_symbol, thunk_symbol);
     code->optimized_ir = std::move(ir);
-    code->function = unwrap(jit_->lookup(function_symbol), "looking up the function").toPtr<void *>();
-    code->thunk = unwrap(jit_->lookup(thunk_symbol), "looking up the thunk").toPtr<void *>();
+    return code;
+}
+
+std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap &imports,
+                                      const std::string &function_symbol, const std::string &thunk_symbol) {
+    std::lock_guard<std::recursive_mutex> lock(mutex_);
+    std::unique_ptr<llvm::MemoryBuffer> buffer =
+        llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), function_symbol);
+    /* Reject what is not an object file for this host before the linker sees it. */
+    auto parsed = llvm::object::ObjectFile::createObjectFile(buffer->getMemBufferRef());
+    if (!parsed)
+        throw Error("JIT: the object code does not parse: " + llvm::toString(parsed.takeError()));
+    if ((*parsed)->getArch() != jit_->getTargetTriple().getArch() || !(*parsed)->isELF())
+        throw Error("JIT: the object code was built for another target than " + jit_->getTargetTriple().str());
+
+    auto created = jit_->createJITDylib("nativecall_code_" + std::to_string(++dylib_counter_));
+    if (!created)
+        throw Error("JIT: creating a JITDylib: " + llvm::toString(created.takeError()));
+    llvm::orc::JITDylib &dylib = *created;
+    auto code = std::make_unique<LoadedCode>(dylib);   // frees the code if anything below throws
+    /* The explicit runtime symbols (the main JITDylib) win over the process's own. */
+    llvm::orc::JITDylibSearchOrder order{
+        {&jit_->getMainJITDylib(), llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly}};
+    for (const auto &link : jit_->defaultLinkOrder())
+        order.push_back(link);
+    dylib.setLinkOrder(std::move(order));
+    if (!imports.empty()) {
+        llvm::orc::SymbolMap bound;
+        for (const auto &[symbol, address] : imports)
+            bound[jit_->mangleAndIntern(symbol)] = {llvm::orc::ExecutorAddr(address),
+                                                    llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+        check(dylib.define(llvm::orc::absoluteSymbols(std::move(bound))), "binding the called functions");
+    }
+    check(jit_->addObjectFile(dylib, std::move(buffer)), "adding the object code");
+    code->function = unwrap(jit_->lookup(dylib, function_symbol), "looking up the function").toPtr<void *>();
+    code->thunk = unwrap(jit_->lookup(dylib, thunk_symbol), "looking up the thunk").toPtr<void *>();
+    code->object = object;
     return code;
 }
 
@@ -230,7 +337,19 @@ std::unique_ptr<JitCode> Engine::load(LlvmCodegenUnit &unit, const std::string &
 std::unique_ptr<JitCode> load_into_process(std::unique_ptr<CodegenUnit> unit, const std::string &function_symbol,
                                            const std::string &thunk_symbol, int opt_level) {
     auto &llvm_unit = static_cast<LlvmCodegenUnit &>(*unit);
-    return Engine::instance().load(llvm_unit, function_symbol, thunk_symbol, opt_level);
+    return Engine::instance().compile(llvm_unit, function_symbol, thunk_symbol, opt_level);
+}
+
+std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap &imports,
+                                     const std::string &function_symbol, const std::string &thunk_symbol) {
+    return Engine::instance().load(object, imports, function_symbol, thunk_symbol);
+}
+
+std::uint64_t codegen_runs() { return codegen_counter.load(); }
+
+std::string host_id() {
+    const Host &host = Host::get();
+    return "LLVM " LLVM_VERSION_STRING "; " + host.triple + "; " + host.cpu + "; " + host.features.getString();
 }
 
 } // namespace nativecall::jit

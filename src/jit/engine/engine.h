@@ -1,6 +1,8 @@
-// The JIT engine's interface: optimise a codegen unit, load it into the process, free it later. No LLVM here.
+// The JIT engine's interface: optimise a codegen unit into object code, load object code into the process, free it later. No LLVM here.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -8,18 +10,32 @@
 
 namespace nativecall::jit {
 
-/* Loaded machine code; destroying it frees the code (its own ResourceTracker). */
+/* Loaded machine code; destroying it frees the code (its own JITDylib). */
 class JitCode {
 public:
     virtual ~JitCode() = default;
     void *function = nullptr;
     void *thunk = nullptr;
     std::string optimized_ir;
+    std::string object;   // the relocatable object file the code was loaded from
 };
 
-/* Optimises `unit` at `opt_level` (0-3) for the host CPU, loads it and resolves the two
-   symbols. Thread-safe. Throws nativecall::Error when LLVM reports a failure. */
+/* Symbol → address of the native code an object file calls into (CodegenUnit::imports). */
+using ImportMap = std::map<std::string, std::uintptr_t>;
+
+/* Optimises `unit` at `opt_level` (0-3) for the host CPU, emits its object code, loads it
+   and resolves the two symbols. Counts one codegen run. Thread-safe. Throws
+   nativecall::Error when LLVM reports a failure. */
 std::unique_ptr<JitCode> load_into_process(std::unique_ptr<CodegenUnit> unit, const std::string &function_symbol,
                                            const std::string &thunk_symbol, int opt_level);
+
+/* Loads object code a previous load_into_process emitted (in this or another process),
+   binding its imports to `imports`, without optimising or generating code. A buffer that
+   is not an object file for this host, or that leaves a symbol unresolved, throws
+   nativecall::Error; nothing reaches the linker before the buffer parses. */
+std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap &imports,
+                                     const std::string &function_symbol, const std::string &thunk_symbol);
+
+/* codegen_runs() and host_id() are declared in nativecall/jit/compiler.h and defined here. */
 
 } // namespace nativecall::jit

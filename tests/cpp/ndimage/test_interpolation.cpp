@@ -8,6 +8,7 @@
 
 #include "nativecall/errors.h"
 #include "nativecall/ndimage/interpolation.h"
+#include "interpolation_core.h"
 #include "nativecall/ndimage/splines.h"
 
 using namespace nativecall::ndimage;
@@ -185,4 +186,52 @@ TEST(Interpolation, PaddingThatCannotFitThrowsInsteadOfWrapping) {
     opt.mode = BoundaryMode::GridConstant;
     EXPECT_THROW(shift(view_of(in.data(), shape), std::vector<double>(40, 0.5), view_of(out.data(), shape), opt),
                  nativecall::InvalidArgument);
+}
+
+/* The interpolation core's two routes: points whose window lies inside the
+   coefficients skip locate, border points take it. Every point evaluated
+   through the core must equal locate + combine bit for bit, whichever route
+   it took, for every order and rank (2-D has its own loop) and for runs of
+   points that repeat their offset from the window start. */
+TEST(Interpolation, InsideRouteEqualsLocateAndCombineBitForBit) {
+    using namespace nativecall::ndimage::detail;
+    std::mt19937 rng(11);
+    for (std::vector<std::ptrdiff_t> shape :
+         {std::vector<std::ptrdiff_t>{23}, {17, 13}, {9, 8, 7}}) {
+        const int rank = static_cast<int>(shape.size());
+        std::ptrdiff_t size = 1;
+        for (auto n : shape) size *= n;
+        auto values = random_values(static_cast<std::size_t>(size), 12);
+        for (int order = 0; order <= 5; ++order) {
+            for (auto mode : {BoundaryMode::Mirror, BoundaryMode::Nearest, BoundaryMode::Constant}) {
+                InterpolationOptions opt;
+                opt.order = order;
+                opt.mode = mode;
+                opt.cval = 0.5;
+                const SplineCoefficients c = spline_coefficients(view_of(values.data(), shape), opt);
+                const Interpolator core(c, opt);
+                const std::ptrdiff_t count = 300;
+                std::vector<double> coordinates(static_cast<std::size_t>(rank * count)), results(count);
+                for (int d = 0; d < rank; ++d) {
+                    std::uniform_real_distribution<double> u(-1.5, static_cast<double>(shape[d]) + 0.5);
+                    for (std::ptrdiff_t j = 0; j < count; ++j)
+                        // Every third point repeats its predecessor's offset one sample on.
+                        coordinates[d * count + j] = j % 3 == 2 ? coordinates[d * count + j - 1] + 1.0 : u(rng);
+                }
+                core.evaluate(coordinates.data(), count, results.data());
+                std::vector<AxisSample> samples(static_cast<std::size_t>(rank));
+                std::vector<const AxisSample *> axes(static_cast<std::size_t>(rank));
+                for (std::ptrdiff_t j = 0; j < count; ++j) {
+                    for (int d = 0; d < rank; ++d) {
+                        locate(coordinates[d * count + j] + static_cast<double>(c.pad[d]), c.shape[d], c.strides[d],
+                               order, mode, samples[d]);
+                        axes[d] = &samples[d];
+                    }
+                    const double expected = combine(c.data.data(), axes.data(), rank, opt.cval);
+                    ASSERT_EQ(results[j], expected) << "rank " << rank << " order " << order << " mode "
+                                                    << boundary_mode_name(mode) << " point " << j;
+                }
+            }
+        }
+    }
 }

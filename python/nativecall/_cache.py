@@ -1,0 +1,226 @@
+"""The on-disk compile cache of cfunc(..., cache=True): object code keyed by everything that shapes it.
+
+A cache file holds one function's object code (see _jit.load_compiled), so a later process
+loads it without running LLVM. The key is a sha256 over the source text, the function name,
+the globals snapshot (callee cfuncs by their own key), the signature, the options, the
+nativecall and LLVM versions and the host CPU; the file name only helps find it, the key
+inside decides. A file that fails any check is ignored with a NativecallCacheWarning and
+rewritten by the compile that follows.
+
+File layout: MAGIC | format version (u32) | key (32 bytes) | payload length (u64) |
+sha256(payload) (32 bytes) | payload, where payload = header length (u32) | JSON header |
+object code. Writers go through a temporary file and os.replace, so concurrent writers of
+one key leave one whole file.
+"""
+import hashlib
+import json
+import os
+import struct
+import warnings
+
+from . import _jit
+
+__all__ = ["NativecallCacheWarning"]
+
+MAGIC = b"NCCACHE\0"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct("<8sI32sQ32s")   # magic, version, key, payload length, payload sha256
+_HEADER_LENGTH = struct.Struct("<I")
+SUFFIX = ".ncc"
+
+
+class NativecallCacheWarning(UserWarning):
+    """A compile cache file was ignored (corrupt, truncated, foreign or unloadable) or could not be written."""
+
+
+_host = None
+
+
+def host_id():
+    """LLVM version, target and host CPU with its features (what object code depends on)."""
+    global _host
+    if _host is None:
+        _host = _jit.host_id()
+    return _host
+
+
+# ---------------------------------------------------------------- the key
+
+
+def _identity(described, owners):
+    """The globals snapshot as plain data that names each callee cfunc by its cache key,
+    not by its address (which differs between processes)."""
+    keys = {o.address: o._cache_key for o in owners if getattr(o, "_cache_key", None)}
+    out = []
+    for name in sorted(described):
+        d = described[name]
+        if d[0] == "cfunc" and d[2] in keys:
+            out.append((name, "cfunc", d[1], d[3], keys[d[2]]))
+        elif d[0] == "jitable":   # its file and line only appear in error messages
+            out.append((name, "jitable", d[1], d[2], d[5], _identity(d[6], d[7])))
+        else:   # constants, modules, dtypes; externals and numba cfuncs by address
+            out.append((name, *d))
+    return tuple(out)
+
+
+def key(source, name, signature, described, owners, opt_level, debug):
+    """The 32-byte key of one compile. repr() is exact for the ints, floats, bools and
+    strings a snapshot holds, and tells True from 1 and 0.0 from -0.0."""
+    from . import __version__
+    parts = ("nativecall", __version__, FORMAT_VERSION, host_id(), source, name, signature,
+             int(opt_level), bool(debug), _identity(described, owners))
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).digest()
+
+
+# ---------------------------------------------------------------- where files go
+
+
+def user_cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "nativecall")
+
+
+def cache_dir(filename):
+    """NATIVECALL_CACHE_DIR if set; else __pycache__ next to a source file when it can be
+    written (numba's rule); else the user cache dir (notebook cells, source= strings)."""
+    configured = os.environ.get("NATIVECALL_CACHE_DIR")
+    if configured:
+        return configured
+    if filename and os.path.isfile(filename):
+        folder = os.path.join(os.path.dirname(os.path.abspath(filename)), "__pycache__")
+        if os.path.isdir(folder) and os.access(folder, os.W_OK):
+            return folder
+        if not os.path.exists(folder) and os.access(os.path.dirname(folder), os.W_OK):
+            return folder
+    return user_cache_dir()
+
+
+def cache_path(filename, name, key_bytes):
+    stem = os.path.splitext(os.path.basename(filename))[0] if filename and os.path.isfile(filename) else "cfunc"
+    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in f"{stem}.{name}")
+    return os.path.join(cache_dir(filename), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")
+
+
+# ---------------------------------------------------------------- imports
+
+
+def _import_paths(imports, described):
+    """[symbol, path] for each address the object code calls: the path of names (through
+    jitables) that leads to the global holding it, so a new process can find its new address."""
+    found = {}
+
+    def walk(snapshot, prefix):
+        for name, d in snapshot.items():
+            if d[0] in ("cfunc", "external"):
+                found.setdefault(d[2], prefix + [name])
+            elif d[0] == "jitable":
+                walk(d[6], prefix + [name])
+
+    walk(described, [])
+    paths = []
+    for symbol, address in sorted(imports.items()):
+        if address not in found:
+            return None
+        paths.append([symbol, found[address]])
+    return paths
+
+
+def _resolve(paths, described):
+    imports = {}
+    for symbol, path in paths:
+        snapshot, d = described, None
+        for i, name in enumerate(path):
+            d = snapshot.get(name) if isinstance(snapshot, dict) else None
+            if d is None:
+                return None
+            if i < len(path) - 1:
+                if d[0] != "jitable":
+                    return None
+                snapshot = d[6]
+        if d[0] not in ("cfunc", "external"):
+            return None
+        imports[symbol] = d[2]
+    return imports
+
+
+# ---------------------------------------------------------------- reading and writing
+
+
+def _warn(path, why):
+    warnings.warn(f"nativecall: ignoring the compile cache file {path}: {why}; compiling again",
+                  NativecallCacheWarning, stacklevel=4)
+
+
+def load(path, key_bytes, described):
+    """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
+    when a file was there but unusable)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        _warn(path, f"cannot be read ({e})")
+        return None
+    if len(data) < _PREFIX.size:
+        _warn(path, f"truncated ({len(data)} bytes, the header alone takes {_PREFIX.size})")
+        return None
+    magic, version, file_key, length, digest = _PREFIX.unpack_from(data)
+    payload = data[_PREFIX.size:]
+    if magic != MAGIC:
+        _warn(path, "not a nativecall cache file (bad magic)")
+    elif version != FORMAT_VERSION:
+        _warn(path, f"format version {version}, this nativecall reads {FORMAT_VERSION}")
+    elif file_key != key_bytes:
+        _warn(path, "written for another source, snapshot, signature, option set or host")
+    elif len(payload) != length:
+        _warn(path, f"truncated or padded (payload of {len(payload)} bytes, header says {length})")
+    elif hashlib.sha256(payload).digest() != digest:
+        _warn(path, "checksum mismatch")
+    else:
+        return _load_payload(path, payload, described)
+    return None
+
+
+def _load_payload(path, payload, described):
+    try:
+        (header_length,) = _HEADER_LENGTH.unpack_from(payload)
+        end = _HEADER_LENGTH.size + header_length
+        header = json.loads(payload[_HEADER_LENGTH.size:end].decode("utf-8"))
+        object_code = payload[end:]
+        imports = _resolve(header["imports"], described)
+        if imports is None:
+            _warn(path, "it calls functions this snapshot does not hold")
+            return None
+        return _jit.load_compiled(object_code, header["function_symbol"], header["thunk_symbol"], imports,
+                                  header["signature"], header["name"], header.get("llvm_ir", ""))
+    except (ValueError, KeyError, TypeError, struct.error, RuntimeError) as e:
+        _warn(path, f"cannot be loaded ({e})")
+        return None
+
+
+def store(path, key_bytes, compiled, described):
+    """Writes `compiled` under `key_bytes` atomically; failures only warn (the function works regardless)."""
+    paths = _import_paths(compiled.imports, described)
+    if paths is None:   # an address no global names (cannot happen for snapshot-built code): do not cache
+        return
+    header = json.dumps({"function_symbol": compiled.function_symbol, "thunk_symbol": compiled.thunk_symbol,
+                         "signature": compiled.signature, "name": compiled.name, "imports": paths,
+                         "llvm_ir": compiled.llvm_ir}).encode("utf-8")
+    payload = _HEADER_LENGTH.pack(len(header)) + header + compiled.object_code
+    blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), hashlib.sha256(payload).digest()) + payload
+    import tempfile   # only writers need it, and it is slow to import
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as e:
+        warnings.warn(f"nativecall: cannot write the compile cache file {path}: {e}", NativecallCacheWarning,
+                      stacklevel=4)

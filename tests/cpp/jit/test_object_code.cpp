@@ -1,0 +1,89 @@
+// Object code as the compile cache uses it: reloaded without codegen, imports rebound at load, bad buffers refused.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "nativecall/errors.h"
+#include "nativecall/jit/compiler.h"
+
+namespace nativecall::jit {
+namespace {
+
+std::shared_ptr<CompiledFunction> build(const std::string &source, Globals globals = {}) {
+    CompileRequest request;
+    request.source = source;
+    request.filename = "test.py";
+    request.signature = parse_signature("double (double)");
+    request.globals = std::move(globals);
+    return compile(request);
+}
+
+LoadRequest reload_request(const CompiledFunction &f) {
+    LoadRequest request;
+    request.object_code = f.object_code();
+    request.function_symbol = f.function_symbol();
+    request.thunk_symbol = f.thunk_symbol();
+    request.imports = f.imports();
+    request.signature = f.signature();
+    request.name = f.name();
+    return request;
+}
+
+double call(const std::shared_ptr<CompiledFunction> &f, double x) {
+    return reinterpret_cast<double (*)(double)>(f->address())(x);
+}
+
+TEST(ObjectCode, ReloadsWithoutRunningCodegen) {
+    auto f = build("def f(x):\n    return math.exp(-x * x) / (1.0 + x)\n", {{"math", GlobalValue::of_module("math")}});
+    std::uint64_t runs = codegen_runs();
+    auto again = load_compiled(reload_request(*f));
+    auto third = load_compiled(reload_request(*f));   // the same symbols, loaded twice more, do not clash
+    EXPECT_EQ(codegen_runs(), runs);
+    EXPECT_NE(again->address(), f->address());
+    for (double x : {0.0, 0.5, 2.0, -0.25}) {
+        EXPECT_EQ(call(again, x), std::exp(-x * x) / (1.0 + x));
+        EXPECT_EQ(call(third, x), call(f, x));
+    }
+    double arg = 0.5, result = 0;
+    void *args[1] = {&arg};
+    reinterpret_cast<void (*)(void **, void *)>(again->thunk())(args, &result);
+    EXPECT_EQ(result, call(f, 0.5));
+}
+
+TEST(ObjectCode, CallsGoThroughImportsBoundAtLoadTime) {
+    auto square = build("def square(x):\n    return x * x\n");
+    auto cube = build("def cube(x):\n    return x * x * x\n");
+    Globals g;
+    g["h"] = GlobalValue::of_external("h", reinterpret_cast<std::uintptr_t>(square->address()),
+                                      parse_signature("double (double)"));
+    auto f = build("def f(x):\n    return h(x) + 1.0\n", g);
+    ASSERT_EQ(f->imports().size(), 1u);
+    EXPECT_EQ(f->imports().begin()->second, reinterpret_cast<std::uintptr_t>(square->address()));
+    EXPECT_EQ(call(f, 3.0), 10.0);
+    LoadRequest request = reload_request(*f);
+    request.imports.begin()->second = reinterpret_cast<std::uintptr_t>(cube->address());
+    EXPECT_EQ(call(load_compiled(request), 3.0), 28.0);
+}
+
+TEST(ObjectCode, RefusesWhatIsNotLoadableObjectCode) {
+    auto f = build("def f(x):\n    return x + 1.0\n");
+    const std::string &object = f->object_code();
+    for (std::string bad : {std::string(), std::string("not an object file at all"), object.substr(0, 64),
+                            object.substr(0, object.size() / 2)}) {
+        LoadRequest request = reload_request(*f);
+        request.object_code = bad;
+        EXPECT_THROW(load_compiled(request), Error) << bad.size() << " bytes";
+    }
+    LoadRequest missing_symbol = reload_request(*f);
+    missing_symbol.function_symbol = "no_such_function";
+    EXPECT_THROW(load_compiled(missing_symbol), Error);
+}
+
+TEST(ObjectCode, HostIdNamesLlvmAndTheCpu) {
+    std::string id = host_id();
+    EXPECT_EQ(id.rfind("LLVM 19.", 0), 0u) << id;
+    EXPECT_EQ(id, host_id());
+}
+
+} // namespace
+} // namespace nativecall::jit

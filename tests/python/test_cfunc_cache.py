@@ -1,0 +1,306 @@
+"""cfunc(cache=True): object code reused across processes, keyed by everything that shapes it, robust to bad files."""
+import hashlib
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+
+import nativecall
+from nativecall import _cache, _jit, cfunc
+from nativecall.extending import jitable
+
+HERE = Path(__file__).resolve().parent
+PYTHON_PATH = os.pathsep.join([str(HERE.parent.parent / "python"), str(HERE)])
+
+SCALE = 2.0
+
+
+def scaled(x):
+    return x * SCALE + 1.0
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("NATIVECALL_CACHE_DIR", str(folder))
+    return folder
+
+
+def run_python(code_or_args, cache_dir, *, background=False):
+    env = dict(os.environ, NATIVECALL_CACHE_DIR=str(cache_dir), PYTHONPATH=PYTHON_PATH)
+    args = [sys.executable, *code_or_args] if isinstance(code_or_args, list) else [sys.executable, "-c", code_or_args]
+    if background:
+        return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+class Codegen:
+    """Counts LLVM codegen runs in this process across a block."""
+
+    def __enter__(self):
+        self.start = _jit.codegen_runs()
+        return self
+
+    def __exit__(self, *exc):
+        self.runs = _jit.codegen_runs() - self.start
+
+
+def compiled_scaled(**options):
+    return cfunc("float64(float64)", cache=True, **options)(scaled)
+
+
+def test_a_second_process_loads_from_the_cache_without_running_llvm(cache_dir):
+    points = ["0.0", "0.5", "-1.25", "3.0"]
+    first = json.loads(run_python([str(HERE / "cfunc_workers.py"), *points], cache_dir).stdout)
+    second = json.loads(run_python([str(HERE / "cfunc_workers.py"), *points], cache_dir).stdout)
+    import cfunc_workers   # after the runs: importing it here fills the cache too
+    expected = [cfunc_workers.combined_reference(float(p)) for p in points]
+    assert first["codegen_runs"] == 2            # gauss and combined
+    assert second["codegen_runs"] == 0
+    assert first["values"] == pytest.approx(expected, rel=1e-15)
+    assert second["values"] == first["values"]
+    assert len(list(cache_dir.glob("*.ncc"))) == 2
+
+
+def test_a_cache_hit_in_the_same_process_is_a_working_copy():
+    with Codegen() as cold:
+        f = compiled_scaled()
+    with Codegen() as warm:
+        g = compiled_scaled()
+    assert (cold.runs, warm.runs) == (1, 0)
+    assert g.address != f.address
+    assert [g(x) for x in (0.0, 1.5, -7.0)] == [scaled(x) for x in (0.0, 1.5, -7.0)]
+    assert g.llvm_ir == f.llvm_ir and "fmul" in g.llvm_ir
+
+
+@pytest.mark.parametrize("change", ["source", "global", "signature", "opt_level", "debug", "host"])
+def test_changing_any_part_of_the_key_compiles_again(change, monkeypatch):
+    compiled_scaled()
+    kwargs, sig, function = {}, "float64(float64)", scaled
+    if change == "source":   # the same function name, another body
+        function, text = None, "def scaled(x):\n    return x * SCALE + 2.0\n"
+    elif change == "global":
+        monkeypatch.setattr(sys.modules[__name__], "SCALE", 3.0)
+    elif change == "signature":
+        sig = "float32(float32)"
+    elif change == "opt_level":
+        kwargs["opt_level"] = 3
+    elif change == "debug":
+        kwargs["debug"] = True
+    elif change == "host":
+        monkeypatch.setattr(_cache, "_host", _cache.host_id() + ",+imaginary-feature")
+
+    def make():
+        if function is None:
+            return cfunc(sig, source=text, cache=True, **kwargs)
+        return cfunc(sig, cache=True, **kwargs)(function)
+
+    with Codegen() as changed:
+        f = make()
+    with Codegen() as again:
+        g = make()
+    assert (changed.runs, again.runs) == (1, 0)
+    offset = 2.0 if change == "source" else 1.0
+    for x in (0.5, -2.0):
+        assert f(x) == g(x) == pytest.approx(x * SCALE + offset, rel=1e-6)
+
+
+def test_a_callee_change_reaches_its_callers_key():
+    namespace = {"__name__": "cached_callers"}
+    first = cfunc("float64(float64)", source="def inner(x):\n    return x + 1.0\n", cache=True)
+    second = cfunc("float64(float64)", source="def inner(x):\n    return x + 2.0\n", cache=True)
+    keys = set()
+    for inner in (first, second):
+        namespace["inner"] = inner
+        exec("def outer(x):\n    return inner(x) * 2.0\n", namespace)
+        snapshot = nativecall.jit._snapshot(namespace["outer"])
+        keys.add(_cache.key("def outer(x):\n    return inner(x) * 2.0\n", "outer", "float64(float64)", *snapshot, 1, False))
+    assert len(keys) == 2
+
+
+def test_record_parameter_types_are_part_of_the_key():
+    # The signature text says voidptr for both; the record layout decides which bytes `b` is.
+    import numpy as np
+    from nativecall import types
+    source = "def second(p):\n    return p[0].b\n"
+    with Codegen() as runs:
+        functions = []
+        for dtype in (np.dtype([("a", "f8"), ("b", "f8")]), np.dtype([("b", "f8"), ("a", "f8")])):
+            record = types.from_dtype(dtype)
+            functions.append((cfunc(types.float64(types.CPointer(record)), source=source, cache=True), dtype))
+    assert runs.runs == 2
+    for function, dtype in functions:
+        value = np.zeros(1, dtype)
+        value["a"], value["b"] = 1.0, 2.0
+        assert function(value.ctypes.data) == 2.0
+
+
+_tripled = cfunc("float64(float64)", source="def tripled(x):\n    return x * 3.0\n")
+
+
+@jitable
+def _plus_tripled(x):
+    return _tripled(x) + 1.0
+
+
+def _outer(x):
+    return _plus_tripled(x) * 2.0
+
+
+def test_cached_code_calls_a_cfunc_reached_through_a_jitable():
+    with Codegen() as cold:
+        first = cfunc("float64(float64)", cache=True)(_outer)
+    with Codegen() as warm:
+        second = cfunc("float64(float64)", cache=True)(_outer)
+    assert (cold.runs, warm.runs) == (1, 0)
+    assert first(2.0) == second(2.0) == (2.0 * 3.0 + 1.0) * 2.0
+
+
+def test_notebook_cells_are_cached_across_shells(cache_dir):
+    pytest.importorskip("IPython")
+    script = textwrap.dedent("""
+        import json
+        from IPython.core.interactiveshell import InteractiveShell
+        from nativecall import _jit
+        shell = InteractiveShell.instance()
+        shell.run_cell("x = 1", store_history=True)   # the cell numbers differ between the two runs
+        result = shell.run_cell("import nativecall, math\\n"
+                                "@nativecall.cfunc('float64(float64)', cache=True)\\n"
+                                "def cell_fn(x):\\n"
+                                "    return math.sqrt(x) * 2\\n"
+                                "value = cell_fn(9.0)\\n", store_history=True)
+        result.raise_error()
+        print(json.dumps([shell.user_ns["value"], _jit.codegen_runs()]))
+    """)
+    first = json.loads(run_python(script, cache_dir).stdout.splitlines()[-1])
+    second = json.loads(run_python(script.replace('run_cell("x = 1", store_history=True)', 'run_cell("x = 1; y = 2")'),
+                                   cache_dir).stdout.splitlines()[-1])
+    assert first == [math.sqrt(9.0) * 2, 1]
+    assert second == [math.sqrt(9.0) * 2, 0]
+
+
+def _only_file(cache_dir):
+    files = list(cache_dir.glob("*.ncc"))
+    assert len(files) == 1
+    return files[0]
+
+
+def _valid_garbage_object(data):
+    """A file whose header and checksum are right but whose object code is not an object file."""
+    magic, version, key, _, _ = _cache._PREFIX.unpack_from(data)
+    payload = data[_cache._PREFIX.size:]
+    (header_length,) = struct.unpack_from("<I", payload)
+    payload = payload[:4 + header_length] + b"\x7fELF" + b"\x00" * 60
+    return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
+
+
+DAMAGE = {
+    "empty": lambda data: b"",
+    "truncated": lambda data: data[:len(data) // 2],
+    "short header": lambda data: data[:20],
+    "flipped byte": lambda data: data[:-40] + bytes([data[-40] ^ 0xFF]) + data[-39:],
+    "bad magic": lambda data: b"NOTCACHE" + data[8:],
+    "wrong version": lambda data: data[:8] + struct.pack("<I", _cache.FORMAT_VERSION + 1) + data[12:],
+    "foreign key": lambda data: data[:12] + bytes(32) + data[44:],
+    "garbage object": _valid_garbage_object,
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_bad_cache_files_are_ignored_with_a_warning_and_rewritten(cache_dir, damage):
+    compiled_scaled()
+    path = _only_file(cache_dir)
+    path.write_bytes(DAMAGE[damage](path.read_bytes()))
+    with Codegen() as rebuilt, pytest.warns(_cache.NativecallCacheWarning, match=str(path.name)):
+        f = compiled_scaled()
+    assert rebuilt.runs == 1
+    assert [f(x) for x in (0.25, -3.0)] == [scaled(x) for x in (0.25, -3.0)]
+    with Codegen() as reloaded, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = compiled_scaled()
+    assert reloaded.runs == 0 and g(0.25) == scaled(0.25)
+
+
+def test_the_loader_rejects_what_is_not_host_object_code():
+    f = cfunc("float64(float64)")(scaled)
+    c = f._compiled
+    for bad in (b"", b"garbage" * 20, c.object_code[:200], c.object_code[:-64]):
+        with pytest.raises(RuntimeError, match="does not parse"):
+            _jit.load_compiled(bad, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name)
+    with pytest.raises(RuntimeError, match="looking up the function"):
+        _jit.load_compiled(c.object_code, "no_such_symbol", c.thunk_symbol, c.imports, c.signature, c.name)
+    loaded = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name)
+    assert loaded(1.5) == scaled(1.5)
+
+
+def test_concurrent_writers_leave_only_valid_files(cache_dir):
+    writers = [run_python([str(HERE / "cfunc_workers.py"), "0.5"], cache_dir, background=True) for _ in range(4)]
+    outputs = [w.communicate(timeout=120) for w in writers]
+    assert all(w.returncode == 0 for w in writers), [err for _, err in outputs]
+    import cfunc_workers
+    for out, _ in outputs:
+        assert json.loads(out)["values"] == [pytest.approx(cfunc_workers.combined_reference(0.5), rel=1e-15)]
+    files = sorted(p.name for p in cache_dir.iterdir())
+    assert len(files) == 2 and all(name.endswith(".ncc") and not name.startswith(".tmp") for name in files)
+    # every file is whole: a new process loads both without compiling and without a warning
+    check = run_python(["-W", "error::UserWarning", str(HERE / "cfunc_workers.py"), "0.5"], cache_dir)
+    assert json.loads(check.stdout)["codegen_runs"] == 0
+
+
+def test_default_cache_folders(tmp_path, monkeypatch):
+    monkeypatch.delenv("NATIVECALL_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    source_file = tmp_path / "project" / "module.py"
+    source_file.parent.mkdir()
+    source_file.write_text("x = 1\n")
+    assert _cache.cache_dir(str(source_file)) == str(source_file.parent / "__pycache__")
+    assert _cache.cache_dir("<ipython-input-3-abc>") == str(tmp_path / "xdg" / "nativecall")
+    source_file.parent.chmod(0o500)   # not writable: the user cache dir
+    try:
+        if not os.access(source_file.parent, os.W_OK):   # root writes anywhere
+            assert _cache.cache_dir(str(source_file)) == str(tmp_path / "xdg" / "nativecall")
+    finally:
+        source_file.parent.chmod(0o700)
+
+
+def _decorator(*args):
+    return lambda f: f
+
+
+@_decorator(
+    "a decorator over several lines")
+def _decorated(x,
+               y):   # a signature over several lines
+    def nested(z):
+        return z + 1
+    return nested(x) + (
+        y * 2)
+
+
+def _ends_in_a_string(x):
+    if x:
+        return """text
+over lines"""
+    return ""
+
+
+class _Holder:
+    @staticmethod
+    def method(x):
+        return x
+
+
+@pytest.mark.parametrize("function", [scaled, _decorated, _ends_in_a_string, _Holder.method])
+def test_source_lines_from_code_positions_match_inspect(function):
+    # the fast path a cache hit takes must find the same text the compiler always got
+    import inspect
+    assert nativecall.jit._source_lines(function) == inspect.getsourcelines(function)
