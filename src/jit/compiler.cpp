@@ -66,24 +66,45 @@ namespace {
 
 class JitCompiledFunction : public CompiledFunction {
 public:
-    JitCompiledFunction(std::unique_ptr<JitCode> code, Signature signature, std::string name)
-        : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)) {}
+    JitCompiledFunction(std::unique_ptr<JitCode> code, Signature signature, std::string name,
+                        std::unique_ptr<JitCode> many = nullptr)
+        : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)), many_(std::move(many)) {}
     void *address() const override { return code_->function; }
     void *thunk() const override { return code_->thunk; }
     const std::string &llvm_ir() const override { return code_->optimized_ir; }
     const Signature &signature() const override { return signature_; }
     const std::string &name() const override { return name_; }
+    void *many_address() const override { return many_ ? many_->function : nullptr; }
 
 private:
     std::unique_ptr<JitCode> code_;
     Signature signature_;
     std::string name_;
+    std::unique_ptr<JitCode> many_;   // the vectorised loop entry, when there is one
 };
 
 /* Symbols must be unique across the process-wide JIT. */
 std::string unique_symbol(const std::string &name) {
     static std::atomic<std::uint64_t> counter{0};
     return "nativecall_cfunc_" + std::to_string(++counter) + "_" + name;
+}
+
+/* The loop entry for integrand signatures (CompiledFunction::many_address). It is
+   a module of its own with a private copy of the body, lowered again, so the scalar
+   entry is optimised exactly as without it and only the loop meets the vectorizer. */
+std::unique_ptr<JitCode> compile_many(const TypedFunction &typed, const Registry &registry,
+                                      const CompileRequest &request, const std::string &symbol) {
+    /* Unoptimised code is for debugging: it keeps to the scalar entry. */
+    if (request.options.opt_level == 0 || !has_loop_entry(request.signature))
+        return nullptr;
+    std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(symbol + "_many");
+    ir::Builder &builder = unit->define_function(symbol + "_body", request.signature);
+    lower_function(typed, builder, registry, request.options.debug);
+    unit->define_many(symbol + "_many");
+    std::string problems = unit->verify();
+    if (!problems.empty())
+        throw Error("internal compiler error: invalid IR for the loop entry of '" + typed.def->name + "': " + problems);
+    return load_vectorised(std::move(unit), symbol + "_many", request.options.opt_level);
 }
 
 } // namespace
@@ -110,7 +131,9 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     if (!problems.empty())
         throw Error("internal compiler error: invalid IR for '" + typed.def->name + "': " + problems);
     auto code = load_into_process(std::move(unit), symbol, symbol + "_thunk", request.options.opt_level);
-    return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, typed.def->name);
+    auto many = compile_many(typed, registry, request, symbol);
+    return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, typed.def->name,
+                                                 std::move(many));
 }
 
 } // namespace nativecall::jit

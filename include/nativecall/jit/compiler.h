@@ -85,6 +85,14 @@ public:
     virtual const std::string &llvm_ir() const = 0;
     virtual const Signature &signature() const = 0;
     virtual const std::string &name() const = 0;
+    /* For the scalar integrand signatures double(double), double(double, void *),
+       double(int, double *) and double(int, double *, void *): a loop entry
+       `void many(const double *x, double *fx, int64_t n, <the other parameters>)`
+       filling fx[i] = f(x[i]) (the packed forms take (count, xx[, user_data]) and
+       get x[i] stored in xx[0]; x, fx and xx must not overlap). Vectorised, so libm
+       calls may differ from the scalar entry's by a few ulp. nullptr for other
+       signatures, at opt_level 0, or when the loop could not be built. */
+    virtual void *many_address() const { return nullptr; }
 };
 
 /* Runs the whole pipeline. Throws CompileError for programs it cannot compile,

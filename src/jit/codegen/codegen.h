@@ -22,6 +22,17 @@ public:
     virtual void define_thunk(const std::string &symbol) = 0;
     /* Problems LLVM's verifier finds (a compiler bug, never a user error); empty when none. */
     virtual std::string verify() = 0;
+    /* When has_loop_entry(signature): makes the function defined above (its body
+       complete) a private, always-inlined body and adds `void symbol(const double *x,
+       double *fx, int64 n, <the scalar function's other parameters>)` filling
+       fx[i] = f(x[i]) in a loop the vectorizer can widen (the packed forms get x[i]
+       stored in xx[0]; x, fx and xx must not overlap). Returns false, adding
+       nothing, for any other signature. */
+    virtual bool define_many(const std::string &symbol) = 0;
 };
+
+/* True for the scalar integrand signatures double(double), double(double, void *),
+   double(int, double *) and double(int, double *, void *). */
+bool has_loop_entry(const Signature &signature);
 
 } // namespace nativecall::jit

@@ -16,6 +16,7 @@ public:
     ir::Builder &define_function(const std::string &symbol, const Signature &signature) override;
     void define_thunk(const std::string &symbol) override;
     std::string verify() override;
+    bool define_many(const std::string &symbol) override;
     /* Drops the builder; called before the module is handed to the JIT. */
     void finish() { builder_.reset(); }
 

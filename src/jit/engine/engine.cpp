@@ -1,8 +1,11 @@
 // ORC LLJIT engine: one JIT per process, host-CPU O1-class pipeline, explicit libm/helper symbols, per-function trackers.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <mutex>
 
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -142,7 +145,7 @@ public:
     }
 
     std::unique_ptr<JitCode> load(LlvmCodegenUnit &unit, const std::string &function_symbol,
-                                  const std::string &thunk_symbol, int opt_level);
+                                  const std::string &thunk_symbol, int opt_level, bool vectorise = false);
 
     void remove(llvm::orc::ResourceTrackerSP tracker) {
         std::lock_guard<std::recursive_mutex> lock(mutex_);
@@ -161,9 +164,27 @@ private:
         jit_ = unwrap(llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(host)).create(), "creating LLJIT");
         check(jit_->getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime_symbols(*jit_))),
               "binding runtime symbols");
+        add_libmvec();
     }
 
-    void optimise(llvm::Module &module, int opt_level) {
+    /* glibc's vector math library (_ZGV* entries such as _ZGVdN4v_exp), which
+       vectorised loops call in place of libm. Only those names are taken from it. */
+    void add_libmvec() {
+        llvm::Triple triple(jit_->getTargetTriple());
+        if (triple.getArch() != llvm::Triple::x86_64 || !triple.isOSLinux())
+            return;
+        auto generator = llvm::orc::DynamicLibrarySearchGenerator::Load(
+            "libmvec.so.1", jit_->getDataLayout().getGlobalPrefix(),
+            [](const llvm::orc::SymbolStringPtr &name) { return (*name).starts_with("_ZGV"); });
+        if (!generator) {
+            llvm::consumeError(generator.takeError());   // no libmvec: loops call scalar libm
+            return;
+        }
+        jit_->getMainJITDylib().addGenerator(std::move(*generator));
+        libmvec_ = true;
+    }
+
+    void optimise(llvm::Module &module, int opt_level, bool vectorise) {
         for (llvm::Function &f : module) {
             if (f.isDeclaration())
                 continue;
@@ -176,7 +197,15 @@ private:
         llvm::FunctionAnalysisManager fam;
         llvm::CGSCCAnalysisManager cgam;
         llvm::ModuleAnalysisManager mam;
-        llvm::PassBuilder pb(target_machine_.get());
+        llvm::PipelineTuningOptions tuning;
+        tuning.LoopVectorization = vectorise;
+        /* Vectorised loops may call libmvec's variants of libm functions; scalar code never does. */
+        llvm::TargetLibraryInfoImpl library(llvm::Triple(module.getTargetTriple()));
+        if (vectorise && libmvec_)
+            library.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86,
+                                                       llvm::Triple(module.getTargetTriple()));
+        fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
+        llvm::PassBuilder pb(target_machine_.get(), tuning);
         pb.registerModuleAnalyses(mam);
         pb.registerCGSCCAnalyses(cgam);
         pb.registerFunctionAnalyses(fam);
@@ -189,6 +218,7 @@ private:
     }
 
     std::recursive_mutex mutex_;   // recursive: a failed load frees its code under it
+    bool libmvec_ = false;         // libmvec's symbols resolve in the JIT
     std::string cpu_, features_;
     std::unique_ptr<llvm::TargetMachine> target_machine_;
     std::unique_ptr<llvm::orc::LLJIT> jit_;
@@ -204,12 +234,12 @@ private:
 };
 
 std::unique_ptr<JitCode> Engine::load(LlvmCodegenUnit &unit, const std::string &function_symbol,
-                                      const std::string &thunk_symbol, int opt_level) {
+                                      const std::string &thunk_symbol, int opt_level, bool vectorise) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     unit.finish();
     unit.module->setDataLayout(jit_->getDataLayout());
     unit.module->setTargetTriple(jit_->getTargetTriple().str());
-    optimise(*unit.module, opt_level);
+    optimise(*unit.module, opt_level, vectorise);
     std::string ir;
     llvm::raw_string_ostream out(ir);
     unit.module->print(out, nullptr);
@@ -221,7 +251,8 @@ std::unique_ptr<JitCode> Engine::load(LlvmCodegenUnit &unit, const std::string &
     auto code = std::make_unique<LoadedCode>(tracker);   // frees the code if a lookup below throws
     code->optimized_ir = std::move(ir);
     code->function = unwrap(jit_->lookup(function_symbol), "looking up the function").toPtr<void *>();
-    code->thunk = unwrap(jit_->lookup(thunk_symbol), "looking up the thunk").toPtr<void *>();
+    if (!thunk_symbol.empty())
+        code->thunk = unwrap(jit_->lookup(thunk_symbol), "looking up the thunk").toPtr<void *>();
     return code;
 }
 
@@ -231,6 +262,12 @@ std::unique_ptr<JitCode> load_into_process(std::unique_ptr<CodegenUnit> unit, co
                                            const std::string &thunk_symbol, int opt_level) {
     auto &llvm_unit = static_cast<LlvmCodegenUnit &>(*unit);
     return Engine::instance().load(llvm_unit, function_symbol, thunk_symbol, opt_level);
+}
+
+std::unique_ptr<JitCode> load_vectorised(std::unique_ptr<CodegenUnit> unit, const std::string &symbol, int opt_level) {
+    auto &llvm_unit = static_cast<LlvmCodegenUnit &>(*unit);
+    /* O2 at least: the loop vectorizer wants the body inlined and simplified first. */
+    return Engine::instance().load(llvm_unit, symbol, "", std::max(opt_level, 2), true);
 }
 
 } // namespace nativecall::jit

@@ -22,4 +22,10 @@ public:
 std::unique_ptr<JitCode> load_into_process(std::unique_ptr<CodegenUnit> unit, const std::string &function_symbol,
                                            const std::string &thunk_symbol, int opt_level);
 
+/* Loads a unit whose `symbol` is a CodegenUnit::define_many loop, optimised with the
+   loop vectorizer and, where glibc's libmvec is present, its vector variants of libm
+   functions (within a few ulp of libm, not bit-identical). `function` is the loop;
+   there is no thunk. */
+std::unique_ptr<JitCode> load_vectorised(std::unique_ptr<CodegenUnit> unit, const std::string &symbol, int opt_level);
+
 } // namespace nativecall::jit
