@@ -1,5 +1,7 @@
 // The cfunc compiler pipeline: parse → select function → infer types → lower through codegen → load with the engine.
 #include <atomic>
+#include <functional>
+#include <mutex>
 
 #include "codegen/codegen.h"
 #include "engine/engine.h"
@@ -66,21 +68,33 @@ namespace {
 
 class JitCompiledFunction : public CompiledFunction {
 public:
+    /* `build_many` makes the loop entry (or returns null) the first time it is asked for. */
     JitCompiledFunction(std::unique_ptr<JitCode> code, Signature signature, std::string name,
-                        std::unique_ptr<JitCode> many = nullptr)
-        : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)), many_(std::move(many)) {}
+                        std::function<std::unique_ptr<JitCode>()> build_many = nullptr)
+        : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)),
+          build_many_(std::move(build_many)) {}
     void *address() const override { return code_->function; }
     void *thunk() const override { return code_->thunk; }
     const std::string &llvm_ir() const override { return code_->optimized_ir; }
     const Signature &signature() const override { return signature_; }
     const std::string &name() const override { return name_; }
-    void *many_address() const override { return many_ ? many_->function : nullptr; }
+    /* Built on first use: it costs several times the scalar compile and only integrate uses it. */
+    void *many_address() const override {
+        std::call_once(many_built_, [this] {
+            if (build_many_)
+                many_ = build_many_();
+            build_many_ = nullptr;   // releases the AST it held
+        });
+        return many_ ? many_->function : nullptr;
+    }
 
 private:
     std::unique_ptr<JitCode> code_;
     Signature signature_;
     std::string name_;
-    std::unique_ptr<JitCode> many_;   // the vectorised loop entry, when there is one
+    mutable std::function<std::unique_ptr<JitCode>()> build_many_;
+    mutable std::once_flag many_built_;
+    mutable std::unique_ptr<JitCode> many_;   // the vectorised loop entry, when there is one
 };
 
 /* Symbols must be unique across the process-wide JIT. */
@@ -93,18 +107,15 @@ std::string unique_symbol(const std::string &name) {
    a module of its own with a private copy of the body, lowered again, so the scalar
    entry is optimised exactly as without it and only the loop meets the vectorizer. */
 std::unique_ptr<JitCode> compile_many(const TypedFunction &typed, const Registry &registry,
-                                      const CompileRequest &request, const std::string &symbol) {
-    /* Unoptimised code is for debugging: it keeps to the scalar entry. */
-    if (request.options.opt_level == 0 || !has_loop_entry(request.signature))
-        return nullptr;
+                                      const CompileOptions &options, const std::string &symbol) {
     std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(symbol + "_many");
-    ir::Builder &builder = unit->define_function(symbol + "_body", request.signature);
-    lower_function(typed, builder, registry, request.options.debug);
+    ir::Builder &builder = unit->define_function(symbol + "_body", typed.signature);
+    lower_function(typed, builder, registry, options.debug);
     unit->define_many(symbol + "_many");
     std::string problems = unit->verify();
     if (!problems.empty())
         throw Error("internal compiler error: invalid IR for the loop entry of '" + typed.def->name + "': " + problems);
-    return load_vectorised(std::move(unit), symbol + "_many", request.options.opt_level);
+    return load_vectorised(std::move(unit), symbol + "_many", options.opt_level);
 }
 
 } // namespace
@@ -131,9 +142,14 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     if (!problems.empty())
         throw Error("internal compiler error: invalid IR for '" + typed.def->name + "': " + problems);
     auto code = load_into_process(std::move(unit), symbol, symbol + "_thunk", request.options.opt_level);
-    auto many = compile_many(typed, registry, request, symbol);
+    std::function<std::unique_ptr<JitCode>()> build_many;
+    /* Unoptimised code is for debugging: it keeps to the scalar entry. */
+    if (request.options.opt_level > 0 && has_loop_entry(request.signature))
+        build_many = [typed, &registry, options = request.options, symbol] {
+            return compile_many(typed, registry, options, symbol);
+        };
     return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, typed.def->name,
-                                                 std::move(many));
+                                                 std::move(build_many));
 }
 
 } // namespace nativecall::jit
