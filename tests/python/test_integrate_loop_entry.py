@@ -88,9 +88,10 @@ def run_loop(function, form, x, args=(), data=None):
     entry = LOOP[form](function._compiled.many_address)
     xp, fxp = x.ctypes.data_as(c_double_p), fx.ctypes.data_as(c_double_p)
     if form in ("packed", "packed_data"):
-        xx = np.array([np.nan, *args], dtype=np.float64)
+        xx = np.array([-123.5, *args], dtype=np.float64)
         tail = (len(xx), xx.ctypes.data_as(c_double_p)) + ((data,) if form == "packed_data" else ())
         entry(xp, fxp, len(x), *tail)
+        assert xx[0] == -123.5 and list(xx[1:]) == list(args)  # xx[0] is scratch, restored
     elif form == "data":
         entry(xp, fxp, len(x), data)
     else:

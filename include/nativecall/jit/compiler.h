@@ -89,9 +89,9 @@ public:
        double(int, double *) and double(int, double *, void *): a loop entry
        `void many(const double *x, double *fx, int64_t n, <the other parameters>)`
        filling fx[i] = f(x[i]) (the packed forms take (count, xx[, user_data]) and
-       get x[i] stored in xx[0]; x, fx and xx must not overlap). Vectorised, so libm
-       calls may differ from the scalar entry's by a few ulp. nullptr for other
-       signatures, at opt_level 0, or when the loop could not be built. */
+       see x[i] in xx[0], which is restored on return; x, fx and xx must not
+       overlap). Vectorised, so libm calls may differ from the scalar entry's by a
+       few ulp. Built on first use; nullptr for other signatures and at opt_level 0. */
     virtual void *many_address() const { return nullptr; }
 };
 

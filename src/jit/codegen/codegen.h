@@ -25,9 +25,9 @@ public:
     /* When has_loop_entry(signature): makes the function defined above (its body
        complete) a private, always-inlined body and adds `void symbol(const double *x,
        double *fx, int64 n, <the scalar function's other parameters>)` filling
-       fx[i] = f(x[i]) in a loop the vectorizer can widen (the packed forms get x[i]
-       stored in xx[0]; x, fx and xx must not overlap). Returns false, adding
-       nothing, for any other signature. */
+       fx[i] = f(x[i]) in a loop the vectorizer can widen (the packed forms see x[i]
+       in xx[0], which is restored on return; x, fx and xx must not overlap).
+       Returns false, adding nothing, for any other signature. */
     virtual bool define_many(const std::string &symbol) = 0;
 };
 

@@ -345,6 +345,9 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     llvm::BasicBlock *exit = llvm::BasicBlock::Create(c, "exit", many);
     llvm::IRBuilder<> b(entry);
     llvm::Value *n = many->getArg(2);
+    /* xx[0] is scratch, restored on return: with nothing live after the loop,
+       the vectorizer can fold the remainder into masked iterations. */
+    llvm::Value *saved = packed ? b.CreateLoad(f64, many->getArg(4)) : nullptr;
     b.CreateCondBr(b.CreateICmpSGT(n, llvm::ConstantInt::get(i64, 0)), loop, exit);
     b.SetInsertPoint(loop);
     llvm::PHINode *i = b.CreatePHI(i64, 2);
@@ -362,8 +365,18 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     b.CreateStore(call, b.CreateGEP(f64, many->getArg(1), i));
     llvm::Value *next = b.CreateAdd(i, llvm::ConstantInt::get(i64, 1), "", true, true);
     i->addIncoming(next, loop);
-    b.CreateCondBr(b.CreateICmpEQ(next, n), exit, loop);
+    llvm::BranchInst *latch = b.CreateCondBr(b.CreateICmpEQ(next, n), exit, loop);
+    /* Fold the remainder into masked vector iterations: the rules ask for 15, 21
+       or 30 points, and a scalar epilogue would call scalar libm for the last few. */
+    llvm::Metadata *predicate[] = {llvm::MDString::get(c, "llvm.loop.vectorize.predicate.enable"),
+                                   llvm::ConstantAsMetadata::get(llvm::ConstantInt::getTrue(c))};
+    llvm::Metadata *ids[] = {nullptr, llvm::MDNode::get(c, predicate)};
+    llvm::MDNode *loop_id = llvm::MDNode::getDistinct(c, ids);
+    loop_id->replaceOperandWith(0, loop_id);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
     b.SetInsertPoint(exit);
+    if (packed)
+        b.CreateStore(saved, many->getArg(4));
     b.CreateRetVoid();
     return true;
 }
