@@ -129,7 +129,9 @@ struct IntegrandArg {
 };
 
 /* The vectorised loop entry when `lowlevel` wraps a nativecall cfunc (its function
-   is a nativecall.jit.CFunc at the same address), else null. */
+   is a nativecall.jit.CFunc with the same address and C signature), else null:
+   anything unexpected on the way means the scalar entry is used. The first call
+   for a cfunc builds the loop (CompiledFunction::many_address). */
 void *loop_entry(nb::handle lowlevel) {
     /* Resolved once; null when the JIT is not built. Kept for the life of the process. */
     static PyObject *cfunc_type = []() -> PyObject * {
@@ -147,11 +149,15 @@ void *loop_entry(nb::handle lowlevel) {
     nb::object function = lowlevel.attr("_function");
     /* isinstance, not a type check: cached callbacks hold their function through a weak proxy. */
     const int is_cfunc = PyObject_IsInstance(function.ptr(), cfunc_type);
-    if (is_cfunc < 0) PyErr_Clear();
-    if (is_cfunc != 1) return nullptr;
-    if (!function.attr("address").equal(lowlevel.attr("_address"))) return nullptr;
-    auto address = nb::cast<std::uintptr_t>(function.attr("_compiled").attr("many_address"));
-    return reinterpret_cast<void *>(address);
+    if (is_cfunc != 1) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    nb::object compiled = nb::getattr(function, "_compiled", nb::none());
+    if (!nb::hasattr(compiled, "many_address") || !function.attr("address").equal(lowlevel.attr("_address")) ||
+        !function.attr("c_signature").equal(lowlevel.attr("_c_signature")))
+        return nullptr;
+    return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("many_address")));
 }
 
 /* Like callback_arg followed by native_integrand, but remembers which of the

@@ -203,3 +203,20 @@ def test_nquad_with_cfunc_agrees_with_scipy_within_the_reported_error():
     expected, expected_error = si.nquad(lambda x, y, a: x + y * math.exp(-x) + a * math.exp(-2 * x),
                                         [[0, 1], [1, 2]], args=(0.5,))
     assert abs(value - expected) <= error + expected_error
+
+
+def test_quad_with_cfunc_and_user_data():
+    import nativecall
+
+    a = ctypes.c_double(1.75)
+    llc = nativecall.LowLevelCallable(scaled_gaussian, pointer_to(a))
+    value, error = ni.quad(llc, -INF, INF)
+    assert abs(value - math.sqrt(math.pi / 1.75)) <= error
+    shift = ctypes.c_double(0.25)
+    llc = nativecall.LowLevelCallable(packed_with_data, pointer_to(shift))
+    value, error = ni.quad(llc, 0, 2, args=(3.0,))
+    assert abs(value - 3.0 * (math.sin(2 - 0.25) - math.sin(-0.25))) <= error
+    # Through ctypes the same code is a foreign function: the scalar entry, as scipy calls it.
+    scalar = nativecall.LowLevelCallable(packed_with_data.ctypes, pointer_to(shift))
+    assert ni.quad(scalar, 0, 2, args=(3.0,)) == si.quad(packed_with_data.to_scipy(pointer_to(shift)), 0, 2,
+                                                         args=(3.0,))
