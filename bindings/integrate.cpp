@@ -133,19 +133,24 @@ struct IntegrandArg {
    anything unexpected on the way means the scalar entry is used. The first call
    for a cfunc builds the loop (CompiledFunction::many_address). */
 void *loop_entry(nb::handle lowlevel) {
-    /* Resolved once; null when the JIT is not built. Kept for the life of the process. */
-    static PyObject *cfunc_type = []() -> PyObject * {
-        PyObject *module = PyImport_ImportModule("nativecall.jit");
+    /* Found once nativecall.jit is loaded (a cfunc cannot exist before), never
+       imported here: loading the JIT costs more than many quads. Kept for the life
+       of the process. */
+    static PyObject *cfunc_type = nullptr;
+    if (!cfunc_type) {
+        nb::str name("nativecall.jit");
+        PyObject *module = PyImport_GetModule(name.ptr());
         if (!module) {
             PyErr_Clear();
             return nullptr;
         }
-        PyObject *type = PyObject_GetAttrString(module, "CFunc");
+        cfunc_type = PyObject_GetAttrString(module, "CFunc");
         Py_DECREF(module);
-        if (!type) PyErr_Clear();
-        return type;
-    }();
-    if (!cfunc_type) return nullptr;
+        if (!cfunc_type) {
+            PyErr_Clear();
+            return nullptr;
+        }
+    }
     nb::object function = lowlevel.attr("_function");
     /* isinstance, not a type check: cached callbacks hold their function through a weak proxy. */
     const int is_cfunc = PyObject_IsInstance(function.ptr(), cfunc_type);
