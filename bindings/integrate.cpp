@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <memory>
@@ -34,6 +35,11 @@ using ScalarFn = double(double);
 using ScalarDataFn = double(double, void *);
 using PackedFn = double(int, double *);
 using PackedDataFn = double(int, double *, void *);
+/* The loop entries of nativecall cfuncs with those signatures (CompiledFunction::many_address). */
+using ScalarLoop = void(const double *, double *, std::int64_t);
+using ScalarDataLoop = void(const double *, double *, std::int64_t, void *);
+using PackedLoop = void(const double *, double *, std::int64_t, int, double *);
+using PackedDataLoop = void(const double *, double *, std::int64_t, int, double *, void *);
 
 /* The four signatures scipy.integrate.quad's callbacks may have, in the order of NativeForm. */
 enum class NativeForm { Scalar, ScalarWithData, Packed, PackedWithData };
@@ -51,19 +57,22 @@ struct NativeIntegrand {
     void *function = nullptr;
     void *user_data = nullptr;
     bool thread_safe = false;
+    void *many = nullptr;   // a cfunc's vectorised loop entry for the same form, or null
 
     bool packed() const { return form == NativeForm::Packed || form == NativeForm::PackedWithData; }
 
-    double call(double x) const {
-        if (form == NativeForm::Scalar) return reinterpret_cast<ScalarFn *>(function)(x);
-        return reinterpret_cast<ScalarDataFn *>(function)(x, user_data);
-    }
-    double call_packed(int count, double *xx) const {
-        if (form == NativeForm::Packed) return reinterpret_cast<PackedFn *>(function)(count, xx);
-        return reinterpret_cast<PackedDataFn *>(function)(count, xx, user_data);
-    }
     /* fx[i] = f(x[i]) with xx[1:] already holding the arguments. */
     void sample(const double *x, double *fx, std::size_t n, double *xx, int count) const {
+        if (many) {
+            const auto m = static_cast<std::int64_t>(n);
+            switch (form) {
+            case NativeForm::Scalar: return reinterpret_cast<ScalarLoop *>(many)(x, fx, m);
+            case NativeForm::ScalarWithData: return reinterpret_cast<ScalarDataLoop *>(many)(x, fx, m, user_data);
+            case NativeForm::Packed: return reinterpret_cast<PackedLoop *>(many)(x, fx, m, count, xx);
+            case NativeForm::PackedWithData:
+                return reinterpret_cast<PackedDataLoop *>(many)(x, fx, m, count, xx, user_data);
+            }
+        }
         switch (form) {
         case NativeForm::Scalar: {
             auto fn = reinterpret_cast<ScalarFn *>(function);
@@ -119,6 +128,43 @@ struct IntegrandArg {
     nb::handle python;
 };
 
+/* The vectorised loop entry when `lowlevel` wraps a nativecall cfunc (its function
+   is a nativecall.jit.CFunc with the same address and C signature), else null:
+   anything unexpected on the way means the scalar entry is used. The first call
+   for a cfunc builds the loop (CompiledFunction::many_address). */
+void *loop_entry(nb::handle lowlevel) {
+    /* Found once nativecall.jit is loaded (a cfunc cannot exist before), never
+       imported here: loading the JIT costs more than many quads. Kept for the life
+       of the process. */
+    static PyObject *cfunc_type = nullptr;
+    if (!cfunc_type) {
+        nb::str name("nativecall.jit");
+        PyObject *module = PyImport_GetModule(name.ptr());
+        if (!module) {
+            PyErr_Clear();
+            return nullptr;
+        }
+        cfunc_type = PyObject_GetAttrString(module, "CFunc");
+        Py_DECREF(module);
+        if (!cfunc_type) {
+            PyErr_Clear();
+            return nullptr;
+        }
+    }
+    nb::object function = lowlevel.attr("_function");
+    /* isinstance, not a type check: cached callbacks hold their function through a weak proxy. */
+    const int is_cfunc = PyObject_IsInstance(function.ptr(), cfunc_type);
+    if (is_cfunc != 1) {
+        PyErr_Clear();
+        return nullptr;
+    }
+    nb::object compiled = nb::getattr(function, "_compiled", nb::none());
+    if (!nb::hasattr(compiled, "many_address") || !function.attr("address").equal(lowlevel.attr("_address")) ||
+        !function.attr("c_signature").equal(lowlevel.attr("_c_signature")))
+        return nullptr;
+    return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("many_address")));
+}
+
 /* Like callback_arg followed by native_integrand, but remembers which of the
    accepted signatures each signature text matched, so repeated calls with the
    same callback skip parsing: for a single quad the parse costs as much as the
@@ -153,6 +199,7 @@ IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *r
             arg.native = native_integrand(*cb.native, extra_args, routine);
             if (forms.size() < 64) forms.emplace(std::move(text), arg.native->form);
         }
+        arg.native->many = loop_entry(obj);
         PyObject *ref = PyWeakref_NewRef(obj.ptr(), nullptr);
         if (!ref) PyErr_Clear();  // not weakly referenceable: simply not remembered
         Py_XDECREF(last_ref);
@@ -570,11 +617,12 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
     NquadResult result;
     if (native) {
         const NativeIntegrand f = *native;
-        auto integrand = [&f](const double *x, std::size_t count) {
-            /* The packed forms read the array in place; xx is not written. */
-            return f.packed() ? f.call_packed(static_cast<int>(count), const_cast<double *>(x)) : f.call(x[0]);
+        /* The packed forms get the coordinates and arguments array itself as xx. */
+        auto sampler = [&f](double *x, std::size_t count, const double *t, double *ft, std::size_t n) {
+            f.sample(t, ft, n, x, static_cast<int>(count));
         };
-        python::run_native([&] { result = nquad(MultiIntegrand(integrand), levels, native_args); });
+        python::run_native(
+            [&] { result = nquad(MultiIntegrand::from_sampler(sampler), levels, native_args); });
     } else {
         /* A Python integrand keeps the GIL; the limits' gil_scoped_acquire is then a no-op. */
         nb::handle callable = integrand_in.python;

@@ -507,6 +507,8 @@ NB_MODULE(_jit, m) {
     nb::class_<CompiledFunction>(m, "CompiledFunction", "Native code for one compiled function.")
         .def_prop_ro("address", [](const CompiledFunction &f) { return reinterpret_cast<std::uintptr_t>(f.address()); })
         .def_prop_ro("thunk_address", [](const CompiledFunction &f) { return reinterpret_cast<std::uintptr_t>(f.thunk()); })
+        .def_prop_ro("many_address", [](const CompiledFunction &f) { return reinterpret_cast<std::uintptr_t>(f.many_address()); },
+                     "The vectorised loop entry for integrand signatures (0 when there is none).")
         .def_prop_ro("llvm_ir", &CompiledFunction::llvm_ir)
         .def_prop_ro("name", &CompiledFunction::name)
         .def_prop_ro("signature", [](const CompiledFunction &f) { return f.signature().numba_spelling(); })

@@ -35,9 +35,11 @@ public:
             spec.points = std::move(kept);
         }
         auto sampler = [this, depth](const double *t, double *ft, std::size_t n) {
+            /* The innermost level hands the whole rule to f at once. */
+            if (depth == 0) return f_(x_.data(), x_.size(), t, ft, n);
             for (std::size_t i = 0; i < n; ++i) {
                 x_[depth] = t[i];
-                ft[i] = depth == 0 ? f_(x_.data(), x_.size()) : integrate(depth - 1);
+                ft[i] = integrate(depth - 1);
             }
         };
         QuadOutcome outcome = quad(Integrand::from_sampler(sampler), lo, hi, spec, work_[depth]);

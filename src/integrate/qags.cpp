@@ -68,8 +68,15 @@ Result qagi(const Integrand &f, double bound, int inf, const Options &options, W
         return out;
     }
     if (inf == 2) bound = 0.0;
-    auto rule = [&f, bound, inf](double lo, double hi) {
-        return detail::gauss_kronrod_15_infinite(f, bound, inf, lo, hi);
+    /* One reference captured, so the IntervalRule (a std::function) holds the
+       lambda inline rather than allocating it on every call. */
+    struct Mapping {
+        const Integrand &f;
+        double bound;
+        int inf;
+    } mapping{f, bound, inf};
+    auto rule = [&mapping](double lo, double hi) {
+        return detail::gauss_kronrod_15_infinite(mapping.f, mapping.bound, mapping.inf, lo, hi);
     };
     /* Both halves of the real line are sampled when inf == 2. */
     int evals = detail::kGaussKronrod15Points * (inf == 2 ? 2 : 1);

@@ -1,5 +1,7 @@
 // The cfunc compiler pipeline: parse → select function → infer types → lower through codegen → load with the engine.
 #include <atomic>
+#include <functional>
+#include <mutex>
 
 #include "codegen/codegen.h"
 #include "engine/engine.h"
@@ -79,11 +81,13 @@ namespace {
 
 class JitCompiledFunction : public CompiledFunction {
 public:
+    /* `build_many` makes the loop entry (or returns null) the first time it is asked for. */
     JitCompiledFunction(std::unique_ptr<JitCode> code, Signature signature, std::string name,
-                        std::string function_symbol, std::string thunk_symbol, ImportMap imports)
+                        std::string function_symbol, std::string thunk_symbol, ImportMap imports,
+                        std::function<std::unique_ptr<JitCode>()> build_many)
         : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)),
           function_symbol_(std::move(function_symbol)), thunk_symbol_(std::move(thunk_symbol)),
-          imports_(std::move(imports)) {}
+          imports_(std::move(imports)), build_many_(std::move(build_many)) {}
     void *address() const override { return code_->function; }
     void *thunk() const override { return code_->thunk; }
     const std::string &llvm_ir() const override { return code_->optimized_ir; }
@@ -93,6 +97,15 @@ public:
     const std::string &function_symbol() const override { return function_symbol_; }
     const std::string &thunk_symbol() const override { return thunk_symbol_; }
     const std::map<std::string, std::uintptr_t> &imports() const override { return imports_; }
+    /* Built on first use: it costs several times the scalar compile and only integrate uses it. */
+    void *many_address() const override {
+        std::call_once(many_built_, [this] {
+            if (build_many_)
+                many_ = build_many_();
+            build_many_ = nullptr;   // releases the AST it held
+        });
+        return many_ ? many_->function : nullptr;
+    }
 
 private:
     std::unique_ptr<JitCode> code_;
@@ -100,6 +113,9 @@ private:
     std::string name_;
     std::string function_symbol_, thunk_symbol_;
     ImportMap imports_;
+    mutable std::function<std::unique_ptr<JitCode>()> build_many_;
+    mutable std::once_flag many_built_;
+    mutable std::unique_ptr<JitCode> many_;   // the vectorised loop entry, when there is one
 };
 
 /* Symbols must be unique across the process-wide JIT. */
@@ -108,21 +124,56 @@ std::string unique_symbol(const std::string &name) {
     return "nativecall_cfunc_" + std::to_string(++counter) + "_" + name;
 }
 
-} // namespace
+/* The loop entry for integrand signatures (CompiledFunction::many_address). It is
+   a module of its own with a private copy of the body, lowered again, so the scalar
+   entry is optimised exactly as without it and only the loop meets the vectorizer. */
+std::unique_ptr<JitCode> compile_many(const TypedFunction &typed, const Registry &registry,
+                                      const CompileOptions &options, const std::string &symbol) {
+    std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(symbol + "_many");
+    ir::Builder &builder = unit->define_function(symbol + "_body", typed.signature);
+    lower_function(typed, builder, registry, options.debug);
+    unit->define_many(symbol + "_many");
+    std::string problems = unit->verify();
+    if (!problems.empty())
+        throw Error("internal compiler error: invalid IR for the loop entry of '" + typed.def->name + "': " + problems);
+    return load_vectorised(std::move(unit), symbol + "_many", options.opt_level);
+}
 
-std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
-    if (request.options.opt_level < 0 || request.options.opt_level > 3)
-        throw InvalidArgument("opt_level must be 0, 1, 2 or 3, not " + std::to_string(request.options.opt_level));
+/* Unoptimised code is for debugging: it keeps to the scalar entry. */
+bool wants_loop_entry(const Signature &signature, const CompileOptions &options) {
+    return options.opt_level > 0 && has_loop_entry(signature);
+}
+
+/* What builds, on first use, the loop entry of the function `typed` compiled to `symbol`
+   with `registry` (a snapshot kept for the life of the process); empty when it has none. */
+std::function<std::unique_ptr<JitCode>()> loop_entry_builder(TypedFunction typed, const Registry &registry,
+                                                             const CompileOptions &options, const std::string &symbol) {
+    if (!wants_loop_entry(typed.signature, options))
+        return nullptr;
+    return [typed = std::move(typed), &registry, options, symbol] {
+        return compile_many(typed, registry, options, symbol);
+    };
+}
+
+/* Parsing and type inference: the stages a compile and a loop entry for loaded code share. */
+TypedFunction type_request(const CompileRequest &request, const Registry &registry) {
     auto source = std::make_shared<SourceFile>();
     source->text = request.source;
     source->filename = request.filename;
     source->first_line = request.first_line;
     source->column_offset = request.column_offset;
     auto module = std::make_shared<Module>(parse_module(source));
+    return infer_types(module, request.function_name, request.signature, request.globals, registry,
+                       request.parameter_types, request.result_type);
+}
 
+} // namespace
+
+std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
+    if (request.options.opt_level < 0 || request.options.opt_level > 3)
+        throw InvalidArgument("opt_level must be 0, 1, 2 or 3, not " + std::to_string(request.options.opt_level));
     const Registry &registry = active_registry();   // builtins first, then extensions
-    TypedFunction typed = infer_types(module, request.function_name, request.signature, request.globals, registry,
-                                      request.parameter_types, request.result_type);
+    TypedFunction typed = type_request(request, registry);
 
     std::string symbol = unique_symbol(typed.def->name);
     std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(symbol);
@@ -135,14 +186,17 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
     ImportMap imports = unit->imports();
     auto code = load_into_process(std::move(unit), symbol, symbol + "_thunk", request.options.opt_level);
     return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, typed.def->name, symbol,
-                                                 symbol + "_thunk", std::move(imports));
+                                                 symbol + "_thunk", std::move(imports),
+                                                 loop_entry_builder(std::move(typed), registry, request.options, symbol));
 }
 
 std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
     auto code = load_object(request.object_code, request.imports, request.function_symbol, request.thunk_symbol);
     code->optimized_ir = request.llvm_ir;
+    /* Object code holds no loop entry: integrate takes the scalar entry. */
     return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, request.name,
-                                                 request.function_symbol, request.thunk_symbol, request.imports);
+                                                 request.function_symbol, request.thunk_symbol, request.imports,
+                                                 nullptr);
 }
 
 } // namespace nativecall::jit

@@ -14,21 +14,52 @@ namespace nativecall::integrate {
 
 /* A non-owning reference to the integrand f(x0, ..., x_{n-1}, t0, ...),
    called with all coordinates and extra arguments packed in one array (the
-   layout of scipy's `double (int, double *)` callbacks). */
+   layout of scipy's `double (int, double *)` callbacks). The innermost level
+   asks for a whole rule's worth of values at once, so a native loop entry can
+   serve them in one call. */
 class MultiIntegrand {
 public:
+    /* Any callable double(const double *x, size_t count); `x` holds `count`
+       values: the coordinates, innermost first, then the arguments. */
     template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, MultiIntegrand>>>
     MultiIntegrand(F &f) noexcept
-        : object_(const_cast<void *>(static_cast<const void *>(std::addressof(f)))), call_(&call_with<F>) {}
-    /* `x` holds `count` values: the coordinates, innermost first, then the arguments. */
-    double operator()(const double *x, std::size_t count) const { return call_(object_, x, count); }
+        : object_(const_cast<void *>(static_cast<const void *>(std::addressof(f)))),
+          sample_(&sample_pointwise<F>) {}
+
+    /* A callable void(double *x, size_t count, const double *t, double *ft, size_t n)
+       that fills ft[i] = f(x with x[0] = t[i]); it may leave any value in x[0]. */
+    template <class F> static MultiIntegrand from_sampler(F &sampler) noexcept {
+        MultiIntegrand result;
+        result.object_ = const_cast<void *>(static_cast<const void *>(std::addressof(sampler)));
+        result.sample_ = &sample_batch<F>;
+        return result;
+    }
+
+    /* ft[i] = f(x with x[0] = t[i]) for i < n; x[0] is left changed. */
+    void operator()(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
+        sample_(object_, x, count, t, ft, n);
+    }
 
 private:
-    template <class F> static double call_with(void *object, const double *x, std::size_t count) {
-        return static_cast<double>((*static_cast<F *>(object))(x, count));
+    MultiIntegrand() = default;
+
+    template <class F>
+    static void sample_pointwise(void *object, double *x, std::size_t count, const double *t, double *ft,
+                                 std::size_t n) {
+        F &f = *static_cast<F *>(object);
+        for (std::size_t i = 0; i < n; ++i) {
+            x[0] = t[i];
+            ft[i] = static_cast<double>(f(static_cast<const double *>(x), count));
+        }
     }
-    void *object_;
-    double (*call_)(void *, const double *, std::size_t);
+    template <class F>
+    static void sample_batch(void *object, double *x, std::size_t count, const double *t, double *ft,
+                             std::size_t n) {
+        (*static_cast<F *>(object))(x, count, t, ft, n);
+    }
+
+    void *object_ = nullptr;
+    void (*sample_)(void *, double *, std::size_t, const double *, double *, std::size_t) = nullptr;
 };
 
 /* One level of an nquad: variable x_i, with levels[0] the innermost (scipy's

@@ -103,6 +103,16 @@ public:
     virtual const std::string &function_symbol() const = 0;
     virtual const std::string &thunk_symbol() const = 0;
     virtual const std::map<std::string, std::uintptr_t> &imports() const = 0;
+    /* For the scalar integrand signatures double(double), double(double, void *),
+       double(int, double *) and double(int, double *, void *): a loop entry
+       `void many(const double *x, double *fx, int64_t n, <the other parameters>)`
+       filling fx[i] = f(x[i]) (the packed forms take (count, xx[, user_data]) and
+       see x[i] in xx[0], which is restored on return; x, fx and xx must not
+       overlap). Vectorised, so libm calls may differ from the scalar entry's by a
+       few ulp. Built on first use (one codegen run, counted by codegen_runs()); nullptr
+       for other signatures, at opt_level 0, and for load_compiled code (object code
+       holds no loop entry). */
+    virtual void *many_address() const { return nullptr; }
 };
 
 /* Runs the whole pipeline. Throws CompileError for programs it cannot compile,

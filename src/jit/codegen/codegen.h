@@ -28,6 +28,17 @@ public:
        each with the address it stands for: object code names its callees, so it can be
        loaded again where they live elsewhere. */
     virtual const std::map<std::string, std::uintptr_t> &imports() const = 0;
+    /* When has_loop_entry(signature): makes the function defined above (its body
+       complete) a private, always-inlined body and adds `void symbol(const double *x,
+       double *fx, int64 n, <the scalar function's other parameters>)` filling
+       fx[i] = f(x[i]) in a loop the vectorizer can widen (the packed forms see x[i]
+       in xx[0], which is restored on return; x, fx and xx must not overlap).
+       Returns false, adding nothing, for any other signature. */
+    virtual bool define_many(const std::string &symbol) = 0;
 };
+
+/* True for the scalar integrand signatures double(double), double(double, void *),
+   double(int, double *) and double(int, double *, void *). */
+bool has_loop_entry(const Signature &signature);
 
 } // namespace nativecall::jit

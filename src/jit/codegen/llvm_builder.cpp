@@ -297,4 +297,118 @@ llvm::IRBuilder<> &llvm_interop::ir_builder(ir::Builder &builder) {
     return llvm_backed->llvm_builder();
 }
 
+namespace {
+
+/* Which integrand form a signature has: 0 none, 1 scalar x (+ user_data), 2 packed (int, double *) (+ user_data). */
+int loop_entry_form(const Signature &signature) {
+    auto is_double = [](const CType &t) { return t.kind == TypeKind::Float && t.size == 8; };
+    auto is_pointer = [](const CType &t) { return t.kind == TypeKind::Pointer; };
+    const std::vector<CType> &p = signature.params;
+    if (!is_double(signature.result) || p.empty() || p.size() > 3)
+        return 0;
+    if (is_double(p[0]) && p.size() <= 2 && (p.size() == 1 || is_pointer(p[1])))
+        return 1;
+    if (p[0].kind == TypeKind::Int && p[0].size == 4 && p.size() >= 2 && is_pointer(p[1]) && p[1].pointee &&
+        is_double(*p[1].pointee) && (p.size() == 2 || is_pointer(p[2])))
+        return 2;
+    return 0;
+}
+
+/* libmvec's vector exp hands every lane beyond about +-708 to scalar exp, one call
+   per lane, so integrands that decay to 0 along a mapped infinite range spend most
+   of their time there. Lanes whose result is certainly +0 (x < -745.2, below half
+   the smallest subnormal, so libm's exp rounds to 0 too) compute exp(0) instead and
+   get 0 selected. */
+void steer_exp_underflow(llvm::Function &body) {
+    std::vector<llvm::CallInst *> calls;
+    for (llvm::BasicBlock &block : body)
+        for (llvm::Instruction &inst : block)
+            if (auto *call = llvm::dyn_cast<llvm::CallInst>(&inst))
+                if (call->getIntrinsicID() == llvm::Intrinsic::exp && call->getType()->isDoubleTy())
+                    calls.push_back(call);
+    for (llvm::CallInst *call : calls) {
+        llvm::IRBuilder<> b(call);
+        llvm::Type *f64 = call->getType();
+        llvm::Value *x = call->getArgOperand(0);
+        llvm::Value *zero = llvm::ConstantFP::get(f64, 0.0);
+        llvm::Value *vanishes = b.CreateFCmpOLT(x, llvm::ConstantFP::get(f64, -745.2));
+        call->setArgOperand(0, b.CreateSelect(vanishes, zero, x));
+        b.SetInsertPoint(call->getNextNode());
+        llvm::Value *result = b.CreateSelect(vanishes, zero, call);
+        call->replaceUsesWithIf(result, [&](llvm::Use &use) { return use.getUser() != result; });
+    }
+}
+
+} // namespace
+
+bool has_loop_entry(const Signature &signature) { return loop_entry_form(signature) != 0; }
+
+bool LlvmCodegenUnit::define_many(const std::string &symbol) {
+    const int form = function ? loop_entry_form(signature) : 0;
+    if (form == 0)
+        return false;
+    const bool packed = form == 2;
+    const std::vector<CType> &p = signature.params;
+    steer_exp_underflow(*function);
+
+    llvm::LLVMContext &c = *context;
+    llvm::Type *ptr = llvm::PointerType::get(c, 0), *f64 = llvm::Type::getDoubleTy(c), *i64 = llvm::Type::getInt64Ty(c);
+    /* (x, fx, n) then the scalar parameters that are not x itself. */
+    std::vector<llvm::Type *> params{ptr, ptr, i64};
+    for (std::size_t i = packed ? 0 : 1; i < p.size(); ++i)
+        params.push_back(function->getFunctionType()->getParamType(static_cast<unsigned>(i)));
+    auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(c), params, false);
+    llvm::Function *many = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, *module);
+    many->setDoesNotThrow();
+    /* No overlap between x, fx and xx: what lets the loop keep xx[0] in a register and widen. */
+    many->addParamAttr(0, llvm::Attribute::NoAlias);
+    many->addParamAttr(0, llvm::Attribute::ReadOnly);
+    many->addParamAttr(1, llvm::Attribute::NoAlias);
+    if (packed)
+        many->addParamAttr(4, llvm::Attribute::NoAlias);
+    /* The scalar body exists here only to be inlined into the loop. */
+    function->setLinkage(llvm::GlobalValue::InternalLinkage);
+    function->addFnAttr(llvm::Attribute::AlwaysInline);
+
+    llvm::BasicBlock *entry = llvm::BasicBlock::Create(c, "entry", many);
+    llvm::BasicBlock *loop = llvm::BasicBlock::Create(c, "loop", many);
+    llvm::BasicBlock *exit = llvm::BasicBlock::Create(c, "exit", many);
+    llvm::IRBuilder<> b(entry);
+    llvm::Value *n = many->getArg(2);
+    /* xx[0] is scratch, restored on return: with nothing live after the loop,
+       the vectorizer can fold the remainder into masked iterations. */
+    llvm::Value *saved = packed ? b.CreateLoad(f64, many->getArg(4)) : nullptr;
+    b.CreateCondBr(b.CreateICmpSGT(n, llvm::ConstantInt::get(i64, 0)), loop, exit);
+    b.SetInsertPoint(loop);
+    llvm::PHINode *i = b.CreatePHI(i64, 2);
+    i->addIncoming(llvm::ConstantInt::get(i64, 0), entry);
+    llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, many->getArg(0), i));
+    std::vector<llvm::Value *> args;
+    if (packed)
+        b.CreateStore(x, many->getArg(4));
+    else
+        args.push_back(x);
+    for (unsigned k = 3; k < many->arg_size(); ++k)
+        args.push_back(many->getArg(k));
+    llvm::CallInst *call = b.CreateCall(function, args);
+    call->setAttributes(function->getAttributes());
+    b.CreateStore(call, b.CreateGEP(f64, many->getArg(1), i));
+    llvm::Value *next = b.CreateAdd(i, llvm::ConstantInt::get(i64, 1), "", true, true);
+    i->addIncoming(next, loop);
+    llvm::BranchInst *latch = b.CreateCondBr(b.CreateICmpEQ(next, n), exit, loop);
+    /* Fold the remainder into masked vector iterations: the rules ask for 15, 21
+       or 30 points, and a scalar epilogue would call scalar libm for the last few. */
+    llvm::Metadata *predicate[] = {llvm::MDString::get(c, "llvm.loop.vectorize.predicate.enable"),
+                                   llvm::ConstantAsMetadata::get(llvm::ConstantInt::getTrue(c))};
+    llvm::Metadata *ids[] = {nullptr, llvm::MDNode::get(c, predicate)};
+    llvm::MDNode *loop_id = llvm::MDNode::getDistinct(c, ids);
+    loop_id->replaceOperandWith(0, loop_id);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+    b.SetInsertPoint(exit);
+    if (packed)
+        b.CreateStore(saved, many->getArg(4));
+    b.CreateRetVoid();
+    return true;
+}
+
 } // namespace nativecall::jit

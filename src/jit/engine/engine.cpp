@@ -1,11 +1,14 @@
-// ORC LLJIT engine: one JIT per process, host-CPU O1-class pipeline emitting object code, explicit libm/helper symbols, one JITDylib per function.
+// ORC LLJIT engine: one JIT per process, host-CPU O1-class pipeline emitting object code (vectorised loop entries at O2 with libmvec), explicit libm/helper symbols, one JITDylib per function.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
 #include <mutex>
 
+#include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -184,7 +187,7 @@ public:
     }
 
     std::unique_ptr<JitCode> compile(LlvmCodegenUnit &unit, const std::string &function_symbol,
-                                     const std::string &thunk_symbol, int opt_level);
+                                     const std::string &thunk_symbol, int opt_level, bool vectorise = false);
     std::unique_ptr<JitCode> load(const std::string &object, const ImportMap &imports,
                                   const std::string &function_symbol, const std::string &thunk_symbol);
 
@@ -233,7 +236,30 @@ private:
         return *target_machine_;
     }
 
-    void optimise(llvm::Module &module, int opt_level) {
+    /* glibc's vector math library (_ZGV* entries such as _ZGVdN4v_exp), which
+       vectorised loops call in place of libm. Only those names are taken from it, through
+       the main JITDylib every function's JITDylib links against. Opened on the first
+       vectorised compile: loading cached code never needs it. True when it resolves. */
+    bool libmvec() {
+        if (libmvec_tried_)
+            return libmvec_;
+        libmvec_tried_ = true;
+        llvm::Triple triple(jit_->getTargetTriple());
+        if (triple.getArch() != llvm::Triple::x86_64 || !triple.isOSLinux())
+            return false;
+        auto generator = llvm::orc::DynamicLibrarySearchGenerator::Load(
+            "libmvec.so.1", jit_->getDataLayout().getGlobalPrefix(),
+            [](const llvm::orc::SymbolStringPtr &name) { return (*name).starts_with("_ZGV"); });
+        if (!generator) {
+            llvm::consumeError(generator.takeError());   // no libmvec: loops call scalar libm
+            return false;
+        }
+        jit_->getMainJITDylib().addGenerator(std::move(*generator));
+        libmvec_ = true;
+        return true;
+    }
+
+    void optimise(llvm::Module &module, int opt_level, bool vectorise) {
         for (llvm::Function &f : module) {
             if (f.isDeclaration())
                 continue;
@@ -246,7 +272,15 @@ private:
         llvm::FunctionAnalysisManager fam;
         llvm::CGSCCAnalysisManager cgam;
         llvm::ModuleAnalysisManager mam;
-        llvm::PassBuilder pb(&target_machine());
+        llvm::PipelineTuningOptions tuning;
+        tuning.LoopVectorization = vectorise;
+        /* Vectorised loops may call libmvec's variants of libm functions; scalar code never does. */
+        llvm::TargetLibraryInfoImpl library(llvm::Triple(module.getTargetTriple()));
+        if (vectorise && libmvec())
+            library.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86,
+                                                       llvm::Triple(module.getTargetTriple()));
+        fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
+        llvm::PassBuilder pb(&target_machine(), tuning);
         pb.registerModuleAnalyses(mam);
         pb.registerCGSCCAnalyses(cgam);
         pb.registerFunctionAnalyses(fam);
@@ -259,6 +293,7 @@ private:
     }
 
     std::recursive_mutex mutex_;   // recursive: a failed load frees its code under it
+    bool libmvec_tried_ = false, libmvec_ = false;   // libmvec() ran; its symbols resolve in the JIT
     std::string cpu_, features_;
     llvm::orc::JITTargetMachineBuilder host_{llvm::Triple()};
     std::unique_ptr<llvm::TargetMachine> target_machine_;
@@ -276,13 +311,13 @@ private:
 };
 
 std::unique_ptr<JitCode> Engine::compile(LlvmCodegenUnit &unit, const std::string &function_symbol,
-                                         const std::string &thunk_symbol, int opt_level) {
+                                         const std::string &thunk_symbol, int opt_level, bool vectorise) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     ++codegen_counter;
     unit.finish();
     unit.module->setDataLayout(jit_->getDataLayout());
     unit.module->setTargetTriple(jit_->getTargetTriple().str());
-    optimise(*unit.module, opt_level);
+    optimise(*unit.module, opt_level, vectorise);
     std::string ir;
     llvm::raw_string_ostream out(ir);
     unit.module->print(out, nullptr);
@@ -327,7 +362,8 @@ std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap
     }
     check(jit_->addObjectFile(dylib, std::move(buffer)), "adding the object code");
     code->function = unwrap(jit_->lookup(dylib, function_symbol), "looking up the function").toPtr<void *>();
-    code->thunk = unwrap(jit_->lookup(dylib, thunk_symbol), "looking up the thunk").toPtr<void *>();
+    if (!thunk_symbol.empty())   // a loop entry has none
+        code->thunk = unwrap(jit_->lookup(dylib, thunk_symbol), "looking up the thunk").toPtr<void *>();
     code->object = object;
     return code;
 }
@@ -338,6 +374,12 @@ std::unique_ptr<JitCode> load_into_process(std::unique_ptr<CodegenUnit> unit, co
                                            const std::string &thunk_symbol, int opt_level) {
     auto &llvm_unit = static_cast<LlvmCodegenUnit &>(*unit);
     return Engine::instance().compile(llvm_unit, function_symbol, thunk_symbol, opt_level);
+}
+
+std::unique_ptr<JitCode> load_vectorised(std::unique_ptr<CodegenUnit> unit, const std::string &symbol, int opt_level) {
+    auto &llvm_unit = static_cast<LlvmCodegenUnit &>(*unit);
+    /* O2 at least: the loop vectorizer wants the body inlined and simplified first. */
+    return Engine::instance().compile(llvm_unit, symbol, "", std::max(opt_level, 2), true);
 }
 
 std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap &imports,

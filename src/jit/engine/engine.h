@@ -36,6 +36,13 @@ std::unique_ptr<JitCode> load_into_process(std::unique_ptr<CodegenUnit> unit, co
 std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap &imports,
                                      const std::string &function_symbol, const std::string &thunk_symbol);
 
+/* Like load_into_process for a unit whose `symbol` is a CodegenUnit::define_many loop,
+   optimised at O2 or more with the loop vectorizer and, where glibc's libmvec is present,
+   its vector variants of libm functions (within a few ulp of libm, not bit-identical).
+   `function` is the loop; there is no thunk. Its imports are bound as load_object binds
+   them. Counts one codegen run. */
+std::unique_ptr<JitCode> load_vectorised(std::unique_ptr<CodegenUnit> unit, const std::string &symbol, int opt_level);
+
 /* codegen_runs() and host_id() are declared in nativecall/jit/compiler.h and defined here. */
 
 } // namespace nativecall::jit

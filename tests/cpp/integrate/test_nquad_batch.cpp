@@ -56,6 +56,32 @@ TEST(Nquad, InfiniteRangesAndPerLevelOptions) {
     EXPECT_NEAR(r.value, kPi, 1e-8);
 }
 
+TEST(Nquad, SamplerIntegrandSeesWholeRulesAndMatchesPointwiseExactly) {
+    /* f(x0, x1, a) = exp(-a (x0^2 + x1^2)) cos(x0 x1), with a = 0.7 an argument. */
+    auto pointwise = [](const double *x, std::size_t) {
+        return std::exp(-x[2] * (x[0] * x[0] + x[1] * x[1])) * std::cos(x[0] * x[1]);
+    };
+    std::size_t calls = 0, points = 0, count_seen = 0;
+    auto sampler = [&](double *x, std::size_t count, const double *t, double *ft, std::size_t n) {
+        ++calls;
+        points += n;
+        count_seen = count;
+        for (std::size_t i = 0; i < n; ++i) {
+            x[0] = t[i];
+            ft[i] = pointwise(x, count);
+        }
+    };
+    std::vector<ni::NquadLevel> levels{constant_level(0, 1), constant_level(-1, 2)};
+    ni::NquadResult expected = ni::nquad(pointwise, levels, {0.7});
+    ni::NquadResult r = ni::nquad(ni::MultiIntegrand::from_sampler(sampler), levels, {0.7});
+    EXPECT_EQ(r.value, expected.value);
+    EXPECT_EQ(r.abserr, expected.abserr);
+    EXPECT_EQ(r.neval, expected.neval);
+    EXPECT_EQ(static_cast<long long>(points), r.neval);
+    EXPECT_EQ(count_seen, 3u);  // x0, x1, a
+    EXPECT_EQ(points, calls * 21);  // one call per 21-point rule of the innermost level
+}
+
 TEST(Nquad, BreakPointsOutsideALevelsCurrentRangeAreIgnored) {
     auto f = [](const double *x, std::size_t) { return std::fabs(x[0] - 0.5); };
     ni::NquadLevel inner;
