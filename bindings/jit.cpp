@@ -428,10 +428,9 @@ void register_method(nb::handle receiver, const std::string &method, nb::object 
     });
 }
 
-std::shared_ptr<CompiledFunction> compile_source(const std::string &source, const std::string &filename, int first_line,
-                                                 int column_offset, const std::string &function_name, const std::string &signature,
-                                                 nb::dict globals, int opt_level, bool debug, nb::object parameter_types,
-                                                 nb::object result_type) {
+CompileRequest to_request(const std::string &source, const std::string &filename, int first_line, int column_offset,
+                          const std::string &function_name, const std::string &signature, nb::dict globals,
+                          int opt_level, bool debug, nb::handle parameter_types, nb::handle result_type) {
     CompileRequest request;
     request.source = source;
     request.filename = filename;
@@ -447,6 +446,15 @@ std::shared_ptr<CompiledFunction> compile_source(const std::string &source, cons
     request.options.debug = debug;
     if (!result_type.is_none())   // a custom type standing for the C result
         request.result_type = type_from_description(result_type);
+    return request;
+}
+
+std::shared_ptr<CompiledFunction> compile_source(const std::string &source, const std::string &filename, int first_line,
+                                                 int column_offset, const std::string &function_name, const std::string &signature,
+                                                 nb::dict globals, int opt_level, bool debug, nb::object parameter_types,
+                                                 nb::object result_type) {
+    CompileRequest request = to_request(source, filename, first_line, column_offset, function_name, signature, globals,
+                                        opt_level, debug, parameter_types, result_type);
     forget_typing_exception();
     nb::gil_scoped_release released;   // compiles from several Python threads run in parallel
     return compile(request);
@@ -457,8 +465,19 @@ std::shared_ptr<CompiledFunction> load_object_code(nb::bytes object, const std::
                                                    const std::string &thunk_symbol,
                                                    const std::map<std::string, std::uintptr_t> &imports,
                                                    const std::string &signature, const std::string &name,
-                                                   const std::string &llvm_ir) {
+                                                   const std::string &llvm_ir, nb::object source) {
     LoadRequest request;
+    if (!source.is_none()) {
+        /* compile()'s arguments, kept for the loop entry (CompiledFunction::many_address). */
+        nb::tuple t = nb::cast<nb::tuple>(source);
+        if (t.size() != 11)
+            throw nb::type_error(("load_compiled: source must be the 11 arguments compile() takes, got " +
+                                  std::to_string(t.size()) + " items").c_str());
+        request.source = std::make_shared<const CompileRequest>(to_request(
+            nb::cast<std::string>(t[0]), nb::cast<std::string>(t[1]), nb::cast<int>(t[2]), nb::cast<int>(t[3]),
+            nb::cast<std::string>(t[4]), nb::cast<std::string>(t[5]), nb::cast<nb::dict>(t[6]), nb::cast<int>(t[7]),
+            nb::cast<bool>(t[8]), t[9], t[10]));
+    }
     request.object_code.assign(object.c_str(), object.size());
     request.function_symbol = function_symbol;
     request.thunk_symbol = thunk_symbol;
@@ -507,7 +526,11 @@ NB_MODULE(_jit, m) {
     nb::class_<CompiledFunction>(m, "CompiledFunction", "Native code for one compiled function.")
         .def_prop_ro("address", [](const CompiledFunction &f) { return reinterpret_cast<std::uintptr_t>(f.address()); })
         .def_prop_ro("thunk_address", [](const CompiledFunction &f) { return reinterpret_cast<std::uintptr_t>(f.thunk()); })
-        .def_prop_ro("many_address", [](const CompiledFunction &f) { return reinterpret_cast<std::uintptr_t>(f.many_address()); },
+        .def_prop_ro("many_address", [](const CompiledFunction &f) {
+            forget_typing_exception();
+            nb::gil_scoped_release released;   // the first call compiles (an overload's chooser takes the GIL back)
+            return reinterpret_cast<std::uintptr_t>(f.many_address());
+        },
                      "The vectorised loop entry for integrand signatures (0 when there is none).")
         .def_prop_ro("llvm_ir", &CompiledFunction::llvm_ir)
         .def_prop_ro("name", &CompiledFunction::name)
@@ -544,7 +567,9 @@ NB_MODULE(_jit, m) {
           "The JIT's spelling of a described type (checks a record layout as the compiler will).");
     m.def("load_compiled", &load_object_code, nb::arg("object_code"), nb::arg("function_symbol"),
           nb::arg("thunk_symbol"), nb::arg("imports"), nb::arg("signature"), nb::arg("name"), nb::arg("llvm_ir") = "",
-          "Load object code a CompiledFunction produced (here or in another process) without running LLVM codegen.");
+          nb::arg("source") = nb::none(),
+          "Load object code a CompiledFunction produced (here or in another process) without running LLVM codegen. "
+          "`source`, the compile() arguments that produced it, lets an integrand build its loop entry on first use.");
     m.def("codegen_runs", &codegen_runs, "How many times this process ran LLVM's optimiser and code generator.");
     m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");
     m.def("take_runtime_error", [] {

@@ -151,9 +151,10 @@ def _warn(path, why):
                   NativecallCacheWarning, stacklevel=4)
 
 
-def load(path, key_bytes, described):
+def load(path, key_bytes, described, compile_args=None):
     """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
-    when a file was there but unusable)."""
+    when a file was there but unusable). `compile_args`, what _jit.compile would be given,
+    lets an integrand build its loop entry on first use (object code holds none)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -178,11 +179,11 @@ def load(path, key_bytes, described):
     elif hashlib.sha256(payload).digest() != digest:
         _warn(path, "checksum mismatch")
     else:
-        return _load_payload(path, payload, described)
+        return _load_payload(path, payload, described, compile_args)
     return None
 
 
-def _load_payload(path, payload, described):
+def _load_payload(path, payload, described, compile_args):
     try:
         (header_length,) = _HEADER_LENGTH.unpack_from(payload)
         end = _HEADER_LENGTH.size + header_length
@@ -193,7 +194,7 @@ def _load_payload(path, payload, described):
             _warn(path, "it calls functions this snapshot does not hold")
             return None
         return _jit.load_compiled(object_code, header["function_symbol"], header["thunk_symbol"], imports,
-                                  header["signature"], header["name"], header.get("llvm_ir", ""))
+                                  header["signature"], header["name"], header.get("llvm_ir", ""), compile_args)
     except (ValueError, KeyError, TypeError, struct.error, RuntimeError) as e:
         _warn(path, f"cannot be loaded ({e})")
         return None

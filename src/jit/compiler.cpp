@@ -193,10 +193,26 @@ std::shared_ptr<CompiledFunction> compile(const CompileRequest &request) {
 std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
     auto code = load_object(request.object_code, request.imports, request.function_symbol, request.thunk_symbol);
     code->optimized_ir = request.llvm_ir;
-    /* Object code holds no loop entry: integrate takes the scalar entry. */
+    /* Object code holds no loop entry: with the source at hand it is compiled on first
+       use, as for a fresh compile (codegen then, never at load), with the registry a
+       compile would use now. The scalar code is known to work, the source only believed
+       to be its own: source that no longer compiles here (an extension it used is not
+       registered in this process) leaves the scalar entry, not an error. */
+    std::function<std::unique_ptr<JitCode>()> build_many;
+    std::shared_ptr<const CompileRequest> source = request.source;
+    if (source && wants_loop_entry(source->signature, source->options) &&
+        source->signature.c_spelling() == request.signature.c_spelling())
+        build_many = [source, registry = &active_registry()] {
+            try {
+                TypedFunction typed = type_request(*source, *registry);
+                return compile_many(typed, *registry, source->options, unique_symbol(typed.def->name));
+            } catch (const CompileError &) {
+                return std::unique_ptr<JitCode>();
+            }
+        };
     return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, request.name,
                                                  request.function_symbol, request.thunk_symbol, request.imports,
-                                                 nullptr);
+                                                 std::move(build_many));
 }
 
 } // namespace nativecall::jit

@@ -165,6 +165,69 @@ def test_cached_code_calls_a_cfunc_reached_through_a_jitable():
     assert first(2.0) == second(2.0) == (2.0 * 3.0 + 1.0) * 2.0
 
 
+def _decaying(x):
+    return _tripled(x) * math.exp(-x * x)   # an import symbol and a libm call in the loop entry
+
+
+def _decaying_reference(x):
+    return 3.0 * x * math.exp(-x * x)
+
+
+def test_a_cache_loaded_integrand_builds_its_loop_entry_on_first_use():
+    import ctypes
+
+    import numpy as np
+    import scipy.integrate
+
+    from nativecall.integrate import quad
+    cfunc("float64(float64)", cache=True)(_decaying)
+    with Codegen() as warm:
+        loaded = cfunc("float64(float64)", cache=True)(_decaying)
+    with Codegen() as first:
+        value, error = quad(loaded, 0.0, math.inf)
+    with Codegen() as second:
+        assert quad(loaded, 0.0, math.inf) == (value, error)
+    # Loading runs no LLVM; the loop entry is one codegen run, on the first integration only.
+    assert (warm.runs, first.runs, second.runs) == (0, 1, 0)
+    expected, expected_error = scipy.integrate.quad(_decaying_reference, 0.0, math.inf)
+    assert abs(value - expected) <= error + expected_error
+    # The loop entry computes what the scalar entry does (vector libm: within a few ulp).
+    assert loaded._compiled.many_address != 0
+    pointer = ctypes.POINTER(ctypes.c_double)
+    many = ctypes.CFUNCTYPE(None, pointer, pointer, ctypes.c_int64)(loaded._compiled.many_address)
+    x = np.linspace(-6.0, 6.0, 37)
+    fx = np.full_like(x, np.nan)
+    many(x.ctypes.data_as(pointer), fx.ctypes.data_as(pointer), len(x))
+    np.testing.assert_array_max_ulp(fx, [loaded.ctypes(v) for v in x], maxulp=4)
+
+
+def test_loaded_code_has_a_loop_entry_only_with_its_source():
+    f = cfunc("float64(float64)")(_decaying)
+    c = f._compiled
+    source, filename, first_line, column_offset, name, described, opt_level, debug, _ = f._build
+    args = (source, filename, first_line, column_offset, name, "float64(float64)", described, opt_level, debug, None,
+            None)
+    plain = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name)
+    assert plain.many_address == 0 and plain(0.5) == f(0.5)
+    with_source = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature,
+                                     c.name, source=args)
+    assert with_source.many_address != 0
+    # A source compiled for another signature is not this code's: no loop entry from it.
+    other = args[:5] + ("float64(float64, voidptr)",) + args[6:]
+    mismatched = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature,
+                                    c.name, source=other)
+    assert mismatched.many_address == 0
+    # Source that does not compile here leaves the working scalar entry, without an error.
+    broken = (args[0].replace("_tripled", "not_defined_anywhere"),) + args[1:]
+    assert broken[0] != args[0]
+    stale = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name,
+                               source=broken)
+    assert stale.many_address == 0 and stale(0.5) == f(0.5)
+    with pytest.raises(TypeError, match="source must be the 11 arguments compile"):
+        _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name,
+                           source=args[:3])
+
+
 def test_notebook_cells_are_cached_across_shells(cache_dir):
     pytest.importorskip("IPython")
     script = textwrap.dedent("""

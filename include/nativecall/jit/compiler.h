@@ -110,8 +110,8 @@ public:
        see x[i] in xx[0], which is restored on return; x, fx and xx must not
        overlap). Vectorised, so libm calls may differ from the scalar entry's by a
        few ulp. Built on first use (one codegen run, counted by codegen_runs()); nullptr
-       for other signatures, at opt_level 0, and for load_compiled code (object code
-       holds no loop entry). */
+       for other signatures, at opt_level 0, and for load_compiled code without
+       LoadRequest::source. */
     virtual void *many_address() const { return nullptr; }
 };
 
@@ -129,6 +129,12 @@ struct LoadRequest {
     Signature signature;
     std::string name;
     std::string llvm_ir;   // reported by llvm_ir(); the object code does not hold it
+    /* Optional: the request that compiled the object code (its globals bound in this
+       process). With it, an integrand signature gets its loop entry on first use
+       (CompiledFunction::many_address), compiled from the source since object code does
+       not hold one; without it, when its signature differs or when it does not compile
+       here, many_address() is nullptr. */
+    std::shared_ptr<const CompileRequest> source;
 };
 
 /* Loads object code without running LLVM's optimiser or code generator. Object code

@@ -65,6 +65,43 @@ TEST(ObjectCode, CallsGoThroughImportsBoundAtLoadTime) {
     EXPECT_EQ(call(load_compiled(request), 3.0), 28.0);
 }
 
+/* Reloaded code with its source builds its loop entry on first use (one codegen run, none
+   at load), with the callee's import bound in the loop's own JITDylib; without the source
+   it has none. */
+TEST(ObjectCode, ReloadedIntegrandsBuildTheirLoopEntryFromTheirSource) {
+    auto square = build("def square(x):\n    return x * x\n");
+    Globals g{{"math", GlobalValue::of_module("math")},
+              {"h", GlobalValue::of_external("h", reinterpret_cast<std::uintptr_t>(square->address()),
+                                             parse_signature("double (double)"))}};
+    CompileRequest source;
+    source.source = "def f(x):\n    return math.exp(-h(x)) + 1.0\n";
+    source.filename = "test.py";
+    source.signature = parse_signature("double (double)");
+    source.globals = g;
+    auto f = compile(source);
+    EXPECT_EQ(load_compiled(reload_request(*f))->many_address(), nullptr);
+
+    LoadRequest request = reload_request(*f);
+    request.source = std::make_shared<const CompileRequest>(source);
+    std::uint64_t runs = codegen_runs();
+    auto loaded = load_compiled(request);
+    EXPECT_EQ(codegen_runs(), runs);
+    void *many = loaded->many_address();
+    ASSERT_NE(many, nullptr);
+    EXPECT_EQ(codegen_runs(), runs + 1);
+    EXPECT_EQ(loaded->many_address(), many);   // built once
+    EXPECT_EQ(codegen_runs(), runs + 1);
+    double x[5] = {0.0, 0.5, -1.5, 2.0, 3.25}, fx[5] = {};
+    reinterpret_cast<void (*)(const double *, double *, std::int64_t)>(many)(x, fx, 5);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_NEAR(fx[i], std::exp(-x[i] * x[i]) + 1.0, 1e-14) << x[i];
+
+    CompileRequest other = source;   // not this code's signature: no loop entry from it
+    other.signature = parse_signature("double (double, void *)");
+    request.source = std::make_shared<const CompileRequest>(other);
+    EXPECT_EQ(load_compiled(request)->many_address(), nullptr);
+}
+
 TEST(ObjectCode, RefusesWhatIsNotLoadableObjectCode) {
     auto f = build("def f(x):\n    return x + 1.0\n");
     const std::string &object = f->object_code();
