@@ -17,7 +17,8 @@ from nativecall import _cache, _jit, cfunc
 from nativecall.extending import jitable
 
 HERE = Path(__file__).resolve().parent
-PYTHON_PATH = os.pathsep.join([str(HERE.parent.parent / "python"), str(HERE)])
+# Child processes import the nativecall this process tests (installed, or a dev tree on PYTHONPATH).
+PYTHON_PATH = os.pathsep.join([str(Path(nativecall.__file__).resolve().parent.parent), str(HERE)])
 
 SCALE = 2.0
 
