@@ -70,7 +70,19 @@ class Record(_types.Type):
     def _check(self):
         """The layout rules live in the compiler (types::record): ask it, so Python and C++
         users get the same checks and the same messages."""
+        # Sizes and offsets are C size_t: out of that range the compiler could only say "bad cast".
+        limit = 2 ** (8 * _ctypes.sizeof(_ctypes.c_size_t))
+        for what, value in (("size", self.size), ("alignment", self.alignment)):
+            if not 0 <= value < limit:
+                raise ValueError(f"{self.label or 'the record'}: the {what} must be in [0, 2**{limit.bit_length() - 1}), "
+                                 f"got {value}")
         for f in self.fields:
+            if not 0 <= f.offset < limit:
+                raise ValueError(f"{self.label or 'the record'}, field {f.name!r}: the offset must be in "
+                                 f"[0, 2**{limit.bit_length() - 1}), got {f.offset}")
+            if any(not 0 < extent < limit // 2 for extent in f.shape):
+                raise ValueError(f"{self.label or 'the record'}, field {f.name!r}: array extents must be positive "
+                                 f"and below 2**{limit.bit_length() - 2}, got {f.shape}")
             if not isinstance(f.type, _types.Type) or f.type == _types.void:
                 raise TypeError(f"{self.label or 'the record'}, field {f.name!r}: expected a nativecall scalar, "
                                 f"CPointer or Record type, got {f.type!r}")

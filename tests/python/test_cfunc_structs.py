@@ -485,6 +485,14 @@ class LongDouble(ctypes.Structure):
     (lambda: from_dtype(np.dtype([("x", "U3")])), TypeError, "which a record cannot hold"),
     (lambda: Record([Field("a", 0, float64, (4,))], 16, 8), ValueError, "ends at byte 32, past the record's size 16"),
     (lambda: Record([Field("a", 0, float64)], 8, 3), ValueError, "alignment 3 must be a power of two"),
+    # Out-of-range numbers get a message, not "std::bad_cast"; an extent whose bytes wrap
+    # around 2**64 must not pass the size check.
+    (lambda: Record([Field("a", -8, float64)], 8, 8), ValueError, "field 'a': the offset must be in [0, 2**64), got -8"),
+    (lambda: Record([Field("a", 0, float64)], 2 ** 70, 8), ValueError, "the size must be in [0, 2**64)"),
+    (lambda: Record([Field("a", 0, float64, (2 ** 64,))], 8, 8), ValueError, "array extents must be positive and below"),
+    (lambda: Record([Field("a", 0, float64, (2 ** 62,))], 8, 8), ValueError,
+     "an array of extent 4611686018427387904 does not fit in the record's size 8"),
+    (lambda: Record([Field("a", 0, float64, (2 ** 31, 2 ** 31))], 8, 8), ValueError, "does not fit in the record's size 8"),
     (lambda: Record([Field("a", 0, "double")], 8, 8), TypeError, "expected a nativecall scalar, CPointer or Record"),
     (lambda: from_dtype("U3"), TypeError, "needs a structured dtype (with named fields) or a number dtype"),
     (lambda: from_dtype({"names": ["a", "b"], "formats": ["f8", "f8"], "offsets": [0, 0], "itemsize": 8}),
