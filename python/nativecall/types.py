@@ -196,6 +196,11 @@ class CustomType(Type):
     def __repr__(self):
         return f"nativecall.types.CustomType({self.name!r})"
 
+    def __reduce__(self):
+        # Types are identities and hold box/unbox functions: a pickle names the type, and
+        # unpickling the class (which imports its module, registering it) finds it again.
+        return _registered_custom_type, (self.name, self.pyclass)
+
     def __eq__(self, other):
         return self is other
 
@@ -204,6 +209,17 @@ class CustomType(Type):
 
 
 _custom_by_name: "dict[str, CustomType]" = {}   # CustomType.name → CustomType, filled by nativecall.extending.register_type
+
+
+def _registered_custom_type(name, pyclass):
+    """Unpickling a CustomType: the one registered under ``name`` in this process."""
+    found = _custom_by_name.get(name)
+    if found is None or (pyclass is not None and found.pyclass is not pyclass):
+        import pickle
+        what = f"register_type({pyclass.__qualname__}, ...)" if pyclass is not None else "register_type"
+        raise pickle.UnpicklingError(f"the custom type {name!r} is not registered in this process: run the "
+                                     f"{what} call (import its module) before unpickling")
+    return found
 
 
 def _to_jit(t):

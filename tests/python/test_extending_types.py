@@ -213,6 +213,18 @@ def test_a_scalar_type_crosses_the_c_signature_boxed_and_unboxed_and_casts_on_re
     assert compiled.ctypes(99.0) == 212.0
 
 
+def test_a_cfunc_with_custom_types_in_its_signature_pickles_and_keeps_the_registered_types():
+    import pickle
+    compiled = cfunc(FahrenheitType(CelsiusType))(warmer)
+    clone = pickle.loads(pickle.dumps(compiled))
+    assert clone(Celsius(99.0)) == compiled(Celsius(99.0)) == Fahrenheit(212.0)
+    # Types are identities: the unpickled one is the registered one, box/unbox included.
+    assert pickle.loads(pickle.dumps(CelsiusType)) is CelsiusType
+    unregistered = types.CustomType("NeverRegisteredType", [("v", types.float64)])
+    with pytest.raises(pickle.UnpicklingError, match="'NeverRegisteredType' is not registered in this process"):
+        pickle.loads(pickle.dumps(unregistered))
+
+
 def test_a_scalar_type_returned_where_c_wants_its_number_gives_the_number():
     def degrees_plus(c, d):
         return Celsius(c.degrees + d)
