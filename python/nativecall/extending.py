@@ -391,6 +391,14 @@ def _field_values(custom, value):
             raise TypeError(f"a {custom.name} global has no attribute {field!r} to read as its field") from None
         if isinstance(field_type, _types.CustomType):
             v = _field_values(field_type, v)
+        else:   # the rules of any constant global: numpy scalars become Python numbers
+            constant = _jit._constant(v)
+            if constant is None:
+                raise TypeError(f"a {custom.name} global has {type(v).__name__} {v!r:.60} as its field {field!r}, "
+                                f"which is {field_type}: expected an int, float or bool"
+                                f"{' (an address)' if isinstance(field_type, _types.CPointer) else ''}"
+                                f"{' or a tuple of these' if isinstance(field_type, _types.Tuple) else ''}")
+            v = constant
         values.append(v)
     return tuple(values)
 

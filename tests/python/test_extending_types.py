@@ -173,6 +173,34 @@ def test_custom_types_nest_as_fields_and_as_constants():
         assert compiled(k) == abs(k) + k
 
 
+class Counted:
+    def __init__(self, n, pair):
+        self.n, self.pair = n, pair
+
+
+CountedType = register_type(Counted, [("n", types.int64), ("pair", types.Tuple((types.float64, types.float64)))])
+
+
+def test_constant_fields_take_numpy_scalars_and_mismatched_values_are_errors_not_crashes():
+    import numpy as np
+    global CONSTANT
+    source = "def total(x):\n    return CONSTANT.n + CONSTANT.pair[0] + CONSTANT.pair[1] + x\n"
+    # numpy scalars are numbers, as for any global (Vec3(*array) is the usual way to get them).
+    CONSTANT = Counted(np.int64(3), (np.float32(0.5), 2.0))
+    reference = 3 + float(np.float32(0.5)) + 2.0 + 1.0
+    assert cfunc("float64(float64)", source=source)(1.0) == reference
+    for value, error, message in [
+            (Counted("3", (1.0, 2.0)), TypeError, "a Counted global has str '3' as its field 'n', which is int64"),
+            (Counted(None, (1.0, 2.0)), TypeError, "as its field 'n', which is int64: expected an int, float or bool"),
+            (Counted(2.5, (1.0, 2.0)), CompileError, "a constant int64 must be an int or a bool, got the float 2.5\n"),
+            (Counted(1, (1.0, 2.0, 3.0)), CompileError, r"must be a tuple of 2 values, got a tuple of 3 values"),
+            (Counted(1, (1.0,)), CompileError, r"must be a tuple of 2 values, got a tuple of 1 values"),
+            (Counted(1, 5.0), CompileError, r"must be a tuple of 2 values, got the float 5")]:
+        CONSTANT = value
+        with pytest.raises(error, match=message):
+            cfunc("float64(float64)", source=source)
+
+
 # ---------------------------------------------------------------- casts, boxing and unboxing
 
 
