@@ -9,8 +9,10 @@ Every builder checks the layout is one a C compiler produces without packing pra
 natural alignment, no overlap (unions), no bit-fields, native byte order, numeric,
 pointer or struct members only (the layout rules are the compiler's, nativecall._jit).
 """
+import contextlib
 import ctypes as _ctypes
 import sys
+import threading
 
 from . import types as _types
 
@@ -153,6 +155,28 @@ def contains_record(t):
     return isinstance(t, Record)
 
 
+# ---------------------------------------------------------------- recursive structs
+
+_construction = threading.local()
+
+
+def _under_construction():
+    """The ctypes or cffi structs whose Records are being built on this thread (outermost first)."""
+    return _construction.__dict__.setdefault("stack", [])
+
+
+@contextlib.contextmanager
+def _building(struct):
+    """A struct whose Record is being built: a pointer member back to it (a linked list's
+    ``next``) cannot be a CPointer of a Record that does not exist yet, and is a voidptr."""
+    stack = _under_construction()
+    stack.append(struct)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
 # ---------------------------------------------------------------- numpy
 
 
@@ -211,6 +235,11 @@ def from_ctypes(struct):
     if issubclass(struct, foreign):
         raise ValueError(f"{struct.__name__} is a {foreign.__name__}: non-native byte order, which compiled code "
                          "cannot read")
+    with _building(struct):
+        return _from_ctypes_fields(struct)
+
+
+def _from_ctypes_fields(struct):
     fields = []
     for entry in struct._fields_:
         name, ctype = entry[0], entry[1]
@@ -238,7 +267,13 @@ def _ctypes_member(ctype, where):
     if ctype is _ctypes.c_void_p:
         return _types.voidptr
     if isinstance(ctype, type) and issubclass(ctype, _ctypes._Pointer):
+        if ctype._type_ in _under_construction():   # a pointer back to an enclosing struct
+            return _types.voidptr
         return _types.CPointer(_ctypes_member(ctype._type_, where))
+    if isinstance(ctype, type) and issubclass(ctype, _ctypes._CFuncPtr):   # as cffi's function pointers
+        return _types.voidptr
+    if ctype is _ctypes.c_char_p:   # char *, as cffi maps it
+        return _types.CPointer(_types.int8)
     code = getattr(ctype, "_type_", None)
     if ctype is _ctypes.c_bool:
         return _types.boolean
@@ -268,6 +303,11 @@ def from_cffi(ffi, ctype=None):
                         + (" (unions are not supported)" if kind == "union" else ""))
     if ctype.fields is None:
         raise TypeError(f"{ctype.cname} is declared but not defined (opaque): its fields are unknown")
+    with _building(ctype):
+        return _from_cffi_fields(ffi, ctype)
+
+
+def _from_cffi_fields(ffi, ctype):
     fields = []
     for name, cfield in ctype.fields:
         where = f"{ctype.cname}.{name}"
@@ -300,7 +340,7 @@ def _cffi_member(ffi, ct, where):
     if ct.kind == "function":   # a function pointer member: an address compiled code can pass on
         return _types.voidptr
     if ct.kind == "pointer":
-        if ct.item.kind == "void":
+        if ct.item.kind == "void" or ct.item in _under_construction():   # void *, or back to an enclosing struct
             return _types.voidptr
         return _types.CPointer(_cffi_member(ffi, ct.item, where))
     if ct.kind == "void":

@@ -564,3 +564,37 @@ def test_a_struct_pointer_passes_to_another_cfunc_as_its_void_pointer():
 
     params = Params(1.0, 0.5, 2, (3.0, 0.0, 0.0))
     assert shifted(0.5, ctypes.addressof(params)) == _damped_python(0.5, params) + 3.0
+
+
+class ListNode(ctypes.Structure):
+    pass
+
+
+ListNode._fields_ = [("value", ctypes.c_double), ("next", ctypes.POINTER(ListNode)),
+                     ("callback", ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)), ("label", ctypes.c_char_p)]
+
+
+def test_a_struct_pointing_to_itself_has_a_voidptr_member_the_code_follows():
+    # A linked list: the pointer back to the struct being described is a voidptr (the
+    # Record does not exist yet), with the layout ctypes and cffi give.
+    node_type = from_ctypes(ListNode)
+    assert node_type.offsets == {name: getattr(ListNode, name).offset for name in ("value", "next", "callback", "label")}
+    assert node_type.field("next").type == voidptr and node_type.field("callback").type == voidptr
+    assert node_type.field("label").type == CPointer(int8)
+    ffi = FFI()
+    ffi.cdef("struct node { double value; struct node *next; double (*callback)(double); char *label; };")
+    assert from_cffi(ffi, "struct node").fields == node_type.fields
+
+    @cfunc(float64(voidptr))
+    def total(p):
+        s = 0.0
+        while p:
+            node = carray(p, 1, dtype=node_type)[0]
+            s += node.value
+            p = node.next
+        return s
+
+    nodes = [ListNode(v) for v in (1.5, -2.0, 4.25)]
+    for a, b in zip(nodes, nodes[1:]):
+        a.next = ctypes.pointer(b)
+    assert total(ctypes.addressof(nodes[0])) == sum(n.value for n in nodes)
