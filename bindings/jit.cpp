@@ -352,9 +352,14 @@ TypeRef type_from_description(nb::handle described) {
             members.push_back(type_from_description(m));
         return types::tuple(members);
     } else if (kind == "custom") {
-        auto found = custom_types().find(nb::cast<std::string>(t[1]));
+        std::string name = nb::cast<std::string>(t[1]);
+        auto found = custom_types().find(name);
         if (found != custom_types().end())
             return found->second;
+        /* Reachable from a pickle or a cache entry made where the type was registered. */
+        throw nb::value_error(("the custom type '" + name + "' is not registered in this process: run its "
+                               "nativecall.extending.register_type call (import the module that makes it) first")
+                                  .c_str());
     }
     throw nb::value_error(("compiled code has no type " + nb::cast<std::string>(nb::repr(described))).c_str());
 }

@@ -85,3 +85,33 @@ def test_a_spawned_pool_calls_and_integrates_pickled_cfuncs():
     assert values == pytest.approx([composed_reference(x) for x in points], rel=1e-14)
     assert integrals[0] == pytest.approx(scipy.integrate.quad(composed_reference, 0.0, 2.0)[0], rel=1e-12)
     assert integrals[1] == pytest.approx(scipy.integrate.quad(cfunc_workers.combined_reference, -1.0, 1.0)[0], rel=1e-12)
+
+
+class Scale:
+    def __init__(self, factor):
+        self.factor = factor
+
+
+def test_a_custom_type_constant_unpickled_where_the_type_is_not_registered_names_the_type():
+    import os
+    import subprocess
+    import sys
+    from nativecall import types
+    from nativecall.extending import register_type
+    register_type(Scale, [("factor", types.float64)], name="PickledScaleType")
+    global SCALE
+    SCALE = Scale(2.5)
+
+    @cfunc("float64(float64)")
+    def scaled(x):
+        return SCALE.factor * x
+
+    data = pickle.dumps(scaled)
+    assert pickle.loads(data)(2.0) == 5.0
+    # The snapshot names the type, not the class: a process that never registered it is told so.
+    code = ("import pickle, sys\n"
+            "try:\n    pickle.loads(sys.stdin.buffer.read())\n"
+            "except ValueError as e:\n    print(e)\n")
+    result = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert "the custom type 'PickledScaleType' is not registered in this process" in result.stdout.decode()
