@@ -369,3 +369,36 @@ def test_methods_of_a_custom_type_take_the_object_first():
 
     with pytest.raises(CompileError, match=r"cannot call BoundFunction\(dot for Vec3\) with arguments \(float64\)"):
         cfunc("float64(float64)")(wrong_argument)
+
+
+class Miles:
+    def __init__(self, value):
+        self.value = value
+
+
+class Kilometres:
+    def __init__(self, value):
+        self.value = value
+
+
+MilesType = register_type(Miles, [("value", types.float64)])
+KilometresType = register_type(Kilometres, [("value", types.float64)])
+
+
+def test_conversions_that_lead_back_to_themselves_are_compile_errors_not_stack_overflows():
+    @lower_cast(MilesType, KilometresType)
+    def miles_to_kilometres(m):
+        return Miles(m.value)          # returns its own input type: converting again would recurse
+
+    @lower_cast(KilometresType, MilesType)
+    def kilometres_to_miles(k):
+        return k                       # a cycle through two conversions
+
+    def same(x):
+        return x
+
+    with pytest.raises(CompileError, match=r"miles_to_kilometres\(\) from Miles to Kilometres returns Miles, "
+                                           "whose conversion to Kilometres leads back to it"):
+        cfunc(KilometresType(MilesType))(same)
+    with pytest.raises(CompileError, match=r"kilometres_to_miles\(\) from Kilometres to Miles returns Kilometres"):
+        cfunc(MilesType(KilometresType))(same)
