@@ -496,6 +496,15 @@ NB_MODULE(_jit, m) {
         try {
             std::rethrow_exception(p);
         } catch (const CompileError &e) {
+            /* A typing function interrupted (KeyboardInterrupt, SystemExit: not an Exception)
+               ends the compile with that exception itself, not with a CompileError. */
+            if (typing_exception && !PyObject_IsInstance(typing_exception, PyExc_Exception)) {
+                PyObject *interrupt = typing_exception;
+                typing_exception = nullptr;
+                PyErr_SetObject(reinterpret_cast<PyObject *>(Py_TYPE(interrupt)), interrupt);
+                Py_DECREF(interrupt);
+                return;
+            }
             nb::object error = nb::handle(compile_error_type)(e.what());
             error.attr("filename") = e.filename();
             error.attr("lineno") = e.line();

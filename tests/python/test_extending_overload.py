@@ -204,6 +204,36 @@ def test_a_typing_function_that_raises_is_a_compile_error_at_the_call_site_with_
         cfunc("float64(float64)")(use)
 
 
+def interruptible(x):
+    return x
+
+
+_interruptions = [KeyboardInterrupt(), SystemExit(3)]
+
+
+@overload(interruptible)
+def interruptible_typer(x):
+    if _interruptions:
+        raise _interruptions.pop(0)
+
+    def impl(x):
+        return x * 4.0
+    return impl
+
+
+def test_an_interrupt_in_a_typing_function_ends_the_compile_as_itself():
+    # Ctrl-C (or sys.exit) while a typing function runs is not a CompileError with an empty message.
+    def use(x):
+        return interruptible(x)
+
+    with pytest.raises(KeyboardInterrupt):
+        cfunc("float64(float64)")(use)
+    with pytest.raises(SystemExit) as info:
+        cfunc("float64(float64)")(use)
+    assert info.value.code == 3
+    assert cfunc("float64(float64)")(use)(2.5) == use(2.5) * 4.0   # not remembered: asked again
+
+
 def test_a_typing_function_must_return_a_function_or_none():
     def confused(x):
         return x
