@@ -303,7 +303,7 @@ void forget_typing_exception() {
 }
 
 /* How a typing function sees a JIT type: a tuple nativecall.types._from_jit turns into a
-   nativecall.types object (scalars, CPointer, Array, Tuple; Opaque for the rest). */
+   nativecall.types object (scalars, CPointer, Array, Tuple, Record; Opaque for the rest). */
 nb::object describe_type(TypeRef t) {
     switch (t->kind) {
     case Kind::Bool: return nb::make_tuple("scalar", "boolean");
@@ -322,6 +322,16 @@ nb::object describe_type(TypeRef t) {
         return nb::make_tuple("tuple", nb::tuple(members));
     }
     case Kind::Custom: return nb::make_tuple("custom", t->name);
+    case Kind::Record: {   // the layout, so a typing function sees a nativecall.types.Record
+        nb::list fields;
+        for (const RecordField &f : t->fields) {
+            nb::list shape;
+            for (std::int64_t extent : f.shape)
+                shape.append(extent);
+            fields.append(nb::make_tuple(f.name, f.offset, describe_type(f.type), nb::tuple(shape)));
+        }
+        return nb::make_tuple("record", t->name, t->size, t->align, nb::tuple(fields));
+    }
     default: return nb::make_tuple("opaque", t->str());
     }
 }

@@ -152,7 +152,7 @@ _SCALARS_BY_NAME = {"int8": int8, "int16": int16, "int32": int32, "int64": int64
 
 def _from_jit(described):
     """The object for a type the compiler describes as a tuple ("scalar", name), ("pointer", t),
-    ("array", dtype, ndim, layout), ("tuple", members) or ("opaque", name)."""
+    ("array", dtype, ndim, layout), ("tuple", members), ("custom", name), ("record", ...) or ("opaque", name)."""
     kind = described[0]
     if kind == "scalar":
         return _SCALARS_BY_NAME[described[1]]
@@ -164,6 +164,10 @@ def _from_jit(described):
         return Tuple(_from_jit(m) for m in described[1])
     if kind == "custom" and described[1] in _custom_by_name:
         return _custom_by_name[described[1]]
+    if kind == "record":   # ("record", label, size, alignment, ((name, offset, type, shape), ...))
+        from .records import Field, Record
+        return Record([Field(name, offset, _from_jit(t), shape) for name, offset, t, shape in described[4]],
+                      described[2], described[3], described[1])
     return Opaque(described[1])
 
 

@@ -372,3 +372,35 @@ def test_typing_functions_see_arrays_and_pointers_as_nativecall_types():
     values = np.array([0.5, 1.5, -2.0, 8.0])
     assert cfunc("float64(CPointer(float64), int64)")(use)(values, 4) == values.sum() + values[0]
     assert [str(t) for t in seen] == ["array(float64, 1d, C)", "CPointer(float64)"]
+
+
+def test_typing_functions_see_structs_as_records_with_their_layout():
+    import ctypes
+
+    class Pair(ctypes.Structure):
+        _fields_ = [("flag", ctypes.c_bool), ("x", ctypes.c_double * 3), ("n", ctypes.POINTER(ctypes.c_int32))]
+
+    pair_type = types.from_ctypes(Pair)
+    seen = []
+
+    def weight(r):
+        return 0.0
+
+    @overload(weight)
+    def weight_typer(r):
+        seen.append(r)
+        if isinstance(r, types.Record) and "x" in r.offsets:
+            def impl(r):
+                return r.x[0] + r.x[2] if r.flag else -1.0
+            return impl
+        return None
+
+    def use(p):
+        return weight(p[0])
+
+    pair = Pair(True, (ctypes.c_double * 3)(1.5, 0.0, 2.25))
+    assert cfunc(types.float64(types.CPointer(pair_type)))(use)(ctypes.addressof(pair)) == 1.5 + 2.25
+    (received,) = seen
+    assert isinstance(received, types.Record) and received == pair_type
+    assert received.fields == pair_type.fields and received.size == ctypes.sizeof(Pair)
+    assert received.offsets == {name: getattr(Pair, name).offset for name in ("flag", "x", "n")}
