@@ -361,6 +361,8 @@ TypeRef type_from_description(nb::handle described) {
         for (nb::handle m : nb::cast<nb::tuple>(t[1]))
             members.push_back(type_from_description(m));
         return types::tuple(members);
+    } else if (kind == "record") {   // overload_method on a struct: ("record", records.py's description)
+        return to_jit_type(t[1]);
     } else if (kind == "custom") {
         std::string name = nb::cast<std::string>(t[1]);
         auto found = custom_types().find(name);

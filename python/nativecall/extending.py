@@ -303,7 +303,9 @@ def overload_method(custom_type, method):
         raise TypeError(f"overload_method() takes a nativecall type, got {_type_name(custom_type)}")
     if not isinstance(method, str) or not method.isidentifier():
         raise ValueError(f"overload_method(): the method name must be an identifier, got {method!r}")
-    receiver = _types._to_jit(custom_type)
+    from .records import Record
+    # A struct is reached by reference, not held as a value: its layout names it.
+    receiver = ("record", custom_type._described()) if isinstance(custom_type, Record) else _types._to_jit(custom_type)
 
     def register(typer):
         if not callable(typer):

@@ -404,3 +404,27 @@ def test_typing_functions_see_structs_as_records_with_their_layout():
     assert isinstance(received, types.Record) and received == pair_type
     assert received.fields == pair_type.fields and received.size == ctypes.sizeof(Pair)
     assert received.offsets == {name: getattr(Pair, name).offset for name in ("flag", "x", "n")}
+
+
+def test_methods_of_a_struct_type_take_the_struct_reference_first():
+    import numpy as np
+
+    from nativecall.extending import overload_method
+
+    point_type = types.from_dtype(np.dtype([("x", np.float64), ("y", np.float32)], align=True))
+
+    @overload_method(point_type, "scaled_sum")
+    def point_scaled_sum(p, k):
+        def impl(p, k):
+            p.x *= k                  # a reference: the write reaches memory
+            return p.x + p.y
+        return impl
+
+    def use(ptr):
+        return ptr[1].scaled_sum(2.0) + ptr[0].scaled_sum(3)
+
+    points = np.zeros(2, point_type.dtype)
+    points["x"], points["y"] = [1.0, -2.5], [0.5, 4.0]
+    expected = (-2.5 * 2.0 + np.float32(4.0)) + (1.0 * 3 + np.float32(0.5))
+    assert cfunc(types.float64(types.CPointer(point_type)))(use)(points.ctypes.data) == expected
+    assert points["x"].tolist() == [3.0, -5.0]
