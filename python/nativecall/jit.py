@@ -520,6 +520,16 @@ def _boxed(custom, value, where):
 
 def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug,
              cache=False):
+    if isinstance(signature, _types.Signature):
+        for i, t in enumerate((signature.return_type, *signature.args)):
+            pointee = t
+            while isinstance(pointee, _types.CPointer):
+                pointee = pointee.dtype
+            if pointee is not t and isinstance(pointee, _types.CustomType):
+                where = "the result" if i == 0 else f"parameter {i}"
+                raise TypeError(f"{where} of the signature {signature} is a pointer to the custom type {pointee.name}, "
+                                "which has no memory layout; pass the value itself (a type of one number or pointer) "
+                                "or a pointer to a struct Record")
     machine = _types._machine_signature(signature) if isinstance(signature, _types.Signature) else None
     if machine is not None and any(_records.contains_record(t) for t in (signature.return_type, *signature.args)):
         raise TypeError(f"the signature {signature} mixes custom types and records, which is not supported: "

@@ -85,7 +85,11 @@ class Record(_types.Type):
             if any(not 0 < extent < limit // 2 for extent in f.shape):
                 raise ValueError(f"{self.label or 'the record'}, field {f.name!r}: array extents must be positive "
                                  f"and below 2**{limit.bit_length() - 2}, got {f.shape}")
-            if not isinstance(f.type, _types.Type) or f.type == _types.void:
+            pointee = f.type
+            while isinstance(pointee, _types.CPointer):
+                pointee = pointee.dtype
+            if not isinstance(f.type, _types.Type) or f.type == _types.void or \
+                    isinstance(pointee, (_types.CustomType, _types.Tuple)):
                 raise TypeError(f"{self.label or 'the record'}, field {f.name!r}: expected a nativecall scalar, "
                                 f"CPointer or Record type, got {f.type!r}")
         from . import _jit

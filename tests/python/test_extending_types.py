@@ -305,6 +305,13 @@ def test_custom_box_and_unbox_functions_and_their_failures():
 def test_only_one_value_types_cross_a_c_signature():
     with pytest.raises(TypeError, match="parameter 1 has the custom type Vec3, which is not made of one number"):
         cfunc(types.float64(Vec3Type))(lifted)
+    # Custom values live in registers, not memory: no pointers to them, no struct members of them.
+    with pytest.raises(TypeError, match=r"parameter 2 of the signature float64\(float64, CPointer\(Vec3\)\) is a "
+                                        "pointer to the custom type Vec3, which has no memory layout"):
+        cfunc(types.float64(types.float64, types.CPointer(Vec3Type)))(lifted)
+    with pytest.raises(TypeError, match=r"field 'c': expected a nativecall scalar, CPointer or Record type, got "
+                                        r"nativecall.types.CustomType\('Celsius'\)"):
+        types.Record([types.Field("c", 0, CelsiusType)], 8, 8)
 
 
 def test_register_type_rejects_bad_declarations():
