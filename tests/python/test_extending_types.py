@@ -123,6 +123,16 @@ def test_constant_globals_are_read_when_the_cfunc_compiles():
     assert cfunc("float64(float64)")(offset)(1.0) == 101.0
 
 
+def test_a_tuple_of_custom_values_is_indexed_with_constants_only_and_the_error_says_so():
+    def pick(x):
+        t = (Vec3(x, 0.0, 0.0), Vec3(0.0, x, 0.0))
+        return t[1].y + t[int(x)].x
+
+    with pytest.raises(CompileError, match=r"only a tuple of one number type can be indexed at run time; "
+                                           r"Tuple\(Vec3, Vec3\) needs a constant index"):
+        cfunc("float64(float64)")(pick)
+
+
 def test_unknown_attributes_and_unsupported_operations_are_compile_errors():
     def misspelt(x):
         return Vec3(x, x, x).w
