@@ -495,10 +495,20 @@ class _BoxingCFunc(CFunc):
 
     def __call__(self, *args):
         sig = self._custom_signature
+        unboxed = []
         if len(args) == len(sig.args):
             args = tuple(_unboxed(t, a, f"argument {i + 1} of {self.__name__}()") if isinstance(t, _types.CustomType)
                          else a for i, (t, a) in enumerate(zip(sig.args, args)))
-        result = self._compiled(*args)
+            unboxed = {f"argument {i + 1}:": f"{t.name}'s unbox returned {type(a).__name__} {a!r:.40}"
+                       for i, (t, a) in enumerate(zip(sig.args, args)) if isinstance(t, _types.CustomType)}
+        try:
+            result = self._compiled(*args)
+        except TypeError as e:
+            # The native call rejected what unbox() returned: say that it came from there.
+            culprit = next((why for prefix, why in unboxed.items() if str(e).startswith(prefix)), None)
+            if culprit is None:
+                raise
+            raise TypeError(f"{self.__name__}(): {e} ({culprit})") from None
         if isinstance(sig.return_type, _types.CustomType):
             return _boxed(sig.return_type, result, f"the result of {self.__name__}()")
         return result

@@ -297,6 +297,22 @@ def test_custom_box_and_unbox_functions_and_their_failures():
                                         r"TypeError: expected a Celsius"):
         cfunc(FahrenheitType(CelsiusType))(warmer)(20.0)
 
+    class Loose:
+        def __init__(self, value):
+            self.value = value
+
+    LooseType = register_type(Loose, [("value", types.float64)], name="TestLoose", unbox=lambda m: m.value)
+
+    @cfunc(types.float64(LooseType, types.float64))
+    def loose(m, k):
+        return m.value * k
+
+    with pytest.raises(TypeError, match=r"loose\(\): argument 1: expected a float, got str "
+                                        r"\(TestLoose's unbox returned str '2.5'\)"):
+        loose(Loose("2.5"), 2.0)
+    with pytest.raises(TypeError, match=r"^argument 2: expected a float, got str$"):   # not unbox's doing
+        loose(Loose(2.5), "2")
+
     class Broken:
         def __init__(self, value):
             raise RuntimeError("cannot build")
