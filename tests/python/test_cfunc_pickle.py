@@ -115,3 +115,35 @@ def test_a_custom_type_constant_unpickled_where_the_type_is_not_registered_names
     result = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True,
                             env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
     assert "the custom type 'PickledScaleType' is not registered in this process" in result.stdout.decode()
+
+
+def test_an_overload_missing_where_a_pickled_cfunc_is_rebuilt_is_named_as_unregistered():
+    import os
+    import subprocess
+    import sys
+    from nativecall.extending import overload
+
+    def tripled(x):
+        return 3 * x
+
+    @overload(tripled)
+    def tripled_typer(x):
+        def impl(x):
+            return x * 3.0
+        return impl
+
+    global TRIPLED
+    TRIPLED = tripled
+
+    @cfunc("float64(float64)")
+    def uses_overload(x):
+        return TRIPLED(x)
+
+    data = pickle.dumps(uses_overload)
+    assert pickle.loads(data)(2.0) == tripled(2.0)
+    code = ("import pickle, sys\n"
+            "try:\n    pickle.loads(sys.stdin.buffer.read())\n"
+            "except Exception as e:\n    print(e)\n")
+    result = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert "tripled(): no implementation of it is registered in this process" in result.stdout.decode()
