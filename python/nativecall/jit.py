@@ -341,8 +341,16 @@ def _signature_parts(signature):
         raise TypeError(f"signature must be a string or built from nativecall.types, got {type(signature).__name__}")
     # numba's Signature objects: numba type names, and numba Records converted to ours
     args = [_records.from_numba(a) or a for a in signature.args]
-    if _records.contains_record(_records.from_numba(signature.return_type) or signature.return_type):
+    result = _records.from_numba(signature.return_type) or signature.return_type
+    if isinstance(result, _records.Record):
+        raise TypeError(f"a cfunc cannot return a struct by value ({result.label or result}); write it through a "
+                        "pointer parameter")
+    if _records.contains_record(result):
         raise TypeError("a cfunc cannot return a record pointer; return voidptr, or write through a parameter")
+    for i, a in enumerate(args):
+        if isinstance(a, _records.Record):
+            raise TypeError(f"parameter {i + 1} is a struct passed by value ({a.label or a}), which cfuncs cannot "
+                            "take: pass a pointer to it, CPointer(rec)")
     if not any(_records.contains_record(a) for a in args):
         if isinstance(signature, _types.Signature):
             return str(signature), None

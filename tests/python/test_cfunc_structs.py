@@ -540,6 +540,19 @@ def test_record_pointer_results_are_refused():
         cfunc(CPointer(PARAMS)(voidptr), source="def f(p):\n    return p\n")
 
 
+
+def test_structs_by_value_are_refused_saying_so():
+    # cffi function types may pass or return a struct by value; the message says that, not "voidptr".
+    ffi = FFI()
+    ffi.cdef("struct pt { double x, y; };")
+    by_value = map_type(ffi.typeof("double(*)(struct pt)"))
+    with pytest.raises(TypeError, match=r"parameter 1 is a struct passed by value \(struct pt\), which cfuncs "
+                                        r"cannot take: pass a pointer to it, CPointer\(rec\)"):
+        cfunc(by_value, source="def f(p):\n    return 0.0\n")
+    with pytest.raises(TypeError, match=r"cannot return a struct by value \(struct pt\)"):
+        cfunc(map_type(ffi.typeof("struct pt(*)(double)")), source="def f(x):\n    return x\n")
+
+
 def test_numba_record_signatures_are_accepted():
     numba = pytest.importorskip("numba")
     dt = np.dtype([("a", "f8"), ("b", "i4")], align=True)
