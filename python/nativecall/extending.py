@@ -350,6 +350,8 @@ def register_type(pyclass, fields, *, name=None, box=None, unbox=None):
     name = pyclass.__name__ if name is None else name
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register_type(): the name must be an identifier, got {name!r}")
+    if _names_a_builtin_type(name):   # messages and signatures would show two types the same way
+        raise ValueError(f"register_type(): {name!r} already names a built-in type; pass another name=")
     checked = []
     for i, field in enumerate(fields):
         if not (isinstance(field, tuple) and len(field) == 2 and isinstance(field[0], str) and field[0].isidentifier()
@@ -381,6 +383,17 @@ def register_type(pyclass, fields, *, name=None, box=None, unbox=None):
         _jit._extension_names[id(pyclass)] = (pyclass, constructor)
         _jit._typeof_rules[pyclass] = lambda value: ("typed_const", ("custom", name), _field_values(custom, value))
     return custom
+
+
+def _names_a_builtin_type(name):
+    """Whether a signature already reads ``name`` as a type (float64, double, int, voidptr...)."""
+    if name in ("CPointer", "Record", "Tuple", "Array", "none"):
+        return True
+    try:
+        _core.Signature(f"void({name})")
+    except ValueError:
+        return False
+    return True
 
 
 def _field_values(custom, value):

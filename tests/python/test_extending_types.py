@@ -352,6 +352,9 @@ def test_register_type_rejects_bad_declarations():
         register_type(Fresh, [("x", float)])
     with pytest.raises(ValueError, match="field names repeat"):
         register_type(Fresh, [("x", types.float64), ("x", types.int64)])
+    for builtin_name in ("float64", "double", "int", "voidptr", "CPointer"):   # would read as two types at once
+        with pytest.raises(ValueError, match=f"'{builtin_name}' already names a built-in type; pass another name="):
+            register_type(Fresh, [("x", types.float64)], name=builtin_name)
     with pytest.raises(TypeError, match="register_type\\(\\) takes a class"):
         register_type(Fresh(), [("x", types.float64)])
     with pytest.raises(TypeError, match="overload_attribute\\(\\) takes a nativecall type"):
