@@ -404,18 +404,24 @@ def _field_values(custom, value):
             v = getattr(value, field)
         except AttributeError:
             raise TypeError(f"a {custom.name} global has no attribute {field!r} to read as its field") from None
-        if isinstance(field_type, _types.CustomType):
-            v = _field_values(field_type, v)
-        else:   # the rules of any constant global: numpy scalars become Python numbers
-            constant = _jit._constant(v)
-            if constant is None:
-                raise TypeError(f"a {custom.name} global has {type(v).__name__} {v!r:.60} as its field {field!r}, "
-                                f"which is {field_type}: expected an int, float or bool"
-                                f"{' (an address)' if isinstance(field_type, _types.CPointer) else ''}"
-                                f"{' or a tuple of these' if isinstance(field_type, _types.Tuple) else ''}")
-            v = constant
-        values.append(v)
+        values.append(_field_constant(custom, field, field_type, v))
     return tuple(values)
+
+
+def _field_constant(custom, field, field_type, v):
+    """One field's value as a constant: custom values by their fields, tuples member by member,
+    numbers by the rules of any constant global (numpy scalars become Python numbers)."""
+    if isinstance(field_type, _types.CustomType):
+        return _field_values(field_type, v)
+    if isinstance(field_type, _types.Tuple) and isinstance(v, tuple) and len(v) == len(field_type.types):
+        return tuple(_field_constant(custom, field, t, m) for t, m in zip(field_type.types, v))
+    constant = _jit._constant(v)
+    if constant is None:
+        raise TypeError(f"a {custom.name} global has {type(v).__name__} {v!r:.60} as its field {field!r}, "
+                        f"which is {field_type}: expected an int, float or bool"
+                        f"{' (an address)' if isinstance(field_type, _types.CPointer) else ''}"
+                        f"{' or a tuple of these' if isinstance(field_type, _types.Tuple) else ''}")
+    return constant
 
 
 def lower_cast(from_type, to_type):

@@ -211,6 +211,25 @@ def test_constant_fields_take_numpy_scalars_and_mismatched_values_are_errors_not
             cfunc("float64(float64)", source=source)
 
 
+class Polyline:
+    def __init__(self, corners, closed):
+        self.corners, self.closed = corners, closed
+
+
+PolylineType = register_type(Polyline, [("corners", types.Tuple((Vec3Type, Vec3Type))), ("closed", types.boolean)])
+
+
+def test_a_constant_with_a_tuple_of_custom_values_is_read_member_by_member():
+    global TRIANGLE_EDGE
+    TRIANGLE_EDGE = Polyline((Vec3(1.0, 2.0, 2.0), Vec3(0.0, 3.0, 4.0)), True)
+
+    def length(k):
+        a, b = TRIANGLE_EDGE.corners
+        return (a.norm + b.norm) * k if TRIANGLE_EDGE.closed else 0.0
+
+    assert cfunc("float64(float64)")(length)(2.0) == length(2.0)
+
+
 # ---------------------------------------------------------------- casts, boxing and unboxing
 
 
