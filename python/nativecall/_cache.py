@@ -202,7 +202,11 @@ def _load_payload(path, payload, described):
 def store(path, key_bytes, compiled, described):
     """Writes `compiled` under `key_bytes` atomically; failures only warn (the function works regardless)."""
     paths = _import_paths(compiled.imports, described)
-    if paths is None:   # an address no global names (cannot happen for snapshot-built code): do not cache
+    if paths is None:   # a callee no global names (reached through an overload or a conversion): not cached
+        warnings.warn(f"nativecall: {compiled.name}() is not cached: it calls native code that none of its globals "
+                      "names (a cfunc or external function used by an overload or lower_cast implementation), "
+                      "whose address a later process could not find; make that callee a global of the cfunc, or "
+                      "drop cache=True", NativecallCacheWarning, stacklevel=4)
         return
     header = json.dumps({"function_symbol": compiled.function_symbol, "thunk_symbol": compiled.thunk_symbol,
                          "signature": compiled.signature, "name": compiled.name, "imports": paths,

@@ -165,6 +165,33 @@ def test_cached_code_calls_a_cfunc_reached_through_a_jitable():
     assert first(2.0) == second(2.0) == (2.0 * 3.0 + 1.0) * 2.0
 
 
+def test_a_callee_only_an_overload_reaches_is_not_cached_and_a_warning_says_why(cache_dir):
+    from nativecall.extending import overload
+
+    @cfunc("float64(float64)")
+    def tripled_natively(x):
+        return x * 3.0
+
+    def tripled(x):
+        return 3.0 * x
+
+    @overload(tripled)
+    def tripled_typer(x):
+        def impl(x):
+            return tripled_natively(x)    # an address the cfunc's own globals do not hold
+        return impl
+
+    def user(x):
+        return tripled(x) + 1.0
+
+    for attempt in range(2):   # never written, so never found: each compile warns
+        with pytest.warns(_cache.NativecallCacheWarning, match=r"user\(\) is not cached: it calls native code "
+                                                              "that none of its globals names"):
+            compiled = cfunc("float64(float64)", cache=True)(user)
+        assert compiled(2.0) == 3.0 * 2.0 + 1.0
+    assert not cache_dir.exists() or not list(cache_dir.glob("*.ncc"))
+
+
 def test_notebook_cells_are_cached_across_shells(cache_dir):
     pytest.importorskip("IPython")
     script = textwrap.dedent("""
