@@ -233,9 +233,16 @@ def _to_jit(t):
     if isinstance(t, Tuple):
         return ("tuple", tuple(_to_jit(m) for m in t.types))
     if isinstance(t, CPointer):
+        from .records import Record
+        if isinstance(t.dtype, Record):   # a struct is reached through pointers: its layout names it
+            return ("pointer", ("record", t.dtype._described()))
         return ("pointer", _to_jit(t.dtype))
     if isinstance(t, Type) and t.name in _SCALARS_BY_NAME:
         return ("scalar", t.name)
+    from .records import Record
+    if isinstance(t, Record):
+        raise TypeError(f"compiled code reaches the struct {t.label or t} through pointers, not as a value: "
+                        "use CPointer(rec)")
     raise TypeError(f"compiled code cannot hold values of type {t}")
 
 
@@ -251,7 +258,9 @@ def _machine_signature(signature):
         if t.model is None:
             raise TypeError(f"{where} has the custom type {t.name}, which is not made of one number or pointer "
                             "and so cannot cross a C signature")
-        return t.model.name, _to_jit(t)
+        from .records import contains_record
+        # A struct pointer is a data pointer for the C ABI, as in signatures without custom types.
+        return ("voidptr" if contains_record(t.model) else t.model.name), _to_jit(t)
 
     result, result_type = machine(signature.return_type, "the result")
     params = [machine(a, f"parameter {i + 1}") for i, a in enumerate(signature.args)]

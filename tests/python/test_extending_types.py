@@ -457,3 +457,29 @@ def test_conversions_that_lead_back_to_themselves_are_compile_errors_not_stack_o
         cfunc(KilometresType(MilesType))(same)
     with pytest.raises(CompileError, match=r"kilometres_to_miles\(\) from Kilometres to Miles returns Kilometres"):
         cfunc(MilesType(KilometresType))(same)
+
+
+def test_a_custom_type_may_hold_a_struct_pointer_and_cross_a_signature_as_void_pointer():
+    import numpy as np
+
+    point_type = types.from_dtype(np.dtype([("x", np.float64), ("y", np.int32)], align=True))
+
+    class Points:
+        def __init__(self, data):
+            self.data = data
+
+    PointsType = register_type(Points, [("data", types.CPointer(point_type))], name="TestPoints")
+
+    def weighted(points, n):
+        s = 0.0
+        for i in range(n):
+            s += points.data[i].x * points.data[i].y
+        return s
+
+    compiled = cfunc(types.float64(PointsType, types.int64))(weighted)
+    assert compiled.c_signature == "double (void *, intptr_t)"
+    values = np.zeros(3, point_type.dtype)
+    values["x"], values["y"] = [0.5, -1.5, 2.0], [3, 4, -5]
+    assert compiled(Points(values.ctypes.data), 3) == float((values["x"] * values["y"]).sum())
+    with pytest.raises(TypeError, match=r"reaches the struct .* through pointers, not as a value: use CPointer\(rec\)"):
+        register_type(type("ByValue", (), {}), [("point", point_type)])
