@@ -260,7 +260,9 @@ def _from_ctypes_fields(struct):
 
 _CTYPES_CODES = {"b": "int8", "B": "uint8", "c": "int8", "h": "int16", "H": "uint16", "i": "int32",
                  "I": "uint32", "l": "int64", "L": "uint64", "q": "int64", "Q": "uint64", "f": "float32",
-                 "d": "float64"}
+                 "d": "float64",
+                 # wchar_t: what cffi maps it to (int32 where it is 4 bytes, as on Linux and macOS)
+                 "u": "int32" if _ctypes.sizeof(_ctypes.c_wchar) == 4 else "uint16"}
 
 
 def _ctypes_member(ctype, where):
@@ -278,6 +280,8 @@ def _ctypes_member(ctype, where):
         return _types.voidptr
     if ctype is _ctypes.c_char_p:   # char *, as cffi maps it
         return _types.CPointer(_types.int8)
+    if ctype is _ctypes.c_wchar_p:
+        return _types.CPointer(_ctypes_member(_ctypes.c_wchar, where))
     code = getattr(ctype, "_type_", None)
     if ctype is _ctypes.c_bool:
         return _types.boolean

@@ -611,3 +611,13 @@ def test_a_struct_pointing_to_itself_has_a_voidptr_member_the_code_follows():
     for a, b in zip(nodes, nodes[1:]):
         a.next = ctypes.pointer(b)
     assert total(ctypes.addressof(nodes[0])) == sum(n.value for n in nodes)
+
+
+def test_ctypes_character_members_map_as_cffi_maps_the_same_c_struct():
+    class Text(ctypes.Structure):
+        _fields_ = [("c", ctypes.c_char), ("w", ctypes.c_wchar), ("s", ctypes.c_char_p), ("ws", ctypes.c_wchar_p),
+                    ("buffer", ctypes.c_wchar * 4)]
+
+    ffi = FFI()
+    ffi.cdef("struct text { char c; wchar_t w; char *s; wchar_t *ws; wchar_t buffer[4]; };")
+    assert from_ctypes(Text).fields == from_cffi(ffi, "struct text").fields
