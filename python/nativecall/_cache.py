@@ -151,9 +151,10 @@ def _warn(path, why):
                   NativecallCacheWarning, stacklevel=4)
 
 
-def load(path, key_bytes, described):
+def load(path, key_bytes, described, signature=None):
     """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
-    when a file was there but unusable)."""
+    when a file was there but unusable). `signature` is the C signature text asked for: a
+    file whose header says another cannot be called safely."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -178,16 +179,23 @@ def load(path, key_bytes, described):
     elif hashlib.sha256(payload).digest() != digest:
         _warn(path, "checksum mismatch")
     else:
-        return _load_payload(path, payload, described)
+        return _load_payload(path, payload, described, signature)
     return None
 
 
-def _load_payload(path, payload, described):
+def _load_payload(path, payload, described, signature):
     try:
         (header_length,) = _HEADER_LENGTH.unpack_from(payload)
         end = _HEADER_LENGTH.size + header_length
         header = json.loads(payload[_HEADER_LENGTH.size:end].decode("utf-8"))
         object_code = payload[end:]
+        if signature is not None:
+            from . import _core
+            difference = _core.Signature(header["signature"]).first_difference(_core.Signature(signature))
+            if difference:
+                _warn(path, f"its header declares the signature {header['signature']!r}, not the "
+                            f"{signature!r} asked for ({difference})")
+                return None
         imports = _resolve(header["imports"], described)
         if imports is None:
             _warn(path, "it calls functions this snapshot does not hold")

@@ -563,7 +563,7 @@ def _compile(signature, pyfunc, source, filename, first_line, column_offset, nam
     compiled_as = (text, parameter_types) if result_type is None else (text, parameter_types, result_type)
     key = _cache.key(source, name, compiled_as, globals_described, owners, opt_level, debug)
     path = _cache.cache_path(filename, name, key) if cache else None
-    compiled = _cache.load(path, key, globals_described) if cache else None
+    compiled = _cache.load(path, key, globals_described, text) if cache else None
     if compiled is None:
         compiled = _jit.compile(source, filename, first_line, column_offset, name, text, globals_described,
                                 opt_level, debug, parameter_types, result_type)

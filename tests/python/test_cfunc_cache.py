@@ -230,6 +230,19 @@ def _valid_garbage_object(data):
     return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
 
 
+def _other_signature_in_header(data):
+    """A file with a right key and checksum whose header declares another signature: calling its
+    code through the one asked for would pass the wrong arguments."""
+    magic, version, key, _, _ = _cache._PREFIX.unpack_from(data)
+    payload = data[_cache._PREFIX.size:]
+    (header_length,) = struct.unpack_from("<I", payload)
+    header = json.loads(payload[4:4 + header_length])
+    header["signature"] = "float64(float64, float64, CPointer(float64))"
+    encoded = json.dumps(header).encode()
+    payload = struct.pack("<I", len(encoded)) + encoded + payload[4 + header_length:]
+    return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
+
+
 DAMAGE = {
     "empty": lambda data: b"",
     "truncated": lambda data: data[:len(data) // 2],
@@ -239,6 +252,7 @@ DAMAGE = {
     "wrong version": lambda data: data[:8] + struct.pack("<I", _cache.FORMAT_VERSION + 1) + data[12:],
     "foreign key": lambda data: data[:12] + bytes(32) + data[44:],
     "garbage object": _valid_garbage_object,
+    "other signature": _other_signature_in_header,
 }
 
 
