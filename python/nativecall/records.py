@@ -11,6 +11,7 @@ pointer or struct members only (the layout rules are the compiler's, nativecall.
 """
 import contextlib
 import ctypes as _ctypes
+import operator as _operator
 import sys
 import threading
 
@@ -25,7 +26,17 @@ class Field:
     __slots__ = ("name", "offset", "type", "shape")
 
     def __init__(self, name, offset, type, shape=()):
-        self.name, self.offset, self.type, self.shape = name, int(offset), type, tuple(int(s) for s in shape)
+        if not isinstance(name, str):
+            raise TypeError(f"Field(): the name must be a str, got {name!r}")
+        if not isinstance(shape, (tuple, list)):   # Field("af4", 16, float32, 7): a one-dimensional array
+            shape = (shape,)
+        try:   # whole numbers only: 0.5 or 2.5 would silently become 0 or 2
+            self.offset = _operator.index(offset)
+            self.shape = tuple(_operator.index(s) for s in shape)
+        except TypeError:
+            raise TypeError(f"Field {name!r}: the offset must be an int and the shape an int or a tuple of ints, "
+                            f"got offset={offset!r}, shape={shape!r}") from None
+        self.name, self.type = name, type
 
     def __repr__(self):
         shape = f", shape={self.shape}" if self.shape else ""

@@ -488,6 +488,9 @@ class LongDouble(ctypes.Structure):
     # Out-of-range numbers get a message, not "std::bad_cast"; an extent whose bytes wrap
     # around 2**64 must not pass the size check.
     (lambda: Record([Field("a", -8, float64)], 8, 8), ValueError, "field 'a': the offset must be in [0, 2**64), got -8"),
+    (lambda: Field("a", 0.5, float64), TypeError, "Field 'a': the offset must be an int and the shape an int or a tuple"),
+    (lambda: Field("a", 0, float64, (2.5,)), TypeError, "got offset=0, shape=(2.5,)"),
+    (lambda: Field(3, 0, float64), TypeError, "Field(): the name must be a str, got 3"),
     (lambda: Record([Field("a", 0, float64)], 2 ** 70, 8), ValueError, "the size must be in [0, 2**64)"),
     (lambda: Record([Field("a", 0, float64, (2 ** 64,))], 8, 8), ValueError, "array extents must be positive and below"),
     (lambda: Record([Field("a", 0, float64, (2 ** 62,))], 8, 8), ValueError,
@@ -621,3 +624,7 @@ def test_ctypes_character_members_map_as_cffi_maps_the_same_c_struct():
     ffi = FFI()
     ffi.cdef("struct text { char c; wchar_t w; char *s; wchar_t *ws; wchar_t buffer[4]; };")
     assert from_ctypes(Text).fields == from_cffi(ffi, "struct text").fields
+
+
+def test_a_field_shape_may_be_one_int_for_a_one_dimensional_array():
+    assert Field("af4", 16, float64, 7) == Field("af4", 16, float64, (7,)) == Field("af4", 16, float64, (np.int64(7),))
