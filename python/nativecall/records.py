@@ -69,7 +69,14 @@ class Record(_types.Type):
 
     def __init__(self, fields, size, alignment, label=""):
         self.fields = tuple(sorted(fields, key=lambda f: f.offset))
-        self.size, self.alignment, self.label = int(size), int(alignment), label
+        try:   # whole numbers only, as for Field offsets
+            self.size, self.alignment = _operator.index(size), _operator.index(alignment)
+        except TypeError:
+            raise TypeError(f"Record(): the size and the alignment must be ints, got size={size!r}, "
+                            f"alignment={alignment!r}") from None
+        if not isinstance(label, str):
+            raise TypeError(f"Record(): the label must be a str, got {label!r}")
+        self.label = label
         self._check()
         members = []
         for f in self.fields:

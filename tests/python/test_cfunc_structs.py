@@ -491,6 +491,7 @@ class LongDouble(ctypes.Structure):
     (lambda: Field("a", 0.5, float64), TypeError, "Field 'a': the offset must be an int and the shape an int or a tuple"),
     (lambda: Field("a", 0, float64, (2.5,)), TypeError, "got offset=0, shape=(2.5,)"),
     (lambda: Field(3, 0, float64), TypeError, "Field(): the name must be a str, got 3"),
+    (lambda: Record([Field("a", 0, float64)], 8.5, 8), TypeError, "the size and the alignment must be ints, got size=8.5"),
     (lambda: Record([Field("a", 0, float64)], 2 ** 70, 8), ValueError, "the size must be in [0, 2**64)"),
     (lambda: Record([Field("a", 0, float64, (2 ** 64,))], 8, 8), ValueError, "array extents must be positive and below"),
     (lambda: Record([Field("a", 0, float64, (2 ** 62,))], 8, 8), ValueError,
