@@ -4,7 +4,7 @@ import operator
 
 import pytest
 
-from nativecall import cfunc, types
+from nativecall import carray, cfunc, types
 from nativecall.extending import jitable, lower_cast, overload, overload_attribute, overload_method, register_type
 from nativecall.jit import CompileError
 from source_positions import line_of
@@ -483,3 +483,12 @@ def test_a_custom_type_may_hold_a_struct_pointer_and_cross_a_signature_as_void_p
     assert compiled(Points(values.ctypes.data), 3) == float((values["x"] * values["y"]).sum())
     with pytest.raises(TypeError, match=r"reaches the struct .* through pointers, not as a value: use CPointer\(rec\)"):
         register_type(type("ByValue", (), {}), [("point", point_type)])
+
+
+def test_carray_of_a_custom_type_says_what_dtype_may_be():
+    def view(p):
+        return carray(p, 3, dtype=Vec3)[0].x
+
+    with pytest.raises(CompileError, match=r"carray\(\) dtype must be a scalar type \(float64, np.int32, ...\) or a "
+                                           r"struct Record, not Function\(.*Vec3\)"):
+        cfunc("float64(voidptr)")(view)
