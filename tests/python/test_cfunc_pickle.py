@@ -92,10 +92,21 @@ class Scale:
         self.factor = factor
 
 
-def test_a_custom_type_constant_unpickled_where_the_type_is_not_registered_names_the_type():
+def unpickling_error_elsewhere(data):
+    """The message of the exception unpickling `data` raises in a fresh process (one that
+    imported none of this module's registrations)."""
     import os
     import subprocess
     import sys
+    code = ("import pickle, sys\n"
+            "try:\n    pickle.loads(sys.stdin.buffer.read())\n"
+            "except Exception as e:\n    print(e)\n")
+    result = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    return result.stdout.decode()
+
+
+def test_a_custom_type_constant_unpickled_where_the_type_is_not_registered_names_the_type():
     from nativecall import types
     from nativecall.extending import register_type
     register_type(Scale, [("factor", types.float64)], name="PickledScaleType")
@@ -109,18 +120,10 @@ def test_a_custom_type_constant_unpickled_where_the_type_is_not_registered_names
     data = pickle.dumps(scaled)
     assert pickle.loads(data)(2.0) == 5.0
     # The snapshot names the type, not the class: a process that never registered it is told so.
-    code = ("import pickle, sys\n"
-            "try:\n    pickle.loads(sys.stdin.buffer.read())\n"
-            "except ValueError as e:\n    print(e)\n")
-    result = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True,
-                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert "the custom type 'PickledScaleType' is not registered in this process" in result.stdout.decode()
+    assert "the custom type 'PickledScaleType' is not registered in this process" in unpickling_error_elsewhere(data)
 
 
 def test_an_overload_missing_where_a_pickled_cfunc_is_rebuilt_is_named_as_unregistered():
-    import os
-    import subprocess
-    import sys
     from nativecall.extending import overload
 
     def tripled(x):
@@ -141,9 +144,4 @@ def test_an_overload_missing_where_a_pickled_cfunc_is_rebuilt_is_named_as_unregi
 
     data = pickle.dumps(uses_overload)
     assert pickle.loads(data)(2.0) == tripled(2.0)
-    code = ("import pickle, sys\n"
-            "try:\n    pickle.loads(sys.stdin.buffer.read())\n"
-            "except Exception as e:\n    print(e)\n")
-    result = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True,
-                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
-    assert "tripled(): no implementation of it is registered in this process" in result.stdout.decode()
+    assert "tripled(): no implementation of it is registered in this process" in unpickling_error_elsewhere(data)
