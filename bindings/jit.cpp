@@ -303,7 +303,7 @@ void forget_typing_exception() {
 }
 
 /* How a typing function sees a JIT type: a tuple nativecall.types._from_jit turns into a
-   nativecall.types object (scalars, CPointer, Array, Tuple; Opaque for the rest). */
+   nativecall.types object (scalars, CPointer, Array, Tuple, Record; Opaque for the rest). */
 nb::object describe_type(TypeRef t) {
     switch (t->kind) {
     case Kind::Bool: return nb::make_tuple("scalar", "boolean");
@@ -322,6 +322,16 @@ nb::object describe_type(TypeRef t) {
         return nb::make_tuple("tuple", nb::tuple(members));
     }
     case Kind::Custom: return nb::make_tuple("custom", t->name);
+    case Kind::Record: {   // the layout, so a typing function sees a nativecall.types.Record
+        nb::list fields;
+        for (const RecordField &f : t->fields) {
+            nb::list shape;
+            for (std::int64_t extent : f.shape)
+                shape.append(extent);
+            fields.append(nb::make_tuple(f.name, f.offset, describe_type(f.type), nb::tuple(shape)));
+        }
+        return nb::make_tuple("record", t->name, t->size, t->align, nb::tuple(fields));
+    }
     default: return nb::make_tuple("opaque", t->str());
     }
 }
@@ -351,10 +361,17 @@ TypeRef type_from_description(nb::handle described) {
         for (nb::handle m : nb::cast<nb::tuple>(t[1]))
             members.push_back(type_from_description(m));
         return types::tuple(members);
+    } else if (kind == "record") {   // overload_method on a struct: ("record", records.py's description)
+        return to_jit_type(t[1]);
     } else if (kind == "custom") {
-        auto found = custom_types().find(nb::cast<std::string>(t[1]));
+        std::string name = nb::cast<std::string>(t[1]);
+        auto found = custom_types().find(name);
         if (found != custom_types().end())
             return found->second;
+        /* Reachable from a pickle or a cache entry made where the type was registered. */
+        throw nb::value_error(("the custom type '" + name + "' is not registered in this process: run its "
+                               "nativecall.extending.register_type call (import the module that makes it) first")
+                                  .c_str());
     }
     throw nb::value_error(("compiled code has no type " + nb::cast<std::string>(nb::repr(described))).c_str());
 }
@@ -510,6 +527,15 @@ NB_MODULE(_jit, m) {
         try {
             std::rethrow_exception(p);
         } catch (const CompileError &e) {
+            /* A typing function interrupted (KeyboardInterrupt, SystemExit: not an Exception)
+               ends the compile with that exception itself, not with a CompileError. */
+            if (typing_exception && !PyObject_IsInstance(typing_exception, PyExc_Exception)) {
+                PyObject *interrupt = typing_exception;
+                typing_exception = nullptr;
+                PyErr_SetObject(reinterpret_cast<PyObject *>(Py_TYPE(interrupt)), interrupt);
+                Py_DECREF(interrupt);
+                return;
+            }
             nb::object error = nb::handle(compile_error_type)(e.what());
             error.attr("filename") = e.filename();
             error.attr("lineno") = e.line();

@@ -151,10 +151,12 @@ def _warn(path, why):
                   NativecallCacheWarning, stacklevel=4)
 
 
-def load(path, key_bytes, described, compile_args=None):
+def load(path, key_bytes, described, signature=None, compile_args=None):
     """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
-    when a file was there but unusable). `compile_args`, what _jit.compile would be given,
-    lets an integrand build its loop entry on first use (object code holds none)."""
+    when a file was there but unusable). `signature` is the C signature text asked for: a
+    file whose header says another cannot be called safely. `compile_args`, what
+    _jit.compile would be given, lets an integrand build its loop entry on first use
+    (object code holds none)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -179,16 +181,23 @@ def load(path, key_bytes, described, compile_args=None):
     elif hashlib.sha256(payload).digest() != digest:
         _warn(path, "checksum mismatch")
     else:
-        return _load_payload(path, payload, described, compile_args)
+        return _load_payload(path, payload, described, signature, compile_args)
     return None
 
 
-def _load_payload(path, payload, described, compile_args):
+def _load_payload(path, payload, described, signature, compile_args):
     try:
         (header_length,) = _HEADER_LENGTH.unpack_from(payload)
         end = _HEADER_LENGTH.size + header_length
         header = json.loads(payload[_HEADER_LENGTH.size:end].decode("utf-8"))
         object_code = payload[end:]
+        if signature is not None:
+            from . import _core
+            difference = _core.Signature(header["signature"]).first_difference(_core.Signature(signature))
+            if difference:
+                _warn(path, f"its header declares the signature {header['signature']!r}, not the "
+                            f"{signature!r} asked for ({difference})")
+                return None
         imports = _resolve(header["imports"], described)
         if imports is None:
             _warn(path, "it calls functions this snapshot does not hold")
@@ -203,7 +212,11 @@ def _load_payload(path, payload, described, compile_args):
 def store(path, key_bytes, compiled, described):
     """Writes `compiled` under `key_bytes` atomically; failures only warn (the function works regardless)."""
     paths = _import_paths(compiled.imports, described)
-    if paths is None:   # an address no global names (cannot happen for snapshot-built code): do not cache
+    if paths is None:   # a callee no global names (reached through an overload or a conversion): not cached
+        warnings.warn(f"nativecall: {compiled.name}() is not cached: it calls native code that none of its globals "
+                      "names (a cfunc or external function used by an overload or lower_cast implementation), "
+                      "whose address a later process could not find; make that callee a global of the cfunc, or "
+                      "drop cache=True", NativecallCacheWarning, stacklevel=4)
         return
     header = json.dumps({"function_symbol": compiled.function_symbol, "thunk_symbol": compiled.thunk_symbol,
                          "signature": compiled.signature, "name": compiled.name, "imports": paths,

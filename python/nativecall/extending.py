@@ -303,7 +303,9 @@ def overload_method(custom_type, method):
         raise TypeError(f"overload_method() takes a nativecall type, got {_type_name(custom_type)}")
     if not isinstance(method, str) or not method.isidentifier():
         raise ValueError(f"overload_method(): the method name must be an identifier, got {method!r}")
-    receiver = _types._to_jit(custom_type)
+    from .records import Record
+    # A struct is reached by reference, not held as a value: its layout names it.
+    receiver = ("record", custom_type._described()) if isinstance(custom_type, Record) else _types._to_jit(custom_type)
 
     def register(typer):
         if not callable(typer):
@@ -348,6 +350,8 @@ def register_type(pyclass, fields, *, name=None, box=None, unbox=None):
     name = pyclass.__name__ if name is None else name
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register_type(): the name must be an identifier, got {name!r}")
+    if _names_a_builtin_type(name):   # messages and signatures would show two types the same way
+        raise ValueError(f"register_type(): {name!r} already names a built-in type; pass another name=")
     checked = []
     for i, field in enumerate(fields):
         if not (isinstance(field, tuple) and len(field) == 2 and isinstance(field[0], str) and field[0].isidentifier()
@@ -381,6 +385,17 @@ def register_type(pyclass, fields, *, name=None, box=None, unbox=None):
     return custom
 
 
+def _names_a_builtin_type(name):
+    """Whether a signature already reads ``name`` as a type (float64, double, int, voidptr...)."""
+    if name in ("CPointer", "Record", "Tuple", "Array", "none"):
+        return True
+    try:
+        _core.Signature(f"void({name})")
+    except ValueError:
+        return False
+    return True
+
+
 def _field_values(custom, value):
     """The constant a custom-typed global becomes: its fields' values, read now (lower_constant)."""
     values = []
@@ -389,10 +404,24 @@ def _field_values(custom, value):
             v = getattr(value, field)
         except AttributeError:
             raise TypeError(f"a {custom.name} global has no attribute {field!r} to read as its field") from None
-        if isinstance(field_type, _types.CustomType):
-            v = _field_values(field_type, v)
-        values.append(v)
+        values.append(_field_constant(custom, field, field_type, v))
     return tuple(values)
+
+
+def _field_constant(custom, field, field_type, v):
+    """One field's value as a constant: custom values by their fields, tuples member by member,
+    numbers by the rules of any constant global (numpy scalars become Python numbers)."""
+    if isinstance(field_type, _types.CustomType):
+        return _field_values(field_type, v)
+    if isinstance(field_type, _types.Tuple) and isinstance(v, tuple) and len(v) == len(field_type.types):
+        return tuple(_field_constant(custom, field, t, m) for t, m in zip(field_type.types, v))
+    constant = _jit._constant(v)
+    if constant is None:
+        raise TypeError(f"a {custom.name} global has {type(v).__name__} {v!r:.60} as its field {field!r}, "
+                        f"which is {field_type}: expected an int, float or bool"
+                        f"{' (an address)' if isinstance(field_type, _types.CPointer) else ''}"
+                        f"{' or a tuple of these' if isinstance(field_type, _types.Tuple) else ''}")
+    return constant
 
 
 def lower_cast(from_type, to_type):

@@ -341,8 +341,16 @@ def _signature_parts(signature):
         raise TypeError(f"signature must be a string or built from nativecall.types, got {type(signature).__name__}")
     # numba's Signature objects: numba type names, and numba Records converted to ours
     args = [_records.from_numba(a) or a for a in signature.args]
-    if _records.contains_record(_records.from_numba(signature.return_type) or signature.return_type):
+    result = _records.from_numba(signature.return_type) or signature.return_type
+    if isinstance(result, _records.Record):
+        raise TypeError(f"a cfunc cannot return a struct by value ({result.label or result}); write it through a "
+                        "pointer parameter")
+    if _records.contains_record(result):
         raise TypeError("a cfunc cannot return a record pointer; return voidptr, or write through a parameter")
+    for i, a in enumerate(args):
+        if isinstance(a, _records.Record):
+            raise TypeError(f"parameter {i + 1} is a struct passed by value ({a.label or a}), which cfuncs cannot "
+                            "take: pass a pointer to it, CPointer(rec)")
     if not any(_records.contains_record(a) for a in args):
         if isinstance(signature, _types.Signature):
             return str(signature), None
@@ -495,10 +503,20 @@ class _BoxingCFunc(CFunc):
 
     def __call__(self, *args):
         sig = self._custom_signature
+        unboxed = []
         if len(args) == len(sig.args):
             args = tuple(_unboxed(t, a, f"argument {i + 1} of {self.__name__}()") if isinstance(t, _types.CustomType)
                          else a for i, (t, a) in enumerate(zip(sig.args, args)))
-        result = self._compiled(*args)
+            unboxed = {f"argument {i + 1}:": f"{t.name}'s unbox returned {type(a).__name__} {a!r:.40}"
+                       for i, (t, a) in enumerate(zip(sig.args, args)) if isinstance(t, _types.CustomType)}
+        try:
+            result = self._compiled(*args)
+        except TypeError as e:
+            # The native call rejected what unbox() returned: say that it came from there.
+            culprit = next((why for prefix, why in unboxed.items() if str(e).startswith(prefix)), None)
+            if culprit is None:
+                raise
+            raise TypeError(f"{self.__name__}(): {e} ({culprit})") from None
         if isinstance(sig.return_type, _types.CustomType):
             return _boxed(sig.return_type, result, f"the result of {self.__name__}()")
         return result
@@ -520,6 +538,16 @@ def _boxed(custom, value, where):
 
 def _compile(signature, pyfunc, source, filename, first_line, column_offset, name, snapshot, opt_level, debug,
              cache=False):
+    if isinstance(signature, _types.Signature):
+        for i, t in enumerate((signature.return_type, *signature.args)):
+            pointee = t
+            while isinstance(pointee, _types.CPointer):
+                pointee = pointee.dtype
+            if pointee is not t and isinstance(pointee, _types.CustomType):
+                where = "the result" if i == 0 else f"parameter {i}"
+                raise TypeError(f"{where} of the signature {signature} is a pointer to the custom type {pointee.name}, "
+                                "which has no memory layout; pass the value itself (a type of one number or pointer) "
+                                "or a pointer to a struct Record")
     machine = _types._machine_signature(signature) if isinstance(signature, _types.Signature) else None
     if machine is not None and any(_records.contains_record(t) for t in (signature.return_type, *signature.args)):
         raise TypeError(f"the signature {signature} mixes custom types and records, which is not supported: "
@@ -537,7 +565,7 @@ def _compile(signature, pyfunc, source, filename, first_line, column_offset, nam
     path = _cache.cache_path(filename, name, key) if cache else None
     args = (source, filename, first_line, column_offset, name, text, globals_described, opt_level, debug,
             parameter_types, result_type)
-    compiled = _cache.load(path, key, globals_described, args) if cache else None
+    compiled = _cache.load(path, key, globals_described, text, args) if cache else None
     if compiled is None:
         compiled = _jit.compile(*args)
         if cache:

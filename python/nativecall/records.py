@@ -9,8 +9,11 @@ Every builder checks the layout is one a C compiler produces without packing pra
 natural alignment, no overlap (unions), no bit-fields, native byte order, numeric,
 pointer or struct members only (the layout rules are the compiler's, nativecall._jit).
 """
+import contextlib
 import ctypes as _ctypes
+import operator as _operator
 import sys
+import threading
 
 from . import types as _types
 
@@ -23,7 +26,17 @@ class Field:
     __slots__ = ("name", "offset", "type", "shape")
 
     def __init__(self, name, offset, type, shape=()):
-        self.name, self.offset, self.type, self.shape = name, int(offset), type, tuple(int(s) for s in shape)
+        if not isinstance(name, str):
+            raise TypeError(f"Field(): the name must be a str, got {name!r}")
+        if not isinstance(shape, (tuple, list)):   # Field("af4", 16, float32, 7): a one-dimensional array
+            shape = (shape,)
+        try:   # whole numbers only: 0.5 or 2.5 would silently become 0 or 2
+            self.offset = _operator.index(offset)
+            self.shape = tuple(_operator.index(s) for s in shape)
+        except TypeError:
+            raise TypeError(f"Field {name!r}: the offset must be an int and the shape an int or a tuple of ints, "
+                            f"got offset={offset!r}, shape={shape!r}") from None
+        self.name, self.type = name, type
 
     def __repr__(self):
         shape = f", shape={self.shape}" if self.shape else ""
@@ -56,7 +69,14 @@ class Record(_types.Type):
 
     def __init__(self, fields, size, alignment, label=""):
         self.fields = tuple(sorted(fields, key=lambda f: f.offset))
-        self.size, self.alignment, self.label = int(size), int(alignment), label
+        try:   # whole numbers only, as for Field offsets
+            self.size, self.alignment = _operator.index(size), _operator.index(alignment)
+        except TypeError:
+            raise TypeError(f"Record(): the size and the alignment must be ints, got size={size!r}, "
+                            f"alignment={alignment!r}") from None
+        if not isinstance(label, str):
+            raise TypeError(f"Record(): the label must be a str, got {label!r}")
+        self.label = label
         self._check()
         members = []
         for f in self.fields:
@@ -70,8 +90,24 @@ class Record(_types.Type):
     def _check(self):
         """The layout rules live in the compiler (types::record): ask it, so Python and C++
         users get the same checks and the same messages."""
+        # Sizes and offsets are C size_t: out of that range the compiler could only say "bad cast".
+        limit = 2 ** (8 * _ctypes.sizeof(_ctypes.c_size_t))
+        for what, value in (("size", self.size), ("alignment", self.alignment)):
+            if not 0 <= value < limit:
+                raise ValueError(f"{self.label or 'the record'}: the {what} must be in [0, 2**{limit.bit_length() - 1}), "
+                                 f"got {value}")
         for f in self.fields:
-            if not isinstance(f.type, _types.Type) or f.type == _types.void:
+            if not 0 <= f.offset < limit:
+                raise ValueError(f"{self.label or 'the record'}, field {f.name!r}: the offset must be in "
+                                 f"[0, 2**{limit.bit_length() - 1}), got {f.offset}")
+            if any(not 0 < extent < limit // 2 for extent in f.shape):
+                raise ValueError(f"{self.label or 'the record'}, field {f.name!r}: array extents must be positive "
+                                 f"and below 2**{limit.bit_length() - 2}, got {f.shape}")
+            pointee = f.type
+            while isinstance(pointee, _types.CPointer):
+                pointee = pointee.dtype
+            if not isinstance(f.type, _types.Type) or f.type == _types.void or \
+                    isinstance(pointee, (_types.CustomType, _types.Tuple)):
                 raise TypeError(f"{self.label or 'the record'}, field {f.name!r}: expected a nativecall scalar, "
                                 f"CPointer or Record type, got {f.type!r}")
         from . import _jit
@@ -141,6 +177,28 @@ def contains_record(t):
     return isinstance(t, Record)
 
 
+# ---------------------------------------------------------------- recursive structs
+
+_construction = threading.local()
+
+
+def _under_construction():
+    """The ctypes or cffi structs whose Records are being built on this thread (outermost first)."""
+    return _construction.__dict__.setdefault("stack", [])
+
+
+@contextlib.contextmanager
+def _building(struct):
+    """A struct whose Record is being built: a pointer member back to it (a linked list's
+    ``next``) cannot be a CPointer of a Record that does not exist yet, and is a voidptr."""
+    stack = _under_construction()
+    stack.append(struct)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
 # ---------------------------------------------------------------- numpy
 
 
@@ -199,6 +257,11 @@ def from_ctypes(struct):
     if issubclass(struct, foreign):
         raise ValueError(f"{struct.__name__} is a {foreign.__name__}: non-native byte order, which compiled code "
                          "cannot read")
+    with _building(struct):
+        return _from_ctypes_fields(struct)
+
+
+def _from_ctypes_fields(struct):
     fields = []
     for entry in struct._fields_:
         name, ctype = entry[0], entry[1]
@@ -215,7 +278,9 @@ def from_ctypes(struct):
 
 _CTYPES_CODES = {"b": "int8", "B": "uint8", "c": "int8", "h": "int16", "H": "uint16", "i": "int32",
                  "I": "uint32", "l": "int64", "L": "uint64", "q": "int64", "Q": "uint64", "f": "float32",
-                 "d": "float64"}
+                 "d": "float64",
+                 # wchar_t: what cffi maps it to (int32 where it is 4 bytes, as on Linux and macOS)
+                 "u": "int32" if _ctypes.sizeof(_ctypes.c_wchar) == 4 else "uint16"}
 
 
 def _ctypes_member(ctype, where):
@@ -226,7 +291,15 @@ def _ctypes_member(ctype, where):
     if ctype is _ctypes.c_void_p:
         return _types.voidptr
     if isinstance(ctype, type) and issubclass(ctype, _ctypes._Pointer):
+        if ctype._type_ in _under_construction():   # a pointer back to an enclosing struct
+            return _types.voidptr
         return _types.CPointer(_ctypes_member(ctype._type_, where))
+    if isinstance(ctype, type) and issubclass(ctype, _ctypes._CFuncPtr):   # as cffi's function pointers
+        return _types.voidptr
+    if ctype is _ctypes.c_char_p:   # char *, as cffi maps it
+        return _types.CPointer(_types.int8)
+    if ctype is _ctypes.c_wchar_p:
+        return _types.CPointer(_ctypes_member(_ctypes.c_wchar, where))
     code = getattr(ctype, "_type_", None)
     if ctype is _ctypes.c_bool:
         return _types.boolean
@@ -256,6 +329,11 @@ def from_cffi(ffi, ctype=None):
                         + (" (unions are not supported)" if kind == "union" else ""))
     if ctype.fields is None:
         raise TypeError(f"{ctype.cname} is declared but not defined (opaque): its fields are unknown")
+    with _building(ctype):
+        return _from_cffi_fields(ffi, ctype)
+
+
+def _from_cffi_fields(ffi, ctype):
     fields = []
     for name, cfield in ctype.fields:
         where = f"{ctype.cname}.{name}"
@@ -288,7 +366,7 @@ def _cffi_member(ffi, ct, where):
     if ct.kind == "function":   # a function pointer member: an address compiled code can pass on
         return _types.voidptr
     if ct.kind == "pointer":
-        if ct.item.kind == "void":
+        if ct.item.kind == "void" or ct.item in _under_construction():   # void *, or back to an enclosing struct
             return _types.voidptr
         return _types.CPointer(_cffi_member(ffi, ct.item, where))
     if ct.kind == "void":

@@ -152,7 +152,7 @@ _SCALARS_BY_NAME = {"int8": int8, "int16": int16, "int32": int32, "int64": int64
 
 def _from_jit(described):
     """The object for a type the compiler describes as a tuple ("scalar", name), ("pointer", t),
-    ("array", dtype, ndim, layout), ("tuple", members) or ("opaque", name)."""
+    ("array", dtype, ndim, layout), ("tuple", members), ("custom", name), ("record", ...) or ("opaque", name)."""
     kind = described[0]
     if kind == "scalar":
         return _SCALARS_BY_NAME[described[1]]
@@ -164,6 +164,10 @@ def _from_jit(described):
         return Tuple(_from_jit(m) for m in described[1])
     if kind == "custom" and described[1] in _custom_by_name:
         return _custom_by_name[described[1]]
+    if kind == "record":   # ("record", label, size, alignment, ((name, offset, type, shape), ...))
+        from .records import Field, Record
+        return Record([Field(name, offset, _from_jit(t), shape) for name, offset, t, shape in described[4]],
+                      described[2], described[3], described[1])
     return Opaque(described[1])
 
 
@@ -196,6 +200,11 @@ class CustomType(Type):
     def __repr__(self):
         return f"nativecall.types.CustomType({self.name!r})"
 
+    def __reduce__(self):
+        # Types are identities and hold box/unbox functions: a pickle names the type, and
+        # unpickling the class (which imports its module, registering it) finds it again.
+        return _registered_custom_type, (self.name, self.pyclass)
+
     def __eq__(self, other):
         return self is other
 
@@ -206,6 +215,17 @@ class CustomType(Type):
 _custom_by_name: "dict[str, CustomType]" = {}   # CustomType.name → CustomType, filled by nativecall.extending.register_type
 
 
+def _registered_custom_type(name, pyclass):
+    """Unpickling a CustomType: the one registered under ``name`` in this process."""
+    found = _custom_by_name.get(name)
+    if found is None or (pyclass is not None and found.pyclass is not pyclass):
+        import pickle
+        what = f"register_type({pyclass.__qualname__}, ...)" if pyclass is not None else "register_type"
+        raise pickle.UnpicklingError(f"the custom type {name!r} is not registered in this process: run the "
+                                     f"{what} call (import its module) before unpickling")
+    return found
+
+
 def _to_jit(t):
     """The inverse of _from_jit: how the compiler is told about a type."""
     if isinstance(t, CustomType):
@@ -213,9 +233,16 @@ def _to_jit(t):
     if isinstance(t, Tuple):
         return ("tuple", tuple(_to_jit(m) for m in t.types))
     if isinstance(t, CPointer):
+        from .records import Record
+        if isinstance(t.dtype, Record):   # a struct is reached through pointers: its layout names it
+            return ("pointer", ("record", t.dtype._described()))
         return ("pointer", _to_jit(t.dtype))
     if isinstance(t, Type) and t.name in _SCALARS_BY_NAME:
         return ("scalar", t.name)
+    from .records import Record
+    if isinstance(t, Record):
+        raise TypeError(f"compiled code reaches the struct {t.label or t} through pointers, not as a value: "
+                        "use CPointer(rec)")
     raise TypeError(f"compiled code cannot hold values of type {t}")
 
 
@@ -231,7 +258,9 @@ def _machine_signature(signature):
         if t.model is None:
             raise TypeError(f"{where} has the custom type {t.name}, which is not made of one number or pointer "
                             "and so cannot cross a C signature")
-        return t.model.name, _to_jit(t)
+        from .records import contains_record
+        # A struct pointer is a data pointer for the C ABI, as in signatures without custom types.
+        return ("voidptr" if contains_record(t.model) else t.model.name), _to_jit(t)
 
     result, result_type = machine(signature.return_type, "the result")
     params = [machine(a, f"parameter {i + 1}") for i, a in enumerate(signature.args)]

@@ -229,6 +229,33 @@ def test_loaded_code_has_a_loop_entry_only_with_its_source():
                            source=args[:3])
 
 
+def test_a_callee_only_an_overload_reaches_is_not_cached_and_a_warning_says_why(cache_dir):
+    from nativecall.extending import overload
+
+    @cfunc("float64(float64)")
+    def tripled_natively(x):
+        return x * 3.0
+
+    def tripled(x):
+        return 3.0 * x
+
+    @overload(tripled)
+    def tripled_typer(x):
+        def impl(x):
+            return tripled_natively(x)    # an address the cfunc's own globals do not hold
+        return impl
+
+    def user(x):
+        return tripled(x) + 1.0
+
+    for attempt in range(2):   # never written, so never found: each compile warns
+        with pytest.warns(_cache.NativecallCacheWarning, match=r"user\(\) is not cached: it calls native code "
+                                                              "that none of its globals names"):
+            compiled = cfunc("float64(float64)", cache=True)(user)
+        assert compiled(2.0) == 3.0 * 2.0 + 1.0
+    assert not cache_dir.exists() or not list(cache_dir.glob("*.ncc"))
+
+
 def test_notebook_cells_are_cached_across_shells(cache_dir):
     pytest.importorskip("IPython")
     script = textwrap.dedent("""
@@ -267,6 +294,19 @@ def _valid_garbage_object(data):
     return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
 
 
+def _other_signature_in_header(data):
+    """A file with a right key and checksum whose header declares another signature: calling its
+    code through the one asked for would pass the wrong arguments."""
+    magic, version, key, _, _ = _cache._PREFIX.unpack_from(data)
+    payload = data[_cache._PREFIX.size:]
+    (header_length,) = struct.unpack_from("<I", payload)
+    header = json.loads(payload[4:4 + header_length])
+    header["signature"] = "float64(float64, float64, CPointer(float64))"
+    encoded = json.dumps(header).encode()
+    payload = struct.pack("<I", len(encoded)) + encoded + payload[4 + header_length:]
+    return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
+
+
 DAMAGE = {
     "empty": lambda data: b"",
     "truncated": lambda data: data[:len(data) // 2],
@@ -276,6 +316,7 @@ DAMAGE = {
     "wrong version": lambda data: data[:8] + struct.pack("<I", _cache.FORMAT_VERSION + 1) + data[12:],
     "foreign key": lambda data: data[:12] + bytes(32) + data[44:],
     "garbage object": _valid_garbage_object,
+    "other signature": _other_signature_in_header,
 }
 
 

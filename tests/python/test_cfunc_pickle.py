@@ -85,3 +85,63 @@ def test_a_spawned_pool_calls_and_integrates_pickled_cfuncs():
     assert values == pytest.approx([composed_reference(x) for x in points], rel=1e-14)
     assert integrals[0] == pytest.approx(scipy.integrate.quad(composed_reference, 0.0, 2.0)[0], rel=1e-12)
     assert integrals[1] == pytest.approx(scipy.integrate.quad(cfunc_workers.combined_reference, -1.0, 1.0)[0], rel=1e-12)
+
+
+class Scale:
+    def __init__(self, factor):
+        self.factor = factor
+
+
+def unpickling_error_elsewhere(data):
+    """The message of the exception unpickling `data` raises in a fresh process (one that
+    imported none of this module's registrations)."""
+    import os
+    import subprocess
+    import sys
+    code = ("import pickle, sys\n"
+            "try:\n    pickle.loads(sys.stdin.buffer.read())\n"
+            "except Exception as e:\n    print(e)\n")
+    result = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True,
+                            env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    return result.stdout.decode()
+
+
+def test_a_custom_type_constant_unpickled_where_the_type_is_not_registered_names_the_type():
+    from nativecall import types
+    from nativecall.extending import register_type
+    register_type(Scale, [("factor", types.float64)], name="PickledScaleType")
+    global SCALE
+    SCALE = Scale(2.5)
+
+    @cfunc("float64(float64)")
+    def scaled(x):
+        return SCALE.factor * x
+
+    data = pickle.dumps(scaled)
+    assert pickle.loads(data)(2.0) == 5.0
+    # The snapshot names the type, not the class: a process that never registered it is told so.
+    assert "the custom type 'PickledScaleType' is not registered in this process" in unpickling_error_elsewhere(data)
+
+
+def test_an_overload_missing_where_a_pickled_cfunc_is_rebuilt_is_named_as_unregistered():
+    from nativecall.extending import overload
+
+    def tripled(x):
+        return 3 * x
+
+    @overload(tripled)
+    def tripled_typer(x):
+        def impl(x):
+            return x * 3.0
+        return impl
+
+    global TRIPLED
+    TRIPLED = tripled
+
+    @cfunc("float64(float64)")
+    def uses_overload(x):
+        return TRIPLED(x)
+
+    data = pickle.dumps(uses_overload)
+    assert pickle.loads(data)(2.0) == tripled(2.0)
+    assert "tripled(): no implementation of it is registered in this process" in unpickling_error_elsewhere(data)

@@ -485,6 +485,18 @@ class LongDouble(ctypes.Structure):
     (lambda: from_dtype(np.dtype([("x", "U3")])), TypeError, "which a record cannot hold"),
     (lambda: Record([Field("a", 0, float64, (4,))], 16, 8), ValueError, "ends at byte 32, past the record's size 16"),
     (lambda: Record([Field("a", 0, float64)], 8, 3), ValueError, "alignment 3 must be a power of two"),
+    # Out-of-range numbers get a message, not "std::bad_cast"; an extent whose bytes wrap
+    # around 2**64 must not pass the size check.
+    (lambda: Record([Field("a", -8, float64)], 8, 8), ValueError, "field 'a': the offset must be in [0, 2**64), got -8"),
+    (lambda: Field("a", 0.5, float64), TypeError, "Field 'a': the offset must be an int and the shape an int or a tuple"),
+    (lambda: Field("a", 0, float64, (2.5,)), TypeError, "got offset=0, shape=(2.5,)"),
+    (lambda: Field(3, 0, float64), TypeError, "Field(): the name must be a str, got 3"),
+    (lambda: Record([Field("a", 0, float64)], 8.5, 8), TypeError, "the size and the alignment must be ints, got size=8.5"),
+    (lambda: Record([Field("a", 0, float64)], 2 ** 70, 8), ValueError, "the size must be in [0, 2**64)"),
+    (lambda: Record([Field("a", 0, float64, (2 ** 64,))], 8, 8), ValueError, "array extents must be positive and below"),
+    (lambda: Record([Field("a", 0, float64, (2 ** 62,))], 8, 8), ValueError,
+     "an array of extent 4611686018427387904 does not fit in the record's size 8"),
+    (lambda: Record([Field("a", 0, float64, (2 ** 31, 2 ** 31))], 8, 8), ValueError, "does not fit in the record's size 8"),
     (lambda: Record([Field("a", 0, "double")], 8, 8), TypeError, "expected a nativecall scalar, CPointer or Record"),
     (lambda: from_dtype("U3"), TypeError, "needs a structured dtype (with named fields) or a number dtype"),
     (lambda: from_dtype({"names": ["a", "b"], "formats": ["f8", "f8"], "offsets": [0, 0], "itemsize": 8}),
@@ -532,6 +544,19 @@ def test_record_pointer_results_are_refused():
         cfunc(CPointer(PARAMS)(voidptr), source="def f(p):\n    return p\n")
 
 
+
+def test_structs_by_value_are_refused_saying_so():
+    # cffi function types may pass or return a struct by value; the message says that, not "voidptr".
+    ffi = FFI()
+    ffi.cdef("struct pt { double x, y; };")
+    by_value = map_type(ffi.typeof("double(*)(struct pt)"))
+    with pytest.raises(TypeError, match=r"parameter 1 is a struct passed by value \(struct pt\), which cfuncs "
+                                        r"cannot take: pass a pointer to it, CPointer\(rec\)"):
+        cfunc(by_value, source="def f(p):\n    return 0.0\n")
+    with pytest.raises(TypeError, match=r"cannot return a struct by value \(struct pt\)"):
+        cfunc(map_type(ffi.typeof("struct pt(*)(double)")), source="def f(x):\n    return x\n")
+
+
 def test_numba_record_signatures_are_accepted():
     numba = pytest.importorskip("numba")
     dt = np.dtype([("a", "f8"), ("b", "i4")], align=True)
@@ -556,3 +581,51 @@ def test_a_struct_pointer_passes_to_another_cfunc_as_its_void_pointer():
 
     params = Params(1.0, 0.5, 2, (3.0, 0.0, 0.0))
     assert shifted(0.5, ctypes.addressof(params)) == _damped_python(0.5, params) + 3.0
+
+
+class ListNode(ctypes.Structure):
+    pass
+
+
+ListNode._fields_ = [("value", ctypes.c_double), ("next", ctypes.POINTER(ListNode)),
+                     ("callback", ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)), ("label", ctypes.c_char_p)]
+
+
+def test_a_struct_pointing_to_itself_has_a_voidptr_member_the_code_follows():
+    # A linked list: the pointer back to the struct being described is a voidptr (the
+    # Record does not exist yet), with the layout ctypes and cffi give.
+    node_type = from_ctypes(ListNode)
+    assert node_type.offsets == {name: getattr(ListNode, name).offset for name in ("value", "next", "callback", "label")}
+    assert node_type.field("next").type == voidptr and node_type.field("callback").type == voidptr
+    assert node_type.field("label").type == CPointer(int8)
+    ffi = FFI()
+    ffi.cdef("struct node { double value; struct node *next; double (*callback)(double); char *label; };")
+    assert from_cffi(ffi, "struct node").fields == node_type.fields
+
+    @cfunc(float64(voidptr))
+    def total(p):
+        s = 0.0
+        while p:
+            node = carray(p, 1, dtype=node_type)[0]
+            s += node.value
+            p = node.next
+        return s
+
+    nodes = [ListNode(v) for v in (1.5, -2.0, 4.25)]
+    for a, b in zip(nodes, nodes[1:]):
+        a.next = ctypes.pointer(b)
+    assert total(ctypes.addressof(nodes[0])) == sum(n.value for n in nodes)
+
+
+def test_ctypes_character_members_map_as_cffi_maps_the_same_c_struct():
+    class Text(ctypes.Structure):
+        _fields_ = [("c", ctypes.c_char), ("w", ctypes.c_wchar), ("s", ctypes.c_char_p), ("ws", ctypes.c_wchar_p),
+                    ("buffer", ctypes.c_wchar * 4)]
+
+    ffi = FFI()
+    ffi.cdef("struct text { char c; wchar_t w; char *s; wchar_t *ws; wchar_t buffer[4]; };")
+    assert from_ctypes(Text).fields == from_cffi(ffi, "struct text").fields
+
+
+def test_a_field_shape_may_be_one_int_for_a_one_dimensional_array():
+    assert Field("af4", 16, float64, 7) == Field("af4", 16, float64, (7,)) == Field("af4", 16, float64, (np.int64(7),))

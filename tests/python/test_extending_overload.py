@@ -204,6 +204,36 @@ def test_a_typing_function_that_raises_is_a_compile_error_at_the_call_site_with_
         cfunc("float64(float64)")(use)
 
 
+def interruptible(x):
+    return x
+
+
+_interruptions = [KeyboardInterrupt(), SystemExit(3)]
+
+
+@overload(interruptible)
+def interruptible_typer(x):
+    if _interruptions:
+        raise _interruptions.pop(0)
+
+    def impl(x):
+        return x * 4.0
+    return impl
+
+
+def test_an_interrupt_in_a_typing_function_ends_the_compile_as_itself():
+    # Ctrl-C (or sys.exit) while a typing function runs is not a CompileError with an empty message.
+    def use(x):
+        return interruptible(x)
+
+    with pytest.raises(KeyboardInterrupt):
+        cfunc("float64(float64)")(use)
+    with pytest.raises(SystemExit) as info:
+        cfunc("float64(float64)")(use)
+    assert info.value.code == 3
+    assert cfunc("float64(float64)")(use)(2.5) == use(2.5) * 4.0   # not remembered: asked again
+
+
 def test_a_typing_function_must_return_a_function_or_none():
     def confused(x):
         return x
@@ -342,3 +372,59 @@ def test_typing_functions_see_arrays_and_pointers_as_nativecall_types():
     values = np.array([0.5, 1.5, -2.0, 8.0])
     assert cfunc("float64(CPointer(float64), int64)")(use)(values, 4) == values.sum() + values[0]
     assert [str(t) for t in seen] == ["array(float64, 1d, C)", "CPointer(float64)"]
+
+
+def test_typing_functions_see_structs_as_records_with_their_layout():
+    import ctypes
+
+    class Pair(ctypes.Structure):
+        _fields_ = [("flag", ctypes.c_bool), ("x", ctypes.c_double * 3), ("n", ctypes.POINTER(ctypes.c_int32))]
+
+    pair_type = types.from_ctypes(Pair)
+    seen = []
+
+    def weight(r):
+        return 0.0
+
+    @overload(weight)
+    def weight_typer(r):
+        seen.append(r)
+        if isinstance(r, types.Record) and "x" in r.offsets:
+            def impl(r):
+                return r.x[0] + r.x[2] if r.flag else -1.0
+            return impl
+        return None
+
+    def use(p):
+        return weight(p[0])
+
+    pair = Pair(True, (ctypes.c_double * 3)(1.5, 0.0, 2.25))
+    assert cfunc(types.float64(types.CPointer(pair_type)))(use)(ctypes.addressof(pair)) == 1.5 + 2.25
+    (received,) = seen
+    assert isinstance(received, types.Record) and received == pair_type
+    assert received.fields == pair_type.fields and received.size == ctypes.sizeof(Pair)
+    assert received.offsets == {name: getattr(Pair, name).offset for name in ("flag", "x", "n")}
+
+
+def test_methods_of_a_struct_type_take_the_struct_reference_first():
+    import numpy as np
+
+    from nativecall.extending import overload_method
+
+    point_type = types.from_dtype(np.dtype([("x", np.float64), ("y", np.float32)], align=True))
+
+    @overload_method(point_type, "scaled_sum")
+    def point_scaled_sum(p, k):
+        def impl(p, k):
+            p.x *= k                  # a reference: the write reaches memory
+            return p.x + p.y
+        return impl
+
+    def use(ptr):
+        return ptr[1].scaled_sum(2.0) + ptr[0].scaled_sum(3)
+
+    points = np.zeros(2, point_type.dtype)
+    points["x"], points["y"] = [1.0, -2.5], [0.5, 4.0]
+    expected = (-2.5 * 2.0 + np.float32(4.0)) + (1.0 * 3 + np.float32(0.5))
+    assert cfunc(types.float64(types.CPointer(point_type)))(use)(points.ctypes.data) == expected
+    assert points["x"].tolist() == [3.0, -5.0]

@@ -114,8 +114,8 @@ void register_views(Registry &registry) {
                    TypeRef dtype = ptr->element;
                    if (args.types.size() == 3) {
                        if (args.types[2]->kind != Kind::DType)
-                           throw TypingFailure(name + "() dtype must be a scalar type (float64, np.int32, ...), not " +
-                                               args.types[2]->str());
+                           throw TypingFailure(name + "() dtype must be a scalar type (float64, np.int32, ...) or a "
+                                                      "struct Record, not " + args.types[2]->str());
                        TypeRef given = args.types[2]->element;
                        if (dtype->kind != Kind::Void && given != dtype)
                            throw TypingFailure(name + "(): dtype " + given->str() + " does not match the pointer's " +

@@ -177,7 +177,8 @@ void register_tuples(Registry &registry) {
                }
                for (TypeRef m : tuple->members)
                    if (m != tuple->members.front() || !m->is_number())
-                       throw TypingFailure("a tuple of mixed types can only be indexed with a constant, not at run time");
+                       throw TypingFailure("only a tuple of one number type can be indexed at run time; " +
+                                           tuple->str() + " needs a constant index");
                if (n == 0)
                    throw TypingFailure("cannot index an empty tuple");
                return signature(tuple->members.front(), {tuple, types::int64()});

@@ -1,9 +1,25 @@
 // Builtin casts between numbers (and tuples of them) and constants for literals and global snapshots.
+#include <cstdio>
+
 #include "support.h"
 
 namespace nativecall::jit {
 namespace {
 using namespace builtins;
+
+/* How messages show a constant's value: its kind, and a tuple's length. */
+std::string describe_constant(const ConstantValue &c) {
+    if (const auto *i = std::get_if<std::int64_t>(&c.value))
+        return "the int " + std::to_string(*i);
+    if (const auto *d = std::get_if<double>(&c.value)) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.17g", *d);
+        return std::string("the float ") + text;
+    }
+    if (const auto *b = std::get_if<bool>(&c.value))
+        return *b ? "True" : "False";
+    return "a tuple of " + std::to_string(std::get<std::vector<ConstantValue>>(c.value).size()) + " values";
+}
 
 ir::Value cast_number(LoweringContext &ctx, TypeRef from, TypeRef to, ir::Value v) {
     ir::Builder &b = ctx.b();
@@ -72,21 +88,38 @@ void register_casts_and_constants(Registry &registry) {
                           return out;
                       });
 
+    /* A constant's value need not match the type it is given (an extension's typed constant,
+       e.g. a custom type's field read from Python): a mismatch is a typing error. */
     registry.add_constant(TypePattern::of(Kind::Int), [](LoweringContext &ctx, TypeRef t, const ConstantValue &c) -> Lowered {
+        if (!std::holds_alternative<bool>(c.value) && !std::holds_alternative<std::int64_t>(c.value))
+            throw TypingFailure("a constant " + t->str() + " must be an int or a bool, got " + describe_constant(c));
         std::int64_t v = std::holds_alternative<bool>(c.value) ? std::get<bool>(c.value) : std::get<std::int64_t>(c.value);
         return {int_constant(ctx, t, v)};
     });
-    registry.add_constant(TypePattern::of(Kind::Bool), [](LoweringContext &ctx, TypeRef, const ConstantValue &c) -> Lowered {
+    registry.add_constant(TypePattern::of(Kind::Bool), [](LoweringContext &ctx, TypeRef t, const ConstantValue &c) -> Lowered {
+        if (!std::holds_alternative<bool>(c.value) && !std::holds_alternative<std::int64_t>(c.value))
+            throw TypingFailure("a constant " + t->str() + " must be a bool or an int, got " + describe_constant(c));
         bool v = std::holds_alternative<bool>(c.value) ? std::get<bool>(c.value) : std::get<std::int64_t>(c.value) != 0;
         return {ctx.b().constant_int(ir::Type::I1, v)};
     });
     registry.add_constant(TypePattern::of(Kind::Float), [](LoweringContext &ctx, TypeRef t, const ConstantValue &c) -> Lowered {
-        double v = std::holds_alternative<double>(c.value) ? std::get<double>(c.value)
-                                                           : static_cast<double>(std::get<std::int64_t>(c.value));
+        double v;
+        if (const auto *d = std::get_if<double>(&c.value))
+            v = *d;
+        else if (const auto *i = std::get_if<std::int64_t>(&c.value))
+            v = static_cast<double>(*i);
+        else if (const auto *b = std::get_if<bool>(&c.value))
+            v = *b ? 1.0 : 0.0;
+        else
+            throw TypingFailure("a constant " + t->str() + " must be a number, got " + describe_constant(c));
         return {ctx.b().constant_float(LoweringContext::scalar(t), v)};
     });
     registry.add_constant(TypePattern::of(Kind::Tuple), [](LoweringContext &ctx, TypeRef t, const ConstantValue &c) -> Lowered {
-        const auto &members = std::get<std::vector<ConstantValue>>(c.value);
+        const auto *values = std::get_if<std::vector<ConstantValue>>(&c.value);
+        if (!values || values->size() != t->members.size())
+            throw TypingFailure("a constant " + t->str() + " must be a tuple of " + std::to_string(t->members.size()) +
+                                " values, got " + describe_constant(c));
+        const auto &members = *values;
         Lowered out;
         for (std::size_t i = 0; i < members.size(); ++i) {
             Lowered m = ctx.constant(t->members[i], members[i]);

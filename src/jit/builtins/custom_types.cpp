@@ -130,13 +130,23 @@ void add_cast_implementation(Registry &registry, TypeRef from, TypeRef to,
     registry.add_cast(TypePattern::exactly(from), TypePattern::exactly(to),
                       [implementation](LoweringContext &ctx, TypeRef f, TypeRef t, const Lowered &v) -> Lowered {
                           CallSignature sig = type_jitable_call(implementation, ctx.registry(), {f});
-                          Lowered converted = lower_jitable_call(ctx, implementation, {f}, {v});
-                          if (sig.result == t)
-                              return converted;
                           if (sig.result->kind == Kind::Void)
                               throw TypingFailure("the conversion " + implementation->name + "() from " + f->str() +
                                                   " to " + t->str() + " returns nothing");
-                          return ctx.cast(converted, sig.result, t);
+                          /* A conversion reached again while it is being lowered (it returns its
+                             own input type, or casts form a cycle) would recurse without end. */
+                          thread_local std::vector<std::pair<TypeRef, TypeRef>> converting;
+                          for (const auto &pair : converting)
+                              if (pair.first == f && pair.second == t)
+                                  throw TypingFailure("the conversion " + implementation->name + "() from " + f->str() +
+                                                      " to " + t->str() + " returns " + sig.result->str() +
+                                                      ", whose conversion to " + t->str() + " leads back to it");
+                          converting.emplace_back(f, t);
+                          struct Pop {
+                              ~Pop() { converting.pop_back(); }
+                          } pop;
+                          Lowered converted = lower_jitable_call(ctx, implementation, {f}, {v});
+                          return sig.result == t ? converted : ctx.cast(converted, sig.result, t);
                       });
 }
 

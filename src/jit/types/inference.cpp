@@ -492,6 +492,11 @@ private:
             for (std::size_t i = callee->kind == Kind::Function ? 0 : 1; i < args.types.size(); ++i)
                 shown += (shown.empty() ? "" : ", ") + args.types[i]->str();
             std::string what = callee->kind == Kind::Function ? name + "()" : callee->str();
+            /* A function known by name with no typer at all: an overload registered where the
+               snapshot was taken (another process, for a pickle) but not here. */
+            if (callee->kind == Kind::Function && !registry_.knows(name))
+                fail(e.loc, "cannot call " + what + ": no implementation of it is registered in this process "
+                            "(by nativecall.extending.overload or register_type: import the module that registers it)");
             fail(e.loc, "cannot call " + what + " with arguments (" + shown + ")");
         }
         return sig->result;

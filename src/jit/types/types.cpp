@@ -1,5 +1,6 @@
 // Interned JIT types, their numba-style names, and numeric promotion at joins and in arithmetic.
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <set>
@@ -225,11 +226,16 @@ TypeRef record(const std::string &name, std::vector<RecordField> fields, std::si
         if (k != Kind::Bool && k != Kind::Int && k != Kind::Float && k != Kind::Pointer && k != Kind::Record)
             throw InvalidArgument(where + ": type " + (f.type ? f.type->str() : std::string("none")) +
                                   " cannot be a member (expected a number, a pointer, a record or an array of these)");
-        std::size_t count = 1;
+        /* The member's bytes, computed without wrapping around: an extent too large for the
+           record is refused here rather than overflowing into a small size. */
+        std::size_t bytes = size_of(f.type);
         for (std::int64_t extent : f.shape) {
             if (extent <= 0)
                 throw InvalidArgument(where + ": array extents must be positive, got " + std::to_string(extent));
-            count *= static_cast<std::size_t>(extent);
+            if (bytes != 0 && static_cast<std::size_t>(extent) > SIZE_MAX / bytes)
+                throw InvalidArgument(where + ": an array of extent " + std::to_string(extent) +
+                                      " does not fit in the record's size " + std::to_string(size));
+            bytes *= static_cast<std::size_t>(extent);
         }
         /* Members at their natural alignment, no overlap: what a C compiler lays out
            without packing pragmas (packed structs and unions are refused). */
@@ -239,10 +245,13 @@ TypeRef record(const std::string &name, std::vector<RecordField> fields, std::si
         if (f.offset < end_of_previous)
             throw InvalidArgument(where + " at offset " + std::to_string(f.offset) +
                                   " overlaps the previous field (unions are not supported)");
-        end_of_previous = f.offset + count * size_of(f.type);
-        if (end_of_previous > size)
-            throw InvalidArgument(where + " ends at byte " + std::to_string(end_of_previous) +
+        if (f.offset > size || bytes > size - f.offset)
+            throw InvalidArgument(where + (bytes <= SIZE_MAX - f.offset
+                                               ? " ends at byte " + std::to_string(f.offset + bytes)
+                                               : " at offset " + std::to_string(f.offset) + " takes " +
+                                                     std::to_string(bytes) + " bytes") +
                                   ", past the record's size " + std::to_string(size));
+        end_of_previous = f.offset + bytes;
     }
     Type t = make(Kind::Record);
     t.name = name;
