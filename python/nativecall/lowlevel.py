@@ -369,10 +369,15 @@ def as_callback_cached(obj, what="callback"):
     """
     if isinstance(obj, LowLevelCallable):
         return obj
-    try:
-        return _resolved[obj]
-    except (KeyError, TypeError):
-        pass
+    if isinstance(obj, _PyCFuncPtr):   # unhashable: remembered by id
+        cached = _resolved_ctypes_pointer(obj)
+        if cached is not None:
+            return cached
+    else:
+        try:
+            return _resolved[obj]
+        except (KeyError, TypeError):
+            pass
     native = _native_of(obj, None)
     if native is None:
         return as_callback(obj, what)
@@ -385,9 +390,38 @@ def as_callback_cached(obj, what="callback"):
     callback = LowLevelCallable._from_native(proxy, native)
     try:
         _resolved[obj] = callback
-    except TypeError:  # unhashable: resolved again next time
-        pass
+    except TypeError:
+        if isinstance(obj, _PyCFuncPtr):
+            _remember_ctypes_pointer(obj, callback)
     return callback
+
+
+# ctypes function pointers are unhashable, so they are remembered by id, with a weak
+# reference that drops the entry when the pointer dies (an id is reused afterwards).
+# Their argtypes and restype may be reassigned: an entry serves only the pair it was
+# resolved with.
+_resolved_by_id: "dict[int, tuple]" = {}
+
+
+def _resolved_ctypes_pointer(obj):
+    entry = _resolved_by_id.get(id(obj))
+    if entry is None:
+        return None
+    ref, argtypes, restype, callback = entry
+    if ref() is obj and obj.argtypes is argtypes and obj.restype is restype:
+        return callback
+    return None
+
+
+def _remember_ctypes_pointer(obj, callback):
+    key = id(obj)
+
+    def forget(ref):
+        entry = _resolved_by_id.get(key)
+        if entry is not None and entry[0] is ref:
+            del _resolved_by_id[key]
+
+    _resolved_by_id[key] = (weakref.ref(obj, forget), obj.argtypes, obj.restype, callback)
 
 
 def call(callback, *args):

@@ -537,3 +537,36 @@ def test_routines_do_not_keep_callbacks_alive(native):
     del fn, cube, first
     gc.collect()
     assert [r() for r in refs] == [None, None, None]
+
+
+# ------------------------------------------------------------------ routines resolve a ctypes pointer once
+
+def test_ctypes_pointers_are_resolved_once_per_pointer_and_argtypes(monkeypatch):
+    """ctypes function pointers are unhashable: remembered by id, per argtypes/restype, never kept alive."""
+    from nativecall import lowlevel
+    libm = ctypes.CDLL("libm.so.6")
+    cos = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(("cos", libm))
+    resolved = []
+    original = lowlevel._native_of
+
+    def counting(obj, signature):
+        resolved.append(type(obj).__name__)   # not obj: the test checks nothing keeps it alive
+        return original(obj, signature)
+
+    monkeypatch.setattr(lowlevel, "_native_of", counting)
+    first = lowlevel.as_callback_cached(cos)
+    assert lowlevel.as_callback_cached(cos) is first and len(resolved) == 1
+    assert nativecall.integrate.quad(cos, 0.0, 1.0)[0] == pytest.approx(np.sin(1.0), rel=1e-14)
+
+    # Reassigned types are a different callback: resolved again, with the new signature.
+    cos.restype = ctypes.c_float
+    again = lowlevel.as_callback_cached(cos)
+    assert len(resolved) == 2 and again is not first
+    assert _core.Signature(again.signature).same_abi(_core.Signature("float (double)"))
+
+    # The entry goes with the pointer.
+    key = id(cos)
+    assert key in lowlevel._resolved_by_id
+    del cos, first, again
+    gc.collect()
+    assert key not in lowlevel._resolved_by_id
