@@ -165,24 +165,54 @@ void *loop_entry(nb::handle lowlevel) {
     return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("many_address")));
 }
 
+/* The last object whose integrand resolved to native code, by a weak reference
+   (an integrand is not kept alive by having been used), and what it resolved to.
+   The key is what the caller passed: a LowLevelCallable, or an object such as a
+   cfunc that routine_callback turns into one. A LowLevelCallable's fields are
+   fixed when it is made and a cfunc's code when it is compiled, so a loop of
+   calls on one integrand skips the conversion (a Python call), reading four
+   attributes and hashing the signature text: together as much as a small quad.
+   Only touched with the GIL held. */
+struct RememberedIntegrand {
+    PyObject *ref = nullptr;
+    NativeIntegrand native;
+};
+
+RememberedIntegrand &remembered() {
+    static RememberedIntegrand last;
+    return last;
+}
+
+/* The native integrand `key` resolved to last time, when it is the last one
+   resolved and takes `extra_args` arguments; otherwise false and `arg` unchanged. */
+bool recall(nb::handle key, std::size_t extra_args, IntegrandArg &arg) {
+    const RememberedIntegrand &last = remembered();
+    if (!last.ref || PyWeakref_GetObject(last.ref) != key.ptr() || (extra_args > 0 && !last.native.packed()))
+        return false;
+    arg.native = last.native;
+    return true;
+}
+
+void remember(nb::handle key, const NativeIntegrand &native) {
+    RememberedIntegrand &last = remembered();
+    PyObject *ref = PyWeakref_NewRef(key.ptr(), nullptr);
+    if (!ref) PyErr_Clear();  // not weakly referenceable: simply not remembered
+    Py_XDECREF(last.ref);
+    last.ref = ref;
+    last.native = native;
+}
+
 /* Like callback_arg followed by native_integrand, but remembers which of the
    accepted signatures each signature text matched, so repeated calls with the
    same callback skip parsing: for a single quad the parse costs as much as the
-   integral. The cache is only touched with the GIL held. */
-IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *routine) {
+   integral. `key` is the object the caller was given, when `obj` was made from
+   it (see remembered()). The cache is only touched with the GIL held. */
+IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *routine, nb::handle key = {}) {
     static std::unordered_map<std::string, NativeForm> forms;
-    /* The last LowLevelCallable matched, by a weak reference (a callback is not
-       kept alive by having been used) and what it resolved to: its fields are
-       fixed when it is made, so a loop of calls on one callback skips reading
-       four attributes and hashing the signature text (measurable against a small quad). */
-    static PyObject *last_ref = nullptr;
-    static NativeIntegrand last;
+    if (!key.is_valid()) key = obj;
     IntegrandArg arg;
     if (python::is_lowlevel(obj)) {
-        if (last_ref && PyWeakref_GetObject(last_ref) == obj.ptr() && (extra_args == 0 || last.packed())) {
-            arg.native = last;
-            return arg;
-        }
+        if (recall(key, extra_args, arg)) return arg;
         std::string text = nb::cast<std::string>(obj.attr("_c_signature"));
         auto found = forms.find(text);
         if (found != forms.end()) {
@@ -200,11 +230,7 @@ IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *r
             if (forms.size() < 64) forms.emplace(std::move(text), arg.native->form);
         }
         arg.native->many = loop_entry(obj);
-        PyObject *ref = PyWeakref_NewRef(obj.ptr(), nullptr);
-        if (!ref) PyErr_Clear();  // not weakly referenceable: simply not remembered
-        Py_XDECREF(last_ref);
-        last_ref = ref;
-        last = *arg.native;
+        remember(key, *arg.native);
         return arg;
     }
     python::CallbackArg cb = python::callback_arg(obj, "func");
@@ -512,8 +538,13 @@ nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, 
     check_tolerances(epsabs, epsrel);
     nb::tuple args = PyTuple_Check(args_obj.ptr()) ? nb::borrow<nb::tuple>(args_obj) : nb::make_tuple(args_obj);
     if (a == b) return nb::make_tuple(0.0, 0.0);  // scipy's shortcut, improper "intervals" included
-    nb::object callback = routine_callback(func);
-    IntegrandArg integrand = integrand_arg(callback, nb::len(args), "quad");
+    /* A cfunc seen last time skips routine_callback's Python call too. */
+    IntegrandArg integrand;
+    nb::object callback;
+    if (!recall(func, nb::len(args), integrand)) {
+        callback = routine_callback(func);
+        integrand = integrand_arg(callback, nb::len(args), "quad", func);
+    }
     QuadSpec spec;
     spec.options = Options{epsabs, epsrel, limit};
     PooledWorkspace pooled;

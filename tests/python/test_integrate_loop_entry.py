@@ -220,3 +220,24 @@ def test_quad_with_cfunc_and_user_data():
     scalar = nativecall.LowLevelCallable(packed_with_data.ctypes, pointer_to(shift))
     assert ni.quad(scalar, 0, 2, args=(3.0,)) == si.quad(packed_with_data.to_scipy(pointer_to(shift)), 0, 2,
                                                          args=(3.0,))
+
+
+def test_quad_remembers_only_the_integrand_it_was_given():
+    # quad keeps the last cfunc it resolved (by a weak reference): alternating integrands,
+    # one replaced by a new cfunc, and an args mismatch after a remembered call all see
+    # their own integrand, as scipy computes it.
+    for _ in range(2):
+        for function, python in ((exp_over_t2, lambda t: math.exp(-t) / t ** 2),
+                                 (trig_mix, lambda x: math.sin(x) * math.cos(3 * x) + math.atan(x))):
+            value, error = ni.quad(function, 1, 3)
+            expected, expected_error = si.quad(python, 1, 3)
+            assert abs(value - expected) <= error + expected_error
+    for power in (2.0, 3.0):
+        @cfunc("float64(float64)")
+        def monomial(x):
+            return x ** power  # noqa: B023  (each cfunc freezes its own power)
+        assert ni.quad(monomial, 0, 1)[0] == pytest.approx(1 / (power + 1), rel=1e-14)
+        del monomial
+    ni.quad(exp_over_t2, 1, 2)
+    with pytest.raises(ValueError, match="extra argument"):
+        ni.quad(exp_over_t2, 1, 2, args=(1.0,))
