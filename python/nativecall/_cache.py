@@ -9,7 +9,9 @@ rewritten by the compile that follows.
 
 File layout: MAGIC | format version (u32) | key (32 bytes) | payload length (u64) |
 sha256(payload) (32 bytes) | payload, where payload = header length (u32) | JSON header |
-object code. Writers go through a temporary file and os.replace, so concurrent writers of
+object code | LLVM IR (UTF-8). The header gives the object code's size; the IR, tens of
+kilobytes, stays out of the JSON, whose decoder would otherwise spend more on it than
+the rest of a load's Python work. Writers go through a temporary file and os.replace, so concurrent writers of
 one key leave one whole file.
 """
 import hashlib
@@ -23,7 +25,7 @@ from . import _jit
 __all__ = ["NativecallCacheWarning"]
 
 MAGIC = b"NCCACHE\0"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: the LLVM IR follows the object code instead of sitting in the header
 _PREFIX = struct.Struct("<8sI32sQ32s")   # magic, version, key, payload length, payload sha256
 _HEADER_LENGTH = struct.Struct("<I")
 SUFFIX = ".ncc"
@@ -190,7 +192,14 @@ def _load_payload(path, payload, described, signature, compile_args):
         (header_length,) = _HEADER_LENGTH.unpack_from(payload)
         end = _HEADER_LENGTH.size + header_length
         header = json.loads(payload[_HEADER_LENGTH.size:end].decode("utf-8"))
-        object_code = payload[end:]
+        object_size = header["object_size"]
+        if type(object_size) is not int or not 0 <= object_size <= len(payload) - end:
+            _warn(path, f"its header gives an object code size of {object_size!r}, but {len(payload) - end} "
+                        "bytes follow the header")
+            return None
+        object_end = end + object_size
+        object_code = payload[end:object_end]
+        llvm_ir = payload[object_end:].decode("utf-8")
         if signature is not None:
             from . import _core
             difference = _core.Signature(header["signature"]).first_difference(_core.Signature(signature))
@@ -203,7 +212,7 @@ def _load_payload(path, payload, described, signature, compile_args):
             _warn(path, "it calls functions this snapshot does not hold")
             return None
         return _jit.load_compiled(object_code, header["function_symbol"], header["thunk_symbol"], imports,
-                                  header["signature"], header["name"], header.get("llvm_ir", ""), compile_args)
+                                  header["signature"], header["name"], llvm_ir, compile_args)
     except (ValueError, KeyError, TypeError, struct.error, RuntimeError) as e:
         _warn(path, f"cannot be loaded ({e})")
         return None
@@ -220,8 +229,9 @@ def store(path, key_bytes, compiled, described):
         return
     header = json.dumps({"function_symbol": compiled.function_symbol, "thunk_symbol": compiled.thunk_symbol,
                          "signature": compiled.signature, "name": compiled.name, "imports": paths,
-                         "llvm_ir": compiled.llvm_ir}).encode("utf-8")
-    payload = _HEADER_LENGTH.pack(len(header)) + header + compiled.object_code
+                         "object_size": len(compiled.object_code)}).encode("utf-8")
+    payload = (_HEADER_LENGTH.pack(len(header)) + header + compiled.object_code
+               + compiled.llvm_ir.encode("utf-8"))
     blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), hashlib.sha256(payload).digest()) + payload
     import tempfile   # only writers need it, and it is slow to import
     folder = os.path.dirname(path)

@@ -8,6 +8,7 @@ import builtins
 import ctypes
 import inspect
 import math
+import operator
 import sys
 import textwrap
 import threading
@@ -288,9 +289,13 @@ def _snapshot(pyfunc, self_call=True):
 # ---------------------------------------------------------------- source
 
 
+_second = operator.itemgetter(1)   # a position's end line
+
+
 def _last_line(code):
     """The last source line any instruction of `code` (or code nested in it) spans."""
-    last = max((end for _, end, _, _ in code.co_positions() if end), default=0)
+    # map/filter keep the loop in C: a Python generator here cost ~0.1 ms per cached load.
+    last = max(filter(None, map(_second, code.co_positions())), default=0)
     for const in code.co_consts:
         if inspect.iscode(const):
             last = max(last, _last_line(const))

@@ -202,10 +202,11 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
     std::shared_ptr<const CompileRequest> source = request.source;
     if (source && wants_loop_entry(source->signature, source->options) &&
         source->signature.c_spelling() == request.signature.c_spelling())
-        build_many = [source, registry = &active_registry()] {
+        build_many = [source, extensions = active_extensions()] {
+            const Registry &registry = extensions ? *extensions : Registry::builtins();
             try {
-                TypedFunction typed = type_request(*source, *registry);
-                return compile_many(typed, *registry, source->options, unique_symbol(typed.def->name));
+                TypedFunction typed = type_request(*source, registry);
+                return compile_many(typed, registry, source->options, unique_symbol(typed.def->name));
             } catch (const CompileError &) {
                 return std::unique_ptr<JitCode>();
             }

@@ -285,26 +285,38 @@ def _only_file(cache_dir):
     return files[0]
 
 
-def _valid_garbage_object(data):
-    """A file whose header and checksum are right but whose object code is not an object file."""
+def _rewritten(data, change):
+    """`data` with its JSON header passed through change(header, rest) → (header, rest), where
+    rest is what follows the header (object code, then IR), re-packed with a right checksum."""
     magic, version, key, _, _ = _cache._PREFIX.unpack_from(data)
     payload = data[_cache._PREFIX.size:]
     (header_length,) = struct.unpack_from("<I", payload)
-    payload = payload[:4 + header_length] + b"\x7fELF" + b"\x00" * 60
+    header, rest = change(json.loads(payload[4:4 + header_length]), payload[4 + header_length:])
+    encoded = json.dumps(header).encode()
+    payload = struct.pack("<I", len(encoded)) + encoded + rest
     return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
+
+
+def _valid_garbage_object(data):
+    """A file whose header and checksum are right but whose object code is not an object file."""
+    garbage = b"\x7fELF" + b"\x00" * 60
+
+    def change(header, rest):
+        llvm_ir = rest[header["object_size"]:]
+        return {**header, "object_size": len(garbage)}, garbage + llvm_ir
+    return _rewritten(data, change)
 
 
 def _other_signature_in_header(data):
     """A file with a right key and checksum whose header declares another signature: calling its
     code through the one asked for would pass the wrong arguments."""
-    magic, version, key, _, _ = _cache._PREFIX.unpack_from(data)
-    payload = data[_cache._PREFIX.size:]
-    (header_length,) = struct.unpack_from("<I", payload)
-    header = json.loads(payload[4:4 + header_length])
-    header["signature"] = "float64(float64, float64, CPointer(float64))"
-    encoded = json.dumps(header).encode()
-    payload = struct.pack("<I", len(encoded)) + encoded + payload[4 + header_length:]
-    return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
+    return _rewritten(data, lambda header, rest: (
+        {**header, "signature": "float64(float64, float64, CPointer(float64))"}, rest))
+
+
+def _object_size_beyond_payload(data):
+    """A right checksum over a header whose object code size exceeds what follows it."""
+    return _rewritten(data, lambda header, rest: ({**header, "object_size": len(rest) + 1}, rest))
 
 
 DAMAGE = {
@@ -317,6 +329,7 @@ DAMAGE = {
     "foreign key": lambda data: data[:12] + bytes(32) + data[44:],
     "garbage object": _valid_garbage_object,
     "other signature": _other_signature_in_header,
+    "object size beyond the payload": _object_size_beyond_payload,
 }
 
 

@@ -29,6 +29,11 @@ namespace nativecall::jit {
 /* The registry compile() uses now: the builtins, then every extension registered so far. */
 const Registry &active_registry();
 
+/* The newest extension snapshot, or null while nothing is registered (active_registry() is then
+   the builtins). Unlike active_registry() it never builds the builtins, which costs a process that
+   only loads cached code more than the load: whoever keeps it resolves it when the registry is used. */
+const Registry *active_extensions();
+
 /* Registers extensions: `add` receives the new extension layer (its lookups already see
    the builtins and earlier extensions) and calls add_typer / add_lowering / add_cast /
    add_constant / add_parameter_names on it. When `add` throws, nothing is published.

@@ -1,4 +1,4 @@
-// ORC LLJIT engine: one JIT per process, host-CPU O1-class pipeline emitting object code (vectorised loop entries at O2 with libmvec), explicit libm/helper symbols, one JITDylib per function.
+// ORC JIT engine (ExecutionSession + JITLink): one JIT per process, host-CPU O1-class pipeline emitting object code (vectorised loop entries at O2 with libmvec), explicit libm/helper symbols, one JITDylib per function.
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -8,9 +8,11 @@
 #include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/ExecutionEngine/Orc/EPCEHFrameRegistrar.h>
+#include <llvm/ExecutionEngine/Orc/ExecutorProcessControl.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
-#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/PassManager.h>
 #include <llvm/Object/ObjectFile.h>
@@ -66,7 +68,7 @@ void check(llvm::Error error, const char *what) {
 
 /* Every external symbol compiled code may reference, bound to this process's
    definitions rather than looked up by name (numba's llvmlite may share the process). */
-llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT &jit) {
+llvm::orc::SymbolMap runtime_symbols(llvm::orc::ExecutionSession &session) {
     using D = double (*)(double);
     using DD = double (*)(double, double);
     using F = float (*)(float);
@@ -136,7 +138,7 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::LLJIT &jit) {
     };
     llvm::orc::SymbolMap map;
     for (const Entry &e : entries)
-        map[jit.mangleAndIntern(e.name)] = {llvm::orc::ExecutorAddr::fromPtr(e.address),
+        map[session.intern(e.name)] = {llvm::orc::ExecutorAddr::fromPtr(e.address),
                                             llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
     return map;
 }
@@ -162,18 +164,6 @@ struct Host {
     }
 };
 
-/* LLJIT's IR layer, which nothing uses: the engine emits object code itself (so it can be
-   cached) and adds only object files. Standing in for LLJIT's default compiler saves
-   creating a TargetMachine when a process only loads cached code. */
-class NoIRCompiler : public llvm::orc::IRCompileLayer::IRCompiler {
-public:
-    NoIRCompiler() : IRCompiler({}) {}
-    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> operator()(llvm::Module &) override {
-        return llvm::make_error<llvm::StringError>("nativecall's JIT adds object files, not IR",
-                                                   llvm::inconvertibleErrorCode());
-    }
-};
-
 /* The process-wide JIT. Optimisation and object emission share one TargetMachine, so
    they, loading and removal run under one mutex; parsing, typing and lowering (most of
    a compile) run in parallel outside it. Each function's object file is linked into a
@@ -193,47 +183,49 @@ public:
 
     void remove(llvm::orc::JITDylib &dylib) {
         std::lock_guard<std::recursive_mutex> lock(mutex_);
-        llvm::consumeError(jit_->getExecutionSession().removeJITDylib(dylib));
+        llvm::consumeError(session_->removeJITDylib(dylib));
     }
 
 private:
-    Engine() {
+    /* Only what loading object code needs: no TargetMachine, no target registration and no
+       IR layers (LLJIT builds all three, a millisecond a process that only loads cached code
+       need not spend). Object files are ELF for the host, whose symbols carry no prefix, so
+       names are interned as they are. JITLink with eh-frame registration is what LLJIT
+       picks on ELF hosts. */
+    Engine() : host_triple_(Host::get().triple) {
+        session_ = std::make_unique<llvm::orc::ExecutionSession>(
+            unwrap(llvm::orc::SelfExecutorProcessControl::Create(), "creating the executor"));
+        linker_ = std::make_unique<llvm::orc::ObjectLinkingLayer>(*session_);
+        linker_->addPlugin(std::make_unique<llvm::orc::EHFrameRegistrationPlugin>(
+            *session_, unwrap(llvm::orc::EPCEHFrameRegistrar::Create(*session_), "registering eh-frames")));
+        main_ = &session_->createBareJITDylib("<main>");
+        check(main_->define(llvm::orc::absoluteSymbols(runtime_symbols(*session_))), "binding runtime symbols");
+        /* Anything else object code names (compiler-rt helpers) resolves in the process. */
+        process_ = &session_->createBareJITDylib("<process symbols>");
+        process_->addGenerator(unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess('\0'),
+                                      "searching the process's symbols"));
+    }
+
+    ~Engine() { llvm::consumeError(session_->endSession()); }
+
+    /* The host as code generation sees it, made on the first compile. */
+    void start_codegen() {
+        if (target_machine_)
+            return;
         llvm::InitializeNativeTarget();
+        llvm::InitializeNativeTargetAsmPrinter();
         const Host &detected = Host::get();
         llvm::orc::JITTargetMachineBuilder host{llvm::Triple(detected.triple)};
         host.setCPU(detected.cpu);
         host.addFeatures(detected.features.getFeatures());
         host.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
-        /* What LLJIT picks for its JITLink linker on ELF hosts: object code we emit
-           ourselves must suit the linker that loads it (calls to far symbols via stubs). */
+        /* What JITLink needs of object code on ELF hosts (calls to far symbols via stubs). */
         host.setRelocationModel(llvm::Reloc::PIC_);
         host.setCodeModel(llvm::CodeModel::Small);
         cpu_ = host.getCPU();
         features_ = host.getFeatures().getString();
-        host_ = host;
-        /* No ORC platform: compiled code has no static initialisers, and the generic platform
-           would compile an IR module for every JITDylib, i.e. for every load. */
-        jit_ = unwrap(llvm::orc::LLJITBuilder()
-                          .setJITTargetMachineBuilder(std::move(host))
-                          .setCompileFunctionCreator([](llvm::orc::JITTargetMachineBuilder)
-                                                         -> llvm::Expected<std::unique_ptr<
-                                                             llvm::orc::IRCompileLayer::IRCompiler>> {
-                              return std::make_unique<NoIRCompiler>();
-                          })
-                          .setPlatformSetUp(llvm::orc::setUpInactivePlatform)
-                          .create(),
-                      "creating LLJIT");
-        check(jit_->getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime_symbols(*jit_))),
-              "binding runtime symbols");
-    }
-
-    /* Created on the first compile: a process that only loads cached code never needs it. */
-    llvm::TargetMachine &target_machine() {
-        if (!target_machine_) {
-            llvm::InitializeNativeTargetAsmPrinter();   // only code generation needs it
-            target_machine_ = unwrap(host_.createTargetMachine(), "creating the target machine");
-        }
-        return *target_machine_;
+        target_machine_ = unwrap(host.createTargetMachine(), "creating the target machine");
+        data_layout_ = target_machine_->createDataLayout().getStringRepresentation();
     }
 
     /* glibc's vector math library (_ZGV* entries such as _ZGVdN4v_exp), which
@@ -244,17 +236,17 @@ private:
         if (libmvec_tried_)
             return libmvec_;
         libmvec_tried_ = true;
-        llvm::Triple triple(jit_->getTargetTriple());
+        llvm::Triple triple(host_triple_);
         if (triple.getArch() != llvm::Triple::x86_64 || !triple.isOSLinux())
             return false;
         auto generator = llvm::orc::DynamicLibrarySearchGenerator::Load(
-            "libmvec.so.1", jit_->getDataLayout().getGlobalPrefix(),
+            "libmvec.so.1", '\0',
             [](const llvm::orc::SymbolStringPtr &name) { return (*name).starts_with("_ZGV"); });
         if (!generator) {
             llvm::consumeError(generator.takeError());   // no libmvec: loops call scalar libm
             return false;
         }
-        jit_->getMainJITDylib().addGenerator(std::move(*generator));
+        main_->addGenerator(std::move(*generator));
         libmvec_ = true;
         return true;
     }
@@ -280,7 +272,7 @@ private:
             library.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86,
                                                        llvm::Triple(module.getTargetTriple()));
         fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
-        llvm::PassBuilder pb(&target_machine(), tuning);
+        llvm::PassBuilder pb(target_machine_.get(), tuning);
         pb.registerModuleAnalyses(mam);
         pb.registerCGSCCAnalyses(cgam);
         pb.registerFunctionAnalyses(fam);
@@ -294,10 +286,13 @@ private:
 
     std::recursive_mutex mutex_;   // recursive: a failed load frees its code under it
     bool libmvec_tried_ = false, libmvec_ = false;   // libmvec() ran; its symbols resolve in the JIT
-    std::string cpu_, features_;
-    llvm::orc::JITTargetMachineBuilder host_{llvm::Triple()};
+    std::string cpu_, features_, data_layout_;   // set by start_codegen
+    llvm::Triple host_triple_;
     std::unique_ptr<llvm::TargetMachine> target_machine_;
-    std::unique_ptr<llvm::orc::LLJIT> jit_;
+    std::unique_ptr<llvm::orc::ExecutionSession> session_;   // ended by ~Engine, after the linker
+    std::unique_ptr<llvm::orc::ObjectLinkingLayer> linker_;
+    llvm::orc::JITDylib *main_ = nullptr;      // the runtime symbols (and libmvec's, once opened)
+    llvm::orc::JITDylib *process_ = nullptr;   // the process's own symbols
     std::uint64_t dylib_counter_ = 0;
 };
 
@@ -314,15 +309,16 @@ std::unique_ptr<JitCode> Engine::compile(LlvmCodegenUnit &unit, const std::strin
                                          const std::string &thunk_symbol, int opt_level, bool vectorise) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
     ++codegen_counter;
+    start_codegen();
     unit.finish();
-    unit.module->setDataLayout(jit_->getDataLayout());
-    unit.module->setTargetTriple(jit_->getTargetTriple().str());
+    unit.module->setDataLayout(data_layout_);
+    unit.module->setTargetTriple(host_triple_.str());
     optimise(*unit.module, opt_level, vectorise);
     std::string ir;
     llvm::raw_string_ostream out(ir);
     unit.module->print(out, nullptr);
     out.flush();
-    llvm::orc::SimpleCompiler emit(target_machine());
+    llvm::orc::SimpleCompiler emit(*target_machine_);
     std::unique_ptr<llvm::MemoryBuffer> object = unwrap(emit(*unit.module), "emitting object code");
     std::unique_ptr<JitCode> code = load(std::string(object->getBufferStart(), object->getBufferSize()),
                                          unit.imports(), function_symbol, thunk_symbol);
@@ -339,31 +335,34 @@ std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap
     auto parsed = llvm::object::ObjectFile::createObjectFile(buffer->getMemBufferRef());
     if (!parsed)
         throw Error("JIT: the object code does not parse: " + llvm::toString(parsed.takeError()));
-    if ((*parsed)->getArch() != jit_->getTargetTriple().getArch() || !(*parsed)->isELF())
-        throw Error("JIT: the object code was built for another target than " + jit_->getTargetTriple().str());
+    if ((*parsed)->getArch() != host_triple_.getArch() || !(*parsed)->isELF())
+        throw Error("JIT: the object code was built for another target than " + host_triple_.str());
 
-    auto created = jit_->createJITDylib("nativecall_code_" + std::to_string(++dylib_counter_));
-    if (!created)
-        throw Error("JIT: creating a JITDylib: " + llvm::toString(created.takeError()));
-    llvm::orc::JITDylib &dylib = *created;
+    llvm::orc::JITDylib &dylib = session_->createBareJITDylib("nativecall_code_" + std::to_string(++dylib_counter_));
     auto code = std::make_unique<LoadedCode>(dylib);   // frees the code if anything below throws
     /* The explicit runtime symbols (the main JITDylib) win over the process's own. */
-    llvm::orc::JITDylibSearchOrder order{
-        {&jit_->getMainJITDylib(), llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly}};
-    for (const auto &link : jit_->defaultLinkOrder())
-        order.push_back(link);
-    dylib.setLinkOrder(std::move(order));
+    dylib.setLinkOrder({{main_, llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly},
+                        {process_, llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly}});
     if (!imports.empty()) {
         llvm::orc::SymbolMap bound;
         for (const auto &[symbol, address] : imports)
-            bound[jit_->mangleAndIntern(symbol)] = {llvm::orc::ExecutorAddr(address),
+            bound[session_->intern(symbol)] = {llvm::orc::ExecutorAddr(address),
                                                     llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
         check(dylib.define(llvm::orc::absoluteSymbols(std::move(bound))), "binding the called functions");
     }
-    check(jit_->addObjectFile(dylib, std::move(buffer)), "adding the object code");
-    code->function = unwrap(jit_->lookup(dylib, function_symbol), "looking up the function").toPtr<void *>();
-    if (!thunk_symbol.empty())   // a loop entry has none
-        code->thunk = unwrap(jit_->lookup(dylib, thunk_symbol), "looking up the thunk").toPtr<void *>();
+    check(linker_->add(dylib, std::move(buffer)), "adding the object code");
+    /* One lookup links the object once and finds both symbols (a loop entry has no thunk). */
+    llvm::orc::SymbolStringPtr function = session_->intern(function_symbol);
+    llvm::orc::SymbolLookupSet wanted(function);
+    if (!thunk_symbol.empty())
+        wanted.add(session_->intern(thunk_symbol));
+    llvm::orc::SymbolMap found = unwrap(
+        session_->lookup(llvm::orc::makeJITDylibSearchOrder(&dylib, llvm::orc::JITDylibLookupFlags::MatchAllSymbols),
+                         std::move(wanted)),
+        "looking up the function");
+    code->function = found[function].getAddress().toPtr<void *>();
+    if (!thunk_symbol.empty())
+        code->thunk = found[session_->intern(thunk_symbol)].getAddress().toPtr<void *>();
     code->object = object;
     return code;
 }

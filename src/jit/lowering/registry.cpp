@@ -163,10 +163,12 @@ std::atomic<const Registry *> current_layer{nullptr};
 } // namespace
 
 const Registry &active_registry() {
-    if (const Registry *layer = current_layer.load(std::memory_order_acquire))
+    if (const Registry *layer = active_extensions())
         return *layer;
     return Registry::builtins();
 }
+
+const Registry *active_extensions() { return current_layer.load(std::memory_order_acquire); }
 
 void extend(const std::function<void(Registry &)> &add) {
     std::lock_guard<std::mutex> lock(extensions_mutex);
