@@ -5,6 +5,7 @@
 #include <cstring>
 #include <thread>
 
+#include "jitable_sources.h"
 #include "nativecall/jit/compiler.h"
 
 namespace nativecall::jit {
@@ -133,20 +134,11 @@ TEST(Compile, CallsAnotherCompiledFunction) {
     EXPECT_DOUBLE_EQ(as<double(double)>(f)(3.0), 13.0);
 }
 
-std::shared_ptr<JitableSource> helper(const std::string &name, const std::string &text, Globals globals = {}) {
-    auto source = std::make_shared<SourceFile>();
-    source->text = text;
-    source->filename = "helper.py";
-    auto h = std::make_shared<JitableSource>();
-    h->name = name;
-    h->source = std::move(source);
-    h->globals = std::move(globals);
-    return h;
-}
+using test_support::jitable_source;
 
 TEST(Compile, JitableHelpersAreTypedPerCallSiteAndInlined) {
     Globals g;
-    g["clamp"] = GlobalValue::of_jitable(helper("clamp", "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n"
+    g["clamp"] = GlobalValue::of_jitable(jitable_source("clamp", "def clamp(x, lo, hi):\n    if x < lo:\n        return lo\n"
                                                          "    if x > hi:\n        return hi\n    return x\n"));
     auto f = build("def f(x, n):\n    return clamp(x, -1.0, 1.0) + clamp(n, 0, 10) * 100\n", "float64(float64, int64)", g);
     auto call = as<double(double, std::int64_t)>(f);
@@ -162,7 +154,7 @@ TEST(Compile, JitableHelpersAreTypedPerCallSiteAndInlined) {
 }
 
 TEST(Compile, RecursiveJitableIsACompileError) {
-    auto h = helper("down", "def down(n):\n    return down(n - 1) if n > 0 else 0\n");
+    auto h = jitable_source("down", "def down(n):\n    return down(n - 1) if n > 0 else 0\n");
     Globals g;
     g["down"] = GlobalValue::of_jitable(h);
     h->globals["down"] = GlobalValue::of_jitable(h);   // the helper sees itself

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <thread>
 
+#include "jitable_sources.h"
 #include "nativecall/jit/compiler.h"
 #include "nativecall/jit/extending.h"
 
@@ -103,19 +104,11 @@ TEST(Extending, ARegistrationThatThrowsPublishesNothing) {
     EXPECT_FALSE(active_registry().knows("ext_test.half_registered"));
 }
 
-std::shared_ptr<const JitableSource> helper(const std::string &name, const std::string &text) {
-    auto source = std::make_shared<SourceFile>();
-    source->text = text;
-    source->filename = "helper.py";
-    auto h = std::make_shared<JitableSource>();
-    h->name = name;
-    h->source = std::move(source);
-    return h;
-}
+using test_support::jitable_source;
 
 TEST(Extending, OverloadsChooseAnImplementationByArgumentTypesOnce) {
-    auto square = helper("square", "def square(x):\n    return x * x\n");
-    auto sum3 = helper("sum3", "def sum3(t):\n    return t[0] + t[1] + t[2]\n");
+    auto square = jitable_source("square", "def square(x):\n    return x * x\n");
+    auto sum3 = jitable_source("sum3", "def sum3(t):\n    return t[0] + t[1] + t[2]\n");
     std::atomic<int> asked{0};
     extend([&](Registry &r) {
         add_overload(r, "ext_test.norm1", [&](const std::vector<TypeRef> &types) -> std::shared_ptr<const JitableSource> {
