@@ -244,18 +244,8 @@ void register_array_access(Registry &registry) {
            TypePattern::iterator_over(Kind::Array));
     define(registry, "iter.next",
            iterator_over_array([](TypeRef it) { return array_item_type(it->element, types::int64()); }),
-           [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
-               TypeRef array = sig.args[0]->element;
-               Lowered view(a[0].begin(), a[0].end() - 1);
-               return ctx.call("getitem", {array, types::int64()}, {view, {a[0].back()}}).first;
-           },
-           TypePattern::iterator_over(Kind::Array));
-    define(registry, "iter.advance", iterator_over_array([](TypeRef it) { return it; }),
-           [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
-               Lowered state = a[0];
-               state.back() = ctx.b().binary(ir::BinaryOp::Add, state.back(), ctx.b().constant_int(ir::Type::I64, 1));
-               return state;
-           },
+           item_at_position, TypePattern::iterator_over(Kind::Array));
+    define(registry, "iter.advance", iterator_over_array([](TypeRef it) { return it; }), advance_position,
            TypePattern::iterator_over(Kind::Array));
 }
 

@@ -247,18 +247,8 @@ void register_tuple_iteration(Registry &registry) {
            },
            TypePattern::iterator_over(Kind::Tuple));
     define(registry, "iter.next", over_tuple([](TypeRef it) { return it->element->members.front(); }),
-           [](LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &a) -> Lowered {
-               TypeRef tuple = sig.args[0]->element;
-               Lowered members(a[0].begin(), a[0].end() - 1);
-               return ctx.call("getitem", {tuple, types::int64()}, {members, {a[0].back()}}).first;
-           },
-           TypePattern::iterator_over(Kind::Tuple));
-    define(registry, "iter.advance", over_tuple([](TypeRef it) { return it; }),
-           [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
-               Lowered state = a[0];
-               state.back() = ctx.b().binary(ir::BinaryOp::Add, state.back(), ctx.b().constant_int(ir::Type::I64, 1));
-               return state;
-           },
+           item_at_position, TypePattern::iterator_over(Kind::Tuple));
+    define(registry, "iter.advance", over_tuple([](TypeRef it) { return it; }), advance_position,
            TypePattern::iterator_over(Kind::Tuple));
 }
 

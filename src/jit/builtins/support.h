@@ -49,6 +49,19 @@ inline Lowered pass_through(LoweringContext &, const CallSignature &, const std:
     return args.at(0);
 }
 
+/* Iteration over a tuple or an array keeps the source's parts followed by an int64
+   position. "iter.next" is the source's item at the position ... */
+inline Lowered item_at_position(LoweringContext &ctx, const CallSignature &sig, const std::vector<Lowered> &args) {
+    Lowered source(args[0].begin(), args[0].end() - 1);
+    return ctx.call("getitem", {sig.args[0]->element, types::int64()}, {source, {args[0].back()}}).first;
+}
+/* ... and "iter.advance" moves the position by one. */
+inline Lowered advance_position(LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &args) {
+    Lowered state = args[0];
+    state.back() = ctx.b().binary(ir::BinaryOp::Add, state.back(), ctx.b().constant_int(ir::Type::I64, 1));
+    return state;
+}
+
 /* Registers `typer` and `lowerer` under `name`. The lowering applies to arguments whose
    first type matches `first` (any number of arguments: the typer has already checked them),
    which keeps overloads of one name (getitem on tuples, pointers, arrays) apart. */
