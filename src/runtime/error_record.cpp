@@ -24,6 +24,8 @@ const char *runtime_error_message(RuntimeErrorCode code) {
     case RuntimeErrorCode::IndexOutOfBounds: return "index out of bounds";
     case RuntimeErrorCode::NegativePower: return "integers to negative integer powers are not allowed";
     case RuntimeErrorCode::ZeroStep: return "range() arg 3 must not be zero";
+    case RuntimeErrorCode::NullView:
+        return "carray()/farray() was given a NULL pointer (was user_data or a data pointer left out?)";
     }
     return "unknown runtime error";
 }

@@ -114,6 +114,62 @@ def test_range_with_zero_step_raises_value_error():
         cfunc("int64(int64)")(f)(5)
 
 
+def scaled_gaussian(x, data):
+    scale = nativecall.carray(data, (1,), dtype=nativecall.types.float64)
+    return np.exp(-scale[0] * x * x)
+
+
+def min_times_user_scale(values, n, result, data):
+    scale = nativecall.carray(data, 1, dtype=nativecall.types.float64)
+    result[0] = np.inf
+    for i in range(n):
+        result[0] = min(result[0], values[i] * scale[0])
+    return 1
+
+
+def test_view_over_null_pointer_is_a_value_error_not_a_crash():
+    """A forgotten user_data reaches carray as NULL: each caller gets a ValueError."""
+    import scipy.integrate
+    import nativecall.integrate as ni
+    import nativecall.ndimage as nn
+    f = cfunc("float64(float64, voidptr)")(scaled_gaussian)
+    message = "NULL pointer"
+    with pytest.raises(ValueError, match=message):
+        f(1.0, None)
+    with pytest.raises(ValueError, match=message):
+        ni.quad(f, 0, 1)                     # the vectorised loop entry
+    with pytest.raises(ValueError, match=message):
+        ni.quad_batch(f, 0, np.arange(1.0, 5.0), workers=2)
+    kernel = cfunc("intc(CPointer(float64), intp, CPointer(float64), voidptr)")(min_times_user_scale)
+    for workers in (1, 2):
+        with pytest.raises(ValueError, match=message):
+            nn.generic_filter(np.ones((6, 5)), kernel, size=2, workers=workers)
+    # With the data given, the checked code computes what scipy computes with the same callable.
+    scale = np.array([2.0])
+    given = nativecall.LowLevelCallable(f, scale)
+    expected = scipy.integrate.quad(given.to_scipy(), -np.inf, np.inf)
+    value, abserr = ni.quad(given, -np.inf, np.inf)
+    assert value == pytest.approx(expected[0], rel=1e-14)
+    assert abserr == pytest.approx(expected[1], rel=1e-6)   # libmvec's exp moves the estimate's last bits
+    assert f(1.0, scale.ctypes.data) == np.exp(-2.0)
+
+
+def test_null_view_inside_a_jitable_returns_to_its_caller_with_the_error():
+    from nativecall.extending import jitable
+
+    @jitable
+    def first(data):
+        return nativecall.carray(data, (1,), dtype=nativecall.types.float64)[0]
+
+    def f(x, data):
+        return x + first(data)
+
+    g = cfunc("float64(float64, voidptr)")(f)
+    with pytest.raises(ValueError, match="NULL pointer"):
+        g(1.0, None)
+    assert g(1.0, np.array([2.5]).ctypes.data) == 3.5
+
+
 def test_call_argument_errors():
     f = cfunc("int64(int64, int64)")(divide)
     with pytest.raises(TypeError, match="takes 2 argument"):

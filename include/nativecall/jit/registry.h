@@ -206,6 +206,12 @@ public:
     void raise_runtime_error(int code);
     /* if (condition) raise_runtime_error(code), then continue. */
     void raise_if(ir::Value condition, int code);
+    /* if (condition) { raise_runtime_error(code); return 0 from the function being
+       lowered }, for errors after which no harmless value exists to continue with
+       (a view over a NULL pointer). An inlined helper returns 0 to its caller. */
+    void raise_and_return_if(ir::Value condition, int code);
+    /* Set by the function lowering: emits a return of the function's zero value. */
+    void set_return_zero(std::function<void()> return_zero) { return_zero_ = std::move(return_zero); }
 
     ir::Value load_scalar(TypeRef type, ir::Value ptr);
     void store_scalar(TypeRef type, ir::Value value, ir::Value ptr);
@@ -214,6 +220,7 @@ private:
     const Registry &registry_;
     ir::Builder &builder_;
     bool debug_;
+    std::function<void()> return_zero_;
 };
 
 /* Registration of the builtin families, one function per domain (numba's *decl modules). */

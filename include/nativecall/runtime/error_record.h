@@ -11,6 +11,7 @@ enum class RuntimeErrorCode : int {
     IndexOutOfBounds = 2,   // IndexError (bounds checks are on with debug=True)
     NegativePower = 3,      // ValueError: integer to a negative integer power
     ZeroStep = 4,           // ValueError: range() with step 0
+    NullView = 5,           // ValueError: carray/farray over a NULL pointer
 };
 
 /* The calling thread's first error since it was last taken, cleared. */

@@ -139,7 +139,11 @@ void register_views(Registry &registry) {
                        sig_args.push_back(args.types[2]);
                    return signature(types::array(dtype, ndim, layout), sig_args);
                },
-               [](LoweringContext &, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
+               [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
+                   /* A view over NULL (user_data not given) would crash at its first access:
+                      record a ValueError and return 0 instead, the one check per view. */
+                   ir::Value null = ctx.b().compare(ir::Predicate::EQ, a[0][0], ctx.b().null_pointer());
+                   ctx.raise_and_return_if(null, static_cast<int>(RuntimeErrorCode::NullView));
                    Lowered view{a[0][0]};
                    view.insert(view.end(), a[1].begin(), a[1].end());
                    return view;

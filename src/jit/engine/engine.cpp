@@ -18,6 +18,7 @@
 #include <llvm/Object/ObjectFile.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Transforms/Scalar/SimpleLoopUnswitch.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -273,6 +274,12 @@ private:
                                                        llvm::Triple(module.getTargetTriple()));
         fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
         llvm::PassBuilder pb(target_machine_.get(), tuning);
+        /* A loop-invariant runtime check in the body (carray's NULL check on user_data)
+           would keep the loop scalar: unswitch it out of vectorised loops, as O3 does. */
+        if (vectorise)
+            pb.registerLateLoopOptimizationsEPCallback([](llvm::LoopPassManager &loops, llvm::OptimizationLevel) {
+                loops.addPass(llvm::SimpleLoopUnswitchPass(/*NonTrivial=*/true));
+            });
         pb.registerModuleAnalyses(mam);
         pb.registerCGSCCAnalyses(cgam);
         pb.registerFunctionAnalyses(fam);

@@ -9,7 +9,14 @@ namespace {
 class FunctionLowering {
 public:
     FunctionLowering(const TypedFunction &fn, ir::Builder &builder, const Registry &registry, bool debug)
-        : fn_(fn), b_(builder), registry_(registry), ctx_(registry, builder, debug), file_(*fn.module->source) {}
+        : fn_(fn), b_(builder), registry_(registry), ctx_(registry, builder, debug), file_(*fn.module->source) {
+        ctx_.set_return_zero([this] {
+            Lowered zero;
+            for (ir::Type part : LoweringContext::parts(fn_.result))
+                zero.push_back(zero_of(part));
+            leave(zero);
+        });
+    }
 
     /* Inlined at a call site: parameters come from `args`, each return stores the
        result in stack slots and jumps to one exit block, where lowering continues. */

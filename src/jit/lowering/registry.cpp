@@ -301,6 +301,18 @@ void LoweringContext::raise_if(ir::Value condition, int code) {
     builder_.set_block(ok);
 }
 
+void LoweringContext::raise_and_return_if(ir::Value condition, int code) {
+    if (!return_zero_)
+        throw TypingFailure("internal: a runtime error that returns needs the function lowering's context");
+    ir::BlockRef fail = builder_.new_block("runtime_error");
+    ir::BlockRef ok = builder_.new_block("no_error");
+    builder_.branch(condition, fail, ok);
+    builder_.set_block(fail);
+    raise_runtime_error(code);
+    return_zero_();
+    builder_.set_block(ok);
+}
+
 ir::Value LoweringContext::load_scalar(TypeRef type, ir::Value ptr) {
     ir::Value v = builder_.load(memory_type(type), ptr);
     if (type->kind == Kind::Bool)
