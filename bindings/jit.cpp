@@ -171,7 +171,44 @@ void check_element_type(const CType &pointer, const std::string &typestr, std::s
                                  .c_str());
 }
 
-/* One argument for the thunk: ints wrap to the parameter's width as C would,
+/* An int argument as the bits of `type`, or OverflowError when the value does not fit:
+   wrapping 300 into an int8 parameter silently (as ctypes does) hides a bug. */
+std::uint64_t int_in_range(const CType &type, nb::handle value, std::size_t index) {
+    nb::object number = nb::steal(PyNumber_Index(value.ptr()));
+    if (!number.is_valid())
+        throw nb::python_error();
+    unsigned bits = type.size * 8u;
+    bool fits;
+    std::uint64_t bits_value;
+    int overflow = 0;
+    long long as_signed = PyLong_AsLongLongAndOverflow(number.ptr(), &overflow);
+    if (type.is_signed) {
+        fits = overflow == 0 && (bits == 64 || (as_signed >= -(1LL << (bits - 1)) && as_signed < (1LL << (bits - 1))));
+        bits_value = static_cast<std::uint64_t>(as_signed);
+    } else if (overflow == 0) {
+        fits = as_signed >= 0 && (bits == 64 || as_signed < (1LL << bits));
+        bits_value = static_cast<std::uint64_t>(as_signed);
+    } else {   // beyond int64: only an unsigned 64-bit parameter can hold it
+        bits_value = PyLong_AsUnsignedLongLong(number.ptr());
+        fits = overflow > 0 && bits == 64 && !PyErr_Occurred();
+        PyErr_Clear();
+    }
+    if (PyErr_Occurred())
+        throw nb::python_error();
+    if (!fits) {
+        std::string given = nb::cast<std::string>(nb::str(number));
+        std::string low = type.is_signed ? std::to_string(bits == 64 ? INT64_MIN : -(1LL << (bits - 1))) : "0";
+        std::string high = type.is_signed ? std::to_string(bits == 64 ? INT64_MAX : (1LL << (bits - 1)) - 1)
+                                          : std::to_string(bits == 64 ? UINT64_MAX : (1ULL << bits) - 1);
+        std::string message = "argument " + std::to_string(index + 1) + ": " + given + " does not fit the " +
+                              type.numba_name() + " parameter (" + low + " to " + high + ")";
+        PyErr_SetString(PyExc_OverflowError, message.c_str());
+        throw nb::python_error();
+    }
+    return bits_value;
+}
+
+/* One argument for the thunk: ints must fit the parameter's width,
    pointers take an int address, None, or an object exposing __array_interface__. */
 void store_argument(const CType &type, nb::handle value, std::size_t index, std::uint64_t &slot) {
     auto fail = [&](const char *expected) {
@@ -203,9 +240,7 @@ void store_argument(const CType &type, nb::handle value, std::size_t index, std:
     case TypeKind::Int:
         if (!PyIndex_Check(value.ptr()))
             fail("an int");
-        slot = PyLong_AsUnsignedLongLongMask(value.ptr());
-        if (PyErr_Occurred())
-            throw nb::python_error();
+        slot = int_in_range(type, value, index);
         return;   // little-endian: the low bytes of the slot hold the narrower value
     case TypeKind::Pointer:
         if (value.is_none()) {

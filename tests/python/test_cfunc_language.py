@@ -436,6 +436,22 @@ def test_small_int_and_float32_signatures_wrap_and_round_like_c():
     assert cfunc("int8(int8)")(g)(100) == np.int8(np.int64(300).astype(np.int8))
 
 
+@pytest.mark.parametrize("type_name", ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"])
+def test_int_arguments_out_of_the_parameter_range_are_overflow_errors(type_name):
+    """Every value numpy's type holds passes unchanged; one past either end is refused."""
+    def identity(a):
+        return a
+
+    compiled = cfunc(f"{type_name}({type_name})")(identity)
+    info = np.iinfo(type_name)
+    for value in (int(info.min), int(info.max), 0, np.dtype(type_name).type(info.max)):
+        assert compiled(value) == value
+    for value in (int(info.min) - 1, int(info.max) + 1):
+        with pytest.raises(OverflowError, match=rf"argument 1: {value} does not fit the {type_name} parameter "
+                                                rf"\({info.min} to {info.max}\)"):
+            compiled(value)
+
+
 def fib(n):
     if n < 2:
         return n
