@@ -1,4 +1,4 @@
-// generic_filter and generic_filter1d on strided views: boundary-extended copies, per-worker buffers, rows split over threads.
+// generic_filter and generic_filter1d on strided views: cached boundary-extended lines, gathered neighbourhood blocks, rows split over threads.
 #include "nativecall/ndimage/filters.h"
 
 #include <algorithm>
@@ -27,7 +27,11 @@ namespace {
 /* The footprint as the filter walks it: its taken elements grouped by the
    input line (along the last axis) they read. Each output row needs one
    boundary-extended copy of each of those lines, so the filter keeps a few
-   short line buffers per worker instead of a padded copy of the whole input. */
+   short line buffers per worker (a LineCache, which the next row mostly
+   reuses) instead of a padded copy of the whole input. Per row it then
+   gathers the neighbourhoods of a block of pixels and calls the kernel on
+   each in a loop that holds nothing but the call: no boundary test, index
+   arithmetic or conversion happens per pixel. */
 struct FootprintLines {
     std::vector<std::vector<std::ptrdiff_t>> leading;   // per line: offset along each leading axis
     std::vector<std::size_t> element_line;              // per taken element (C order): its line
@@ -137,10 +141,11 @@ void generic_filter(const ArrayView &input, const FilterKernel &kernel, const Fo
     const std::ptrdiff_t chunk = std::clamp<std::ptrdiff_t>(kBlockDoubles / std::max<std::intptr_t>(taken, 1), 1,
                                                             row_length);
     // float64 output with unit stride takes the kernel's results in place; any other gets a converted copy.
-    const bool in_place = output.dtype == DType::Float64 && output.strides[last] == sizeof(double) &&
+    constexpr auto kDouble = static_cast<std::ptrdiff_t>(sizeof(double));
+    const bool in_place = output.dtype == DType::Float64 && output.strides[last] == kDouble &&
                           reinterpret_cast<std::uintptr_t>(output.data) % alignof(double) == 0 &&
-                          (rank == 1 || std::all_of(output.strides.begin(), output.strides.end() - 1,
-                                                    [](std::ptrdiff_t s) { return s % alignof(double) == 0; }));
+                          std::all_of(output.strides.begin(), output.strides.end(),
+                                      [](std::ptrdiff_t s) { return s % kDouble == 0; });
     struct Scratch {
         LineCache lines;
         std::vector<double> block, results;
@@ -165,7 +170,7 @@ void generic_filter(const ArrayView &input, const FilterKernel &kernel, const Fo
                 rest /= input.shape[d];
                 out_offset += index[d] * output.strides[d];
             }
-            // The input line each footprint line reads for this row (byte offset), or kOutside for cval.
+            // The input line each footprint line reads for this row: its byte offset, or kCvalLine.
             for (std::size_t g = 0; g < line_count; ++g) {
                 std::ptrdiff_t offset = 0;
                 for (int d = 0; d < last && offset != LineCache::kCvalLine; ++d) {
