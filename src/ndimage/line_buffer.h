@@ -1,4 +1,4 @@
-// Line buffers: copy one strided line of any dtype into doubles and back, and walk all lines along an axis.
+// Line buffers: copy strided lines of any dtype into doubles and back, keep extended lines across rows, walk lines along an axis.
 #pragma once
 
 #include <algorithm>
@@ -41,9 +41,10 @@ public:
     /* Room for `lines` lines of `span` doubles each (one slot per footprint line suffices). */
     void reserve(std::size_t lines, std::ptrdiff_t span);
 
-    /* The buffer holding each of `sources` (one per footprint line, repeats allowed);
-       fill(source, buffer) writes the extended line into a buffer for those not held.
-       The pointers stay valid until the next fetch. */
+    /* The buffer holding each of `sources` (one per footprint line, repeats
+       allowed, no more than the lines reserved); fill(source, buffer) writes
+       the extended line into a buffer for those not held. The pointers stay
+       valid until the next fetch. */
     template <class Fill> double *const *fetch(const std::vector<std::ptrdiff_t> &sources, Fill &&fill);
 
 private:
