@@ -197,10 +197,11 @@ void generic_filter(const ArrayView &input, const FilterKernel &kernel, const Fo
                 const std::ptrdiff_t count = std::min(chunk, row_length - first);
                 gather(s.element_start.data(), size, first, count, s.block.data());
                 double *values = s.block.data();
-                double *result = results + first;
-                for (std::ptrdiff_t p = 0; p < count; ++p, values += size, ++result) {
+                // Pointers only, no counter: per pixel the call, its test and two pointer steps.
+                for (double *result = results + first, *stop = result + count; result != stop;
+                     ++result, values += size) {
                     if (!function(values, size, result, user_data)) {
-                        index[last] = first + p;
+                        index[last] = result - results;
                         kernel_failed("generic_filter", kernel.name, index);
                     }
                 }
