@@ -1,7 +1,8 @@
-// generic_filter and generic_filter1d on strided views: boundary-extended copies, per-worker buffers, rows split over threads.
+// generic_filter and generic_filter1d on strided views: cached boundary-extended lines, gathered neighbourhood blocks, rows split over threads.
 #include "nativecall/ndimage/filters.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -11,6 +12,7 @@
 namespace nativecall::ndimage {
 
 using detail::grain_for;
+using detail::LineCache;
 using detail::LineWalker;
 using detail::shape_string;
 
@@ -25,7 +27,11 @@ namespace {
 /* The footprint as the filter walks it: its taken elements grouped by the
    input line (along the last axis) they read. Each output row needs one
    boundary-extended copy of each of those lines, so the filter keeps a few
-   short line buffers per worker instead of a padded copy of the whole input. */
+   short line buffers per worker (a LineCache, which the next row mostly
+   reuses) instead of a padded copy of the whole input. Per row it then
+   gathers the neighbourhoods of a block of pixels and calls the kernel on
+   each in a loop that holds nothing but the call: no boundary test, index
+   arithmetic or conversion happens per pixel. */
 struct FootprintLines {
     std::vector<std::vector<std::ptrdiff_t>> leading;   // per line: offset along each leading axis
     std::vector<std::size_t> element_line;              // per taken element (C order): its line
@@ -52,6 +58,34 @@ FootprintLines group_footprint(const Footprint &footprint) {
         for (int d = last - 1; d >= 0 && ++k[d] == footprint.shape[d]; --d) k[d] = 0;
     }
     return grouped;
+}
+
+/* Doubles of gathered neighbourhoods per kernel-call run: 16 KiB, so the
+   block stays in L1 between the gather that writes it and the calls that read it. */
+constexpr std::ptrdiff_t kBlockDoubles = 2048;
+
+/* block[p * taken + e] = starts[e][first + p] for p < count: the neighbourhoods
+   of `count` consecutive pixels, each contiguous as the kernel reads it, and
+   each its own copy because the kernel may write to its buffer. One element
+   at a time, so each source is read in order and the loop holds no call. */
+void gather(const double *const *starts, std::intptr_t taken, std::ptrdiff_t first, std::ptrdiff_t count,
+            double *block) {
+    for (std::intptr_t e = 0; e < taken; ++e) {
+        const double *source = starts[e] + first;
+        double *target = block + e;
+        std::ptrdiff_t p = 0;
+        /* Four at a time: the strided stores cannot be vectorised, but the loop
+           overhead can be shared. Two targets, so that every store addresses
+           base + taken * 8 or base alone and no stride leaves a register. */
+        double *target2 = target + 2 * taken;
+        for (; p + 4 <= count; p += 4, target += 4 * taken, target2 += 4 * taken) {
+            target[0] = source[p];
+            target[taken] = source[p + 1];
+            target2[0] = source[p + 2];
+            target2[taken] = source[p + 3];
+        }
+        for (; p < count; ++p, target += taken) *target = source[p];
+    }
 }
 
 } // namespace
@@ -104,20 +138,31 @@ void generic_filter(const ArrayView &input, const FilterKernel &kernel, const Fo
     const std::ptrdiff_t row_length = input.shape[last];
     const std::ptrdiff_t line_span = row_length + footprint.shape[last] - 1;   // one extended input line
     const std::ptrdiff_t rows = input.size() / row_length;
+    const std::ptrdiff_t chunk = std::clamp<std::ptrdiff_t>(kBlockDoubles / std::max<std::intptr_t>(taken, 1), 1,
+                                                            row_length);
+    // float64 output with unit stride takes the kernel's results in place; any other gets a converted copy.
+    constexpr auto kDouble = static_cast<std::ptrdiff_t>(sizeof(double));
+    const bool in_place = output.dtype == DType::Float64 && output.strides[last] == kDouble &&
+                          reinterpret_cast<std::uintptr_t>(output.data) % alignof(double) == 0 &&
+                          std::all_of(output.strides.begin(), output.strides.end(),
+                                      [](std::ptrdiff_t s) { return s % kDouble == 0; });
     struct Scratch {
-        std::vector<double> lines, values, results;
+        LineCache lines;
+        std::vector<double> block, results;
         std::vector<const double *> element_start;
     };
     std::vector<Scratch> scratch(static_cast<std::size_t>(std::max(workers, 1)));
     parallel_for(static_cast<std::size_t>(rows), workers, [&](std::size_t begin, std::size_t end, int worker) {
         Scratch &s = scratch[worker];
-        s.lines.resize(line_count * static_cast<std::size_t>(line_span));
-        s.values.resize(static_cast<std::size_t>(taken) + 1);
-        s.results.resize(static_cast<std::size_t>(row_length));
+        s.lines.reserve(line_count, line_span);
+        s.block.resize(static_cast<std::size_t>(std::max<std::ptrdiff_t>(chunk * taken, 1)));
+        if (!in_place) s.results.resize(static_cast<std::size_t>(row_length));
         s.element_start.resize(static_cast<std::size_t>(taken));
-        for (std::intptr_t e = 0; e < taken; ++e)
-            s.element_start[e] = s.lines.data() + grouped.element_line[e] * line_span + grouped.element_shift[e];
-        std::vector<std::ptrdiff_t> index(rank, 0);
+        std::vector<std::ptrdiff_t> index(rank, 0), sources(line_count);
+        // Copies in locals, so the opaque calls below leave them in registers.
+        FilterFunction *const function = kernel.function;
+        void *const user_data = kernel.user_data;
+        const std::intptr_t size = taken;
         for (std::size_t row = begin; row < end; ++row) {
             std::ptrdiff_t rest = static_cast<std::ptrdiff_t>(row), out_offset = 0;
             for (int d = last - 1; d >= 0; --d) {
@@ -125,36 +170,45 @@ void generic_filter(const ArrayView &input, const FilterKernel &kernel, const Fo
                 rest /= input.shape[d];
                 out_offset += index[d] * output.strides[d];
             }
-            // The boundary-extended input lines this row's neighbourhoods read.
+            // The input line each footprint line reads for this row: its byte offset, or kCvalLine.
             for (std::size_t g = 0; g < line_count; ++g) {
-                double *line = s.lines.data() + g * line_span;
                 std::ptrdiff_t offset = 0;
-                bool outside = false;
-                for (int d = 0; d < last; ++d) {
+                for (int d = 0; d < last && offset != LineCache::kCvalLine; ++d) {
                     const std::ptrdiff_t source =
                         extend_index(index[d] + grouped.leading[g][d] - before[d], input.shape[d], fmode);
-                    if (source == kOutside) outside = true;
-                    else offset += source * input.strides[d];
+                    offset = source == kOutside ? LineCache::kCvalLine : offset + source * input.strides[d];
                 }
-                if (outside) {
-                    std::fill(line, line + line_span, cval);
-                    continue;
-                }
-                detail::read_line(input.data + offset, input.strides[last], row_length, input.dtype,
-                                  line + before[last]);
-                extend_line(line, row_length, before[last], after[last], fmode, cval);
+                sources[g] = offset;
             }
-            double *values = s.values.data();
-            const double *const *starts = s.element_start.data();
-            for (std::ptrdiff_t j = 0; j < row_length; ++j) {
-                for (std::intptr_t e = 0; e < taken; ++e) values[e] = starts[e][j];
-                if (!kernel.function(values, taken, s.results.data() + j, kernel.user_data)) {
-                    index[last] = j;
-                    kernel_failed("generic_filter", kernel.name, index);
+            double *const *line = s.lines.fetch(sources, [&](std::ptrdiff_t source, double *buffer) {
+                if (source == LineCache::kCvalLine) {
+                    std::fill(buffer, buffer + line_span, cval);
+                    return;
+                }
+                detail::read_line(input.data + source, input.strides[last], row_length, input.dtype,
+                                  buffer + before[last]);
+                extend_line(buffer, row_length, before[last], after[last], fmode, cval);
+            });
+            for (std::intptr_t e = 0; e < taken; ++e)
+                s.element_start[e] = line[grouped.element_line[e]] + grouped.element_shift[e];
+            double *const results =
+                in_place ? reinterpret_cast<double *>(output.data + out_offset) : s.results.data();
+            for (std::ptrdiff_t first = 0; first < row_length; first += chunk) {
+                const std::ptrdiff_t count = std::min(chunk, row_length - first);
+                gather(s.element_start.data(), size, first, count, s.block.data());
+                double *values = s.block.data();
+                // Pointers only, no counter: per pixel the call, its test and two pointer steps.
+                for (double *result = results + first, *stop = result + count; result != stop;
+                     ++result, values += size) {
+                    if (!function(values, size, result, user_data)) {
+                        index[last] = result - results;
+                        kernel_failed("generic_filter", kernel.name, index);
+                    }
                 }
             }
-            detail::write_line(s.results.data(), row_length, output.data + out_offset, output.strides[last],
-                               output.dtype, StoreRule::Truncate);
+            if (!in_place)
+                detail::write_line(results, row_length, output.data + out_offset, output.strides[last], output.dtype,
+                                   StoreRule::Truncate);
         }
     }, grain_for(rows, workers));
 }

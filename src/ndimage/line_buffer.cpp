@@ -140,6 +140,15 @@ void write_lines(const double *source, char *base, const std::ptrdiff_t *offsets
     });
 }
 
+void LineCache::reserve(std::size_t lines, std::ptrdiff_t span) {
+    if (lines == held_.size() && span == span_) return;   // a later chunk of the same call keeps its lines
+    span_ = span;
+    storage_.assign(lines * static_cast<std::size_t>(span), 0.0);
+    held_.assign(lines, kEmpty);
+    wanted_.assign(lines, 0);
+    found_.assign(lines, nullptr);
+}
+
 LineWalker::LineWalker(const std::vector<std::ptrdiff_t> &shape, int axis) : shape_(shape), axis_(axis) {
     length_ = shape.empty() ? 1 : shape[axis];
     for (std::size_t d = 0; d < shape.size(); ++d)

@@ -21,6 +21,15 @@ def nbmin(values_ptr, len_values, result, data):
             result[0] = v
     return 1
 
+def nbmin_local(values_ptr, len_values, result, data):
+    values = carray(values_ptr, (len_values,), dtype=np.float64)
+    m = np.inf
+    for v in values:
+        if v < m:
+            m = v
+    result[0] = m
+    return 1
+
 def shift_mapping(output_ptr, input_ptr, output_rank, input_rank, user_data):
     input_ = carray(input_ptr, (input_rank,))
     output_ = carray(output_ptr, (output_rank,))
@@ -50,6 +59,7 @@ def kernels():
     sig_mapping = "intc(CPointer(intp), CPointer(float64), intc, intc, voidptr)"
     return {
         "nbmin": nativecall.cfunc(sig_filter, source=SOURCE, name="nbmin"),
+        "nbmin_local": nativecall.cfunc(sig_filter, source=SOURCE, name="nbmin_local"),
         "shift_mapping": nativecall.cfunc(sig_mapping, source=SOURCE, name="shift_mapping"),
         "divide_by_zero": nativecall.cfunc(sig_filter, source=SOURCE, name="divide_by_zero"),
         "divide_by_zero_1d": nativecall.cfunc("intc(CPointer(float64), intp, CPointer(float64), intp, voidptr)",
@@ -58,11 +68,12 @@ def kernels():
     }
 
 
+@pytest.mark.parametrize("name", ["nbmin", "nbmin_local"])   # the seed spelling, and docs/ndimage.md's faster one
 @pytest.mark.parametrize("workers", [None, 1, 2])
-def test_cfunc_nbmin_equals_scipy(kernels, workers):
+def test_cfunc_nbmin_equals_scipy(kernels, name, workers):
     image = np.random.default_rng(0).random((40, 33))
     footprint = np.array([[0, 1, 0], [1, 1, 0], [0, 1, 0]], dtype=bool)
-    np.testing.assert_array_equal(nn.generic_filter(image, kernels["nbmin"], footprint=footprint, workers=workers),
+    np.testing.assert_array_equal(nn.generic_filter(image, kernels[name], footprint=footprint, workers=workers),
                                   sn.generic_filter(image, py_nbmin, footprint=footprint))
 
 

@@ -96,6 +96,20 @@ def test_generic_filter_output_array_zero_d_and_empty_footprint():
                                   sn.generic_filter(a, lambda v: float(len(v)), footprint=empty))
 
 
+@pytest.mark.parametrize("shape, footprint, origin", [
+    ((3, 1300), "cross", 0),               # rows longer than one block of gathered neighbourhoods
+    ((2, 40), np.ones((1, 2100), bool), (0, 5)),   # more values per pixel than a block holds
+], ids=["long_rows", "large_footprint"])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_long_rows_and_a_kernel_that_overwrites_its_buffer_equal_scipy(kernels, shape, footprint, origin, workers):
+    fp = _cross(2) if isinstance(footprint, str) else footprint
+    a = random_array(shape, np.float64, seed=13)
+    expected = sn.generic_filter(a, py_weighted, footprint=fp, origin=origin, mode="mirror")
+    for kernel in (kernels.weighted, kernels.weighted_then_clobber):
+        actual = nn.generic_filter(a, kernel, footprint=fp, origin=origin, mode="mirror", workers=workers)
+        np.testing.assert_array_equal(actual, expected)
+
+
 def test_generic_filter_cffi_kernel(kernels):
     cffi = pytest.importorskip("cffi")
     ffi = cffi.FFI()

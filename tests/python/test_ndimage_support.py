@@ -33,6 +33,13 @@ int weighted(double *values, intptr_t n, double *result, void *user_data) {
     return 1;
 }
 
+/* weighted, then overwrites the values it was given (scipy lets a kernel write its buffer). */
+int weighted_then_clobber(double *values, intptr_t n, double *result, void *user_data) {
+    weighted(values, n, result, user_data);
+    for (intptr_t i = 0; i < n; ++i) values[i] = NAN;
+    return 1;
+}
+
 /* Fails when it sees a value above *user_data. */
 int fail_above(double *values, intptr_t n, double *result, void *user_data) {
     double limit = *(double *)user_data;
@@ -94,7 +101,7 @@ def py_alternating(line, out):
 def kernels(native):
     """The C kernels through ctypes, typed so nativecall reads their signatures."""
     lib = native.ctypes_library(C_KERNELS)
-    for name in ("nbmin", "weighted", "fail_above"):
+    for name in ("nbmin", "weighted", "weighted_then_clobber", "fail_above"):
         getattr(lib, name).restype = ctypes.c_int
         getattr(lib, name).argtypes = FILTER_ARGS
     lib.alternating.restype = ctypes.c_int

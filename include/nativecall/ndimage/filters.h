@@ -21,7 +21,10 @@ struct Footprint {
    the edges come from `mode` (filters treat grid-* modes as scipy does).
    `workers` threads (resolved by the caller; 1 for kernels that are not
    thread-safe) split the output; the result never depends on it. Integer
-   outputs get C's truncating conversion, as scipy's filters store them. */
+   outputs get C's truncating conversion, as scipy's filters store them.
+   `output` must not overlap `input` (rows are written while other rows still
+   read it; nativecall.ndimage passes a copy when they would). Each call gets
+   its own copy of the values, which the kernel may overwrite. */
 void generic_filter(const ArrayView &input, const FilterKernel &kernel, const Footprint &footprint,
                     const ArrayView &output, BoundaryMode mode, double cval,
                     const std::vector<std::ptrdiff_t> &origins, int workers);

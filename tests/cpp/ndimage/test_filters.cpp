@@ -28,26 +28,42 @@ int minimum(double *values, std::intptr_t n, double *result, void *) {
     return 1;
 }
 
-/* Direct 2-d reference: footprint placed at (i, j), out-of-range through extend_index. */
-std::vector<double> reference_min(const std::vector<double> &in, std::ptrdiff_t rows, std::ptrdiff_t cols,
-                                  const Footprint &fp, std::vector<std::ptrdiff_t> origin, BoundaryMode mode,
-                                  double cval) {
-    std::vector<double> out(in.size());
+/* Direct 2-d reference: footprint placed at (i, j), out-of-range through
+   extend_index, the taken values in C order handed to `reduce`. */
+template <class Reduce>
+std::vector<double> reference_filter(const std::vector<double> &in, std::ptrdiff_t rows, std::ptrdiff_t cols,
+                                     const Footprint &fp, std::vector<std::ptrdiff_t> origin, BoundaryMode mode,
+                                     double cval, Reduce reduce) {
+    std::vector<double> out(in.size()), values;
     BoundaryMode m = filter_mode(mode);
     for (std::ptrdiff_t i = 0; i < rows; ++i)
         for (std::ptrdiff_t j = 0; j < cols; ++j) {
-            double best = INFINITY;
+            values.clear();
             for (std::ptrdiff_t a = 0; a < fp.shape[0]; ++a)
                 for (std::ptrdiff_t b = 0; b < fp.shape[1]; ++b) {
                     if (!fp.mask[a * fp.shape[1] + b]) continue;
                     auto r = extend_index(i + a - (fp.shape[0] / 2 + origin[0]), rows, m);
                     auto c = extend_index(j + b - (fp.shape[1] / 2 + origin[1]), cols, m);
-                    double v = (r == kOutside || c == kOutside) ? cval : in[r * cols + c];
-                    best = std::min(best, v);
+                    values.push_back((r == kOutside || c == kOutside) ? cval : in[r * cols + c]);
                 }
-            out[i * cols + j] = best;
+            out[i * cols + j] = reduce(values);
         }
     return out;
+}
+
+std::vector<double> reference_min(const std::vector<double> &in, std::ptrdiff_t rows, std::ptrdiff_t cols,
+                                  const Footprint &fp, std::vector<std::ptrdiff_t> origin, BoundaryMode mode,
+                                  double cval) {
+    return reference_filter(in, rows, cols, fp, std::move(origin), mode, cval, [](const std::vector<double> &v) {
+        return v.empty() ? INFINITY : *std::min_element(v.begin(), v.end());
+    });
+}
+
+/* Position-weighted sum: a value out of place or out of order shows. */
+double weighted_sum(const double *v, std::intptr_t n) {
+    double s = 0;
+    for (std::intptr_t i = 0; i < n; ++i) s += v[i] * static_cast<double>(i + 1);
+    return s;
 }
 
 } // namespace
@@ -87,6 +103,91 @@ TEST(GenericFilter, LambdaKernelAndWorkerCountsAgree) {
     generic_filter(view_of(in.data(), {rows, cols}), filter_kernel(sum), fp, view_of(two.data(), {rows, cols}),
                    BoundaryMode::Reflect, 0, {0, 0}, 2);
     EXPECT_EQ(one, two);
+}
+
+/* Rows longer than one block of gathered neighbourhoods (2048 doubles), with
+   lengths that leave partial blocks and partial groups of four; the kernel
+   overwrites its buffer after reading it, which must not reach any other pixel. */
+TEST(GenericFilter, LongRowsSpanSeveralBlocksAndEachPixelOwnsItsBuffer) {
+    struct Case {
+        std::ptrdiff_t rows, cols;
+        Footprint fp;
+        std::vector<std::ptrdiff_t> origin;
+    };
+    const std::vector<Case> cases = {
+        {5, 1234, {{3, 3}, {0, 1, 0, 1, 1, 0, 0, 1, 0}}, {0, 0}},           // 409 pixels a block
+        {3, 2051, {{1, 1}, {1}}, {0, 0}},                                  // one value each: 2048 a block
+        {4, 37, {{2, 1100}, std::vector<std::uint8_t>(2200, 1)}, {0, 3}},   // more values than a block holds
+    };
+    auto scribble = [](double *v, std::intptr_t n, double *r) {
+        *r = weighted_sum(v, n);
+        std::fill(v, v + n, NAN);
+        return true;
+    };
+    for (const Case &c : cases) {
+        auto in = random_values(static_cast<std::size_t>(c.rows * c.cols), 7);
+        const auto expected = reference_filter(in, c.rows, c.cols, c.fp, c.origin, BoundaryMode::Mirror, 0.0,
+                                               [](const std::vector<double> &v) {
+                                                   return weighted_sum(v.data(), static_cast<std::intptr_t>(v.size()));
+                                               });
+        for (int workers : {1, 2}) {
+            std::vector<double> out(in.size());
+            generic_filter(view_of(in.data(), {c.rows, c.cols}), filter_kernel(scribble), c.fp,
+                           view_of(out.data(), {c.rows, c.cols}), BoundaryMode::Mirror, 0.0, c.origin, workers);
+            EXPECT_EQ(out, expected) << c.rows << "x" << c.cols << ", " << workers << " workers";
+        }
+    }
+}
+
+/* float64 output with unit stride receives the results in place; float32,
+   strided and reversed outputs through a converted row. All agree. */
+TEST(GenericFilter, EveryOutputLayoutGetsTheSameResults) {
+    const std::ptrdiff_t rows = 6, cols = 9;
+    auto in = random_values(rows * cols, 8);
+    Footprint fp{{3, 2}, {1, 0, 1, 1, 0, 1}};
+    auto sum = [](double *v, std::intptr_t n, double *r) {
+        *r = weighted_sum(v, n);
+        return true;
+    };
+    const auto expected = reference_filter(in, rows, cols, fp, {0, 0}, BoundaryMode::Wrap, 0.0,
+                                           [](const std::vector<double> &v) {
+                                               return weighted_sum(v.data(), static_cast<std::intptr_t>(v.size()));
+                                           });
+    auto run = [&](ArrayView out) {
+        generic_filter(view_of(in.data(), {rows, cols}), filter_kernel(sum), fp, out, BoundaryMode::Wrap, 0.0, {0, 0},
+                       2);
+    };
+    std::vector<double> contiguous(in.size());
+    run(view_of(contiguous.data(), {rows, cols}));
+    EXPECT_EQ(contiguous, expected);
+
+    std::vector<double> wide(in.size() * 2);   // every other column, last row first
+    ArrayView strided = view_of(wide.data(), {rows, cols});
+    strided.strides = {-2 * cols * static_cast<std::ptrdiff_t>(sizeof(double)), 2 * sizeof(double)};
+    strided.data += (rows - 1) * 2 * cols * sizeof(double);
+    run(strided);
+    for (std::ptrdiff_t i = 0; i < rows; ++i)
+        for (std::ptrdiff_t j = 0; j < cols; ++j)
+            EXPECT_EQ(wide[((rows - 1 - i) * cols + j) * 2], expected[i * cols + j]);
+
+    std::vector<float> narrow(in.size());
+    run(view_of(narrow.data(), {rows, cols}));
+    for (std::size_t k = 0; k < in.size(); ++k) EXPECT_EQ(narrow[k], static_cast<float>(expected[k]));
+}
+
+TEST(GenericFilter, FailureNamesThePixelInALaterBlock) {
+    const std::ptrdiff_t rows = 3, cols = 2500;
+    std::vector<double> in(rows * cols, 1.0), out(in.size());
+    in[2 * cols + 2345] = -1.0;
+    FilterKernel k{[](double *v, std::intptr_t, double *r, void *) { return *r = v[0], v[0] >= 0 ? 1 : 0; },
+                   nullptr, "callback 'positive'", true};
+    try {
+        generic_filter(view_of(in.data(), {rows, cols}), k, Footprint{{1, 1}, {1}}, view_of(out.data(), {rows, cols}),
+                       BoundaryMode::Reflect, 0, {0, 0}, 2);
+        FAIL();
+    } catch (const nativecall::CallbackFailed &e) {
+        EXPECT_NE(std::string(e.what()).find("at output index (2, 2345)"), std::string::npos) << e.what();
+    }
 }
 
 TEST(GenericFilter, IntegerOutputTruncatesLikeACast) {
