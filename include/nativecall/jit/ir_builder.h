@@ -53,8 +53,9 @@ public:
 
     /* An LLVM intrinsic overloaded on its result type ("sqrt" → llvm.sqrt.f64). */
     virtual Value call_intrinsic(const std::string &name, Type result, const std::vector<Value> &args) = 0;
-    /* A C function resolved by the engine's symbol table (libm, runtime helpers).
-       `pure` marks it free of side effects so calls can be hoisted and merged. */
+    /* A C function resolved by the engine's symbol table (libm, runtime helpers; none
+       synchronises with other threads, and the declaration says so). `pure` marks it
+       free of side effects so calls can be hoisted and merged. */
     virtual Value call_symbol(const std::string &symbol, Type result, const std::vector<Type> &params,
                               const std::vector<Value> &args, bool pure) = 0;
     /* A native function at a fixed address (another cfunc), called with the C ABI of

@@ -132,6 +132,7 @@ public:
         llvm::FunctionCallee callee = module_.getOrInsertFunction(symbol, function_type(result, params));
         if (auto *fn = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
             fn->setDoesNotThrow();
+            fn->addFnAttr(llvm::Attribute::NoSync);   // libm and runtime helpers never synchronise threads
             if (pure) {
                 fn->setDoesNotAccessMemory();
                 fn->setWillReturn();

@@ -27,6 +27,7 @@
 
 #include "../codegen/llvm_module.h"
 #include "engine.h"
+#include "store_speculation.h"
 #include "nativecall/errors.h"
 #include "nativecall/jit/compiler.h"
 #include "nativecall/runtime/error_record.h"
@@ -274,6 +275,9 @@ private:
                                                        llvm::Triple(module.getTargetTriple()));
         fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
         llvm::PassBuilder pb(target_machine_.get(), tuning);
+        pb.registerPeepholeEPCallback([](llvm::FunctionPassManager &passes, llvm::OptimizationLevel) {
+            passes.addPass(StoreSpeculationPass());
+        });
         /* A loop-invariant runtime check in the body (carray's NULL check on user_data)
            would keep the loop scalar: unswitch it out of vectorised loops, as O3 does. */
         if (vectorise)
