@@ -554,6 +554,160 @@ nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, 
     return nb::make_tuple(outcome.result.value, outcome.result.abserr, outcome.result.ier);
 }
 
+/* ---------------------------------------------------------------- quad's front door */
+
+/* The public quad is a C function with CPython's vectorcall protocol: a call
+   from Python then builds no frame, no keyword dict and no argument tuple,
+   which for a native integrand is a large part of a whole quad. It serves the
+   common call (no weight, points, wopts, full_output or complex_func) through
+   quad_plain and hands every other call, untouched, to the Python function it
+   was made from (`general`), which also owns the documented signature: the
+   parameter names, defaults and docstring are read from it, never repeated
+   here. Argument errors (unknown keyword, missing argument, one given twice)
+   come from `general` too, so they read exactly as Python's own. */
+struct QuadFront {
+    PyObject *general = nullptr;   // the Python quad: signature, docstring, uncommon options
+    PyObject *warn = nullptr;      // warn(ier, limit): the IntegrationWarning for a failed plain quad
+    PyObject *plain = nullptr;     // _integrate.quad_plain
+    std::vector<PyObject *> names; // general's parameter names, in order
+    std::vector<PyObject *> defaults; // their defaults (null for the required ones)
+    /* Positions of the parameters the plain path reads; every other one must keep its default. */
+    std::size_t func = 0, a = 0, b = 0, args = 0, epsabs = 0, epsrel = 0, limit = 0;
+    PyMethodDef def{};
+    std::string doc;
+};
+
+QuadFront &quad_front() {
+    static QuadFront front;  // filled once by make_quad_front, then only read (with the GIL held)
+    return front;
+}
+
+/* Whether `value`, given for a parameter the plain path ignores, means the same as its
+   default: the default object itself, or one of None / False / 0 where the default is
+   None, False or 0 and the general path only asks whether the option is set. */
+bool keeps_default(PyObject *value, PyObject *default_value) {
+    if (value == default_value) return true;
+    if (default_value == Py_None) return value == Py_None;
+    auto zero = [](PyObject *v) {
+        int overflow = 0;
+        return PyLong_CheckExact(v) && PyLong_AsLongAndOverflow(v, &overflow) == 0 && overflow == 0;
+    };
+    const bool flag = default_value == Py_False || zero(default_value);
+    return flag && (value == Py_None || value == Py_False || zero(value));
+}
+
+/* The parameter `name` of `kwname`, or -1: interned names compare by address first. */
+Py_ssize_t parameter_index(const QuadFront &front, PyObject *kwname) {
+    for (std::size_t i = 0; i < front.names.size(); ++i)
+        if (front.names[i] == kwname) return static_cast<Py_ssize_t>(i);
+    for (std::size_t i = 0; i < front.names.size(); ++i) {
+        const int same = PyObject_RichCompareBool(front.names[i], kwname, Py_EQ);
+        if (same < 0) PyErr_Clear();
+        if (same == 1) return static_cast<Py_ssize_t>(i);
+    }
+    return -1;
+}
+
+PyObject *quad_front_call(PyObject *, PyObject *const *argv, size_t nargsf, PyObject *kwnames) {
+    const QuadFront &front = quad_front();
+    const std::size_t count = front.names.size();
+    const std::size_t nargs = static_cast<std::size_t>(PyVectorcall_NARGS(nargsf));
+    auto general = [&] { return PyObject_Vectorcall(front.general, argv, nargsf, kwnames); };
+    if (nargs > count) return general();
+    PyObject *slot[32] = {};
+    for (std::size_t i = 0; i < nargs; ++i) slot[i] = argv[i];
+    const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < nkw; ++k) {
+        const Py_ssize_t i = parameter_index(front, PyTuple_GET_ITEM(kwnames, k));
+        if (i < 0 || slot[i]) return general();  // Python's TypeError, from the general path
+        slot[i] = argv[nargs + static_cast<std::size_t>(k)];
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        if (!slot[i]) {
+            if (!front.defaults[i]) return general();  // a required argument is missing
+            slot[i] = front.defaults[i];
+            continue;
+        }
+        const bool read = i == front.func || i == front.a || i == front.b || i == front.args ||
+                          i == front.epsabs || i == front.epsrel || i == front.limit;
+        if (!read && !keeps_default(slot[i], front.defaults[i])) return general();
+    }
+    /* The general path takes int(limit); quad_plain wants an integer itself. */
+    if (!PyLong_CheckExact(slot[front.limit])) return general();
+    PyObject *plain_args[] = {slot[front.func],   slot[front.a],      slot[front.b],    slot[front.args],
+                              slot[front.epsabs], slot[front.epsrel], slot[front.limit]};
+    PyObject *result = PyObject_Vectorcall(front.plain, plain_args, 7, nullptr);
+    if (!result || PyTuple_GET_SIZE(result) == 2) return result;  // converged: (value, abserr) as it is
+    /* Not converged: (value, abserr, ier). Invalid input (ier 6) is explained by
+       the general path, which finds it again before calling the integrand. */
+    const long ier = PyLong_AsLong(PyTuple_GET_ITEM(result, 2));
+    if (ier == 6) {
+        Py_DECREF(result);
+        return general();
+    }
+    PyObject *warn_args[] = {PyTuple_GET_ITEM(result, 2), slot[front.limit]};
+    PyObject *warned = PyObject_Vectorcall(front.warn, warn_args, 2, nullptr);
+    if (!warned) {  // warnings turned into errors
+        Py_DECREF(result);
+        return nullptr;
+    }
+    Py_DECREF(warned);
+    PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(result, 0), PyTuple_GET_ITEM(result, 1));
+    Py_DECREF(result);
+    return pair;
+}
+
+/* quad as a C function named `name`, made from the Python function `general`
+   (see QuadFront); it lives as long as the process. */
+nb::object make_quad_front(nb::str name, nb::object general, nb::object warn, nb::object plain) {
+    QuadFront &front = quad_front();
+    /* Made again when nativecall.integrate is reloaded: the old references are
+       kept (functions made before read the same state), the state is refilled. */
+    front.names.clear();
+    front.defaults.clear();
+    nb::object code = general.attr("__code__");
+    const std::size_t count = nb::cast<std::size_t>(code.attr("co_argcount"));
+    if (count > 32 || nb::cast<std::size_t>(code.attr("co_kwonlyargcount")) != 0)
+        throw nb::type_error("make_quad_front: the general quad must have at most 32 positional parameters");
+    nb::tuple varnames = nb::borrow<nb::tuple>(code.attr("co_varnames"));
+    nb::object defaults_obj = general.attr("__defaults__");
+    nb::tuple defaults = defaults_obj.is_none() ? nb::tuple() : nb::borrow<nb::tuple>(defaults_obj);
+    const std::size_t first_default = count - nb::len(defaults);
+    std::string signature = nb::cast<std::string>(name) + "(";
+    for (std::size_t i = 0; i < count; ++i) {
+        nb::str pname = nb::borrow<nb::str>(varnames[i]);
+        front.names.push_back(pname.inc_ref().ptr());
+        PyObject *value = i < first_default ? nullptr : defaults[i - first_default].inc_ref().ptr();
+        front.defaults.push_back(value);
+        signature += (i ? ", " : "") + nb::cast<std::string>(pname);
+        if (value) signature += "=" + nb::cast<std::string>(nb::repr(nb::handle(value)));
+    }
+    auto position = [&](const char *wanted) {
+        for (std::size_t i = 0; i < count; ++i)
+            if (nb::cast<std::string>(nb::handle(front.names[i])) == wanted) return i;
+        throw nb::type_error((std::string("make_quad_front: the general quad has no parameter '") + wanted + "'").c_str());
+    };
+    front.func = position("func");
+    front.a = position("a");
+    front.b = position("b");
+    front.args = position("args");
+    front.epsabs = position("epsabs");
+    front.epsrel = position("epsrel");
+    front.limit = position("limit");
+    front.general = general.inc_ref().ptr();
+    front.warn = warn.inc_ref().ptr();
+    front.plain = plain.inc_ref().ptr();
+    /* "name(...)\n--\n\n" makes the signature CPython's __text_signature__, which inspect reads. */
+    nb::object docstring = general.attr("__doc__");
+    front.doc = signature + ")\n--\n\n" + (docstring.is_none() ? std::string() : nb::cast<std::string>(docstring));
+    front.def.ml_name = PyUnicode_AsUTF8(name.ptr());
+    name.inc_ref();  // ml_name points into it
+    front.def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&quad_front_call));
+    front.def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
+    front.def.ml_doc = front.doc.c_str();
+    return nb::steal(PyCFunction_NewEx(&front.def, nullptr, general.attr("__module__").ptr()));
+}
+
 /* ---------------------------------------------------------------- quad */
 
 /* wopts = (momcom, chebmo) as scipy's full_output returned them; the Python
@@ -753,6 +907,9 @@ NB_MODULE(_integrate, m) {
           nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"),
           "quad without weight, points, wopts or full_output; returns (value, abserr), or (value, abserr, ier) "
           "when ier != 0.");
+    m.def("make_quad_front", &make_quad_front, nb::arg("name"), nb::arg("general"), nb::arg("warn"), nb::arg("plain"),
+          "quad as a C function with the signature and docstring of `general`: the common call runs here, any "
+          "other is handed to `general`; warn(ier, limit) reports a plain quad that did not converge.");
     m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("levels"), nb::arg("args"),
           "Returns (value, abserr, neval, first_failure_ier, failure_level, routine).");
     m.def("quad_batch", &quad_batch_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args").none(),

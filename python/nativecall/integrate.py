@@ -28,9 +28,6 @@ __all__ = ["quad", "dblquad", "tplquad", "nquad", "quad_batch", "IntegrationWarn
 #: The C signatures a native integrand may have.
 SIGNATURES = tuple(_integrate.signatures())
 
-# Bound once: quad's common case is one call of it, where a module attribute lookup shows.
-_quad_plain = _integrate.quad_plain
-
 _WEIGHTS = ("cos", "sin", "alg", "alg-loga", "alg-logb", "alg-log", "cauchy")
 
 
@@ -267,16 +264,8 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
     explanation) with ``full_output``. Non-convergence warns with
     :class:`IntegrationWarning`, with scipy's message.
     """
-    if points is None and weight is None and wopts is None and not full_output and not complex_func:
-        # The common case in one C++ call: for a native integrand the call
-        # overhead is a large part of the time of a whole quad.
-        result = _quad_plain(func, a, b, args, epsabs, epsrel, int(limit))
-        if len(result) == 2:  # converged: the binding returns (value, abserr) as it is
-            return result
-        value, abserr, ier = result
-        if ier != 6:
-            warnings.warn(_messages(limit, False)[0].get(ier, "Unknown error."), IntegrationWarning, stacklevel=2)
-            return value, abserr
+    # Reached through the C function `quad` below, which runs the common call
+    # itself and hands every other one here.
     if not isinstance(args, tuple):
         args = (args,)
     a = _limit_value(a, "a", "quad")
@@ -336,6 +325,18 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
         return retval + ((msg, explain) if infinite_fourier else (msg,))
     warnings.warn(msg, IntegrationWarning, stacklevel=2)
     return retval
+
+
+def _plain_quad_warning(ier, limit):
+    """The IntegrationWarning of a common quad call (no weight, points or full_output) that did not converge."""
+    warnings.warn(_messages(limit, False)[0].get(ier, "Unknown error."), IntegrationWarning, stacklevel=2)
+
+
+# The public quad: a C function with the signature and docstring of the Python
+# quad above. For a native integrand the cost of a Python call (a frame, 15
+# parameters, the option checks) is a large part of a whole quad, so the common
+# call runs in C and only the others reach the Python function.
+quad = _integrate.make_quad_front("quad", quad, _plain_quad_warning, _integrate.quad_plain)
 
 
 # ---------------------------------------------------------------- nquad and friends
