@@ -306,10 +306,18 @@ double call_python(nb::handle func, const double *values, std::size_t count, nb:
 
 /* ---------------------------------------------------------------- options */
 
+/* PyFloat_AsDouble, without its detour through __float__ (a new float object)
+   for the ints and floats most calls pass. */
+double as_double(PyObject *value) {
+    if (PyFloat_CheckExact(value)) return PyFloat_AS_DOUBLE(value);
+    if (PyLong_CheckExact(value)) return PyLong_AsDouble(value);
+    return PyFloat_AsDouble(value);
+}
+
 /* A real-valued option from any Python number (0-d arrays included); TypeError
    naming the option otherwise. */
 double float_option(nb::handle value, const char *name) {
-    double x = PyFloat_AsDouble(value.ptr());
+    double x = as_double(value.ptr());
     if (x == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();
         throw nb::type_error((std::string(name) + " must be a real number, got " +
@@ -499,17 +507,20 @@ QuadOutcome run_quad(const IntegrandArg &integrand, double a, double b, nb::tupl
     return outcome;
 }
 
-/* An integration limit from any Python number; NaN and non-numbers are errors. */
-double limit_value(nb::handle value, const char *name) {
-    double x = PyFloat_AsDouble(value.ptr());
+/* An integration limit from any Python number; NaN and non-numbers are errors
+   naming it ("<routine>: the integration limit <name()> ..."). The name is
+   made only for the message. */
+template <class Name> double limit_value(nb::handle value, const char *routine, Name &&name) {
+    double x = as_double(value.ptr());
     if (x == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();
-        throw nb::type_error(("quad: the integration limit " + std::string(name) +
+        throw nb::type_error((std::string(routine) + ": the integration limit " + name() +
                               " must be a real number or +-inf, got " + nb::cast<std::string>(nb::repr(value)))
                                  .c_str());
     }
     if (std::isnan(x))
-        throw InvalidArgument("quad: the integration limit " + std::string(name) + " is nan; expected a number or +-inf");
+        throw InvalidArgument(std::string(routine) + ": the integration limit " + name() +
+                              " is nan; expected a number or +-inf");
     return x;
 }
 
@@ -532,7 +543,8 @@ nb::object routine_callback(nb::handle func) {
    Returns (value, abserr) when ier == 0, else (value, abserr, ier). */
 nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, nb::handle args_obj,
                            nb::handle epsabs_obj, nb::handle epsrel_obj, nb::handle limit_obj) {
-    const double a = limit_value(a_obj, "a"), b = limit_value(b_obj, "b");
+    const double a = limit_value(a_obj, "quad", [] { return std::string("a"); });
+    const double b = limit_value(b_obj, "quad", [] { return std::string("b"); });
     const double epsabs = float_option(epsabs_obj, "epsabs"), epsrel = float_option(epsrel_obj, "epsrel");
     const int limit = int_option(limit_obj, "limit");
     check_tolerances(epsabs, epsrel);
@@ -741,12 +753,89 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
 
 /* ---------------------------------------------------------------- nquad */
 
-/* levels: one (lo, hi, range_callable_or_None, opts_dict_or_None, opts_callable_or_None)
-   per dimension, innermost first. */
-nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
-    const std::size_t dims = nb::len(levels_in);
-    /* Every coordinate but the innermost, and the arguments, are extra values. */
-    IntegrandArg integrand_in = integrand_arg(func, nb::len(args) + dims - 1, "nquad");
+/* One level of nquad as given: constant limits or a callable for them, and
+   an options dict or a callable returning one (both None when absent). */
+struct LevelInput {
+    double lo = 0.0, hi = 0.0;
+    nb::object range_fn, opts_dict, opts_fn;
+};
+
+/* scipy's nquad `opts`: None, one dict for every level, or one entry per level. */
+std::vector<nb::object> per_level_opts(nb::handle opts, std::size_t depth) {
+    if (opts.is_none()) return std::vector<nb::object>(depth, nb::none());
+    if (PyDict_Check(opts.ptr())) return std::vector<nb::object>(depth, nb::borrow(opts));
+    nb::list entries = nb::steal<nb::list>(PySequence_List(opts.ptr()));
+    if (!entries.is_valid()) throw nb::python_error();  // not iterable: list()'s own TypeError
+    if (nb::len(entries) != depth)
+        throw InvalidArgument("nquad: opts has " + std::to_string(nb::len(entries)) + " entries for " +
+                              std::to_string(depth) + " ranges; give one per range (or one dict for all)");
+    std::vector<nb::object> out;
+    for (nb::handle entry : entries) out.push_back(nb::borrow(entry));
+    return out;
+}
+
+/* ranges[i] and its opts as LevelInput, with nquad's messages for bad ones. */
+LevelInput level_input(nb::handle range, nb::handle opts, std::size_t index) {
+    LevelInput level;
+    const std::string where = "ranges[" + std::to_string(index) + "]";
+    if (PyCallable_Check(range.ptr())) {
+        level.range_fn = nb::borrow(range);
+    } else {
+        /* `lo, hi = range`: any iterable of exactly two items. */
+        PyObject *items = PySequence_Fast(range.ptr(), "");
+        if (!items || PySequence_Fast_GET_SIZE(items) != 2) {
+            Py_XDECREF(items);
+            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_ValueError))
+                throw nb::python_error();
+            PyErr_Clear();
+            throw InvalidArgument("nquad: " + where + " must be a pair (low, high) or a callable returning one, got " +
+                                  nb::cast<std::string>(nb::repr(range)));
+        }
+        nb::object pair = nb::steal(items);
+        level.lo = limit_value(PySequence_Fast_GET_ITEM(items, 0), "nquad", [&] { return where + "[0]"; });
+        level.hi = limit_value(PySequence_Fast_GET_ITEM(items, 1), "nquad", [&] { return where + "[1]"; });
+    }
+    if (PyCallable_Check(opts.ptr())) {
+        level.opts_fn = nb::borrow(opts);
+    } else {
+        const int given = PyObject_IsTrue(opts.ptr());
+        if (given < 0) throw nb::python_error();
+        if (given) {
+            PyObject *copy = PyObject_CallOneArg(reinterpret_cast<PyObject *>(&PyDict_Type), opts.ptr());
+            if (!copy) {
+                if (!PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_ValueError))
+                    throw nb::python_error();
+                PyErr_Clear();
+                throw nb::type_error(("nquad: opts[" + std::to_string(index) +
+                                      "] must be a dict of quad's keywords or a callable returning one, got " +
+                                      nb::cast<std::string>(nb::repr(opts)))
+                                         .c_str());
+            }
+            level.opts_dict = nb::steal(copy);
+        }
+    }
+    return level;
+}
+
+/* scipy's nquad(func, ranges, args, opts) with ranges[0] the innermost variable;
+   `args` is a tuple. Returns (value, abserr, neval, first_failure_ier, the
+   options dict of the failed level or None, routine). */
+nb::tuple nquad_entry(nb::handle func, nb::handle ranges, nb::tuple args, nb::handle opts) {
+    const std::size_t dims = nb::len(ranges);
+    if (dims == 0) throw InvalidArgument("nquad: 'ranges' is empty; expected one range per variable");
+    std::vector<nb::object> opts_in = per_level_opts(opts, dims);
+    std::vector<LevelInput> inputs;
+    inputs.reserve(dims);
+    for (std::size_t i = 0; i < dims; ++i) inputs.push_back(level_input(nb::borrow(ranges[i]), opts_in[i], i));
+    /* Every coordinate but the innermost, and the arguments, are extra values.
+       A cfunc seen last time skips routine_callback's Python call. */
+    const std::size_t extra_values = nb::len(args) + dims - 1;
+    IntegrandArg integrand_in;
+    nb::object callback;
+    if (!recall(func, extra_values, integrand_in)) {
+        callback = routine_callback(func);
+        integrand_in = integrand_arg(callback, extra_values, "nquad", func);
+    }
     const std::optional<NativeIntegrand> &native = integrand_in.native;
     std::vector<NquadLevel> levels(dims);
     /* Native integrands get the arguments packed after the coordinates; Python
@@ -767,10 +856,10 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
         return fn(*nb::tuple(argv));
     };
     for (std::size_t i = 0; i < dims; ++i) {
-        nb::tuple level = nb::borrow<nb::tuple>(levels_in[i]);
+        const LevelInput &input = inputs[i];
         NquadLevel &l = levels[i];
-        if (!level[2].is_none()) {
-            nb::object fn = nb::borrow(level[2]);
+        if (input.range_fn.is_valid()) {
+            nb::object fn = input.range_fn;
             l.range = [fn, call_outer, i](const double *outer, std::size_t count) {
                 nb::gil_scoped_acquire gil;
                 nb::object r = call_outer(fn, outer, count);
@@ -786,17 +875,17 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
                 return std::make_pair(lo, hi);
             };
         } else {
-            l.lo = nb::cast<double>(level[0]);
-            l.hi = nb::cast<double>(level[1]);
+            l.lo = input.lo;
+            l.hi = input.hi;
         }
-        if (!level[4].is_none()) {
-            nb::object fn = nb::borrow(level[4]);
+        if (input.opts_fn.is_valid()) {
+            nb::object fn = input.opts_fn;
             l.spec_at = [fn, call_outer](const double *outer, std::size_t count) {
                 nb::gil_scoped_acquire gil;
                 return spec_from_dict(call_outer(fn, outer, count), QuadSpec{});
             };
-        } else if (!level[3].is_none()) {
-            l.spec = spec_from_dict(level[3], QuadSpec{});
+        } else if (input.opts_dict.is_valid()) {
+            l.spec = spec_from_dict(input.opts_dict, QuadSpec{});
         }
     }
     NquadResult result;
@@ -816,8 +905,11 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
         };
         result = nquad(MultiIntegrand(integrand), levels, {});
     }
-    return nb::make_tuple(result.value, result.abserr, result.neval, result.first_failure_ier,
-                          result.first_failure_level, routine_name(result.first_failure_routine));
+    nb::object failed_opts = nb::none();
+    if (result.first_failure_ier != 0 && inputs[static_cast<std::size_t>(result.first_failure_level)].opts_dict.is_valid())
+        failed_opts = inputs[static_cast<std::size_t>(result.first_failure_level)].opts_dict;
+    return nb::make_tuple(result.value, result.abserr, result.neval, result.first_failure_ier, failed_opts,
+                          routine_name(result.first_failure_routine));
 }
 
 /* ---------------------------------------------------------------- quad_batch */
@@ -910,8 +1002,9 @@ NB_MODULE(_integrate, m) {
     m.def("make_quad_front", &make_quad_front, nb::arg("name"), nb::arg("general"), nb::arg("warn"), nb::arg("plain"),
           "quad as a C function with the signature and docstring of `general`: the common call runs here, any "
           "other is handed to `general`; warn(ier, limit) reports a plain quad that did not converge.");
-    m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("levels"), nb::arg("args"),
-          "Returns (value, abserr, neval, first_failure_ier, failure_level, routine).");
+    m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("ranges"), nb::arg("args"), nb::arg("opts").none(),
+          "scipy's nquad with `args` a tuple; returns (value, abserr, neval, first_failure_ier, the failed level's "
+          "opts dict or None, routine).");
     m.def("quad_batch", &quad_batch_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args").none(),
           nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"), nb::arg("points").none(), nb::arg("weight").none(),
           nb::arg("wvar").none(), nb::arg("maxp1"), nb::arg("limlst"), nb::arg("workers"),

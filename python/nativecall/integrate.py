@@ -341,44 +341,6 @@ quad = _integrate.make_quad_front("quad", quad, _plain_quad_warning, _integrate.
 
 # ---------------------------------------------------------------- nquad and friends
 
-def _level(range_, opts, index):
-    """One level for the C++ nquad: (lo, hi, range callable, opts dict, opts callable)."""
-    if callable(range_):
-        lo = hi = 0.0
-        range_fn = range_
-    else:
-        try:
-            lo, hi = range_
-        except (TypeError, ValueError):
-            raise ValueError(f"nquad: ranges[{index}] must be a pair (low, high) or a callable returning "
-                             f"one, got {range_!r}") from None
-        lo = _limit_value(lo, f"ranges[{index}][0]", "nquad")
-        hi = _limit_value(hi, f"ranges[{index}][1]", "nquad")
-        range_fn = None
-    opts_dict = opts_fn = None
-    if callable(opts):
-        opts_fn = opts
-    elif opts:
-        try:
-            opts_dict = dict(opts)
-        except (TypeError, ValueError):
-            raise TypeError(f"nquad: opts[{index}] must be a dict of quad's keywords or a callable "
-                            f"returning one, got {opts!r}") from None
-    return (lo, hi, range_fn, opts_dict, opts_fn)
-
-
-def _nquad_opts(opts, depth):
-    if opts is None:
-        return [None] * depth
-    if isinstance(opts, dict):
-        return [opts] * depth
-    opts = list(opts)
-    if len(opts) != depth:
-        raise ValueError(f"nquad: opts has {len(opts)} entries for {depth} ranges; give one per range "
-                         f"(or one dict for all)")
-    return opts
-
-
 def nquad(func, ranges, args=None, opts=None, full_output=False):
     """Integration over multiple variables, as scipy.integrate.nquad.
 
@@ -390,16 +352,12 @@ def nquad(func, ranges, args=None, opts=None, full_output=False):
     level runs in C++ with the GIL released. Returns ``(result, abserr)``, plus
     ``{'neval': n}`` with ``full_output``.
     """
-    depth = len(ranges)
-    if depth == 0:
-        raise ValueError("nquad: 'ranges' is empty; expected one range per variable")
     args = () if args is None else (tuple(args) if isinstance(args, (tuple, list)) else (args,))
-    levels = [_level(r, o, i) for i, (r, o) in enumerate(zip(ranges, _nquad_opts(opts, depth)))]
-    callback = _routine_callback(func)
-    value, abserr, neval, ier, level, routine = _integrate.nquad(callback, levels, args)
+    # The ranges and opts are read in C++ (their checks cost more than a small
+    # nquad in Python); a failed level comes back with its opts dict, if any.
+    value, abserr, neval, ier, level_opts, routine = _integrate.nquad(func, ranges, args, opts)
     if ier != 0:
-        level_opts = levels[level][3] or {}
-        msgs, _ = _messages(level_opts.get("limit", 50), routine == "qawf")
+        msgs, _ = _messages((level_opts or {}).get("limit", 50), routine == "qawf")
         warnings.warn(msgs.get(ier, msgs["unknown"]), IntegrationWarning, stacklevel=2)
     if full_output:
         return value, abserr, {"neval": neval}
