@@ -336,7 +336,8 @@ def _plain_quad_warning(ier, limit):
 # quad above. For a native integrand the cost of a Python call (a frame, 15
 # parameters, the option checks) is a large part of a whole quad, so the common
 # call runs in C and only the others reach the Python function.
-quad = _integrate.make_quad_front("quad", quad, _plain_quad_warning, _integrate.quad_plain)
+_quad_general = quad
+quad = _integrate.make_quad_front("quad", _quad_general, _plain_quad_warning, _integrate.quad_plain)
 
 
 # ---------------------------------------------------------------- nquad and friends
