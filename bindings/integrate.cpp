@@ -9,11 +9,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "callback_arg.h"
@@ -571,16 +573,29 @@ nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, 
 /* The public quad is a C function with CPython's vectorcall protocol: a call
    from Python then builds no frame, no keyword dict and no argument tuple,
    which for a native integrand is a large part of a whole quad. It serves the
-   common call (no weight, points, wopts, full_output or complex_func) through
-   quad_plain and hands every other call, untouched, to the Python function it
+   common call (no weight, points, wopts, full_output or complex_func) with
+   quad_plain_entry and hands every other call, untouched, to the Python function it
    was made from (`general`), which also owns the documented signature: the
    parameter names, defaults and docstring are read from it, never repeated
    here. Argument errors (unknown keyword, missing argument, one given twice)
    come from `general` too, so they read exactly as Python's own. */
+/* A C++ exception caught by quad's front door, which nanobind does not wrap:
+   rethrown inside a nanobind function, it reaches Python as it would from any
+   binding. Set and taken at once, with the GIL held. */
+std::exception_ptr &pending_exception() {
+    thread_local std::exception_ptr pending;
+    return pending;
+}
+
+void rethrow_pending() {
+    std::exception_ptr pending = std::exchange(pending_exception(), nullptr);
+    if (pending) std::rethrow_exception(pending);
+}
+
 struct QuadFront {
     PyObject *general = nullptr;   // the Python quad: signature, docstring, uncommon options
     PyObject *warn = nullptr;      // warn(ier, limit): the IntegrationWarning for a failed plain quad
-    PyObject *plain = nullptr;     // _integrate.quad_plain
+    PyObject *rethrow = nullptr;   // _integrate._rethrow_pending: nanobind's translation of a caught exception
     std::vector<PyObject *> names; // general's parameter names, in order
     std::vector<PyObject *> defaults; // their defaults (null for the required ones)
     /* Positions of the parameters the plain path reads; every other one must keep its default. */
@@ -644,12 +659,26 @@ PyObject *quad_front_call(PyObject *, PyObject *const *argv, size_t nargsf, PyOb
                           i == front.epsabs || i == front.epsrel || i == front.limit;
         if (!read && !keeps_default(slot[i], front.defaults[i])) return general();
     }
-    /* The general path takes int(limit); quad_plain wants an integer itself. */
+    /* The general path takes int(limit); quad_plain_entry wants an integer itself. */
     if (!PyLong_CheckExact(slot[front.limit])) return general();
     PyObject *plain_args[] = {slot[front.func],   slot[front.a],      slot[front.b],    slot[front.args],
                               slot[front.epsabs], slot[front.epsrel], slot[front.limit]};
-    PyObject *result = PyObject_Vectorcall(front.plain, plain_args, 7, nullptr);
-    if (!result || PyTuple_GET_SIZE(result) == 2) return result;  // converged: (value, abserr) as it is
+    PyObject *result = nullptr;
+    try {
+        result = quad_plain_entry(plain_args[0], plain_args[1], plain_args[2], plain_args[3], plain_args[4],
+                                  plain_args[5], plain_args[6])
+                     .release()
+                     .ptr();
+    } catch (nb::python_error &e) {
+        e.restore();
+        return nullptr;
+    } catch (...) {
+        /* Everything else is translated as in any nanobind call: by rethrowing it inside one. */
+        pending_exception() = std::current_exception();
+        Py_XDECREF(PyObject_CallNoArgs(front.rethrow));
+        return nullptr;
+    }
+    if (PyTuple_GET_SIZE(result) == 2) return result;  // converged: (value, abserr) as it is
     /* Not converged: (value, abserr, ier). Invalid input (ier 6) is explained by
        the general path, which finds it again before calling the integrand. */
     const long ier = PyLong_AsLong(PyTuple_GET_ITEM(result, 2));
@@ -671,7 +700,7 @@ PyObject *quad_front_call(PyObject *, PyObject *const *argv, size_t nargsf, PyOb
 
 /* quad as a C function named `name`, made from the Python function `general`
    (see QuadFront); it lives as long as the process. */
-nb::object make_quad_front(nb::str name, nb::object general, nb::object warn, nb::object plain) {
+nb::object make_quad_front(nb::str name, nb::object general, nb::object warn) {
     QuadFront &front = quad_front();
     /* Made again when nativecall.integrate is reloaded: the old references are
        kept (functions made before read the same state), the state is refilled. */
@@ -708,7 +737,7 @@ nb::object make_quad_front(nb::str name, nb::object general, nb::object warn, nb
     front.limit = position("limit");
     front.general = general.inc_ref().ptr();
     front.warn = warn.inc_ref().ptr();
-    front.plain = plain.inc_ref().ptr();
+    front.rethrow = nb::object(nb::module_::import_("nativecall._integrate").attr("_rethrow_pending")).release().ptr();
     /* "name(...)\n--\n\n" makes the signature CPython's __text_signature__, which inspect reads. */
     nb::object docstring = general.attr("__doc__");
     front.doc = signature + ")\n--\n\n" + (docstring.is_none() ? std::string() : nb::cast<std::string>(docstring));
@@ -995,11 +1024,8 @@ NB_MODULE(_integrate, m) {
           nb::arg("weight").none(), nb::arg("wvar").none(), nb::arg("wopts").none(), nb::arg("maxp1"),
           nb::arg("limlst"),
           "Returns (value, abserr, ier, info or None); ier as QUADPACK defines it.");
-    m.def("quad_plain", &quad_plain_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args"),
-          nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"),
-          "quad without weight, points, wopts or full_output; returns (value, abserr), or (value, abserr, ier) "
-          "when ier != 0.");
-    m.def("make_quad_front", &make_quad_front, nb::arg("name"), nb::arg("general"), nb::arg("warn"), nb::arg("plain"),
+    m.def("_rethrow_pending", &rethrow_pending, "Raises the exception quad's front door caught (see QuadFront).");
+    m.def("make_quad_front", &make_quad_front, nb::arg("name"), nb::arg("general"), nb::arg("warn"),
           "quad as a C function with the signature and docstring of `general`: the common call runs here, any "
           "other is handed to `general`; warn(ier, limit) reports a plain quad that did not converge.");
     m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("ranges"), nb::arg("args"), nb::arg("opts").none(),

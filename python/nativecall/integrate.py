@@ -337,7 +337,7 @@ def _plain_quad_warning(ier, limit):
 # parameters, the option checks) is a large part of a whole quad, so the common
 # call runs in C and only the others reach the Python function.
 _quad_general = quad
-quad = _integrate.make_quad_front("quad", _quad_general, _plain_quad_warning, _integrate.quad_plain)
+quad = _integrate.make_quad_front("quad", _quad_general, _plain_quad_warning)
 
 
 # ---------------------------------------------------------------- nquad and friends
