@@ -539,10 +539,9 @@ nb::object routine_callback(nb::handle func) {
     return nb::handle(convert)(func);
 }
 
-/* The common quad call (no weight, break points, wopts or full_output) with
-   the argument handling done here, so the Python wrapper is a few comparisons:
-   for a native integrand the call overhead is a large part of a whole quad.
-   Returns (value, abserr) when ier == 0, else (value, abserr, ier). */
+/* The common quad call (no weight, break points, wopts or full_output), for
+   quad's front door (below). Returns (value, abserr) when ier == 0, else
+   (value, abserr, ier). */
 nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, nb::handle args_obj,
                            nb::handle epsabs_obj, nb::handle epsrel_obj, nb::handle limit_obj) {
     const double a = limit_value(a_obj, "quad", [] { return std::string("a"); });
@@ -570,15 +569,6 @@ nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, 
 
 /* ---------------------------------------------------------------- quad's front door */
 
-/* The public quad is a C function with CPython's vectorcall protocol: a call
-   from Python then builds no frame, no keyword dict and no argument tuple,
-   which for a native integrand is a large part of a whole quad. It serves the
-   common call (no weight, points, wopts, full_output or complex_func) with
-   quad_plain_entry and hands every other call, untouched, to the Python function it
-   was made from (`general`), which also owns the documented signature: the
-   parameter names, defaults and docstring are read from it, never repeated
-   here. Argument errors (unknown keyword, missing argument, one given twice)
-   come from `general` too, so they read exactly as Python's own. */
 /* A C++ exception caught by quad's front door, which nanobind does not wrap:
    rethrown inside a nanobind function, it reaches Python as it would from any
    binding. Set and taken at once, with the GIL held. */
@@ -592,6 +582,15 @@ void rethrow_pending() {
     if (pending) std::rethrow_exception(pending);
 }
 
+/* The public quad is a C function with CPython's vectorcall protocol: a call
+   from Python then builds no frame, no keyword dict and no argument tuple,
+   which for a native integrand is a large part of a whole quad. It serves the
+   common call (no weight, points, wopts, full_output or complex_func) with
+   quad_plain_entry and hands every other call, untouched, to the Python function it
+   was made from (`general`), which also owns the documented signature: the
+   parameter names, defaults and docstring are read from it, never repeated
+   here. Argument errors (unknown keyword, missing argument, one given twice)
+   come from `general` too, so they read exactly as Python's own. */
 struct QuadFront {
     PyObject *general = nullptr;   // the Python quad: signature, docstring, uncommon options
     PyObject *warn = nullptr;      // warn(ier, limit): the IntegrationWarning for a failed plain quad
@@ -623,7 +622,7 @@ bool keeps_default(PyObject *value, PyObject *default_value) {
     return flag && (value == Py_None || value == Py_False || zero(value));
 }
 
-/* The parameter `name` of `kwname`, or -1: interned names compare by address first. */
+/* The position of the parameter named `kwname`, or -1; interned names compare by address first. */
 Py_ssize_t parameter_index(const QuadFront &front, PyObject *kwname) {
     for (std::size_t i = 0; i < front.names.size(); ++i)
         if (front.names[i] == kwname) return static_cast<Py_ssize_t>(i);
@@ -661,12 +660,10 @@ PyObject *quad_front_call(PyObject *, PyObject *const *argv, size_t nargsf, PyOb
     }
     /* The general path takes int(limit); quad_plain_entry wants an integer itself. */
     if (!PyLong_CheckExact(slot[front.limit])) return general();
-    PyObject *plain_args[] = {slot[front.func],   slot[front.a],      slot[front.b],    slot[front.args],
-                              slot[front.epsabs], slot[front.epsrel], slot[front.limit]};
     PyObject *result = nullptr;
     try {
-        result = quad_plain_entry(plain_args[0], plain_args[1], plain_args[2], plain_args[3], plain_args[4],
-                                  plain_args[5], plain_args[6])
+        result = quad_plain_entry(slot[front.func], slot[front.a], slot[front.b], slot[front.args],
+                                  slot[front.epsabs], slot[front.epsrel], slot[front.limit])
                      .release()
                      .ptr();
     } catch (nb::python_error &e) {
@@ -675,7 +672,11 @@ PyObject *quad_front_call(PyObject *, PyObject *const *argv, size_t nargsf, PyOb
     } catch (...) {
         /* Everything else is translated as in any nanobind call: by rethrowing it inside one. */
         pending_exception() = std::current_exception();
-        Py_XDECREF(PyObject_CallNoArgs(front.rethrow));
+        PyObject *none = PyObject_CallNoArgs(front.rethrow);
+        if (none) {  // cannot happen: the exception was pending
+            Py_DECREF(none);
+            PyErr_SetString(PyExc_RuntimeError, "quad: an error was lost on its way to Python");
+        }
         return nullptr;
     }
     if (PyTuple_GET_SIZE(result) == 2) return result;  // converged: (value, abserr) as it is

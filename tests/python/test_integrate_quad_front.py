@@ -186,3 +186,19 @@ def test_python_integrand_exception_propagates_unchanged():
 def test_bad_limits_are_named(a, b, kind, match):
     with pytest.raises(kind, match=match):
         ni.quad(EXP, a, b)
+
+
+@pytest.mark.parametrize("call", [
+    lambda q: q(EXP, 0.0, 1.0, args=(2.0,)),                                   # no place for args
+    lambda q: q(_libm("pow", (ctypes.c_double, ctypes.c_double)), 0.0, 1.0),   # not an integrand signature
+    lambda q: q(EXP, 0.0, 1.0, epsabs=math.nan),
+    lambda q: q(EXP, 0.0, 1.0, limit=2**40),
+    lambda q: q(EXP, 0.0, 1.0, epsrel="tight"),
+], ids=["args_without_place", "wrong_signature", "nan_tolerance", "huge_limit", "text_tolerance"])
+def test_errors_raised_in_cpp_are_the_general_paths(call):
+    with pytest.raises(Exception) as ours:
+        call(ni.quad)
+    with pytest.raises(Exception) as general:
+        call(ni._quad_general)
+    assert type(ours.value) is type(general.value)
+    assert str(ours.value) == str(general.value)
