@@ -335,9 +335,10 @@ def _plain_quad_warning(ier, limit):
 # The public quad: a C function with the signature and docstring of the Python
 # quad above. For a native integrand the cost of a Python call (a frame, 15
 # parameters, the option checks) is a large part of a whole quad, so the common
-# call runs in C and only the others reach the Python function.
+# call runs in C and only the others reach the Python function. Type checkers
+# keep seeing the signature of the def above, which the C function has.
 _quad_general = quad
-quad = _integrate.make_quad_front("quad", _quad_general, _plain_quad_warning)
+quad = _integrate.make_quad_front("quad", _quad_general, _plain_quad_warning)  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------- nquad and friends
