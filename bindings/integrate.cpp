@@ -9,11 +9,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "callback_arg.h"
@@ -306,10 +308,18 @@ double call_python(nb::handle func, const double *values, std::size_t count, nb:
 
 /* ---------------------------------------------------------------- options */
 
+/* PyFloat_AsDouble, without its detour through __float__ (a new float object)
+   for the ints and floats most calls pass. */
+double as_double(PyObject *value) {
+    if (PyFloat_CheckExact(value)) return PyFloat_AS_DOUBLE(value);
+    if (PyLong_CheckExact(value)) return PyLong_AsDouble(value);
+    return PyFloat_AsDouble(value);
+}
+
 /* A real-valued option from any Python number (0-d arrays included); TypeError
    naming the option otherwise. */
 double float_option(nb::handle value, const char *name) {
-    double x = PyFloat_AsDouble(value.ptr());
+    double x = as_double(value.ptr());
     if (x == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();
         throw nb::type_error((std::string(name) + " must be a real number, got " +
@@ -499,17 +509,20 @@ QuadOutcome run_quad(const IntegrandArg &integrand, double a, double b, nb::tupl
     return outcome;
 }
 
-/* An integration limit from any Python number; NaN and non-numbers are errors. */
-double limit_value(nb::handle value, const char *name) {
-    double x = PyFloat_AsDouble(value.ptr());
+/* An integration limit from any Python number; NaN and non-numbers are errors
+   naming it ("<routine>: the integration limit <name()> ..."). The name is
+   made only for the message. */
+template <class Name> double limit_value(nb::handle value, const char *routine, Name &&name) {
+    double x = as_double(value.ptr());
     if (x == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();
-        throw nb::type_error(("quad: the integration limit " + std::string(name) +
+        throw nb::type_error((std::string(routine) + ": the integration limit " + name() +
                               " must be a real number or +-inf, got " + nb::cast<std::string>(nb::repr(value)))
                                  .c_str());
     }
     if (std::isnan(x))
-        throw InvalidArgument("quad: the integration limit " + std::string(name) + " is nan; expected a number or +-inf");
+        throw InvalidArgument(std::string(routine) + ": the integration limit " + name() +
+                              " is nan; expected a number or +-inf");
     return x;
 }
 
@@ -526,13 +539,13 @@ nb::object routine_callback(nb::handle func) {
     return nb::handle(convert)(func);
 }
 
-/* The common quad call (no weight, break points, wopts or full_output) with
-   the argument handling done here, so the Python wrapper is a few comparisons:
-   for a native integrand the call overhead is a large part of a whole quad.
-   Returns (value, abserr) when ier == 0, else (value, abserr, ier). */
+/* The common quad call (no weight, break points, wopts or full_output), for
+   quad's front door (below). Returns (value, abserr) when ier == 0, else
+   (value, abserr, ier). */
 nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, nb::handle args_obj,
                            nb::handle epsabs_obj, nb::handle epsrel_obj, nb::handle limit_obj) {
-    const double a = limit_value(a_obj, "a"), b = limit_value(b_obj, "b");
+    const double a = limit_value(a_obj, "quad", [] { return std::string("a"); });
+    const double b = limit_value(b_obj, "quad", [] { return std::string("b"); });
     const double epsabs = float_option(epsabs_obj, "epsabs"), epsrel = float_option(epsrel_obj, "epsrel");
     const int limit = int_option(limit_obj, "limit");
     check_tolerances(epsabs, epsrel);
@@ -552,6 +565,189 @@ nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, 
     /* A converged result is already quad's return value, so the wrapper hands it on untouched. */
     if (outcome.result.ier == 0) return nb::make_tuple(outcome.result.value, outcome.result.abserr);
     return nb::make_tuple(outcome.result.value, outcome.result.abserr, outcome.result.ier);
+}
+
+/* ---------------------------------------------------------------- quad's front door */
+
+/* A C++ exception caught by quad's front door, which nanobind does not wrap:
+   rethrown inside a nanobind function, it reaches Python as it would from any
+   binding. Set and taken at once, with the GIL held. */
+std::exception_ptr &pending_exception() {
+    thread_local std::exception_ptr pending;
+    return pending;
+}
+
+void rethrow_pending() {
+    std::exception_ptr pending = std::exchange(pending_exception(), nullptr);
+    if (pending) std::rethrow_exception(pending);
+}
+
+/* The public quad is a C function with CPython's vectorcall protocol: a call
+   from Python then builds no frame, no keyword dict and no argument tuple,
+   which for a native integrand is a large part of a whole quad. It serves the
+   common call (no weight, points, wopts, full_output or complex_func) with
+   quad_plain_entry and hands every other call, untouched, to the Python function it
+   was made from (`general`), which also owns the documented signature: the
+   parameter names, defaults and docstring are read from it, never repeated
+   here. Argument errors (unknown keyword, missing argument, one given twice)
+   come from `general` too, so they read exactly as Python's own. */
+struct QuadFront {
+    PyObject *general = nullptr;   // the Python quad: signature, docstring, uncommon options
+    PyObject *warn = nullptr;      // warn(ier, limit): the IntegrationWarning for a failed plain quad
+    PyObject *rethrow = nullptr;   // _integrate._rethrow_pending: nanobind's translation of a caught exception
+    std::vector<PyObject *> names; // general's parameter names, in order
+    std::vector<PyObject *> defaults; // their defaults (null for the required ones)
+    /* Positions of the parameters the plain path reads; every other one must keep its default. */
+    std::size_t func = 0, a = 0, b = 0, args = 0, epsabs = 0, epsrel = 0, limit = 0;
+    PyMethodDef def{};
+    std::string doc;
+};
+
+QuadFront &quad_front() {
+    static QuadFront front;  // filled once by make_quad_front, then only read (with the GIL held)
+    return front;
+}
+
+/* Whether `value`, given for a parameter the plain path ignores, means the same as its
+   default: the default object itself, or one of None / False / 0 where the default is
+   None, False or 0 and the general path only asks whether the option is set. */
+bool keeps_default(PyObject *value, PyObject *default_value) {
+    if (value == default_value) return true;
+    if (default_value == Py_None) return value == Py_None;
+    auto zero = [](PyObject *v) {
+        int overflow = 0;
+        return PyLong_CheckExact(v) && PyLong_AsLongAndOverflow(v, &overflow) == 0 && overflow == 0;
+    };
+    const bool flag = default_value == Py_False || zero(default_value);
+    return flag && (value == Py_None || value == Py_False || zero(value));
+}
+
+/* The position of the parameter named `kwname`, or -1; interned names compare by address first. */
+Py_ssize_t parameter_index(const QuadFront &front, PyObject *kwname) {
+    for (std::size_t i = 0; i < front.names.size(); ++i)
+        if (front.names[i] == kwname) return static_cast<Py_ssize_t>(i);
+    for (std::size_t i = 0; i < front.names.size(); ++i) {
+        const int same = PyObject_RichCompareBool(front.names[i], kwname, Py_EQ);
+        if (same < 0) PyErr_Clear();
+        if (same == 1) return static_cast<Py_ssize_t>(i);
+    }
+    return -1;
+}
+
+PyObject *quad_front_call(PyObject *, PyObject *const *argv, size_t nargsf, PyObject *kwnames) {
+    const QuadFront &front = quad_front();
+    const std::size_t count = front.names.size();
+    const std::size_t nargs = static_cast<std::size_t>(PyVectorcall_NARGS(nargsf));
+    auto general = [&] { return PyObject_Vectorcall(front.general, argv, nargsf, kwnames); };
+    if (nargs > count) return general();
+    PyObject *slot[32] = {};
+    for (std::size_t i = 0; i < nargs; ++i) slot[i] = argv[i];
+    const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < nkw; ++k) {
+        const Py_ssize_t i = parameter_index(front, PyTuple_GET_ITEM(kwnames, k));
+        if (i < 0 || slot[i]) return general();  // Python's TypeError, from the general path
+        slot[i] = argv[nargs + static_cast<std::size_t>(k)];
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        if (!slot[i]) {
+            if (!front.defaults[i]) return general();  // a required argument is missing
+            slot[i] = front.defaults[i];
+            continue;
+        }
+        const bool read = i == front.func || i == front.a || i == front.b || i == front.args ||
+                          i == front.epsabs || i == front.epsrel || i == front.limit;
+        if (!read && !keeps_default(slot[i], front.defaults[i])) return general();
+    }
+    /* The general path takes int(limit); quad_plain_entry wants an integer itself. */
+    if (!PyLong_CheckExact(slot[front.limit])) return general();
+    PyObject *result = nullptr;
+    try {
+        result = quad_plain_entry(slot[front.func], slot[front.a], slot[front.b], slot[front.args],
+                                  slot[front.epsabs], slot[front.epsrel], slot[front.limit])
+                     .release()
+                     .ptr();
+    } catch (nb::python_error &e) {
+        e.restore();
+        return nullptr;
+    } catch (...) {
+        /* Everything else is translated as in any nanobind call: by rethrowing it inside one. */
+        pending_exception() = std::current_exception();
+        PyObject *none = PyObject_CallNoArgs(front.rethrow);
+        if (none) {  // cannot happen: the exception was pending
+            Py_DECREF(none);
+            PyErr_SetString(PyExc_RuntimeError, "quad: an error was lost on its way to Python");
+        }
+        return nullptr;
+    }
+    if (PyTuple_GET_SIZE(result) == 2) return result;  // converged: (value, abserr) as it is
+    /* Not converged: (value, abserr, ier). Invalid input (ier 6) is explained by
+       the general path, which finds it again before calling the integrand. */
+    const long ier = PyLong_AsLong(PyTuple_GET_ITEM(result, 2));
+    if (ier == 6) {
+        Py_DECREF(result);
+        return general();
+    }
+    PyObject *warn_args[] = {PyTuple_GET_ITEM(result, 2), slot[front.limit]};
+    PyObject *warned = PyObject_Vectorcall(front.warn, warn_args, 2, nullptr);
+    if (!warned) {  // warnings turned into errors
+        Py_DECREF(result);
+        return nullptr;
+    }
+    Py_DECREF(warned);
+    PyObject *pair = PyTuple_Pack(2, PyTuple_GET_ITEM(result, 0), PyTuple_GET_ITEM(result, 1));
+    Py_DECREF(result);
+    return pair;
+}
+
+/* quad as a C function named `name`, made from the Python function `general`
+   (see QuadFront); it lives as long as the process. */
+nb::object make_quad_front(nb::str name, nb::object general, nb::object warn) {
+    QuadFront &front = quad_front();
+    /* Made again when nativecall.integrate is reloaded: the old references are
+       kept (functions made before read the same state), the state is refilled. */
+    front.names.clear();
+    front.defaults.clear();
+    nb::object code = general.attr("__code__");
+    const std::size_t count = nb::cast<std::size_t>(code.attr("co_argcount"));
+    if (count > 32 || nb::cast<std::size_t>(code.attr("co_kwonlyargcount")) != 0)
+        throw nb::type_error("make_quad_front: the general quad must have at most 32 positional parameters");
+    nb::tuple varnames = nb::borrow<nb::tuple>(code.attr("co_varnames"));
+    nb::object defaults_obj = general.attr("__defaults__");
+    nb::tuple defaults = defaults_obj.is_none() ? nb::tuple() : nb::borrow<nb::tuple>(defaults_obj);
+    const std::size_t first_default = count - nb::len(defaults);
+    std::string signature = nb::cast<std::string>(name) + "(";
+    for (std::size_t i = 0; i < count; ++i) {
+        nb::str pname = nb::borrow<nb::str>(varnames[i]);
+        front.names.push_back(pname.inc_ref().ptr());
+        PyObject *value = i < first_default ? nullptr : defaults[i - first_default].inc_ref().ptr();
+        front.defaults.push_back(value);
+        signature += (i ? ", " : "") + nb::cast<std::string>(pname);
+        if (value) signature += "=" + nb::cast<std::string>(nb::repr(nb::handle(value)));
+    }
+    auto position = [&](const char *wanted) {
+        for (std::size_t i = 0; i < count; ++i)
+            if (nb::cast<std::string>(nb::handle(front.names[i])) == wanted) return i;
+        throw nb::type_error((std::string("make_quad_front: the general quad has no parameter '") + wanted + "'").c_str());
+    };
+    front.func = position("func");
+    front.a = position("a");
+    front.b = position("b");
+    front.args = position("args");
+    front.epsabs = position("epsabs");
+    front.epsrel = position("epsrel");
+    front.limit = position("limit");
+    front.general = general.inc_ref().ptr();
+    front.warn = warn.inc_ref().ptr();
+    front.rethrow = nb::object(nb::module_::import_("nativecall._integrate").attr("_rethrow_pending")).release().ptr();
+    /* "name(...)\n--\n\n" makes the signature CPython's __text_signature__, which inspect reads. */
+    nb::object docstring = general.attr("__doc__");
+    front.doc = signature + ")\n--\n\n" + (docstring.is_none() ? std::string() : nb::cast<std::string>(docstring));
+    front.def.ml_name = PyUnicode_AsUTF8(name.ptr());
+    name.inc_ref();  // ml_name points into it
+    front.def.ml_meth = reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&quad_front_call));
+    front.def.ml_flags = METH_FASTCALL | METH_KEYWORDS;
+    front.def.ml_doc = front.doc.c_str();
+    return nb::steal(PyCFunction_NewEx(&front.def, nullptr, general.attr("__module__").ptr()));
 }
 
 /* ---------------------------------------------------------------- quad */
@@ -587,12 +783,89 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
 
 /* ---------------------------------------------------------------- nquad */
 
-/* levels: one (lo, hi, range_callable_or_None, opts_dict_or_None, opts_callable_or_None)
-   per dimension, innermost first. */
-nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
-    const std::size_t dims = nb::len(levels_in);
-    /* Every coordinate but the innermost, and the arguments, are extra values. */
-    IntegrandArg integrand_in = integrand_arg(func, nb::len(args) + dims - 1, "nquad");
+/* One level of nquad as given: constant limits or a callable for them, and
+   an options dict or a callable returning one (both None when absent). */
+struct LevelInput {
+    double lo = 0.0, hi = 0.0;
+    nb::object range_fn, opts_dict, opts_fn;
+};
+
+/* scipy's nquad `opts`: None, one dict for every level, or one entry per level. */
+std::vector<nb::object> per_level_opts(nb::handle opts, std::size_t depth) {
+    if (opts.is_none()) return std::vector<nb::object>(depth, nb::none());
+    if (PyDict_Check(opts.ptr())) return std::vector<nb::object>(depth, nb::borrow(opts));
+    nb::list entries = nb::steal<nb::list>(PySequence_List(opts.ptr()));
+    if (!entries.is_valid()) throw nb::python_error();  // not iterable: list()'s own TypeError
+    if (nb::len(entries) != depth)
+        throw InvalidArgument("nquad: opts has " + std::to_string(nb::len(entries)) + " entries for " +
+                              std::to_string(depth) + " ranges; give one per range (or one dict for all)");
+    std::vector<nb::object> out;
+    for (nb::handle entry : entries) out.push_back(nb::borrow(entry));
+    return out;
+}
+
+/* ranges[i] and its opts as LevelInput, with nquad's messages for bad ones. */
+LevelInput level_input(nb::handle range, nb::handle opts, std::size_t index) {
+    LevelInput level;
+    const std::string where = "ranges[" + std::to_string(index) + "]";
+    if (PyCallable_Check(range.ptr())) {
+        level.range_fn = nb::borrow(range);
+    } else {
+        /* `lo, hi = range`: any iterable of exactly two items. */
+        PyObject *items = PySequence_Fast(range.ptr(), "");
+        if (!items || PySequence_Fast_GET_SIZE(items) != 2) {
+            Py_XDECREF(items);
+            if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_ValueError))
+                throw nb::python_error();
+            PyErr_Clear();
+            throw InvalidArgument("nquad: " + where + " must be a pair (low, high) or a callable returning one, got " +
+                                  nb::cast<std::string>(nb::repr(range)));
+        }
+        nb::object pair = nb::steal(items);
+        level.lo = limit_value(PySequence_Fast_GET_ITEM(items, 0), "nquad", [&] { return where + "[0]"; });
+        level.hi = limit_value(PySequence_Fast_GET_ITEM(items, 1), "nquad", [&] { return where + "[1]"; });
+    }
+    if (PyCallable_Check(opts.ptr())) {
+        level.opts_fn = nb::borrow(opts);
+    } else {
+        const int given = PyObject_IsTrue(opts.ptr());
+        if (given < 0) throw nb::python_error();
+        if (given) {
+            PyObject *copy = PyObject_CallOneArg(reinterpret_cast<PyObject *>(&PyDict_Type), opts.ptr());
+            if (!copy) {
+                if (!PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_ValueError))
+                    throw nb::python_error();
+                PyErr_Clear();
+                throw nb::type_error(("nquad: opts[" + std::to_string(index) +
+                                      "] must be a dict of quad's keywords or a callable returning one, got " +
+                                      nb::cast<std::string>(nb::repr(opts)))
+                                         .c_str());
+            }
+            level.opts_dict = nb::steal(copy);
+        }
+    }
+    return level;
+}
+
+/* scipy's nquad(func, ranges, args, opts) with ranges[0] the innermost variable;
+   `args` is a tuple. Returns (value, abserr, neval, first_failure_ier, the
+   options dict of the failed level or None, routine). */
+nb::tuple nquad_entry(nb::handle func, nb::handle ranges, nb::tuple args, nb::handle opts) {
+    const std::size_t dims = nb::len(ranges);
+    if (dims == 0) throw InvalidArgument("nquad: 'ranges' is empty; expected one range per variable");
+    std::vector<nb::object> opts_in = per_level_opts(opts, dims);
+    std::vector<LevelInput> inputs;
+    inputs.reserve(dims);
+    for (std::size_t i = 0; i < dims; ++i) inputs.push_back(level_input(nb::borrow(ranges[i]), opts_in[i], i));
+    /* Every coordinate but the innermost, and the arguments, are extra values.
+       A cfunc seen last time skips routine_callback's Python call. */
+    const std::size_t extra_values = nb::len(args) + dims - 1;
+    IntegrandArg integrand_in;
+    nb::object callback;
+    if (!recall(func, extra_values, integrand_in)) {
+        callback = routine_callback(func);
+        integrand_in = integrand_arg(callback, extra_values, "nquad", func);
+    }
     const std::optional<NativeIntegrand> &native = integrand_in.native;
     std::vector<NquadLevel> levels(dims);
     /* Native integrands get the arguments packed after the coordinates; Python
@@ -613,10 +886,10 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
         return fn(*nb::tuple(argv));
     };
     for (std::size_t i = 0; i < dims; ++i) {
-        nb::tuple level = nb::borrow<nb::tuple>(levels_in[i]);
+        const LevelInput &input = inputs[i];
         NquadLevel &l = levels[i];
-        if (!level[2].is_none()) {
-            nb::object fn = nb::borrow(level[2]);
+        if (input.range_fn.is_valid()) {
+            nb::object fn = input.range_fn;
             l.range = [fn, call_outer, i](const double *outer, std::size_t count) {
                 nb::gil_scoped_acquire gil;
                 nb::object r = call_outer(fn, outer, count);
@@ -632,17 +905,17 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
                 return std::make_pair(lo, hi);
             };
         } else {
-            l.lo = nb::cast<double>(level[0]);
-            l.hi = nb::cast<double>(level[1]);
+            l.lo = input.lo;
+            l.hi = input.hi;
         }
-        if (!level[4].is_none()) {
-            nb::object fn = nb::borrow(level[4]);
+        if (input.opts_fn.is_valid()) {
+            nb::object fn = input.opts_fn;
             l.spec_at = [fn, call_outer](const double *outer, std::size_t count) {
                 nb::gil_scoped_acquire gil;
                 return spec_from_dict(call_outer(fn, outer, count), QuadSpec{});
             };
-        } else if (!level[3].is_none()) {
-            l.spec = spec_from_dict(level[3], QuadSpec{});
+        } else if (input.opts_dict.is_valid()) {
+            l.spec = spec_from_dict(input.opts_dict, QuadSpec{});
         }
     }
     NquadResult result;
@@ -662,8 +935,11 @@ nb::tuple nquad_entry(nb::handle func, nb::list levels_in, nb::tuple args) {
         };
         result = nquad(MultiIntegrand(integrand), levels, {});
     }
-    return nb::make_tuple(result.value, result.abserr, result.neval, result.first_failure_ier,
-                          result.first_failure_level, routine_name(result.first_failure_routine));
+    nb::object failed_opts = nb::none();
+    if (result.first_failure_ier != 0 && inputs[static_cast<std::size_t>(result.first_failure_level)].opts_dict.is_valid())
+        failed_opts = inputs[static_cast<std::size_t>(result.first_failure_level)].opts_dict;
+    return nb::make_tuple(result.value, result.abserr, result.neval, result.first_failure_ier, failed_opts,
+                          routine_name(result.first_failure_routine));
 }
 
 /* ---------------------------------------------------------------- quad_batch */
@@ -749,12 +1025,13 @@ NB_MODULE(_integrate, m) {
           nb::arg("weight").none(), nb::arg("wvar").none(), nb::arg("wopts").none(), nb::arg("maxp1"),
           nb::arg("limlst"),
           "Returns (value, abserr, ier, info or None); ier as QUADPACK defines it.");
-    m.def("quad_plain", &quad_plain_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args"),
-          nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"),
-          "quad without weight, points, wopts or full_output; returns (value, abserr), or (value, abserr, ier) "
-          "when ier != 0.");
-    m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("levels"), nb::arg("args"),
-          "Returns (value, abserr, neval, first_failure_ier, failure_level, routine).");
+    m.def("_rethrow_pending", &rethrow_pending, "Raises the exception quad's front door caught (see QuadFront).");
+    m.def("make_quad_front", &make_quad_front, nb::arg("name"), nb::arg("general"), nb::arg("warn"),
+          "quad as a C function with the signature and docstring of `general`: the common call runs here, any "
+          "other is handed to `general`; warn(ier, limit) reports a plain quad that did not converge.");
+    m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("ranges"), nb::arg("args"), nb::arg("opts").none(),
+          "scipy's nquad with `args` a tuple; returns (value, abserr, neval, first_failure_ier, the failed level's "
+          "opts dict or None, routine).");
     m.def("quad_batch", &quad_batch_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args").none(),
           nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"), nb::arg("points").none(), nb::arg("weight").none(),
           nb::arg("wvar").none(), nb::arg("maxp1"), nb::arg("limlst"), nb::arg("workers"),

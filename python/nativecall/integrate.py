@@ -28,9 +28,6 @@ __all__ = ["quad", "dblquad", "tplquad", "nquad", "quad_batch", "IntegrationWarn
 #: The C signatures a native integrand may have.
 SIGNATURES = tuple(_integrate.signatures())
 
-# Bound once: quad's common case is one call of it, where a module attribute lookup shows.
-_quad_plain = _integrate.quad_plain
-
 _WEIGHTS = ("cos", "sin", "alg", "alg-loga", "alg-logb", "alg-log", "cauchy")
 
 
@@ -267,16 +264,8 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
     explanation) with ``full_output``. Non-convergence warns with
     :class:`IntegrationWarning`, with scipy's message.
     """
-    if points is None and weight is None and wopts is None and not full_output and not complex_func:
-        # The common case in one C++ call: for a native integrand the call
-        # overhead is a large part of the time of a whole quad.
-        result = _quad_plain(func, a, b, args, epsabs, epsrel, int(limit))
-        if len(result) == 2:  # converged: the binding returns (value, abserr) as it is
-            return result
-        value, abserr, ier = result
-        if ier != 6:
-            warnings.warn(_messages(limit, False)[0].get(ier, "Unknown error."), IntegrationWarning, stacklevel=2)
-            return value, abserr
+    # Reached through the C function `quad` below, which runs the common call
+    # itself and hands every other one here.
     if not isinstance(args, tuple):
         args = (args,)
     a = _limit_value(a, "a", "quad")
@@ -338,45 +327,21 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
     return retval
 
 
+def _plain_quad_warning(ier, limit):
+    """The IntegrationWarning of a common quad call (no weight, points or full_output) that did not converge."""
+    warnings.warn(_messages(limit, False)[0].get(ier, "Unknown error."), IntegrationWarning, stacklevel=2)
+
+
+# The public quad: a C function with the signature and docstring of the Python
+# quad above. For a native integrand the cost of a Python call (a frame, 15
+# parameters, the option checks) is a large part of a whole quad, so the common
+# call runs in C and only the others reach the Python function. Type checkers
+# keep seeing the signature of the def above, which the C function has.
+_quad_general = quad
+quad = _integrate.make_quad_front("quad", _quad_general, _plain_quad_warning)  # type: ignore[assignment]
+
+
 # ---------------------------------------------------------------- nquad and friends
-
-def _level(range_, opts, index):
-    """One level for the C++ nquad: (lo, hi, range callable, opts dict, opts callable)."""
-    if callable(range_):
-        lo = hi = 0.0
-        range_fn = range_
-    else:
-        try:
-            lo, hi = range_
-        except (TypeError, ValueError):
-            raise ValueError(f"nquad: ranges[{index}] must be a pair (low, high) or a callable returning "
-                             f"one, got {range_!r}") from None
-        lo = _limit_value(lo, f"ranges[{index}][0]", "nquad")
-        hi = _limit_value(hi, f"ranges[{index}][1]", "nquad")
-        range_fn = None
-    opts_dict = opts_fn = None
-    if callable(opts):
-        opts_fn = opts
-    elif opts:
-        try:
-            opts_dict = dict(opts)
-        except (TypeError, ValueError):
-            raise TypeError(f"nquad: opts[{index}] must be a dict of quad's keywords or a callable "
-                            f"returning one, got {opts!r}") from None
-    return (lo, hi, range_fn, opts_dict, opts_fn)
-
-
-def _nquad_opts(opts, depth):
-    if opts is None:
-        return [None] * depth
-    if isinstance(opts, dict):
-        return [opts] * depth
-    opts = list(opts)
-    if len(opts) != depth:
-        raise ValueError(f"nquad: opts has {len(opts)} entries for {depth} ranges; give one per range "
-                         f"(or one dict for all)")
-    return opts
-
 
 def nquad(func, ranges, args=None, opts=None, full_output=False):
     """Integration over multiple variables, as scipy.integrate.nquad.
@@ -389,16 +354,12 @@ def nquad(func, ranges, args=None, opts=None, full_output=False):
     level runs in C++ with the GIL released. Returns ``(result, abserr)``, plus
     ``{'neval': n}`` with ``full_output``.
     """
-    depth = len(ranges)
-    if depth == 0:
-        raise ValueError("nquad: 'ranges' is empty; expected one range per variable")
     args = () if args is None else (tuple(args) if isinstance(args, (tuple, list)) else (args,))
-    levels = [_level(r, o, i) for i, (r, o) in enumerate(zip(ranges, _nquad_opts(opts, depth)))]
-    callback = _routine_callback(func)
-    value, abserr, neval, ier, level, routine = _integrate.nquad(callback, levels, args)
+    # The ranges and opts are read in C++ (their checks cost more than a small
+    # nquad in Python); a failed level comes back with its opts dict, if any.
+    value, abserr, neval, ier, level_opts, routine = _integrate.nquad(func, ranges, args, opts)
     if ier != 0:
-        level_opts = levels[level][3] or {}
-        msgs, _ = _messages(level_opts.get("limit", 50), routine == "qawf")
+        msgs, _ = _messages((level_opts or {}).get("limit", 50), routine == "qawf")
         warnings.warn(msgs.get(ier, msgs["unknown"]), IntegrationWarning, stacklevel=2)
     if full_output:
         return value, abserr, {"neval": neval}

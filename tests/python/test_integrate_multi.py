@@ -163,6 +163,45 @@ def test_nquad_bad_inputs(lib):
         ni.nquad(lib.one_over_x, [[1, 2], [1, 2]])
 
 
+
+@pytest.mark.parametrize("make_ranges", [
+    lambda: [(0.0, 1.0), np.array([0, 2]), range(2)],
+    lambda: ([0, 1], (x for x in (0.0, 2.0)), {0: None, 1: None}),
+    lambda: np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 1.0]]),
+], ids=["tuple_array_range", "generator_and_dict_keys", "array_of_rows"])
+def test_nquad_ranges_in_any_iterable_pair_spelling(lib, make_ranges):
+    lists = [[0, 1], [0, 2], [0, 1]]
+    got = ni.nquad(lib.product3, make_ranges())
+    assert got == ni.nquad(lib.product3, lists)
+    assert close(got, si.nquad(lambda x, y, z: x * y * y * z * z * z, lists))
+
+
+@pytest.mark.parametrize("ranges, opts, kind, match", [
+    ([[0, "x"]], None, TypeError, r"nquad: the integration limit ranges\[0\]\[1\] must be a real number"),
+    ([[0, 1], [math.nan, 1]], None, ValueError, r"nquad: the integration limit ranges\[1\]\[0\] is nan"),
+    ([[0, 1], 5], None, ValueError, r"ranges\[1\] must be a pair \(low, high\) or a callable returning one, got 5"),
+    ([[0, 1, 2]], None, ValueError, r"ranges\[0\] must be a pair"),
+    ([[0, 1]], 7, TypeError, "not iterable"),
+    ([[0, 1]], [[1, 2, 3]], TypeError, r"opts\[0\] must be a dict of quad's keywords"),
+], ids=["text_limit", "nan_limit", "number_range", "triple_range", "opts_number", "opts_not_a_mapping"])
+def test_nquad_bad_ranges_and_opts_are_named(ranges, opts, kind, match):
+    with pytest.raises(kind, match=match):
+        ni.nquad(lambda *x: 1.0, ranges, opts=opts)
+
+
+def test_nquad_warning_names_the_failed_levels_limit_as_scipy(lib):
+    f = lambda x, y: 1.0 / x
+    opts = [{"limit": 3}, {}]
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        ni.nquad(f, [[0, 1], [0, 1]], opts=opts)
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        si.nquad(f, [[0, 1], [0, 1]], opts=opts)
+    assert "(3)" in str(ours[0].message)
+    assert str(ours[0].message) == str(theirs[0].message)
+    assert ours[0].filename == __file__
+
 # ---------------------------------------------------------------- dblquad, tplquad
 
 def test_dblquad_matches_scipy_with_callable_and_constant_limits(lib):

@@ -1,0 +1,204 @@
+"""quad's C front door (the common call without a Python frame) against scipy.integrate.quad and the general Python path."""
+import ctypes
+import ctypes.util
+import inspect
+import math
+import pickle
+import warnings
+
+import pytest
+import scipy
+import scipy.integrate as si
+
+import nativecall
+import nativecall.integrate as ni
+
+INF = math.inf
+libm = ctypes.CDLL(ctypes.util.find_library("m"))
+
+
+def _libm(name, argtypes=(ctypes.c_double,)):
+    fn = getattr(libm, name)
+    fn.restype, fn.argtypes = ctypes.c_double, list(argtypes)
+    return fn
+
+
+def exp_over_t2(t):
+    return math.exp(-t) / (t * t)
+
+
+def shifted_gaussian(x, centre, width):
+    return math.exp(-((x - centre) / width) ** 2)
+
+
+# A C integrand of each kind the common call serves: scalar, and packed (args in xx[1:]).
+EXP = _libm("exp")
+PACKED = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_int, ctypes.POINTER(ctypes.c_double))(
+    lambda n, xx: math.exp(-((xx[0] - xx[1]) / xx[2]) ** 2))
+
+# (integrand for nativecall, the same for scipy, positional args, keywords): every call is
+# one the front serves itself (no weight, points, wopts, full_output or complex_func).
+COMMON_CALLS = {
+    "python_positional": (exp_over_t2, exp_over_t2, (1, INF), {}),
+    "python_args_tuple": (shifted_gaussian, shifted_gaussian, (-2.0, 3.0, (0.5, 1.5)), {}),
+    "python_args_keyword": (shifted_gaussian, shifted_gaussian, (-2.0, 3.0), {"args": (0.5, 1.5)}),
+    "python_all_keywords": (shifted_gaussian, shifted_gaussian, (), {"a": -INF, "b": INF, "args": (1.0, 2.0)}),
+    "python_tolerances": (exp_over_t2, exp_over_t2, (1.0, 4.0), {"epsabs": 1e-3, "epsrel": 1e-2, "limit": 3}),
+    "python_defaults_spelled_out": (exp_over_t2, exp_over_t2, (1.0, 4.0),
+                                    {"full_output": 0, "points": None, "weight": None, "wvar": None, "wopts": None,
+                                     "maxp1": 50, "limlst": 50, "complex_func": False}),
+    "python_flags_false": (exp_over_t2, exp_over_t2, (1.0, 4.0), {"full_output": False, "complex_func": 0}),
+    "ctypes_scalar": (EXP, EXP, (-INF, 0.0), {}),
+    "ctypes_scalar_int_limits": (EXP, EXP, (0, 2), {"limit": 10}),
+    "ctypes_packed_args": (PACKED, scipy.LowLevelCallable(PACKED), (-1.0, 2.0), {"args": (0.25, 0.75)}),
+    "empty_interval": (exp_over_t2, exp_over_t2, (2.0, 2.0), {}),
+    "reversed": (EXP, EXP, (1.0, -3.0), {"epsrel": 1e-12}),
+}
+
+
+def _call(quad, integrand, positional, keywords):
+    """quad(integrand, *positional, **keywords), passing the integrand by keyword when there are no positionals."""
+    if positional:
+        return quad(integrand, *positional, **keywords)
+    return quad(func=integrand, **keywords)
+
+
+@pytest.mark.parametrize("name", COMMON_CALLS)
+def test_common_call_matches_scipy_and_the_general_path(name):
+    ours, theirs, positional, keywords = COMMON_CALLS[name]
+    got = _call(ni.quad, ours, positional, keywords)
+    assert got == _call(si.quad, theirs, positional, keywords)  # bit-exact with scipy, as the rest of quad
+    assert got == _call(ni._quad_general, ours, positional, keywords)
+    assert type(got) is tuple and len(got) == 2
+
+
+def test_a_cfunc_integrand_matches_the_general_path_and_scipy():
+    pytest.importorskip("nativecall.jit", reason="the cfunc JIT is an optional part of the build")
+    compiled = nativecall.cfunc("float64(float64)")(exp_over_t2)
+    callback = nativecall.as_callback(compiled)
+    general = ni._quad_general(callback, 1, INF)
+    expected = si.quad(exp_over_t2, 1, INF)
+    for _ in range(3):  # the remembered integrand serves the repeated calls
+        for integrand in (callback, compiled):
+            got = ni.quad(integrand, 1, INF)
+            assert got == general
+            # The compiled exp is the vector library's, which may differ from libm's in the last bit.
+            assert got[0] == pytest.approx(expected[0], rel=1e-15, abs=0)
+
+
+
+def test_common_calls_never_reach_the_python_function(monkeypatch):
+    class Unreachable:
+        def __getattr__(self, name):
+            raise AssertionError(f"the general path ran (_integrate.{name})")
+
+    expected = [ni.quad(EXP, 0.0, 1.0), ni.quad(exp_over_t2, 1.0, 2.0, epsrel=1e-10)]
+    monkeypatch.setattr(ni, "_integrate", Unreachable())
+    assert [ni.quad(EXP, 0.0, 1.0), ni.quad(exp_over_t2, 1.0, 2.0, epsrel=1e-10)] == expected
+    with pytest.raises(AssertionError, match="general path ran"):
+        ni.quad(EXP, 0.0, 1.0, full_output=1)
+
+# Calls the front hands on to the general path: the result must be what the general path gives.
+@pytest.mark.parametrize("keywords", [
+    {"full_output": 1},
+    {"full_output": True},
+    {"points": [0.5]},
+    {"weight": "cos", "wvar": 3.0},
+    {"limit": 50.0},
+    {"maxp1": 20},
+], ids=repr)
+def test_uncommon_calls_go_to_the_general_path(keywords):
+    got = ni.quad(math.cos, 0.0, 1.0, **keywords)
+    general = ni._quad_general(math.cos, 0.0, 1.0, **keywords)
+    assert got[:2] == general[:2]
+    assert len(got) == len(general)
+    if keywords.get("full_output"):
+        assert got[2]["neval"] == general[2]["neval"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda q: q(math.cos, 0.0, 1.0, nonsense=1),
+    lambda q: q(math.cos, 0.0),
+    lambda q: q(math.cos, 0.0, 1.0, a=0.0),
+    lambda q: q(math.cos, 0.0, 1.0, (), 0, 1e-8, 1e-8, 50, None, None, None, None, 50, 50, False, "extra"),
+    lambda q: q(),
+], ids=["unknown_keyword", "missing_b", "given_twice", "too_many_positional", "nothing"])
+def test_argument_errors_read_as_scipys(call):
+    with pytest.raises(TypeError) as ours:
+        call(ni.quad)
+    with pytest.raises(TypeError) as theirs:
+        call(si.quad)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_signature_and_docstring_are_the_python_functions():
+    assert inspect.signature(ni.quad) == inspect.signature(si.quad)
+    assert inspect.signature(ni.quad) == inspect.signature(ni._quad_general)
+    assert ni.quad.__doc__ == ni._quad_general.__doc__
+    assert ni.quad.__name__ == "quad" and ni.quad.__module__ == "nativecall.integrate"
+    assert pickle.loads(pickle.dumps(ni.quad)) is ni.quad
+
+
+def test_non_convergence_warns_with_scipys_message_at_the_callers_line():
+    def wild(x):
+        return math.sin(1.0 / x) / x
+
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        got = ni.quad(wild, 0.0, 1.0, limit=7)
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        expected = si.quad(wild, 0.0, 1.0, limit=7)
+    assert got == expected
+    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
+    assert [w.category.__name__ for w in ours] == ["IntegrationWarning"]
+    assert ours[0].filename == __file__  # stacklevel points at the call, not into nativecall
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ni.IntegrationWarning)
+        with pytest.raises(ni.IntegrationWarning, match="subdivisions \\(7\\)"):
+            ni.quad(wild, 0.0, 1.0, limit=7)
+
+
+@pytest.mark.parametrize("keywords", [{"epsabs": 0.0, "epsrel": 0.0}, {"limit": 0}], ids=repr)
+def test_invalid_input_raises_scipys_value_error(keywords):
+    with pytest.raises(ValueError) as ours:
+        ni.quad(EXP, 0.0, 1.0, **keywords)
+    with pytest.raises(ValueError) as theirs:
+        si.quad(EXP, 0.0, 1.0, **keywords)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_python_integrand_exception_propagates_unchanged():
+    error = KeyError("from the integrand")
+
+    def failing(x):
+        raise error
+
+    with pytest.raises(KeyError) as raised:
+        ni.quad(failing, 0.0, 1.0)
+    assert raised.value is error
+
+
+@pytest.mark.parametrize("a, b, kind, match", [
+    ("x", 1.0, TypeError, "integration limit a must be a real number"),
+    (0.0, math.nan, ValueError, "integration limit b is nan"),
+], ids=["text_limit", "nan_limit"])
+def test_bad_limits_are_named(a, b, kind, match):
+    with pytest.raises(kind, match=match):
+        ni.quad(EXP, a, b)
+
+
+@pytest.mark.parametrize("call", [
+    lambda q: q(EXP, 0.0, 1.0, args=(2.0,)),                                   # no place for args
+    lambda q: q(_libm("pow", (ctypes.c_double, ctypes.c_double)), 0.0, 1.0),   # not an integrand signature
+    lambda q: q(EXP, 0.0, 1.0, epsabs=math.nan),
+    lambda q: q(EXP, 0.0, 1.0, limit=2**40),
+    lambda q: q(EXP, 0.0, 1.0, epsrel="tight"),
+], ids=["args_without_place", "wrong_signature", "nan_tolerance", "huge_limit", "text_tolerance"])
+def test_errors_raised_in_cpp_are_the_general_paths(call):
+    with pytest.raises(Exception) as ours:
+        call(ni.quad)
+    with pytest.raises(Exception) as general:
+        call(ni._quad_general)
+    assert type(ours.value) is type(general.value)
+    assert str(ours.value) == str(general.value)
