@@ -141,13 +141,20 @@ RuleResult gauss_kronrod_15(const Integrand &f, double a, double b) { return app
 
 namespace {
 
+/* Inlined into each machine-specific copy of gauss_kronrod_15_infinite, so each is compiled for its target. */
+#if defined(__GNUC__)
+#define NATIVECALL_RULE_INLINE inline __attribute__((always_inline))
+#else
+#define NATIVECALL_RULE_INLINE inline
+#endif
+
 /* QUADPACK's qk15i with the nodes laid out as [centre, left 0..6, right 0..6] so
    the transform, the folding of f(x) + f(-x), the pair sums and the products with
    the weights run as whole-array loops the compiler vectorises; only the three
    running sums stay sequential, each in QUADPACK's order, so every value rounds
    as QUADPACK's does. `Inf` is QUADPACK's inf; 2 samples the 15 mirrored points
    in the same call as the 15 points themselves. */
-template <int Inf> RuleResult kronrod_15_infinite(const Integrand &f, double bound, double a, double b) {
+template <int Inf> NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite(const Integrand &f, double bound, double a, double b) {
     constexpr int n = kGaussKronrod15Points, m = 7;
     const KronrodRule<m> &rule = kRule15;
     const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
@@ -195,6 +202,13 @@ template <int Inf> RuleResult kronrod_15_infinite(const Integrand &f, double bou
 
 } // namespace
 
+/* The whole-array loops above run twice as wide with AVX: where the compiler and
+   the loader support it, a copy of the rule for AVX machines is picked once at load
+   time. Only plain IEEE operations are widened (no fused multiply-add, which would
+   round differently), so both copies give identical results. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(NATIVECALL_NO_TARGET_CLONES)
+__attribute__((target_clones("avx", "default")))
+#endif
 RuleResult gauss_kronrod_15_infinite(const Integrand &f, double bound, int inf, double a, double b) {
     if (inf == 2) return kronrod_15_infinite<2>(f, bound, a, b);
     if (inf == -1) return kronrod_15_infinite<-1>(f, bound, a, b);
