@@ -11,6 +11,15 @@ namespace nativecall::integrate::detail {
 
 namespace {
 
+/* Inlined into each machine-specific copy of the infinite-range rule, so each is
+   compiled for its target, and the error estimate into the rules. */
+#if defined(__GNUC__)
+#define NATIVECALL_RULE_INLINE inline __attribute__((always_inline))
+#else
+#define NATIVECALL_RULE_INLINE inline
+#endif
+
+
 /* A symmetric Kronrod rule on [-1, 1]: positive nodes in decreasing order
    (odd positions are the embedded Gauss nodes), then the centre. */
 template <int M> struct KronrodRule {
@@ -149,7 +158,10 @@ double pow_three_halves(double q) {
     return std::pow(q, 1.5);
 }
 
-RuleResult kronrod_estimate(double kronrod, double gauss, double resabs, double resasc, double half_length) {
+namespace {
+
+NATIVECALL_RULE_INLINE RuleResult estimate(double kronrod, double gauss, double resabs, double resasc,
+                                           double half_length) {
     constexpr double epmach = std::numeric_limits<double>::epsilon();
     constexpr double uflow = std::numeric_limits<double>::min();
     double scale = std::fabs(half_length);
@@ -171,18 +183,17 @@ RuleResult kronrod_estimate(double kronrod, double gauss, double resabs, double 
     return r;
 }
 
+} // namespace
+
+RuleResult kronrod_estimate(double kronrod, double gauss, double resabs, double resasc, double half_length) {
+    return estimate(kronrod, gauss, resabs, resasc, half_length);
+}
+
 RuleResult gauss_kronrod_21(const Integrand &f, double a, double b) { return apply(kRule21, f, a, b); }
 
 RuleResult gauss_kronrod_15(const Integrand &f, double a, double b) { return apply(kRule15, f, a, b); }
 
 namespace {
-
-/* Inlined into each machine-specific copy of gauss_kronrod_15_infinite, so each is compiled for its target. */
-#if defined(__GNUC__)
-#define NATIVECALL_RULE_INLINE inline __attribute__((always_inline))
-#else
-#define NATIVECALL_RULE_INLINE inline
-#endif
 
 /* QUADPACK's qk15i with the nodes laid out as [centre, left 0..6, right 0..6] so
    the transform, the folding of f(x) + f(-x), the pair sums and the products with
@@ -190,7 +201,8 @@ namespace {
    running sums stay sequential, each in QUADPACK's order, so every value rounds
    as QUADPACK's does. `Inf` is QUADPACK's inf; 2 samples the 15 mirrored points
    in the same call as the 15 points themselves. */
-template <int Inf> NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite(const Integrand &f, double bound, double a, double b) {
+template <int Inf>
+NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite(const Integrand &f, double bound, double a, double b) {
     constexpr int n = kGaussKronrod15Points, m = 7;
     const KronrodRule<m> &rule = kRule15;
     const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
@@ -233,7 +245,7 @@ template <int Inf> NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite(const I
         deviation_term[j] = rule.weight[j] * (std::fabs(left[j] - mean) + std::fabs(right[j] - mean));
     double resasc = rule.weight[m] * std::fabs(g[0] - mean);
     for (int j = 0; j < m; ++j) resasc += deviation_term[j];
-    return kronrod_estimate(kronrod, gauss, resabs, resasc, half);
+    return estimate(kronrod, gauss, resabs, resasc, half);
 }
 
 } // namespace
