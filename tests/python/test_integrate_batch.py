@@ -1,4 +1,4 @@
-"""quad_batch on infinite ranges: bit for bit the same as a loop of scipy.integrate.quad, whatever the parameter count."""
+"""quad_batch on infinite ranges: bit for bit a loop of scipy.integrate.quad, for rows of any length."""
 import ctypes
 import math
 

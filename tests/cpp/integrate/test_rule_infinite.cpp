@@ -1,4 +1,4 @@
-// The 15-point infinite-range rule against a plain scalar transcription of QUADPACK's qk15i, and the error scaling's pow, bit for bit.
+// The infinite-range rule against a scalar transcription of QUADPACK's qk15i, and the error scaling's pow, bit for bit.
 #include <gtest/gtest.h>
 
 #include <algorithm>
