@@ -19,7 +19,6 @@ namespace {
 #define NATIVECALL_RULE_INLINE inline
 #endif
 
-
 /* A symmetric Kronrod rule on [-1, 1]: positive nodes in decreasing order
    (odd positions are the embedded Gauss nodes), then the centre. */
 template <int M> struct KronrodRule {
