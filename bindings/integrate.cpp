@@ -969,12 +969,21 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
        on one thread unless the user asks for more. */
     const int threads = native ? resolve_workers(workers, native->thread_safe) : 1;
 
-    auto native_sampler = [&](std::size_t item, const double *x, double *fx, std::size_t m) {
-        double buffer[32];
-        std::vector<double> heap;
-        double *xx = nargs + 1 <= 32 ? buffer : (heap.resize(nargs + 1), heap.data());
-        for (std::size_t j = 0; j < nargs; ++j) xx[1 + j] = rows[item * nargs + j];
-        native->sample(x, fx, m, xx, static_cast<int>(nargs + 1));
+    /* xx = [x, the item's row]; on the stack for the usual few parameters (the
+       sampler runs once per rule, so it stays free of allocation). */
+    constexpr std::size_t kStackArgs = 32;
+    const NativeIntegrand *native_f = native ? &*native : nullptr;
+    auto native_sampler = [native_f, rows, nargs](std::size_t item, const double *x, double *fx, std::size_t m) {
+        const double *row = rows + item * nargs;
+        if (nargs < kStackArgs) {
+            double xx[kStackArgs];
+            std::copy(row, row + nargs, xx + 1);
+            native_f->sample(x, fx, m, xx, static_cast<int>(nargs + 1));
+        } else {
+            std::vector<double> xx(nargs + 1);
+            std::copy(row, row + nargs, xx.begin() + 1);
+            native_f->sample(x, fx, m, xx.data(), static_cast<int>(nargs + 1));
+        }
     };
     /* The item's parameters as Python floats, made once per item. */
     std::size_t cached_item = static_cast<std::size_t>(-1);

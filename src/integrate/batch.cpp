@@ -1,6 +1,7 @@
 // The batch driver: one quad per item, items handed out dynamically to the shared thread pool.
 #include "nativecall/integrate/batch.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "nativecall/runtime/thread_pool.h"
@@ -27,8 +28,10 @@ void quad_batch(const BatchIntegrand &f, std::size_t first, std::size_t count, c
                 if (out.neval) out.neval[item] = r.result.neval;
             }
         },
-        /* Small chunks: integrals differ widely in cost. */
-        4);
+        /* Small chunks, since integrals differ widely in cost, but about 256 per
+           worker at most: thousands of cheap items would otherwise make the
+           workers contend for the shared cursor (and output cache lines) every few items. */
+        std::max<std::size_t>(4, count / (256 * static_cast<std::size_t>(workers))));
 }
 
 } // namespace nativecall::integrate

@@ -35,6 +35,10 @@ RuleResult gauss_kronrod_15_infinite(const Integrand &f, double bound, int inf, 
 RuleResult gauss_kronrod_15_weighted(const Integrand &f, double (*weight)(double x, const double *params),
                                      const double *params, double a, double b);
 
+/* pow(q, 1.5) exactly as the C library's pow returns it, cheaper where the
+   result can be decided without it (QUADPACK's error scaling calls it per rule). */
+double pow_three_halves(double q);
+
 /* The error estimate shared by all Gauss-Kronrod rules: from the Kronrod and
    Gauss sums (on [-1, 1]), the absolute-value and deviation sums and the half length. */
 RuleResult kronrod_estimate(double kronrod, double gauss, double resabs, double resasc, double half_length);
