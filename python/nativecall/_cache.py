@@ -82,13 +82,16 @@ def user_cache_dir():
     return os.path.join(base, "nativecall")
 
 
-def cache_dir(filename):
+def cache_dir(filename, on_disk=None):
     """NATIVECALL_CACHE_DIR if set; else __pycache__ next to a source file when it can be
-    written (numba's rule); else the user cache dir (notebook cells, source= strings)."""
+    written (numba's rule); else the user cache dir (notebook cells, source= strings).
+    `on_disk`: whether `filename` is a file, when the caller already knows."""
     configured = os.environ.get("NATIVECALL_CACHE_DIR")
     if configured:
         return configured
-    if filename and os.path.isfile(filename):
+    if on_disk is None:
+        on_disk = bool(filename) and os.path.isfile(filename)
+    if on_disk:
         folder = os.path.join(os.path.dirname(os.path.abspath(filename)), "__pycache__")
         if os.path.isdir(folder) and os.access(folder, os.W_OK):
             return folder
@@ -98,9 +101,10 @@ def cache_dir(filename):
 
 
 def cache_path(filename, name, key_bytes):
-    stem = os.path.splitext(os.path.basename(filename))[0] if filename and os.path.isfile(filename) else "cfunc"
+    on_disk = bool(filename) and os.path.isfile(filename)
+    stem = os.path.splitext(os.path.basename(filename))[0] if on_disk else "cfunc"
     safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in f"{stem}.{name}")
-    return os.path.join(cache_dir(filename), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")
+    return os.path.join(cache_dir(filename, on_disk), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")
 
 
 # ---------------------------------------------------------------- imports
@@ -153,6 +157,21 @@ def _warn(path, why):
                   NativecallCacheWarning, stacklevel=4)
 
 
+def _read(path):
+    """The file's bytes through os.open/os.read: half the system calls of open().read(),
+    which also asks for the size, the position and whether it is a terminal."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 def load(path, key_bytes, described, signature=None, compile_args=None):
     """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
     when a file was there but unusable). `signature` is the C signature text asked for: a
@@ -160,8 +179,7 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
     _jit.compile would be given, lets an integrand build its loop entry on first use
     (object code holds none)."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = _read(path)
     except FileNotFoundError:
         return None
     except OSError as e:
@@ -200,7 +218,7 @@ def _load_payload(path, payload, described, signature, compile_args):
         object_end = end + object_size
         object_code = payload[end:object_end]
         llvm_ir = payload[object_end:].decode("utf-8")
-        if signature is not None:
+        if signature is not None and header["signature"] != signature:   # equal text: nothing to compare
             from . import _core
             difference = _core.Signature(header["signature"]).first_difference(_core.Signature(signature))
             if difference:

@@ -9,6 +9,7 @@ import ctypes
 import inspect
 import math
 import operator
+import os
 import sys
 import textwrap
 import threading
@@ -309,11 +310,56 @@ def _source_lines(pyfunc):
     code = pyfunc.__code__
     if hasattr(code, "co_positions") and pyfunc.__name__ != "<lambda>":
         import linecache
-        lines = linecache.getlines(code.co_filename, pyfunc.__globals__)
+        filename = code.co_filename
+        lines = linecache.cache.get(filename, (None, None, None))[2]
+        if lines is None:
+            lines = _read_source_file(filename)
+        if lines is None:   # a file inside a zip, one in another encoding: linecache knows how
+            lines = linecache.getlines(filename, pyfunc.__globals__)
         first, last = code.co_firstlineno, _last_line(code)
         if 1 <= first <= last <= len(lines) and lines[first - 1].lstrip().startswith(("@", "def ", "async def ")):
             return lines[first - 1:last], first
     return inspect.getsourcelines(pyfunc)
+
+
+def _read_source_file(filename):
+    """The lines of a UTF-8 source file as linecache.getlines gives them (universal
+    newlines, a BOM dropped, every line ending in a newline), entered into linecache's table as it would enter them; None
+    when the file declares another encoding or cannot be read. linecache's own read goes
+    through tokenize.open, whose encoding detection and text layer cost several system
+    calls and more time than a cached load's own work."""
+    import linecache
+    try:
+        fd = os.open(filename, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError):   # ValueError: a NUL in the name
+        return None
+    try:
+        status = os.fstat(fd)
+        chunks = [os.read(fd, status.st_size + 1)]
+        while len(chunks) == 1 and len(chunks[0]) > status.st_size or len(chunks) > 1 and chunks[-1]:
+            chunks.append(os.read(fd, 1 << 16))   # the file grew since fstat: read to its end
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    end = data.find(b"\n")
+    end = data.find(b"\n", end + 1) if end >= 0 else -1
+    if b"coding" in (data if end < 0 else data[:end]):   # a PEP 263 declaration may name another encoding
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):   # a BOM (the utf-8-sig codec would cost an import on first use)
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line + "\n" for line in text.split("\n")]   # a last line without one gets one, as in linecache
+    if lines[-1] == "\n":   # what followed the final newline
+        lines.pop()
+    linecache.cache[filename] = (status.st_size, status.st_mtime, lines, filename)
+    return lines
 
 
 def _source_of(pyfunc):

@@ -422,3 +422,61 @@ def test_source_lines_from_code_positions_match_inspect(function):
     # the fast path a cache hit takes must find the same text the compiler always got
     import inspect
     assert nativecall.jit._source_lines(function) == inspect.getsourcelines(function)
+
+
+# Source files as editors and tools write them: the direct read must give what linecache gives.
+_SOURCE_FILES = {
+    "plain": b"import math\n\n\ndef f(x):\n    return math.sqrt(x) + 1.0\n",
+    "no_final_newline": b"def f(x):\n    return (x +\n            1.0)",
+    "crlf": b"def f(x):\r\n    y = x * 2.0\r\n    return y\r\n",
+    "old_mac": b"def f(x):\r    return x - 1.0\r",
+    "bom": b"\xef\xbb\xbfdef f(x):\n    return x * 3.0\n",
+    "form_feed": b"\x0c\ndef f(x):\n    \x0c\n    return x\x0c\n\x0cX = 1\n",
+    "unicode": "def f(x):\n    # \u00e9t\u00e9, \u2028 inside a comment\n    return x\n".encode("utf-8"),
+    "latin1_cookie": b"# -*- coding: latin-1 -*-\ndef f(x):\n    # caf\xe9\n    return x\n",
+    "decorated_nested": (b"def deco(g):\n    return g\n\n\nclass K:\n    @staticmethod\n    @deco\n    def m(x):\n"
+                         b"        def inner(y):\n            return y + 1\n        return inner(x)\n\n\n"
+                         b"def outer():\n    def f(x):\n        return x * 2\n    return f\n\n\nf = outer()\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_SOURCE_FILES))
+def test_source_read_without_linecache_matches_linecache_and_inspect(kind, tmp_path):
+    import importlib.util
+    import inspect
+    import linecache
+    path = tmp_path / f"source_{kind}.py"
+    path.write_bytes(_SOURCE_FILES[kind])
+    spec = importlib.util.spec_from_file_location(f"source_{kind}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    functions = [module.f] + ([module.K.m] if hasattr(module, "K") else [])
+    for function in functions:
+        linecache.cache.pop(str(path), None)
+        ours = nativecall.jit._source_lines(function)
+        entry = linecache.cache.pop(str(path), None)   # what the direct read recorded, if it read the file
+        expected = inspect.getsourcelines(function)    # linecache reads the file itself (tokenize.open)
+        assert ours == expected
+        if entry is not None:   # the table entry is the one linecache would have made
+            assert entry == linecache.cache[str(path)]
+        assert nativecall.jit._source_lines(function) == expected   # now from linecache's table
+
+
+def test_source_of_linecache_registered_cells_and_nested_functions():
+    import inspect
+    import linecache
+    text = ("def cell_function(x):\n    y = x * 2.0\n    return y + 1.0\n\n\n"
+            "def outer():\n    @staticmethod\n    def inner(y):\n        return y * 2\n    return inner\n")
+    filename = "<notebook-cell-for-source-test>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    try:
+        namespace = {}
+        exec(compile(text, filename, "exec"), namespace)
+        function, inner = namespace["cell_function"], namespace["outer"]().__func__
+        for f in (function, inner):
+            assert nativecall.jit._source_lines(f) == inspect.getsourcelines(f)
+        assert linecache.cache[filename][1] is None   # the cell's entry is left as registered
+        compiled = cfunc("float64(float64)", cache=True)(function)
+        assert compiled(2.5) == function(2.5)
+    finally:
+        linecache.cache.pop(filename, None)

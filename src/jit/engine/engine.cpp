@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/Config/llvm-config.h>
@@ -22,7 +23,7 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
-#include <llvm/TargetParser/SubtargetFeature.h>
+#include <llvm/ADT/StringMap.h>
 
 #include "../codegen/llvm_module.h"
 #include "engine.h"
@@ -66,18 +67,19 @@ void check(llvm::Error error, const char *what) {
         throw Error(std::string("JIT: ") + what + ": " + llvm::toString(std::move(error)));
 }
 
+struct RuntimeSymbol {
+    const char *name;
+    void *address;
+};
+
 /* Every external symbol compiled code may reference, bound to this process's
    definitions rather than looked up by name (numba's llvmlite may share the process). */
-llvm::orc::SymbolMap runtime_symbols(llvm::orc::ExecutionSession &session) {
+const std::vector<RuntimeSymbol> &runtime_symbols() {
     using D = double (*)(double);
     using DD = double (*)(double, double);
     using F = float (*)(float);
     using FF = float (*)(float, float);
-    struct Entry {
-        const char *name;
-        void *address;
-    };
-    const Entry entries[] = {
+    static const std::vector<RuntimeSymbol> entries = {
         {"exp", reinterpret_cast<void *>(static_cast<D>(std::exp))},
         {"expm1", reinterpret_cast<void *>(static_cast<D>(std::expm1))},
         {"exp2", reinterpret_cast<void *>(static_cast<D>(std::exp2))},
@@ -136,28 +138,52 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::ExecutionSession &session) {
         {"nativecall_jit_ipow", reinterpret_cast<void *>(&nativecall_jit_ipow)},
         {"nativecall_jit_lgamma", reinterpret_cast<void *>(&nativecall_jit_lgamma)},
     };
-    llvm::orc::SymbolMap map;
-    for (const Entry &e : entries)
-        map[session.intern(e.name)] = {llvm::orc::ExecutorAddr::fromPtr(e.address),
-                                            llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
-    return map;
+    return entries;
 }
+
+/* Defines the runtime symbols an object file asks for when it is linked, and only those:
+   defining all of them up front cost a process's first load more than linking the
+   object itself (a cached function calls a handful). */
+class RuntimeSymbolGenerator : public llvm::orc::DefinitionGenerator {
+public:
+    llvm::Error tryToGenerate(llvm::orc::LookupState &, llvm::orc::LookupKind, llvm::orc::JITDylib &dylib,
+                              llvm::orc::JITDylibLookupFlags, const llvm::orc::SymbolLookupSet &wanted) override {
+        llvm::orc::SymbolMap found;
+        for (const auto &[name, flags] : wanted) {
+            llvm::StringRef text = *name;
+            for (const RuntimeSymbol &entry : runtime_symbols())
+                if (text == entry.name) {
+                    found[name] = {llvm::orc::ExecutorAddr::fromPtr(entry.address),
+                                   llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+                    break;
+                }
+        }
+        return found.empty() ? llvm::Error::success() : dylib.define(llvm::orc::absoluteSymbols(std::move(found)));
+    }
+};
 
 std::atomic<std::uint64_t> codegen_counter{0};
 
-/* The host as JITTargetMachineBuilder::detectHost reads it, read once: the cache key
-   needs it before the JIT starts, and the JIT needs it again. */
+/* The process's target triple: all loading object code needs of the host. */
+const std::string &process_triple() {
+    static const std::string triple = llvm::sys::getProcessTriple();
+    return triple;
+}
+
+/* The host CPU as JITTargetMachineBuilder::detectHost reads it, read once: the cache key
+   needs it before the JIT starts, and code generation needs it again. Features are kept
+   as "+name"/"-name" in the order LLVM lists them (fixed for one LLVM build, which the
+   host id also names). */
 struct Host {
-    std::string triple, cpu;
-    llvm::SubtargetFeatures features;
+    std::string cpu;
+    std::vector<std::string> features;
 
     static const Host &get() {
         static const Host host = [] {
             Host h;
-            h.triple = llvm::sys::getProcessTriple();
             h.cpu = llvm::sys::getHostCPUName().str();
             for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-                h.features.AddFeature(feature, enabled);
+                h.features.push_back((enabled ? "+" : "-") + feature.str());
             return h;
         }();
         return host;
@@ -192,14 +218,14 @@ private:
        need not spend). Object files are ELF for the host, whose symbols carry no prefix, so
        names are interned as they are. JITLink with eh-frame registration is what LLJIT
        picks on ELF hosts. */
-    Engine() : host_triple_(Host::get().triple) {
+    Engine() : host_triple_(process_triple()) {
         session_ = std::make_unique<llvm::orc::ExecutionSession>(
             unwrap(llvm::orc::SelfExecutorProcessControl::Create(), "creating the executor"));
         linker_ = std::make_unique<llvm::orc::ObjectLinkingLayer>(*session_);
         linker_->addPlugin(std::make_unique<llvm::orc::EHFrameRegistrationPlugin>(
             *session_, unwrap(llvm::orc::EPCEHFrameRegistrar::Create(*session_), "registering eh-frames")));
         main_ = &session_->createBareJITDylib("<main>");
-        check(main_->define(llvm::orc::absoluteSymbols(runtime_symbols(*session_))), "binding runtime symbols");
+        main_->addGenerator(std::make_unique<RuntimeSymbolGenerator>());
         /* Anything else object code names (compiler-rt helpers) resolves in the process. */
         process_ = &session_->createBareJITDylib("<process symbols>");
         process_->addGenerator(unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess('\0'),
@@ -215,9 +241,9 @@ private:
         llvm::InitializeNativeTarget();
         llvm::InitializeNativeTargetAsmPrinter();
         const Host &detected = Host::get();
-        llvm::orc::JITTargetMachineBuilder host{llvm::Triple(detected.triple)};
+        llvm::orc::JITTargetMachineBuilder host{host_triple_};
         host.setCPU(detected.cpu);
-        host.addFeatures(detected.features.getFeatures());
+        host.addFeatures(detected.features);
         host.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
         /* What JITLink needs of object code on ELF hosts (calls to far symbols via stubs). */
         host.setRelocationModel(llvm::Reloc::PIC_);
@@ -390,7 +416,10 @@ std::uint64_t codegen_runs() { return codegen_counter.load(); }
 
 std::string host_id() {
     const Host &host = Host::get();
-    return "LLVM " LLVM_VERSION_STRING "; " + host.triple + "; " + host.cpu + "; " + host.features.getString();
+    std::string id = "LLVM " LLVM_VERSION_STRING "; " + process_triple() + "; " + host.cpu + ";";
+    for (const std::string &feature : host.features)
+        id += (&feature == host.features.data() ? " " : ",") + feature;
+    return id;
 }
 
 } // namespace nativecall::jit
