@@ -598,6 +598,7 @@ NB_MODULE(_jit, m) {
           "`source`, the compile() arguments that produced it, lets an integrand build its loop entry on first use.");
     m.def("codegen_runs", &codegen_runs, "How many times this process ran LLVM's optimiser and code generator.");
     m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");
+    m.def("host_key", &host_key, "What host_id() is derived from, cheaper to read (the compile cache keys on it).");
     m.def("take_runtime_error", [] {
         RuntimeErrorCode code = take_runtime_error();
         return nb::make_tuple(static_cast<int>(code), runtime_error_message(code));

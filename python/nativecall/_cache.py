@@ -3,9 +3,9 @@
 A cache file holds one function's object code (see _jit.load_compiled), so a later process
 loads it without running LLVM. The key is a sha256 over the source text, the function name,
 the globals snapshot (callee cfuncs by their own key), the signature, the options, the
-nativecall and LLVM versions and the host CPU; the file name only helps find it, the key
-inside decides. A file that fails any check is ignored with a NativecallCacheWarning and
-rewritten by the compile that follows.
+nativecall and LLVM versions and the host CPU (_jit.host_key()); the file name only helps
+find it, the key inside decides. A file that fails any check is ignored with a
+NativecallCacheWarning and rewritten by the compile that follows.
 
 File layout: MAGIC | format version (u32) | key (32 bytes) | payload length (u64) |
 sha256(payload) (32 bytes) | payload, where payload = header length (u32) | JSON header |
@@ -39,10 +39,12 @@ _host = None
 
 
 def host_id():
-    """LLVM version, target and host CPU with its features (what object code depends on)."""
+    """LLVM version, target and host CPU (what object code depends on), read once a process:
+    _jit.host_key(), the CPUID words LLVM derives the CPU name and features from, which
+    costs a fraction of _jit.host_id()'s names."""
     global _host
     if _host is None:
-        _host = _jit.host_id()
+        _host = _jit.host_key()
     return _host
 
 

@@ -480,3 +480,29 @@ def test_source_of_linecache_registered_cells_and_nested_functions():
         assert compiled(2.5) == function(2.5)
     finally:
         linecache.cache.pop(filename, None)
+
+
+def test_host_key_is_the_cpu_identification_llvm_reads(cache_dir):
+    key = _jit.host_key()
+    assert key == _jit.host_key() == _cache.host_id()
+    assert key.split("; ")[:2] == _jit.host_id().split("; ")[:2]   # LLVM version and target
+    child = run_python("from nativecall import _jit; print(_jit.host_key())", cache_dir)
+    assert child.stdout.strip() == key   # the same in every process on this machine: cached code is found
+    if "; cpuid " not in key:   # hosts other than x86 with LLVM 19 key on host_id() itself
+        assert key == _jit.host_id()
+        return
+    words = [int(w, 16) for w in textwrap.wrap(key.split("; cpuid ")[1].split(";")[0], 8)]
+    vendor = b"".join(w.to_bytes(4, "little") for w in (words[1], words[3], words[2])).decode("ascii")
+    eax = words[4]
+    family = (eax >> 8) & 0xF
+    model = (eax >> 4) & 0xF
+    if family in (6, 15):
+        model |= ((eax >> 16) & 0xF) << 4
+    if family == 15:
+        family += (eax >> 20) & 0xFF
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():   # the kernel's reading of the same CPUID leaves is the oracle
+        fields = dict(line.split(":", 1) for line in cpuinfo.read_text().split("\n\n")[0].splitlines() if ":" in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        assert vendor == fields["vendor_id"]
+        assert (family, model, eax & 0xF) == (int(fields["cpu family"]), int(fields["model"]), int(fields["stepping"]))

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -24,6 +25,11 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
 #include <llvm/ADT/StringMap.h>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#define NATIVECALL_HOST_CPUID 1
+#endif
 
 #include "../codegen/llvm_module.h"
 #include "engine.h"
@@ -420,6 +426,48 @@ std::string host_id() {
     for (const std::string &feature : host.features)
         id += (&feature == host.features.data() ? " " : ",") + feature;
     return id;
+}
+
+std::string host_key() {
+#if defined(NATIVECALL_HOST_CPUID) && LLVM_VERSION_MAJOR == 19
+    /* The leaves and subleaves LLVM 19's getHostCPUName and getHostCPUFeatures read on x86
+       (vendor, family/model, feature flags, xsave, AMX/AVX10/key-locker/ptwrite leaves)
+       and XCR0, the OS-enabled register state: what the CPU name and feature list are
+       computed from, so the key differs wherever they could. Reading them costs about a
+       tenth of what LLVM spends turning them into names. Another LLVM version takes the
+       host_id() path until its list is checked here. */
+    static const std::string key = [] {
+        struct Leaf {
+            unsigned leaf, subleaf;
+        };
+        static const Leaf leaves[] = {{0x0, 0},  {0x1, 0},  {0x7, 0},  {0x7, 1},          {0xd, 1},          {0x14, 0},
+                                      {0x19, 0}, {0x24, 0}, {0x80000000, 0}, {0x80000001, 0}, {0x80000008, 0}};
+        unsigned max_basic = __get_cpuid_max(0, nullptr), max_extended = __get_cpuid_max(0x80000000, nullptr);
+        std::string words;
+        char text[12];
+        for (const Leaf &l : leaves) {
+            unsigned r[4] = {0, 0, 0, 0};
+            if (l.leaf <= (l.leaf >= 0x80000000 ? max_extended : max_basic))
+                __cpuid_count(l.leaf, l.subleaf, r[0], r[1], r[2], r[3]);
+            if (l.leaf == 0x1)
+                r[1] &= 0x00ffffffu;   // EBX bits 24-31: the APIC id of the core this thread runs on
+            for (unsigned word : r) {
+                std::snprintf(text, sizeof text, "%08x", word);
+                words += text;
+            }
+        }
+        unsigned xcr0_low = 0, xcr0_high = 0, eax, ebx, ecx, edx;
+        if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 27)))   // OSXSAVE: xgetbv is allowed
+            __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+        std::snprintf(text, sizeof text, "%08x", xcr0_low);
+        /* The triple libLLVM was configured for: getProcessTriple() normalises it, at a cost
+           above the CPUID reads'. */
+        return "LLVM " LLVM_VERSION_STRING "; " LLVM_HOST_TRIPLE "; cpuid " + words + "; xcr0 " + text;
+    }();
+    return key;
+#else
+    return host_id();
+#endif
 }
 
 } // namespace nativecall::jit
