@@ -17,7 +17,7 @@
 #include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/PassManager.h>
-#include <llvm/Object/ObjectFile.h>
+#include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
@@ -168,9 +168,29 @@ public:
     }
 };
 
+/* The process's own symbols, searched only when an object file names one that is neither a
+   runtime symbol nor an import (a compiler-rt helper): most never do, and opening the
+   process's symbol table costs a first load tens of microseconds. */
+class ProcessSymbolGenerator : public llvm::orc::DefinitionGenerator {
+public:
+    llvm::Error tryToGenerate(llvm::orc::LookupState &state, llvm::orc::LookupKind kind, llvm::orc::JITDylib &dylib,
+                              llvm::orc::JITDylibLookupFlags flags, const llvm::orc::SymbolLookupSet &wanted) override {
+        if (!search_) {
+            auto search = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess('\0');
+            if (!search)
+                return search.takeError();
+            search_ = std::move(*search);
+        }
+        return search_->tryToGenerate(state, kind, dylib, flags, wanted);
+    }
+
+private:
+    std::unique_ptr<llvm::orc::DynamicLibrarySearchGenerator> search_;
+};
+
 std::atomic<std::uint64_t> codegen_counter{0};
 
-/* The process's target triple: all loading object code needs of the host. */
+/* The process's target triple (what host_id() names; the JIT takes it from its executor). */
 const std::string &process_triple() {
     static const std::string triple = llvm::sys::getProcessTriple();
     return triple;
@@ -224,9 +244,10 @@ private:
        need not spend). Object files are ELF for the host, whose symbols carry no prefix, so
        names are interned as they are. JITLink with eh-frame registration is what LLJIT
        picks on ELF hosts. */
-    Engine() : host_triple_(process_triple()) {
+    Engine() {
         session_ = std::make_unique<llvm::orc::ExecutionSession>(
             unwrap(llvm::orc::SelfExecutorProcessControl::Create(), "creating the executor"));
+        host_triple_ = session_->getExecutorProcessControl().getTargetTriple();   // the process's triple
         linker_ = std::make_unique<llvm::orc::ObjectLinkingLayer>(*session_);
         linker_->addPlugin(std::make_unique<llvm::orc::EHFrameRegistrationPlugin>(
             *session_, unwrap(llvm::orc::EPCEHFrameRegistrar::Create(*session_), "registering eh-frames")));
@@ -234,8 +255,7 @@ private:
         main_->addGenerator(std::make_unique<RuntimeSymbolGenerator>());
         /* Anything else object code names (compiler-rt helpers) resolves in the process. */
         process_ = &session_->createBareJITDylib("<process symbols>");
-        process_->addGenerator(unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess('\0'),
-                                      "searching the process's symbols"));
+        process_->addGenerator(std::make_unique<ProcessSymbolGenerator>());
     }
 
     ~Engine() { llvm::consumeError(session_->endSession()); }
@@ -361,17 +381,18 @@ std::unique_ptr<JitCode> Engine::compile(LlvmCodegenUnit &unit, const std::strin
 std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap &imports,
                                       const std::string &function_symbol, const std::string &thunk_symbol) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
-    std::unique_ptr<llvm::MemoryBuffer> buffer =
-        llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), function_symbol);
-    /* Reject what is not an object file for this host before the linker sees it. */
-    auto parsed = llvm::object::ObjectFile::createObjectFile(buffer->getMemBufferRef());
-    if (!parsed)
-        throw Error("JIT: the object code does not parse: " + llvm::toString(parsed.takeError()));
-    if ((*parsed)->getArch() != host_triple_.getArch() || !(*parsed)->isELF())
-        throw Error("JIT: the object code was built for another target than " + host_triple_.str());
-
     llvm::orc::JITDylib &dylib = session_->createBareJITDylib("nativecall_code_" + std::to_string(++dylib_counter_));
     auto code = std::make_unique<LoadedCode>(dylib);   // frees the code if anything below throws
+    code->object = object;
+    /* Parsed once, into the graph the linker works on (adding a buffer would parse it for
+       its symbol table and again to link it); the graph points into the code's copy of the
+       bytes. What is not an object file for this host is rejected before the linker sees it. */
+    auto graph = llvm::jitlink::createLinkGraphFromObject(llvm::MemoryBufferRef(code->object, function_symbol));
+    if (!graph)
+        throw Error("JIT: the object code does not parse: " + llvm::toString(graph.takeError()));
+    const llvm::Triple &target = (*graph)->getTargetTriple();
+    if (target.getArch() != host_triple_.getArch() || !target.isOSBinFormatELF())
+        throw Error("JIT: the object code was built for another target than " + host_triple_.str());
     /* The explicit runtime symbols (the main JITDylib) win over the process's own. */
     dylib.setLinkOrder({{main_, llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly},
                         {process_, llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly}});
@@ -382,7 +403,7 @@ std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap
                                                     llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
         check(dylib.define(llvm::orc::absoluteSymbols(std::move(bound))), "binding the called functions");
     }
-    check(linker_->add(dylib, std::move(buffer)), "adding the object code");
+    check(linker_->add(dylib, std::move(*graph)), "adding the object code");
     /* One lookup links the object once and finds both symbols (a loop entry has no thunk). */
     llvm::orc::SymbolStringPtr function = session_->intern(function_symbol);
     llvm::orc::SymbolLookupSet wanted(function);
@@ -395,7 +416,6 @@ std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap
     code->function = found[function].getAddress().toPtr<void *>();
     if (!thunk_symbol.empty())
         code->thunk = found[session_->intern(thunk_symbol)].getAddress().toPtr<void *>();
-    code->object = object;
     return code;
 }
 
