@@ -499,7 +499,11 @@ std::shared_ptr<CompiledFunction> load_object_code(nb::bytes object, const std::
     request.function_symbol = function_symbol;
     request.thunk_symbol = thunk_symbol;
     request.imports = imports;
-    request.signature = parse_signature(signature);
+    /* The compile arguments' signature, already parsed, when it is the same text (the cache's usual case). */
+    if (request.source && nb::cast<std::string>(nb::cast<nb::tuple>(source)[5]) == signature)
+        request.signature = request.source->signature;
+    else
+        request.signature = parse_signature(signature);
     request.name = name;
     request.llvm_ir = llvm_ir;
     nb::gil_scoped_release released;

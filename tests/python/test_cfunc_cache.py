@@ -433,6 +433,8 @@ _SOURCE_FILES = {
     "bom": b"\xef\xbb\xbfdef f(x):\n    return x * 3.0\n",
     "form_feed": b"\x0c\ndef f(x):\n    \x0c\n    return x\x0c\n\x0cX = 1\n",
     "unicode": "def f(x):\n    # \u00e9t\u00e9, \u2028 inside a comment\n    return x\n".encode("utf-8"),
+    "whitespace_only_lines": b"def f(x):\n    y = x\n    \n\t\n    return y\n  \n",
+    "trailing_spaces": b"def f(x):   \n    return x  ",
     "latin1_cookie": b"# -*- coding: latin-1 -*-\ndef f(x):\n    # caf\xe9\n    return x\n",
     "decorated_nested": (b"def deco(g):\n    return g\n\n\nclass K:\n    @staticmethod\n    @deco\n    def m(x):\n"
                          b"        def inner(y):\n            return y + 1\n        return inner(x)\n\n\n"
@@ -457,6 +459,7 @@ def test_source_read_without_linecache_matches_linecache_and_inspect(kind, tmp_p
         entry = linecache.cache.pop(str(path), None)   # what the direct read recorded, if it read the file
         expected = inspect.getsourcelines(function)    # linecache reads the file itself (tokenize.open)
         assert ours == expected
+        assert nativecall.jit._source_of(function)[0] == textwrap.dedent("".join(expected[0]))
         if entry is not None:   # the table entry is the one linecache would have made
             assert entry == linecache.cache[str(path)]
         assert nativecall.jit._source_lines(function) == expected   # now from linecache's table
@@ -506,3 +509,30 @@ def test_host_key_is_the_cpu_identification_llvm_reads(cache_dir):
         fields = {k.strip(): v.strip() for k, v in fields.items()}
         assert vendor == fields["vendor_id"]
         assert (family, model, eax & 0xF) == (int(fields["cpu family"]), int(fields["model"]), int(fields["stepping"]))
+
+
+def test_location_table_reading_matches_code_positions():
+    # every function of the modules this process has loaded (numpy, pytest, the standard library):
+    # the end line read from the location table is the one co_positions() gives
+    import inspect
+    import operator
+    import types
+
+    def codes(code):
+        yield code
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                yield from codes(const)
+
+    checked = 0
+    for module in list(sys.modules.values()):
+        for value in list(getattr(module, "__dict__", {}).values()):
+            if inspect.isfunction(value):
+                for code in codes(value.__code__):
+                    expected = max(filter(None, map(operator.itemgetter(1), code.co_positions())), default=0)
+                    assert nativecall.jit._last_line(code) >= expected
+                    if nativecall.jit._LOCATION_TABLE:
+                        assert nativecall.jit._table_last_line(code.co_linetable, code.co_firstlineno) == expected, \
+                            code
+                    checked += 1
+    assert checked > 1000
