@@ -1,14 +1,14 @@
 """The on-disk compile cache of cfunc(..., cache=True): object code keyed by everything that shapes it.
 
 A cache file holds one function's object code (see _jit.load_compiled), so a later process
-loads it without running LLVM. The key is a sha256 over the source text, the function name,
+loads it without running LLVM. The key is a BLAKE2b-256 over the source text, the function name,
 the globals snapshot (callee cfuncs by their own key), the signature, the options, the
 nativecall and LLVM versions and the host CPU (_jit.host_key()); the file name only helps
 find it, the key inside decides. A file that fails any check is ignored with a
 NativecallCacheWarning and rewritten by the compile that follows.
 
 File layout: MAGIC | format version (u32) | key (32 bytes) | payload length (u64) |
-sha256(payload) (32 bytes) | payload, where payload = header length (u32) | JSON header |
+digest(payload) (32 bytes) | payload, where payload = header length (u32) | JSON header |
 object code | LLVM IR (UTF-8). The header gives the object code's size; the IR, tens of
 kilobytes, stays out of the JSON, whose decoder would otherwise spend more on it than
 the rest of a load's Python work. Writers go through a temporary file and os.replace, so concurrent writers of
@@ -25,10 +25,16 @@ from . import _jit
 __all__ = ["NativecallCacheWarning"]
 
 MAGIC = b"NCCACHE\0"
-FORMAT_VERSION = 2   # 2: the LLVM IR follows the object code instead of sitting in the header
-_PREFIX = struct.Struct("<8sI32sQ32s")   # magic, version, key, payload length, payload sha256
+FORMAT_VERSION = 3   # 2: the LLVM IR follows the object code instead of sitting in the header; 3: BLAKE2b
+_PREFIX = struct.Struct("<8sI32sQ32s")   # magic, version, key, payload length, payload digest
 _HEADER_LENGTH = struct.Struct("<I")
 SUFFIX = ".ncc"
+
+
+def digest(data):
+    """The 32-byte BLAKE2b of `data`, for keys and checksums. hashlib's sha256 goes through
+    OpenSSL, whose first use in a process costs more than a cached load's hashing."""
+    return hashlib.blake2b(data, digest_size=32).digest()
 
 
 class NativecallCacheWarning(UserWarning):
@@ -73,7 +79,7 @@ def key(source, name, signature, described, owners, opt_level, debug):
     from . import __version__
     parts = ("nativecall", __version__, FORMAT_VERSION, host_id(), source, name, signature,
              int(opt_level), bool(debug), _identity(described, owners))
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).digest()
+    return digest(repr(parts).encode("utf-8", "surrogatepass"))
 
 
 # ---------------------------------------------------------------- where files go
@@ -190,7 +196,7 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
     if len(data) < _PREFIX.size:
         _warn(path, f"truncated ({len(data)} bytes, the header alone takes {_PREFIX.size})")
         return None
-    magic, version, file_key, length, digest = _PREFIX.unpack_from(data)
+    magic, version, file_key, length, checksum = _PREFIX.unpack_from(data)
     payload = data[_PREFIX.size:]
     if magic != MAGIC:
         _warn(path, "not a nativecall cache file (bad magic)")
@@ -200,7 +206,7 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
         _warn(path, "written for another source, snapshot, signature, option set or host")
     elif len(payload) != length:
         _warn(path, f"truncated or padded (payload of {len(payload)} bytes, header says {length})")
-    elif hashlib.sha256(payload).digest() != digest:
+    elif digest(payload) != checksum:
         _warn(path, "checksum mismatch")
     else:
         return _load_payload(path, payload, described, signature, compile_args)
@@ -252,7 +258,7 @@ def store(path, key_bytes, compiled, described):
                          "object_size": len(compiled.object_code)}).encode("utf-8")
     payload = (_HEADER_LENGTH.pack(len(header)) + header + compiled.object_code
                + compiled.llvm_ir.encode("utf-8"))
-    blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), hashlib.sha256(payload).digest()) + payload
+    blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), digest(payload)) + payload
     import tempfile   # only writers need it, and it is slow to import
     folder = os.path.dirname(path)
     try:

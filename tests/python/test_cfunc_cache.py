@@ -1,5 +1,4 @@
 """cfunc(cache=True): object code reused across processes, keyed by everything that shapes it, robust to bad files."""
-import hashlib
 import json
 import math
 import os
@@ -294,7 +293,7 @@ def _rewritten(data, change):
     header, rest = change(json.loads(payload[4:4 + header_length]), payload[4 + header_length:])
     encoded = json.dumps(header).encode()
     payload = struct.pack("<I", len(encoded)) + encoded + rest
-    return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
+    return _cache._PREFIX.pack(magic, version, key, len(payload), _cache.digest(payload)) + payload
 
 
 def _valid_garbage_object(data):
