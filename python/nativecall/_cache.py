@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import struct
+import sys
 import warnings
 
 from . import _jit
@@ -109,7 +110,9 @@ def cache_dir(filename, on_disk=None):
 
 
 def cache_path(filename, name, key_bytes):
-    on_disk = bool(filename) and os.path.isfile(filename)
+    # A linecache entry with a modification time was read from that file: no need to ask the disk again.
+    entry = sys.modules["linecache"].cache.get(filename) if "linecache" in sys.modules else None
+    on_disk = entry is not None and entry[1] is not None or bool(filename) and os.path.isfile(filename)
     stem = os.path.splitext(os.path.basename(filename))[0] if on_disk else "cfunc"
     safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in f"{stem}.{name}")
     return os.path.join(cache_dir(filename, on_disk), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")
