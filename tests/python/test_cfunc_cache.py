@@ -542,7 +542,7 @@ def test_cache_file_names_for_files_cells_and_strings(tmp_path, cache_dir):
     source_file = tmp_path / "kernels_module.py"
     source_file.write_text("def f(x):\n    return x\n")
     key = bytes(range(32))
-    expected = str(cache_dir / f"kernels_module.f-{key.hex()[:32]}.ncc")
+    expected = str(cache_dir / f"kernels_module_f-{key.hex()[:32]}.ncc")
     linecache.cache.pop(str(source_file), None)
     assert _cache.cache_path(str(source_file), "f", key) == expected   # asks the disk
     linecache.getlines(str(source_file))
@@ -550,7 +550,7 @@ def test_cache_file_names_for_files_cells_and_strings(tmp_path, cache_dir):
     cell = "<ipython-input-7-cell>"
     linecache.cache[cell] = (10, None, ["def f(x):\n"], cell)   # registered text, no file behind it
     try:
-        assert _cache.cache_path(cell, "f", key) == str(cache_dir / f"cfunc.f-{key.hex()[:32]}.ncc")
+        assert _cache.cache_path(cell, "f", key) == str(cache_dir / f"cfunc_f-{key.hex()[:32]}.ncc")
     finally:
         linecache.cache.pop(cell, None)
         linecache.cache.pop(str(source_file), None)
