@@ -10,7 +10,7 @@
 #include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
-#include <llvm/ExecutionEngine/Orc/EPCEHFrameRegistrar.h>
+#include <llvm/ExecutionEngine/JITLink/EHFrameSupport.h>
 #include <llvm/ExecutionEngine/Orc/ExecutorProcessControl.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -249,8 +249,10 @@ private:
             unwrap(llvm::orc::SelfExecutorProcessControl::Create(), "creating the executor"));
         host_triple_ = session_->getExecutorProcessControl().getTargetTriple();   // the process's triple
         linker_ = std::make_unique<llvm::orc::ObjectLinkingLayer>(*session_);
+        /* The code runs in this process: its eh-frames are registered with a direct call,
+           not through the executor's serialised wrapper-function calls. */
         linker_->addPlugin(std::make_unique<llvm::orc::EHFrameRegistrationPlugin>(
-            *session_, unwrap(llvm::orc::EPCEHFrameRegistrar::Create(*session_), "registering eh-frames")));
+            *session_, std::make_unique<llvm::jitlink::InProcessEHFrameRegistrar>()));
         main_ = &session_->createBareJITDylib("<main>");
         main_->addGenerator(std::make_unique<RuntimeSymbolGenerator>());
         /* Anything else object code names (compiler-rt helpers) resolves in the process. */
