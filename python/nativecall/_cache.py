@@ -17,6 +17,7 @@ one key leave one whole file.
 import hashlib
 import json
 import os
+import re
 import struct
 import sys
 import warnings
@@ -109,12 +110,15 @@ def cache_dir(filename, on_disk=None):
     return user_cache_dir()
 
 
+_UNSAFE_IN_NAMES = re.compile(r"[^\w-]")   # \w: what str.isalnum() accepts, and _
+
+
 def cache_path(filename, name, key_bytes):
     # A linecache entry with a modification time was read from that file: no need to ask the disk again.
     entry = sys.modules["linecache"].cache.get(filename) if "linecache" in sys.modules else None
     on_disk = entry is not None and entry[1] is not None or bool(filename) and os.path.isfile(filename)
     stem = os.path.splitext(os.path.basename(filename))[0] if on_disk else "cfunc"
-    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in f"{stem}.{name}")
+    safe = _UNSAFE_IN_NAMES.sub("_", f"{stem}.{name}")
     return os.path.join(cache_dir(filename, on_disk), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")
 
 

@@ -270,11 +270,12 @@ def _snapshot(pyfunc, self_call=True):
             owners.extend(d[7])
 
     namespace = pyfunc.__globals__
-    for name in _referenced_names(pyfunc.__code__):
+    referenced = _referenced_names(pyfunc.__code__)
+    for name in referenced:
         if name in namespace:
             add(name, namespace[name])
     # Once decorated, the function's own name refers to the compiled function: recursion.
-    if self_call and pyfunc.__name__ in _referenced_names(pyfunc.__code__) and \
+    if self_call and pyfunc.__name__ in referenced and \
             pyfunc.__name__ not in pyfunc.__code__.co_freevars:
         described[pyfunc.__name__] = ("self",)
     if pyfunc.__closure__:

@@ -467,19 +467,22 @@ std::string host_key() {
         unsigned max_basic = __get_cpuid_max(0, nullptr), max_extended = __get_cpuid_max(0x80000000, nullptr);
         std::string words;
         char text[12];
+        unsigned leaf1_ecx = 0;
         for (const Leaf &l : leaves) {
             unsigned r[4] = {0, 0, 0, 0};
             if (l.leaf <= (l.leaf >= 0x80000000 ? max_extended : max_basic))
                 __cpuid_count(l.leaf, l.subleaf, r[0], r[1], r[2], r[3]);
-            if (l.leaf == 0x1)
+            if (l.leaf == 0x1) {
                 r[1] &= 0x00ffffffu;   // EBX bits 24-31: the APIC id of the core this thread runs on
+                leaf1_ecx = r[2];
+            }
             for (unsigned word : r) {
                 std::snprintf(text, sizeof text, "%08x", word);
                 words += text;
             }
         }
-        unsigned xcr0_low = 0, xcr0_high = 0, eax, ebx, ecx, edx;
-        if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 27)))   // OSXSAVE: xgetbv is allowed
+        unsigned xcr0_low = 0, xcr0_high = 0;
+        if (max_basic >= 1 && (leaf1_ecx & (1u << 27)))   // OSXSAVE: xgetbv is allowed
             __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
         std::snprintf(text, sizeof text, "%08x", xcr0_low);
         /* The triple libLLVM was configured for: getProcessTriple() normalises it, at a cost
