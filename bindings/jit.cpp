@@ -534,7 +534,11 @@ std::shared_ptr<CompiledFunction> load_object_code(nb::bytes object, const std::
     request.function_symbol = function_symbol;
     request.thunk_symbol = thunk_symbol;
     request.imports = imports;
-    request.signature = parse_signature(signature);
+    /* The compile arguments' signature, already parsed, when it is the same text (the cache's usual case). */
+    if (request.source && nb::cast<std::string>(nb::cast<nb::tuple>(source)[5]) == signature)
+        request.signature = request.source->signature;
+    else
+        request.signature = parse_signature(signature);
     request.name = name;
     request.llvm_ir = llvm_ir;
     nb::gil_scoped_release released;
@@ -633,6 +637,7 @@ NB_MODULE(_jit, m) {
           "`source`, the compile() arguments that produced it, lets an integrand build its loop entry on first use.");
     m.def("codegen_runs", &codegen_runs, "How many times this process ran LLVM's optimiser and code generator.");
     m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");
+    m.def("host_key", &host_key, "What host_id() is derived from, cheaper to read (the compile cache keys on it).");
     m.def("take_runtime_error", [] {
         RuntimeErrorCode code = take_runtime_error();
         return nb::make_tuple(static_cast<int>(code), runtime_error_message(code));

@@ -1,14 +1,14 @@
 """The on-disk compile cache of cfunc(..., cache=True): object code keyed by everything that shapes it.
 
 A cache file holds one function's object code (see _jit.load_compiled), so a later process
-loads it without running LLVM. The key is a sha256 over the source text, the function name,
+loads it without running LLVM. The key is a BLAKE2b-256 over the source text, the function name,
 the globals snapshot (callee cfuncs by their own key), the signature, the options, the
-nativecall and LLVM versions and the host CPU; the file name only helps find it, the key
-inside decides. A file that fails any check is ignored with a NativecallCacheWarning and
-rewritten by the compile that follows.
+nativecall and LLVM versions and the host CPU (_jit.host_key()); the file name only helps
+find it, the key inside decides. A file that fails any check is ignored with a
+NativecallCacheWarning and rewritten by the compile that follows.
 
 File layout: MAGIC | format version (u32) | key (32 bytes) | payload length (u64) |
-sha256(payload) (32 bytes) | payload, where payload = header length (u32) | JSON header |
+digest(payload) (32 bytes) | payload, where payload = header length (u32) | JSON header |
 object code | LLVM IR (UTF-8). The header gives the object code's size; the IR, tens of
 kilobytes, stays out of the JSON, whose decoder would otherwise spend more on it than
 the rest of a load's Python work. Writers go through a temporary file and os.replace, so concurrent writers of
@@ -17,7 +17,9 @@ one key leave one whole file.
 import hashlib
 import json
 import os
+import re
 import struct
+import sys
 import warnings
 
 from . import _jit
@@ -25,10 +27,16 @@ from . import _jit
 __all__ = ["NativecallCacheWarning"]
 
 MAGIC = b"NCCACHE\0"
-FORMAT_VERSION = 2   # 2: the LLVM IR follows the object code instead of sitting in the header
-_PREFIX = struct.Struct("<8sI32sQ32s")   # magic, version, key, payload length, payload sha256
+FORMAT_VERSION = 3   # 2: the LLVM IR follows the object code instead of sitting in the header; 3: BLAKE2b
+_PREFIX = struct.Struct("<8sI32sQ32s")   # magic, version, key, payload length, payload digest
 _HEADER_LENGTH = struct.Struct("<I")
 SUFFIX = ".ncc"
+
+
+def digest(data):
+    """The 32-byte BLAKE2b of `data`, for keys and checksums. hashlib's sha256 goes through
+    OpenSSL, whose first use in a process costs more than a cached load's hashing."""
+    return hashlib.blake2b(data, digest_size=32).digest()
 
 
 class NativecallCacheWarning(UserWarning):
@@ -39,10 +47,12 @@ _host = None
 
 
 def host_id():
-    """LLVM version, target and host CPU with its features (what object code depends on)."""
+    """LLVM version, target and host CPU (what object code depends on), read once a process:
+    _jit.host_key(), the CPUID words LLVM derives the CPU name and features from, which
+    costs a fraction of _jit.host_id()'s names."""
     global _host
     if _host is None:
-        _host = _jit.host_id()
+        _host = _jit.host_key()
     return _host
 
 
@@ -71,7 +81,7 @@ def key(source, name, signature, described, owners, opt_level, debug):
     from . import __version__
     parts = ("nativecall", __version__, FORMAT_VERSION, host_id(), source, name, signature,
              int(opt_level), bool(debug), _identity(described, owners))
-    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).digest()
+    return digest(repr(parts).encode("utf-8", "surrogatepass"))
 
 
 # ---------------------------------------------------------------- where files go
@@ -82,13 +92,16 @@ def user_cache_dir():
     return os.path.join(base, "nativecall")
 
 
-def cache_dir(filename):
+def cache_dir(filename, on_disk=None):
     """NATIVECALL_CACHE_DIR if set; else __pycache__ next to a source file when it can be
-    written (numba's rule); else the user cache dir (notebook cells, source= strings)."""
+    written (numba's rule); else the user cache dir (notebook cells, source= strings).
+    `on_disk`: whether `filename` is a file, when the caller already knows."""
     configured = os.environ.get("NATIVECALL_CACHE_DIR")
     if configured:
         return configured
-    if filename and os.path.isfile(filename):
+    if on_disk is None:
+        on_disk = bool(filename) and os.path.isfile(filename)
+    if on_disk:
         folder = os.path.join(os.path.dirname(os.path.abspath(filename)), "__pycache__")
         if os.path.isdir(folder) and os.access(folder, os.W_OK):
             return folder
@@ -97,10 +110,16 @@ def cache_dir(filename):
     return user_cache_dir()
 
 
+_UNSAFE_IN_NAMES = re.compile(r"[^\w-]")   # \w: what str.isalnum() accepts, and _
+
+
 def cache_path(filename, name, key_bytes):
-    stem = os.path.splitext(os.path.basename(filename))[0] if filename and os.path.isfile(filename) else "cfunc"
-    safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in f"{stem}.{name}")
-    return os.path.join(cache_dir(filename), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")
+    # A linecache entry with a modification time was read from that file: no need to ask the disk again.
+    entry = sys.modules["linecache"].cache.get(filename) if "linecache" in sys.modules else None
+    on_disk = entry is not None and entry[1] is not None or bool(filename) and os.path.isfile(filename)
+    stem = os.path.splitext(os.path.basename(filename))[0] if on_disk else "cfunc"
+    safe = _UNSAFE_IN_NAMES.sub("_", f"{stem}.{name}")
+    return os.path.join(cache_dir(filename, on_disk), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")
 
 
 # ---------------------------------------------------------------- imports
@@ -153,6 +172,21 @@ def _warn(path, why):
                   NativecallCacheWarning, stacklevel=4)
 
 
+def _read(path):
+    """The file's bytes through os.open/os.read: half the system calls of open().read(),
+    which also asks for the size, the position and whether it is a terminal."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 def load(path, key_bytes, described, signature=None, compile_args=None):
     """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
     when a file was there but unusable). `signature` is the C signature text asked for: a
@@ -160,8 +194,7 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
     _jit.compile would be given, lets an integrand build its loop entry on first use
     (object code holds none)."""
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = _read(path)
     except FileNotFoundError:
         return None
     except OSError as e:
@@ -170,7 +203,7 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
     if len(data) < _PREFIX.size:
         _warn(path, f"truncated ({len(data)} bytes, the header alone takes {_PREFIX.size})")
         return None
-    magic, version, file_key, length, digest = _PREFIX.unpack_from(data)
+    magic, version, file_key, length, checksum = _PREFIX.unpack_from(data)
     payload = data[_PREFIX.size:]
     if magic != MAGIC:
         _warn(path, "not a nativecall cache file (bad magic)")
@@ -180,7 +213,7 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
         _warn(path, "written for another source, snapshot, signature, option set or host")
     elif len(payload) != length:
         _warn(path, f"truncated or padded (payload of {len(payload)} bytes, header says {length})")
-    elif hashlib.sha256(payload).digest() != digest:
+    elif digest(payload) != checksum:
         _warn(path, "checksum mismatch")
     else:
         return _load_payload(path, payload, described, signature, compile_args)
@@ -200,7 +233,7 @@ def _load_payload(path, payload, described, signature, compile_args):
         object_end = end + object_size
         object_code = payload[end:object_end]
         llvm_ir = payload[object_end:].decode("utf-8")
-        if signature is not None:
+        if signature is not None and header["signature"] != signature:   # equal text: nothing to compare
             from . import _core
             difference = _core.Signature(header["signature"]).first_difference(_core.Signature(signature))
             if difference:
@@ -232,7 +265,7 @@ def store(path, key_bytes, compiled, described):
                          "object_size": len(compiled.object_code)}).encode("utf-8")
     payload = (_HEADER_LENGTH.pack(len(header)) + header + compiled.object_code
                + compiled.llvm_ir.encode("utf-8"))
-    blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), hashlib.sha256(payload).digest()) + payload
+    blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), digest(payload)) + payload
     import tempfile   # only writers need it, and it is slow to import
     folder = os.path.dirname(path)
     try:

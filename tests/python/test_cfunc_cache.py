@@ -1,5 +1,4 @@
 """cfunc(cache=True): object code reused across processes, keyed by everything that shapes it, robust to bad files."""
-import hashlib
 import json
 import math
 import os
@@ -294,7 +293,7 @@ def _rewritten(data, change):
     header, rest = change(json.loads(payload[4:4 + header_length]), payload[4 + header_length:])
     encoded = json.dumps(header).encode()
     payload = struct.pack("<I", len(encoded)) + encoded + rest
-    return _cache._PREFIX.pack(magic, version, key, len(payload), hashlib.sha256(payload).digest()) + payload
+    return _cache._PREFIX.pack(magic, version, key, len(payload), _cache.digest(payload)) + payload
 
 
 def _valid_garbage_object(data):
@@ -422,3 +421,136 @@ def test_source_lines_from_code_positions_match_inspect(function):
     # the fast path a cache hit takes must find the same text the compiler always got
     import inspect
     assert nativecall.jit._source_lines(function) == inspect.getsourcelines(function)
+
+
+# Source files as editors and tools write them: the direct read must give what linecache gives.
+_SOURCE_FILES = {
+    "plain": b"import math\n\n\ndef f(x):\n    return math.sqrt(x) + 1.0\n",
+    "no_final_newline": b"def f(x):\n    return (x +\n            1.0)",
+    "crlf": b"def f(x):\r\n    y = x * 2.0\r\n    return y\r\n",
+    "old_mac": b"def f(x):\r    return x - 1.0\r",
+    "bom": b"\xef\xbb\xbfdef f(x):\n    return x * 3.0\n",
+    "form_feed": b"\x0c\ndef f(x):\n    \x0c\n    return x\x0c\n\x0cX = 1\n",
+    "unicode": "def f(x):\n    # \u00e9t\u00e9, \u2028 inside a comment\n    return x\n".encode("utf-8"),
+    "whitespace_only_lines": b"def f(x):\n    y = x\n    \n\t\n    return y\n  \n",
+    "trailing_spaces": b"def f(x):   \n    return x  ",
+    "latin1_cookie": b"# -*- coding: latin-1 -*-\ndef f(x):\n    # caf\xe9\n    return x\n",
+    "decorated_nested": (b"def deco(g):\n    return g\n\n\nclass K:\n    @staticmethod\n    @deco\n    def m(x):\n"
+                         b"        def inner(y):\n            return y + 1\n        return inner(x)\n\n\n"
+                         b"def outer():\n    def f(x):\n        return x * 2\n    return f\n\n\nf = outer()\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_SOURCE_FILES))
+def test_source_read_without_linecache_matches_linecache_and_inspect(kind, tmp_path):
+    import importlib.util
+    import inspect
+    import linecache
+    path = tmp_path / f"source_{kind}.py"
+    path.write_bytes(_SOURCE_FILES[kind])
+    spec = importlib.util.spec_from_file_location(f"source_{kind}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    functions = [module.f] + ([module.K.m] if hasattr(module, "K") else [])
+    for function in functions:
+        linecache.cache.pop(str(path), None)
+        ours = nativecall.jit._source_lines(function)
+        entry = linecache.cache.pop(str(path), None)   # what the direct read recorded, if it read the file
+        expected = inspect.getsourcelines(function)    # linecache reads the file itself (tokenize.open)
+        assert ours == expected
+        assert nativecall.jit._source_of(function)[0] == textwrap.dedent("".join(expected[0]))
+        if entry is not None:   # the table entry is the one linecache would have made
+            assert entry == linecache.cache[str(path)]
+        assert nativecall.jit._source_lines(function) == expected   # now from linecache's table
+
+
+def test_source_of_linecache_registered_cells_and_nested_functions():
+    import inspect
+    import linecache
+    text = ("def cell_function(x):\n    y = x * 2.0\n    return y + 1.0\n\n\n"
+            "def outer():\n    @staticmethod\n    def inner(y):\n        return y * 2\n    return inner\n")
+    filename = "<notebook-cell-for-source-test>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    try:
+        namespace = {}
+        exec(compile(text, filename, "exec"), namespace)
+        function, inner = namespace["cell_function"], namespace["outer"]().__func__
+        for f in (function, inner):
+            assert nativecall.jit._source_lines(f) == inspect.getsourcelines(f)
+        assert linecache.cache[filename][1] is None   # the cell's entry is left as registered
+        compiled = cfunc("float64(float64)", cache=True)(function)
+        assert compiled(2.5) == function(2.5)
+    finally:
+        linecache.cache.pop(filename, None)
+
+
+def test_host_key_is_the_cpu_identification_llvm_reads(cache_dir):
+    key = _jit.host_key()
+    assert key == _jit.host_key() == _cache.host_id()
+    assert key.split("; ")[:2] == _jit.host_id().split("; ")[:2]   # LLVM version and target
+    child = run_python("from nativecall import _jit; print(_jit.host_key())", cache_dir)
+    assert child.stdout.strip() == key   # the same in every process on this machine: cached code is found
+    if "; cpuid " not in key:   # hosts other than x86 with LLVM 19 key on host_id() itself
+        assert key == _jit.host_id()
+        return
+    words = [int(w, 16) for w in textwrap.wrap(key.split("; cpuid ")[1].split(";")[0], 8)]
+    vendor = b"".join(w.to_bytes(4, "little") for w in (words[1], words[3], words[2])).decode("ascii")
+    eax = words[4]
+    family = (eax >> 8) & 0xF
+    model = (eax >> 4) & 0xF
+    if family in (6, 15):
+        model |= ((eax >> 16) & 0xF) << 4
+    if family == 15:
+        family += (eax >> 20) & 0xFF
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():   # the kernel's reading of the same CPUID leaves is the oracle
+        fields = dict(line.split(":", 1) for line in cpuinfo.read_text().split("\n\n")[0].splitlines() if ":" in line)
+        fields = {k.strip(): v.strip() for k, v in fields.items()}
+        assert vendor == fields["vendor_id"]
+        assert (family, model, eax & 0xF) == (int(fields["cpu family"]), int(fields["model"]), int(fields["stepping"]))
+
+
+def test_location_table_reading_matches_code_positions():
+    # every function of the modules this process has loaded (numpy, pytest, the standard library):
+    # the end line read from the location table is the one co_positions() gives
+    import inspect
+    import operator
+    import types
+
+    def codes(code):
+        yield code
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                yield from codes(const)
+
+    checked = 0
+    for module in list(sys.modules.values()):
+        for value in list(getattr(module, "__dict__", {}).values()):
+            if inspect.isfunction(value):
+                for code in codes(value.__code__):
+                    expected = max(filter(None, map(operator.itemgetter(1), code.co_positions())), default=0)
+                    assert nativecall.jit._last_line(code) >= expected
+                    if nativecall.jit._LOCATION_TABLE:
+                        assert nativecall.jit._table_last_line(code.co_linetable, code.co_firstlineno) == expected, \
+                            code
+                    checked += 1
+    assert checked > 1000
+
+
+def test_cache_file_names_for_files_cells_and_strings(tmp_path, cache_dir):
+    import linecache
+    source_file = tmp_path / "kernels_module.py"
+    source_file.write_text("def f(x):\n    return x\n")
+    key = bytes(range(32))
+    expected = str(cache_dir / f"kernels_module_f-{key.hex()[:32]}.ncc")
+    linecache.cache.pop(str(source_file), None)
+    assert _cache.cache_path(str(source_file), "f", key) == expected   # asks the disk
+    linecache.getlines(str(source_file))
+    assert _cache.cache_path(str(source_file), "f", key) == expected   # linecache read it from the file
+    cell = "<ipython-input-7-cell>"
+    linecache.cache[cell] = (10, None, ["def f(x):\n"], cell)   # registered text, no file behind it
+    try:
+        assert _cache.cache_path(cell, "f", key) == str(cache_dir / f"cfunc_f-{key.hex()[:32]}.ncc")
+    finally:
+        linecache.cache.pop(cell, None)
+        linecache.cache.pop(str(source_file), None)

@@ -148,6 +148,11 @@ std::uint64_t codegen_runs();
 /* "LLVM <version>; <triple>; <cpu>; <features>": object code is reusable only where this matches. */
 std::string host_id();
 
+/* What host_id() is derived from, cheaper to read: on x86 with LLVM 19, the LLVM version, the
+   target and the CPUID words LLVM reads the CPU name and features from (a different value
+   wherever host_id() differs); elsewhere host_id() itself. The compile cache keys on it. */
+std::string host_key();
+
 /* ---- the pipeline's stages, for tools and tests ---------------------------------- */
 
 /* A function with every expression typed (Expr::type) and every variable's type fixed. */

@@ -2,20 +2,22 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
-#include <llvm/ExecutionEngine/Orc/EPCEHFrameRegistrar.h>
+#include <llvm/ExecutionEngine/JITLink/EHFrameSupport.h>
 #include <llvm/ExecutionEngine/Orc/ExecutorProcessControl.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/PassManager.h>
-#include <llvm/Object/ObjectFile.h>
+#include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Transforms/Scalar/SimpleLoopUnswitch.h>
@@ -23,7 +25,12 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
-#include <llvm/TargetParser/SubtargetFeature.h>
+#include <llvm/ADT/StringMap.h>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#define NATIVECALL_HOST_CPUID 1
+#endif
 
 #include "../codegen/llvm_module.h"
 #include "engine.h"
@@ -68,18 +75,19 @@ void check(llvm::Error error, const char *what) {
         throw Error(std::string("JIT: ") + what + ": " + llvm::toString(std::move(error)));
 }
 
+struct RuntimeSymbol {
+    const char *name;
+    void *address;
+};
+
 /* Every external symbol compiled code may reference, bound to this process's
    definitions rather than looked up by name (numba's llvmlite may share the process). */
-llvm::orc::SymbolMap runtime_symbols(llvm::orc::ExecutionSession &session) {
+const std::vector<RuntimeSymbol> &runtime_symbols() {
     using D = double (*)(double);
     using DD = double (*)(double, double);
     using F = float (*)(float);
     using FF = float (*)(float, float);
-    struct Entry {
-        const char *name;
-        void *address;
-    };
-    const Entry entries[] = {
+    static const std::vector<RuntimeSymbol> entries = {
         {"exp", reinterpret_cast<void *>(static_cast<D>(std::exp))},
         {"expm1", reinterpret_cast<void *>(static_cast<D>(std::expm1))},
         {"exp2", reinterpret_cast<void *>(static_cast<D>(std::exp2))},
@@ -138,28 +146,72 @@ llvm::orc::SymbolMap runtime_symbols(llvm::orc::ExecutionSession &session) {
         {"nativecall_jit_ipow", reinterpret_cast<void *>(&nativecall_jit_ipow)},
         {"nativecall_jit_lgamma", reinterpret_cast<void *>(&nativecall_jit_lgamma)},
     };
-    llvm::orc::SymbolMap map;
-    for (const Entry &e : entries)
-        map[session.intern(e.name)] = {llvm::orc::ExecutorAddr::fromPtr(e.address),
-                                            llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
-    return map;
+    return entries;
 }
+
+/* Defines the runtime symbols an object file asks for when it is linked, and only those:
+   defining all of them up front cost a process's first load more than linking the
+   object itself (a cached function calls a handful). */
+class RuntimeSymbolGenerator : public llvm::orc::DefinitionGenerator {
+public:
+    llvm::Error tryToGenerate(llvm::orc::LookupState &, llvm::orc::LookupKind, llvm::orc::JITDylib &dylib,
+                              llvm::orc::JITDylibLookupFlags, const llvm::orc::SymbolLookupSet &wanted) override {
+        llvm::orc::SymbolMap found;
+        for (const auto &[name, flags] : wanted) {
+            llvm::StringRef text = *name;
+            for (const RuntimeSymbol &entry : runtime_symbols())
+                if (text == entry.name) {
+                    found[name] = {llvm::orc::ExecutorAddr::fromPtr(entry.address),
+                                   llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+                    break;
+                }
+        }
+        return found.empty() ? llvm::Error::success() : dylib.define(llvm::orc::absoluteSymbols(std::move(found)));
+    }
+};
+
+/* The process's own symbols, searched only when an object file names one that is neither a
+   runtime symbol nor an import (a compiler-rt helper): most never do, and opening the
+   process's symbol table costs a first load tens of microseconds. */
+class ProcessSymbolGenerator : public llvm::orc::DefinitionGenerator {
+public:
+    llvm::Error tryToGenerate(llvm::orc::LookupState &state, llvm::orc::LookupKind kind, llvm::orc::JITDylib &dylib,
+                              llvm::orc::JITDylibLookupFlags flags, const llvm::orc::SymbolLookupSet &wanted) override {
+        if (!search_) {
+            auto search = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess('\0');
+            if (!search)
+                return search.takeError();
+            search_ = std::move(*search);
+        }
+        return search_->tryToGenerate(state, kind, dylib, flags, wanted);
+    }
+
+private:
+    std::unique_ptr<llvm::orc::DynamicLibrarySearchGenerator> search_;
+};
 
 std::atomic<std::uint64_t> codegen_counter{0};
 
-/* The host as JITTargetMachineBuilder::detectHost reads it, read once: the cache key
-   needs it before the JIT starts, and the JIT needs it again. */
+/* The process's target triple (what host_id() names; the JIT takes it from its executor). */
+const std::string &process_triple() {
+    static const std::string triple = llvm::sys::getProcessTriple();
+    return triple;
+}
+
+/* The host CPU as JITTargetMachineBuilder::detectHost reads it, read once: the cache key
+   needs it before the JIT starts, and code generation needs it again. Features are kept
+   as "+name"/"-name" in the order LLVM lists them (fixed for one LLVM build, which the
+   host id also names). */
 struct Host {
-    std::string triple, cpu;
-    llvm::SubtargetFeatures features;
+    std::string cpu;
+    std::vector<std::string> features;
 
     static const Host &get() {
         static const Host host = [] {
             Host h;
-            h.triple = llvm::sys::getProcessTriple();
             h.cpu = llvm::sys::getHostCPUName().str();
             for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-                h.features.AddFeature(feature, enabled);
+                h.features.push_back((enabled ? "+" : "-") + feature.str());
             return h;
         }();
         return host;
@@ -194,18 +246,20 @@ private:
        need not spend). Object files are ELF for the host, whose symbols carry no prefix, so
        names are interned as they are. JITLink with eh-frame registration is what LLJIT
        picks on ELF hosts. */
-    Engine() : host_triple_(Host::get().triple) {
+    Engine() {
         session_ = std::make_unique<llvm::orc::ExecutionSession>(
             unwrap(llvm::orc::SelfExecutorProcessControl::Create(), "creating the executor"));
+        host_triple_ = session_->getExecutorProcessControl().getTargetTriple();   // the process's triple
         linker_ = std::make_unique<llvm::orc::ObjectLinkingLayer>(*session_);
+        /* The code runs in this process: its eh-frames are registered with a direct call,
+           not through the executor's serialised wrapper-function calls. */
         linker_->addPlugin(std::make_unique<llvm::orc::EHFrameRegistrationPlugin>(
-            *session_, unwrap(llvm::orc::EPCEHFrameRegistrar::Create(*session_), "registering eh-frames")));
+            *session_, std::make_unique<llvm::jitlink::InProcessEHFrameRegistrar>()));
         main_ = &session_->createBareJITDylib("<main>");
-        check(main_->define(llvm::orc::absoluteSymbols(runtime_symbols(*session_))), "binding runtime symbols");
+        main_->addGenerator(std::make_unique<RuntimeSymbolGenerator>());
         /* Anything else object code names (compiler-rt helpers) resolves in the process. */
         process_ = &session_->createBareJITDylib("<process symbols>");
-        process_->addGenerator(unwrap(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess('\0'),
-                                      "searching the process's symbols"));
+        process_->addGenerator(std::make_unique<ProcessSymbolGenerator>());
     }
 
     ~Engine() { llvm::consumeError(session_->endSession()); }
@@ -217,9 +271,9 @@ private:
         llvm::InitializeNativeTarget();
         llvm::InitializeNativeTargetAsmPrinter();
         const Host &detected = Host::get();
-        llvm::orc::JITTargetMachineBuilder host{llvm::Triple(detected.triple)};
+        llvm::orc::JITTargetMachineBuilder host{host_triple_};
         host.setCPU(detected.cpu);
-        host.addFeatures(detected.features.getFeatures());
+        host.addFeatures(detected.features);
         host.setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
         /* What JITLink needs of object code on ELF hosts (calls to far symbols via stubs). */
         host.setRelocationModel(llvm::Reloc::PIC_);
@@ -340,17 +394,18 @@ std::unique_ptr<JitCode> Engine::compile(LlvmCodegenUnit &unit, const std::strin
 std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap &imports,
                                       const std::string &function_symbol, const std::string &thunk_symbol) {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
-    std::unique_ptr<llvm::MemoryBuffer> buffer =
-        llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), function_symbol);
-    /* Reject what is not an object file for this host before the linker sees it. */
-    auto parsed = llvm::object::ObjectFile::createObjectFile(buffer->getMemBufferRef());
-    if (!parsed)
-        throw Error("JIT: the object code does not parse: " + llvm::toString(parsed.takeError()));
-    if ((*parsed)->getArch() != host_triple_.getArch() || !(*parsed)->isELF())
-        throw Error("JIT: the object code was built for another target than " + host_triple_.str());
-
     llvm::orc::JITDylib &dylib = session_->createBareJITDylib("nativecall_code_" + std::to_string(++dylib_counter_));
     auto code = std::make_unique<LoadedCode>(dylib);   // frees the code if anything below throws
+    code->object = object;
+    /* Parsed once, into the graph the linker works on (adding a buffer would parse it for
+       its symbol table and again to link it); the graph points into the code's copy of the
+       bytes. What is not an object file for this host is rejected before the linker sees it. */
+    auto graph = llvm::jitlink::createLinkGraphFromObject(llvm::MemoryBufferRef(code->object, function_symbol));
+    if (!graph)
+        throw Error("JIT: the object code does not parse: " + llvm::toString(graph.takeError()));
+    const llvm::Triple &target = (*graph)->getTargetTriple();
+    if (target.getArch() != host_triple_.getArch() || !target.isOSBinFormatELF())
+        throw Error("JIT: the object code was built for another target than " + host_triple_.str());
     /* The explicit runtime symbols (the main JITDylib) win over the process's own. */
     dylib.setLinkOrder({{main_, llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly},
                         {process_, llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly}});
@@ -361,7 +416,7 @@ std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap
                                                     llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
         check(dylib.define(llvm::orc::absoluteSymbols(std::move(bound))), "binding the called functions");
     }
-    check(linker_->add(dylib, std::move(buffer)), "adding the object code");
+    check(linker_->add(dylib, std::move(*graph)), "adding the object code");
     /* One lookup links the object once and finds both symbols (a loop entry has no thunk). */
     llvm::orc::SymbolStringPtr function = session_->intern(function_symbol);
     llvm::orc::SymbolLookupSet wanted(function);
@@ -374,7 +429,6 @@ std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap
     code->function = found[function].getAddress().toPtr<void *>();
     if (!thunk_symbol.empty())
         code->thunk = found[session_->intern(thunk_symbol)].getAddress().toPtr<void *>();
-    code->object = object;
     return code;
 }
 
@@ -401,7 +455,55 @@ std::uint64_t codegen_runs() { return codegen_counter.load(); }
 
 std::string host_id() {
     const Host &host = Host::get();
-    return "LLVM " LLVM_VERSION_STRING "; " + host.triple + "; " + host.cpu + "; " + host.features.getString();
+    std::string id = "LLVM " LLVM_VERSION_STRING "; " + process_triple() + "; " + host.cpu + ";";
+    for (const std::string &feature : host.features)
+        id += (&feature == host.features.data() ? " " : ",") + feature;
+    return id;
+}
+
+std::string host_key() {
+#if defined(NATIVECALL_HOST_CPUID) && LLVM_VERSION_MAJOR == 19
+    /* The leaves and subleaves LLVM 19's getHostCPUName and getHostCPUFeatures read on x86
+       (vendor, family/model, feature flags, xsave, AMX/AVX10/key-locker/ptwrite leaves)
+       and XCR0, the OS-enabled register state: what the CPU name and feature list are
+       computed from, so the key differs wherever they could. Reading them costs about a
+       tenth of what LLVM spends turning them into names. Another LLVM version takes the
+       host_id() path until its list is checked here. */
+    static const std::string key = [] {
+        struct Leaf {
+            unsigned leaf, subleaf;
+        };
+        static const Leaf leaves[] = {{0x0, 0},  {0x1, 0},  {0x7, 0},  {0x7, 1},          {0xd, 1},          {0x14, 0},
+                                      {0x19, 0}, {0x24, 0}, {0x80000000, 0}, {0x80000001, 0}, {0x80000008, 0}};
+        unsigned max_basic = __get_cpuid_max(0, nullptr), max_extended = __get_cpuid_max(0x80000000, nullptr);
+        std::string words;
+        char text[12];
+        unsigned leaf1_ecx = 0;
+        for (const Leaf &l : leaves) {
+            unsigned r[4] = {0, 0, 0, 0};
+            if (l.leaf <= (l.leaf >= 0x80000000 ? max_extended : max_basic))
+                __cpuid_count(l.leaf, l.subleaf, r[0], r[1], r[2], r[3]);
+            if (l.leaf == 0x1) {
+                r[1] &= 0x00ffffffu;   // EBX bits 24-31: the APIC id of the core this thread runs on
+                leaf1_ecx = r[2];
+            }
+            for (unsigned word : r) {
+                std::snprintf(text, sizeof text, "%08x", word);
+                words += text;
+            }
+        }
+        unsigned xcr0_low = 0, xcr0_high = 0;
+        if (max_basic >= 1 && (leaf1_ecx & (1u << 27)))   // OSXSAVE: xgetbv is allowed
+            __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+        std::snprintf(text, sizeof text, "%08x", xcr0_low);
+        /* The triple libLLVM was configured for: getProcessTriple() normalises it, at a cost
+           above the CPUID reads'. */
+        return "LLVM " LLVM_VERSION_STRING "; " LLVM_HOST_TRIPLE "; cpuid " + words + "; xcr0 " + text;
+    }();
+    return key;
+#else
+    return host_id();
+#endif
 }
 
 } // namespace nativecall::jit

@@ -122,5 +122,12 @@ TEST(ObjectCode, HostIdNamesLlvmAndTheCpu) {
     EXPECT_EQ(id, host_id());
 }
 
+TEST(ObjectCode, HostKeyNamesLlvmAndTheTargetAsHostIdDoes) {
+    std::string key = host_key(), id = host_id();
+    EXPECT_EQ(key, host_key());
+    std::size_t target_end = id.find("; ", id.find("; ") + 2);   // "LLVM <version>; <triple>"
+    EXPECT_EQ(key.substr(0, target_end), id.substr(0, target_end)) << key;
+}
+
 } // namespace
 } // namespace nativecall::jit
