@@ -515,6 +515,8 @@ QuadOutcome run_quad(const IntegrandArg &integrand, double a, double b, nb::tupl
 template <class Name> double limit_value(nb::handle value, const char *routine, Name &&name) {
     double x = as_double(value.ptr());
     if (x == -1.0 && PyErr_Occurred()) {
+        // An int beyond a double's range is a number: Python's OverflowError says so (as scipy's quad).
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) throw nb::python_error();
         PyErr_Clear();
         throw nb::type_error((std::string(routine) + ": the integration limit " + name() +
                               " must be a real number or +-inf, got " + nb::cast<std::string>(nb::repr(value)))

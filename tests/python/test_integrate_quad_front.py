@@ -6,6 +6,7 @@ import math
 import pickle
 import warnings
 
+import numpy as np
 import pytest
 import scipy
 import scipy.integrate as si
@@ -104,7 +105,7 @@ def test_common_calls_never_reach_the_python_function(monkeypatch):
     {"full_output": True},
     {"points": [0.5]},
     {"weight": "cos", "wvar": 3.0},
-    {"limit": 50.0},
+    {"limit": np.int32(50)},
     {"maxp1": 20},
 ], ids=repr)
 def test_uncommon_calls_go_to_the_general_path(keywords):
@@ -186,6 +187,25 @@ def test_python_integrand_exception_propagates_unchanged():
 def test_bad_limits_are_named(a, b, kind, match):
     with pytest.raises(kind, match=match):
         ni.quad(EXP, a, b)
+
+
+@pytest.mark.parametrize("call, kind", [
+    (lambda q: q(EXP, 0.0, 1.0, limit=50.0), TypeError),              # scipy takes no float for an int option
+    (lambda q: q(EXP, 0.0, 1.0, limit=np.float64(5.0)), TypeError),
+    (lambda q: q(EXP, 0.0, 1.0, limit=7.9, full_output=1), TypeError),
+    (lambda q: q(EXP, 2**1100, 1.0), OverflowError),                  # a real number, too large for a double
+    (lambda q: q(EXP, 0.0, -2**1100), OverflowError),
+    (lambda q: q(EXP, "0", 1.0), TypeError),                          # text is no number, on either path
+    (lambda q: q(EXP, 0.0, b"1", full_output=1), TypeError),
+], ids=["float_limit", "numpy_float_limit", "float_limit_general", "huge_a", "huge_b", "text_a", "bytes_b_general"])
+def test_argument_kinds_scipy_rejects_are_rejected_on_both_paths(call, kind):
+    with pytest.raises(kind):
+        call(si.quad)
+    with pytest.raises(kind) as ours:
+        call(ni.quad)
+    with pytest.raises(kind) as general:
+        call(ni._quad_general)
+    assert str(ours.value) == str(general.value)
 
 
 @pytest.mark.parametrize("call", [
