@@ -222,3 +222,27 @@ def test_errors_raised_in_cpp_are_the_general_paths(call):
         call(ni._quad_general)
     assert type(ours.value) is type(general.value)
     assert str(ours.value) == str(general.value)
+
+
+def test_none_as_integrand_after_the_remembered_integrand_died_is_an_error_not_a_crash():
+    """The last native integrand is remembered by a weak reference; once it is gone the
+    reference reads None, which must not match an integrand of None."""
+    pytest.importorskip("nativecall.jit", reason="the cfunc JIT is an optional part of the build")
+    import gc
+
+    def square(x):
+        return x * x
+
+    compiled = nativecall.cfunc("float64(float64)")(square)
+    assert ni.quad(compiled, 0.0, 1.0) == ni._quad_general(compiled, 0.0, 1.0)
+    del compiled
+    gc.collect()
+    with pytest.raises(ValueError, match="invalid callable"):
+        si.quad(None, 0.0, 1.0)
+    with pytest.raises((TypeError, ValueError)) as ours:
+        ni.quad(None, 0.0, 1.0)
+    with pytest.raises((TypeError, ValueError)) as general:
+        ni._quad_general(None, 0.0, 1.0)
+    assert type(ours.value) is type(general.value) and str(ours.value) == str(general.value)
+    with pytest.raises(type(general.value), match="must be a Python callable or a native callback"):
+        ni.nquad(None, [[0.0, 1.0]])
