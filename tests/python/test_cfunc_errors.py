@@ -202,6 +202,25 @@ def test_null_view_inside_a_jitable_returns_to_its_caller_with_the_error():
     assert g(1.0, np.array([2.5]).ctypes.data) == 3.5
 
 
+def test_null_view_made_by_a_jitable_is_an_error_where_its_caller_uses_it():
+    """The helper cannot hand back a usable view, so the error leaves the whole function
+    (its caller would index the view it returned and read address 0)."""
+    from nativecall.extending import jitable
+
+    @jitable
+    def view_of(data):
+        return nativecall.carray(data, (2,), dtype=nativecall.types.float64)
+
+    def f(x, data):
+        view = view_of(data)
+        return x + view[1]
+
+    g = cfunc("float64(float64, voidptr)")(f)
+    assert g(1.0, np.array([2.0, 3.0]).ctypes.data) == 4.0
+    with pytest.raises(ValueError, match="NULL pointer"):
+        g(1.0, None)
+
+
 def test_call_argument_errors():
     f = cfunc("int64(int64, int64)")(divide)
     with pytest.raises(TypeError, match="takes 2 argument"):
