@@ -186,7 +186,7 @@ def test_empty_view_over_null_pointer_is_valid_as_in_numba():
             ours(None, 1)
 
 
-def test_null_view_inside_a_jitable_returns_to_its_caller_with_the_error():
+def test_null_view_inside_a_jitable_raises_for_the_whole_call():
     from nativecall.extending import jitable
 
     @jitable
