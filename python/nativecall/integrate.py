@@ -17,6 +17,7 @@ every level of the iterated integral runs in C++ when the limits are constants
 (scipy runs the outer levels in Python). ``quad_batch`` integrates many
 independent integrals over the thread pool.
 """
+import math
 import operator
 import sys
 import warnings
@@ -305,6 +306,13 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
                       "Continuing, ignoring specified points.", IntegrationWarning, stacklevel=2)
         points = None
     _check_weight(weight, wvar, points)
+    # scipy reads maxp1 only for cos/sin weights and limlst only for those on an
+    # infinite range; elsewhere any value, None included, is accepted and unused.
+    fourier = weight in ("cos", "sin")
+    if not fourier:
+        maxp1 = 50
+    if not (fourier and math.inf in (abs(a), abs(b))):
+        limlst = 50
     points = _points_list(points)
     chebyshev = None
     if wopts is not None and weight in ("cos", "sin"):

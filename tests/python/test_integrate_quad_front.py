@@ -189,6 +189,21 @@ def test_bad_limits_are_named(a, b, kind, match):
         ni.quad(EXP, a, b)
 
 
+@pytest.mark.parametrize("keywords", [
+    {"maxp1": 50.0},
+    {"limlst": None, "maxp1": None},
+    {"maxp1": None, "weight": "alg", "wvar": (0.5, 0.5)},
+    {"limlst": "unused", "weight": "cos", "wvar": 2.0},       # finite range: no cycles to limit
+    {"maxp1": -1, "limlst": 0, "full_output": 1},
+], ids=repr)
+def test_maxp1_and_limlst_are_ignored_where_scipy_ignores_them(keywords):
+    """scipy reads maxp1 only for cos/sin weights and limlst only for those on an infinite range."""
+    expected = si.quad(math.exp, 0.0, 1.0, **keywords)
+    got = ni.quad(math.exp, 0.0, 1.0, **keywords)
+    assert got[:2] == pytest.approx(expected[:2], rel=1e-13)
+    assert len(got) == len(expected)
+
+
 @pytest.mark.parametrize("call, kind", [
     (lambda q: q(EXP, 0.0, 1.0, limit=50.0), TypeError),              # scipy takes no float for an int option
     (lambda q: q(EXP, 0.0, 1.0, limit=np.float64(5.0)), TypeError),
