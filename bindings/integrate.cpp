@@ -189,8 +189,10 @@ RememberedIntegrand &remembered() {
    resolved and takes `extra_args` arguments; otherwise false and `arg` unchanged. */
 bool recall(nb::handle key, std::size_t extra_args, IntegrandArg &arg) {
     const RememberedIntegrand &last = remembered();
-    if (!last.ref || PyWeakref_GetObject(last.ref) != key.ptr() || (extra_args > 0 && !last.native.packed()))
-        return false;
+    if (!last.ref) return false;
+    /* A reference whose object died reads None: never a match (quad(None, ...) must not run freed code). */
+    PyObject *object = PyWeakref_GetObject(last.ref);
+    if (object == Py_None || object != key.ptr() || (extra_args > 0 && !last.native.packed())) return false;
     arg.native = last.native;
     return true;
 }
@@ -515,6 +517,8 @@ QuadOutcome run_quad(const IntegrandArg &integrand, double a, double b, nb::tupl
 template <class Name> double limit_value(nb::handle value, const char *routine, Name &&name) {
     double x = as_double(value.ptr());
     if (x == -1.0 && PyErr_Occurred()) {
+        // An int beyond a double's range is a number: Python's OverflowError says so (as scipy's quad).
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) throw nb::python_error();
         PyErr_Clear();
         throw nb::type_error((std::string(routine) + ": the integration limit " + name() +
                               " must be a real number or +-inf, got " + nb::cast<std::string>(nb::repr(value)))
@@ -1038,7 +1042,7 @@ NB_MODULE(_integrate, m) {
     m.def("make_quad_front", &make_quad_front, nb::arg("name"), nb::arg("general"), nb::arg("warn"),
           "quad as a C function with the signature and docstring of `general`: the common call runs here, any "
           "other is handed to `general`; warn(ier, limit) reports a plain quad that did not converge.");
-    m.def("nquad", &nquad_entry, nb::arg("func"), nb::arg("ranges"), nb::arg("args"), nb::arg("opts").none(),
+    m.def("nquad", &nquad_entry, nb::arg("func").none(), nb::arg("ranges"), nb::arg("args"), nb::arg("opts").none(),
           "scipy's nquad with `args` a tuple; returns (value, abserr, neval, first_failure_ier, the failed level's "
           "opts dict or None, routine).");
     m.def("quad_batch", &quad_batch_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args").none(),

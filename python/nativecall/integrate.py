@@ -17,6 +17,8 @@ every level of the iterated integral runs in C++ when the limits are constants
 (scipy runs the outer levels in Python). ``quad_batch`` integrates many
 independent integrals over the thread pool.
 """
+import math
+import operator
 import sys
 import warnings
 
@@ -138,6 +140,8 @@ def _routine_callback(func):
 
 def _limit_value(value, name, routine):
     try:
+        if isinstance(value, (str, bytes, bytearray)):  # float() parses text; a limit is a number (as in C++)
+            raise TypeError
         x = float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{routine}: the integration limit {name} must be a real number or +-inf, "
@@ -244,7 +248,6 @@ def _real_option(name, value):
 
 def _int_option(name, value):
     """An integer option of quad_batch as an int, or a TypeError naming it."""
-    import operator
     try:
         return operator.index(value)
     except TypeError:
@@ -270,7 +273,10 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
         args = (args,)
     a = _limit_value(a, "a", "quad")
     b = _limit_value(b, "b", "quad")
-    limit = int(limit)
+    try:
+        limit = operator.index(limit)  # as scipy and the C path: no float for an integer option
+    except TypeError:
+        raise TypeError(f"limit must be an integer, got {limit!r}") from None
     if a == b:  # scipy's shortcut for an empty interval, improper ones included
         if not full_output:
             return (0.0, 0.0)
@@ -300,6 +306,13 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
                       "Continuing, ignoring specified points.", IntegrationWarning, stacklevel=2)
         points = None
     _check_weight(weight, wvar, points)
+    # scipy reads maxp1 only for cos/sin weights and limlst only for those on an
+    # infinite range; elsewhere any value, None included, is accepted and unused.
+    fourier = weight in ("cos", "sin")
+    if not fourier:
+        maxp1 = 50
+    if not (fourier and math.inf in (abs(a), abs(b))):
+        limlst = 50
     points = _points_list(points)
     chebyshev = None
     if wopts is not None and weight in ("cos", "sin"):

@@ -154,7 +154,39 @@ def test_view_over_null_pointer_is_a_value_error_not_a_crash():
     assert f(1.0, scale.ctypes.data) == np.exp(-2.0)
 
 
-def test_null_view_inside_a_jitable_returns_to_its_caller_with_the_error():
+def sum_of_view(data, n):
+    view = _carray(data, (n,), dtype=_float64)
+    total = 0.0
+    for i in range(n):
+        total += view[i]
+    return total + view.size
+
+
+def size_of_fview(data, n):
+    view = _farray(data, (2, n), dtype=_float64)
+    return view.size + 0.0
+
+
+_carray, _farray, _float64 = nativecall.carray, nativecall.farray, nativecall.types.float64
+
+
+def test_empty_view_over_null_pointer_is_valid_as_in_numba():
+    """numba's carray/farray over NULL with a zero extent is an empty array: only views with elements need data."""
+    numba = pytest.importorskip("numba")
+    import types as pytypes
+    for source in (sum_of_view, size_of_fview):
+        names = {"_carray": numba.carray, "_farray": numba.farray, "_float64": numba.types.float64}
+        twin = pytypes.FunctionType(source.__code__, {**source.__globals__, **names}, source.__name__)
+        expected = numba.cfunc("float64(voidptr, int64)")(twin).ctypes
+        ours = cfunc("float64(voidptr, int64)")(source)
+        assert ours(None, 0) == expected(None, 0) == 0.0
+        data = np.array([1.5, 2.0, 4.0, 8.0])
+        assert ours(data.ctypes.data, 2) == expected(data.ctypes.data, 2)
+        with pytest.raises(ValueError, match="NULL pointer"):
+            ours(None, 1)
+
+
+def test_null_view_inside_a_jitable_raises_for_the_whole_call():
     from nativecall.extending import jitable
 
     @jitable
@@ -168,6 +200,25 @@ def test_null_view_inside_a_jitable_returns_to_its_caller_with_the_error():
     with pytest.raises(ValueError, match="NULL pointer"):
         g(1.0, None)
     assert g(1.0, np.array([2.5]).ctypes.data) == 3.5
+
+
+def test_null_view_made_by_a_jitable_is_an_error_where_its_caller_uses_it():
+    """The helper cannot hand back a usable view, so the error leaves the whole function
+    (its caller would index the view it returned and read address 0)."""
+    from nativecall.extending import jitable
+
+    @jitable
+    def view_of(data):
+        return nativecall.carray(data, (2,), dtype=nativecall.types.float64)
+
+    def f(x, data):
+        view = view_of(data)
+        return x + view[1]
+
+    g = cfunc("float64(float64, voidptr)")(f)
+    assert g(1.0, np.array([2.0, 3.0]).ctypes.data) == 4.0
+    with pytest.raises(ValueError, match="NULL pointer"):
+        g(1.0, None)
 
 
 def test_call_argument_errors():

@@ -6,6 +6,7 @@ import math
 import pickle
 import warnings
 
+import numpy as np
 import pytest
 import scipy
 import scipy.integrate as si
@@ -104,7 +105,7 @@ def test_common_calls_never_reach_the_python_function(monkeypatch):
     {"full_output": True},
     {"points": [0.5]},
     {"weight": "cos", "wvar": 3.0},
-    {"limit": 50.0},
+    {"limit": np.int32(50)},
     {"maxp1": 20},
 ], ids=repr)
 def test_uncommon_calls_go_to_the_general_path(keywords):
@@ -188,6 +189,40 @@ def test_bad_limits_are_named(a, b, kind, match):
         ni.quad(EXP, a, b)
 
 
+@pytest.mark.parametrize("keywords", [
+    {"maxp1": 50.0},
+    {"limlst": None, "maxp1": None},
+    {"maxp1": None, "weight": "alg", "wvar": (0.5, 0.5)},
+    {"limlst": "unused", "weight": "cos", "wvar": 2.0},       # finite range: no cycles to limit
+    {"maxp1": -1, "limlst": 0, "full_output": 1},
+], ids=repr)
+def test_maxp1_and_limlst_are_ignored_where_scipy_ignores_them(keywords):
+    """scipy reads maxp1 only for cos/sin weights and limlst only for those on an infinite range."""
+    expected = si.quad(math.exp, 0.0, 1.0, **keywords)
+    got = ni.quad(math.exp, 0.0, 1.0, **keywords)
+    assert got[:2] == pytest.approx(expected[:2], rel=1e-13)
+    assert len(got) == len(expected)
+
+
+@pytest.mark.parametrize("call, kind", [
+    (lambda q: q(EXP, 0.0, 1.0, limit=50.0), TypeError),              # scipy takes no float for an int option
+    (lambda q: q(EXP, 0.0, 1.0, limit=np.float64(5.0)), TypeError),
+    (lambda q: q(EXP, 0.0, 1.0, limit=7.9, full_output=1), TypeError),
+    (lambda q: q(EXP, 2**1100, 1.0), OverflowError),                  # a real number, too large for a double
+    (lambda q: q(EXP, 0.0, -2**1100), OverflowError),
+    (lambda q: q(EXP, "0", 1.0), TypeError),                          # text is no number, on either path
+    (lambda q: q(EXP, 0.0, b"1", full_output=1), TypeError),
+], ids=["float_limit", "numpy_float_limit", "float_limit_general", "huge_a", "huge_b", "text_a", "bytes_b_general"])
+def test_argument_kinds_scipy_rejects_are_rejected_on_both_paths(call, kind):
+    with pytest.raises(kind):
+        call(si.quad)
+    with pytest.raises(kind) as ours:
+        call(ni.quad)
+    with pytest.raises(kind) as general:
+        call(ni._quad_general)
+    assert str(ours.value) == str(general.value)
+
+
 @pytest.mark.parametrize("call", [
     lambda q: q(EXP, 0.0, 1.0, args=(2.0,)),                                   # no place for args
     lambda q: q(_libm("pow", (ctypes.c_double, ctypes.c_double)), 0.0, 1.0),   # not an integrand signature
@@ -202,3 +237,27 @@ def test_errors_raised_in_cpp_are_the_general_paths(call):
         call(ni._quad_general)
     assert type(ours.value) is type(general.value)
     assert str(ours.value) == str(general.value)
+
+
+def test_none_as_integrand_after_the_remembered_integrand_died_is_an_error_not_a_crash():
+    """The last native integrand is remembered by a weak reference; once it is gone the
+    reference reads None, which must not match an integrand of None."""
+    pytest.importorskip("nativecall.jit", reason="the cfunc JIT is an optional part of the build")
+    import gc
+
+    def square(x):
+        return x * x
+
+    compiled = nativecall.cfunc("float64(float64)")(square)
+    assert ni.quad(compiled, 0.0, 1.0) == ni._quad_general(compiled, 0.0, 1.0)
+    del compiled
+    gc.collect()
+    with pytest.raises(ValueError, match="invalid callable"):
+        si.quad(None, 0.0, 1.0)
+    with pytest.raises((TypeError, ValueError)) as ours:
+        ni.quad(None, 0.0, 1.0)
+    with pytest.raises((TypeError, ValueError)) as general:
+        ni._quad_general(None, 0.0, 1.0)
+    assert type(ours.value) is type(general.value) and str(ours.value) == str(general.value)
+    with pytest.raises(type(general.value), match="must be a Python callable or a native callback"):
+        ni.nquad(None, [[0.0, 1.0]])

@@ -206,12 +206,14 @@ public:
     void raise_runtime_error(int code);
     /* if (condition) raise_runtime_error(code), then continue. */
     void raise_if(ir::Value condition, int code);
-    /* if (condition) { raise_runtime_error(code); return 0 from the function being
-       lowered }, for errors after which no harmless value exists to continue with
-       (a view over a NULL pointer). An inlined helper returns 0 to its caller. */
+    /* if (condition) { raise_runtime_error(code); return 0 from the native function
+       being compiled }, for errors after which no harmless value exists to continue
+       with (a view over a NULL pointer). Inside an inlined helper it leaves the native
+       function too: the helper's caller could not use the 0 it would get back. */
     void raise_and_return_if(ir::Value condition, int code);
-    /* Set by the function lowering: emits a return of the function's zero value. */
+    /* Set by the function lowering: emits a return of the native function's zero value. */
     void set_return_zero(std::function<void()> return_zero) { return_zero_ = std::move(return_zero); }
+    const std::function<void()> &return_zero() const { return return_zero_; }
 
     ir::Value load_scalar(TypeRef type, ir::Value ptr);
     void store_scalar(TypeRef type, ir::Value value, ir::Value ptr);

@@ -141,9 +141,14 @@ void register_views(Registry &registry) {
                },
                [](LoweringContext &ctx, const CallSignature &, const std::vector<Lowered> &a) -> Lowered {
                    /* A view over NULL (user_data not given) would crash at its first access:
-                      record a ValueError and return 0 instead, the one check per view. */
-                   ir::Value null = ctx.b().compare(ir::Predicate::EQ, a[0][0], ctx.b().null_pointer());
-                   ctx.raise_and_return_if(null, static_cast<int>(RuntimeErrorCode::NullView));
+                      record a ValueError and return 0 instead, the one check per view. A view
+                      with a zero extent has no element to access, so NULL is fine there (numba's too). */
+                   ir::Builder &b = ctx.b();
+                   ir::Value missing = b.compare(ir::Predicate::EQ, a[0][0], b.null_pointer());
+                   for (ir::Value extent : a[1])
+                       missing = b.binary(ir::BinaryOp::And, missing,
+                                          b.compare(ir::Predicate::NE, extent, b.constant_int(ir::Type::I64, 0)));
+                   ctx.raise_and_return_if(missing, static_cast<int>(RuntimeErrorCode::NullView));
                    Lowered view{a[0][0]};
                    view.insert(view.end(), a[1].begin(), a[1].end());
                    return view;

@@ -18,6 +18,13 @@ public:
         });
     }
 
+    /* An error that returns (raise_and_return_if) leaves the native function, as `outer`'s
+       does, not just this inlined body. */
+    void return_zero_as(const LoweringContext &outer) {
+        if (outer.return_zero())
+            ctx_.set_return_zero(outer.return_zero());
+    }
+
     /* Inlined at a call site: parameters come from `args`, each return stores the
        result in stack slots and jumps to one exit block, where lowering continues. */
     Lowered run_inline(const std::vector<Lowered> &args) {
@@ -512,7 +519,9 @@ void lower_function(const TypedFunction &function, ir::Builder &builder, const R
 }
 
 Lowered lower_inline(const TypedFunction &function, LoweringContext &ctx, const std::vector<Lowered> &args) {
-    return FunctionLowering(function, ctx.b(), ctx.registry(), ctx.debug()).run_inline(args);
+    FunctionLowering inlined(function, ctx.b(), ctx.registry(), ctx.debug());
+    inlined.return_zero_as(ctx);
+    return inlined.run_inline(args);
 }
 
 } // namespace nativecall::jit
