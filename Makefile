@@ -16,6 +16,9 @@ bootstrap:
 # install works.
 build: bootstrap
 	@echo "building and installing nativecall into $(VENV) (build tree: $(BUILD))"
+	@# The type stubs are generated at install time by importing the new modules; an
+	@# installed older nativecall would be found first and give stale stubs.
+	@$(PY) -m pip uninstall -y -q nativecall 2>/dev/null || true
 	@CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PY) -m pip install --no-build-isolation --no-deps -q . \
 	  -Cbuild-dir=$(BUILD) -Ccmake.define.NATIVECALL_TESTS=ON
 
