@@ -365,7 +365,11 @@ def _source_lines(pyfunc):
     if hasattr(code, "co_positions") and pyfunc.__name__ != "<lambda>":
         import linecache
         filename = code.co_filename
-        lines = linecache.cache.get(filename, (None, None, None))[2]
+        # A file edited since linecache read it (a module reloaded) must not give its old text:
+        # checkcache drops such an entry (one stat). A one-item entry is linecache's lazy form.
+        linecache.checkcache(filename)
+        entry = linecache.cache.get(filename)
+        lines = entry[2] if entry is not None and len(entry) == 4 else None
         if lines is None:
             lines = _read_source_file(filename)
         if lines is None:   # a file inside a zip, one in another encoding: linecache knows how

@@ -554,3 +554,50 @@ def test_cache_file_names_for_files_cells_and_strings(tmp_path, cache_dir):
     finally:
         linecache.cache.pop(cell, None)
         linecache.cache.pop(str(source_file), None)
+
+
+def _import_from(path, name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_module_edited_and_reloaded_compiles_its_new_source(tmp_path):
+    # linecache keeps the text it read first; a reload must not compile (and key) that stale text
+    path = tmp_path / "edited_kernels.py"
+    path.write_text("def f(x):\n    return x + 1.0\n")
+    first = _import_from(path, "edited_kernels")
+    assert cfunc("float64(float64)", cache=True)(first.f)(1.0) == first.f(1.0)
+    path.write_text("def f(x):\n    return x + 2.0\n")   # same size: only the modification time differs
+    later = os.stat(path).st_mtime + 5
+    os.utime(path, (later, later))
+    second = _import_from(path, "edited_kernels")
+    try:
+        assert cfunc("float64(float64)", cache=True)(second.f)(1.0) == second.f(1.0) == 3.0
+    finally:
+        import linecache
+        linecache.cache.pop(str(path), None)
+
+
+def test_lazy_linecache_entries_are_read_like_any_other(tmp_path):
+    # traceback.StackSummary.extract(lookup_lines=False) (asyncio's debug mode) leaves one-item
+    # "lazy" entries in linecache's table for the files on the stack
+    import linecache
+    import traceback
+    path = tmp_path / "lazy_kernels.py"
+    path.write_text("import sys\nimport traceback\n\n\ndef f(x):\n    return x * 4.0\n\n\n"
+                    "def stack():\n    return traceback.StackSummary.extract(traceback.walk_stack(sys._getframe()),"
+                    " lookup_lines=False)\n")
+    module = _import_from(path, "lazy_kernels")
+    try:
+        linecache.cache.pop(str(path), None)
+        module.stack()
+        assert len(linecache.cache[str(path)]) == 1   # the lazy form this test is about
+        key = bytes(range(32))
+        assert _cache.cache_path(str(path), "f", key).endswith(f"lazy_kernels_f-{key.hex()[:32]}.ncc")
+        assert len(linecache.cache[str(path)]) == 1
+        assert cfunc("float64(float64)", cache=True)(module.f)(2.5) == module.f(2.5)
+    finally:
+        linecache.cache.pop(str(path), None)
