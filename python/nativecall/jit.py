@@ -375,9 +375,27 @@ def _source_lines(pyfunc):
         if lines is None:   # a file inside a zip, one in another encoding: linecache knows how
             lines = linecache.getlines(filename, pyfunc.__globals__)
         first, last = code.co_firstlineno, _last_line(code)
-        if 1 <= first <= last <= len(lines) and lines[first - 1].lstrip().startswith(("@", "def ", "async def ")):
+        if 1 <= first <= last <= len(lines) and lines[first - 1].lstrip().startswith(("@", "def ", "async def ")) \
+                and not _body_continues(lines, first, last):
             return lines[first - 1:last], first
     return inspect.getsourcelines(pyfunc)
+
+
+def _body_continues(lines, first, last):
+    """Whether the first non-blank line after line `last` is indented deeper than line
+    `first` (the definition's), so still belongs to it: statements that compile to no
+    instruction (a docstring, `...`, a trailing comment) have no location, and a body of
+    only those would otherwise be cut to its `def` line (or, decorated, to the first
+    decorator's, where all its instructions are placed). inspect's tokenizer decides then."""
+    if lines[last - 1].lstrip().startswith("@"):   # all on the first decorator's line: the def is below
+        return True
+    start = lines[first - 1]
+    margin = len(start) - len(start.lstrip())
+    for line in lines[last:last + 64]:
+        text = line.lstrip()
+        if text:
+            return len(line) - len(text) > margin
+    return last + 64 < len(lines)   # only blank lines for a while: let inspect look further
 
 
 def _read_source_file(filename):

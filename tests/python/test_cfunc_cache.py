@@ -601,3 +601,48 @@ def test_lazy_linecache_entries_are_read_like_any_other(tmp_path):
         assert cfunc("float64(float64)", cache=True)(module.f)(2.5) == module.f(2.5)
     finally:
         linecache.cache.pop(str(path), None)
+
+
+_BODIES_WITHOUT_INSTRUCTIONS = (
+    "def only_doc(x):\n    \"\"\"Nothing to do.\"\"\"\n\n\n"
+    "def only_ellipsis(x):\n    ...\n\n\n"
+    "def doc_after_blank(x):\n\n    \"\"\"Nothing,\nover lines.\"\"\"\n\n\n"
+    "class K:\n    def method(self, x):\n        '''Stub.'''\n\n    def other(self, x):\n        return x\n"
+    "    # a comment after the last method\n\n\n"
+    "def try_finally(x):\n    try:\n        y = x\n    finally:\n        pass\n    # trailing comment\n"
+)
+
+
+def test_bodies_whose_last_lines_compile_to_nothing(tmp_path):
+    # a docstring or `...` has no location of its own: the text must still reach the end of the body
+    import ast
+    import inspect
+    import linecache
+    path = tmp_path / "stub_kernels.py"
+    path.write_text(_BODIES_WITHOUT_INSTRUCTIONS)
+    module = _import_from(path, "stub_kernels")
+    try:
+        for function in (module.only_doc, module.only_ellipsis, module.doc_after_blank, module.K.method,
+                         module.K.other, module.try_finally):
+            lines, first = nativecall.jit._source_lines(function)
+            ast.parse(textwrap.dedent("".join(lines)))   # a whole definition
+            assert (lines, first) == inspect.getsourcelines(function)
+        compiled = cfunc("void(float64)", cache=True)(module.only_doc)
+        assert compiled(1.0) is None
+    finally:
+        linecache.cache.pop(str(path), None)
+
+
+def test_decorated_bodies_whose_lines_compile_to_nothing(tmp_path):
+    # such a function's instructions all sit on its first decorator's line
+    import inspect
+    import linecache
+    path = tmp_path / "decorated_stubs.py"
+    path.write_text("class K:\n    @staticmethod\n    def hook(x):\n        \"Nothing to do.\"\n\n"
+                    "    @staticmethod\n    @staticmethod\n    def multi(\n        x,\n    ):\n        ...\n")
+    module = _import_from(path, "decorated_stubs")
+    try:
+        for function in (module.K.hook, module.K.multi.__func__):
+            assert nativecall.jit._source_lines(function) == inspect.getsourcelines(function)
+    finally:
+        linecache.cache.pop(str(path), None)
