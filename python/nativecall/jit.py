@@ -412,8 +412,9 @@ def _read_source_file(filename):
     try:
         status = os.fstat(fd)
         chunks = [os.read(fd, status.st_size + 1)]
-        while len(chunks) == 1 and len(chunks[0]) > status.st_size or len(chunks) > 1 and chunks[-1]:
-            chunks.append(os.read(fd, 1 << 16))   # the file grew since fstat: read to its end
+        if len(chunks[0]) != status.st_size:   # the file grew or shrank since fstat, or a short read:
+            while chunks[-1]:                  # read to its end
+                chunks.append(os.read(fd, 1 << 16))
     except OSError:
         return None
     finally:

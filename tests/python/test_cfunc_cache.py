@@ -646,3 +646,20 @@ def test_decorated_bodies_whose_lines_compile_to_nothing(tmp_path):
             assert nativecall.jit._source_lines(function) == inspect.getsourcelines(function)
     finally:
         linecache.cache.pop(str(path), None)
+
+
+def test_source_files_read_in_short_pieces_are_read_whole(tmp_path, monkeypatch):
+    # os.read may return less than asked (network and FUSE file systems) before the end of the file
+    import inspect
+    import linecache
+    path = tmp_path / "short_reads.py"
+    path.write_text("def f(x):\n    return x + 1.0\n\n\ndef g(x):\n    return x * 5.0\n")
+    module = _import_from(path, "short_reads")
+    real_read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: real_read(fd, min(n, 16)))
+    try:
+        linecache.cache.pop(str(path), None)
+        assert nativecall.jit._source_lines(module.g) == inspect.getsourcelines(module.g)
+        assert linecache.cache[str(path)][2] == path.read_text().splitlines(True)
+    finally:
+        linecache.cache.pop(str(path), None)
