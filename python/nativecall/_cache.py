@@ -115,8 +115,10 @@ _UNSAFE_IN_NAMES = re.compile(r"[^\w-]")   # \w: what str.isalnum() accepts, and
 
 def cache_path(filename, name, key_bytes):
     # A linecache entry with a modification time was read from that file: no need to ask the disk again.
+    # (A one-item entry is linecache's lazy form, which says nothing about the disk.)
     entry = sys.modules["linecache"].cache.get(filename) if "linecache" in sys.modules else None
-    on_disk = entry is not None and entry[1] is not None or bool(filename) and os.path.isfile(filename)
+    on_disk = entry is not None and len(entry) == 4 and entry[1] is not None or \
+        bool(filename) and os.path.isfile(filename)
     stem = os.path.splitext(os.path.basename(filename))[0] if on_disk else "cfunc"
     safe = _UNSAFE_IN_NAMES.sub("_", f"{stem}.{name}")
     return os.path.join(cache_dir(filename, on_disk), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")

@@ -365,15 +365,37 @@ def _source_lines(pyfunc):
     if hasattr(code, "co_positions") and pyfunc.__name__ != "<lambda>":
         import linecache
         filename = code.co_filename
-        lines = linecache.cache.get(filename, (None, None, None))[2]
+        # A file edited since linecache read it (a module reloaded) must not give its old text:
+        # checkcache drops such an entry (one stat). A one-item entry is linecache's lazy form.
+        linecache.checkcache(filename)
+        entry = linecache.cache.get(filename)
+        lines = entry[2] if entry is not None and len(entry) == 4 else None
         if lines is None:
             lines = _read_source_file(filename)
         if lines is None:   # a file inside a zip, one in another encoding: linecache knows how
             lines = linecache.getlines(filename, pyfunc.__globals__)
         first, last = code.co_firstlineno, _last_line(code)
-        if 1 <= first <= last <= len(lines) and lines[first - 1].lstrip().startswith(("@", "def ", "async def ")):
+        if 1 <= first <= last <= len(lines) and lines[first - 1].lstrip().startswith(("@", "def ", "async def ")) \
+                and not _body_continues(lines, first, last):
             return lines[first - 1:last], first
     return inspect.getsourcelines(pyfunc)
+
+
+def _body_continues(lines, first, last):
+    """Whether the first non-blank line after line `last` is indented deeper than line
+    `first` (the definition's), so still belongs to it: statements that compile to no
+    instruction (a docstring, `...`, a trailing comment) have no location, and a body of
+    only those would otherwise be cut to its `def` line (or, decorated, to the first
+    decorator's, where all its instructions are placed). inspect's tokenizer decides then."""
+    if lines[last - 1].lstrip().startswith("@"):   # all on the first decorator's line: the def is below
+        return True
+    start = lines[first - 1]
+    margin = len(start) - len(start.lstrip())
+    for line in lines[last:last + 64]:
+        text = line.lstrip()
+        if text:
+            return len(line) - len(text) > margin
+    return last + 64 < len(lines)   # only blank lines for a while: let inspect look further
 
 
 def _read_source_file(filename):
@@ -390,8 +412,9 @@ def _read_source_file(filename):
     try:
         status = os.fstat(fd)
         chunks = [os.read(fd, status.st_size + 1)]
-        while len(chunks) == 1 and len(chunks[0]) > status.st_size or len(chunks) > 1 and chunks[-1]:
-            chunks.append(os.read(fd, 1 << 16))   # the file grew since fstat: read to its end
+        if len(chunks[0]) != status.st_size:   # the file grew or shrank since fstat, or a short read:
+            while chunks[-1]:                  # read to its end
+                chunks.append(os.read(fd, 1 << 16))
     except OSError:
         return None
     finally:

@@ -554,3 +554,112 @@ def test_cache_file_names_for_files_cells_and_strings(tmp_path, cache_dir):
     finally:
         linecache.cache.pop(cell, None)
         linecache.cache.pop(str(source_file), None)
+
+
+def _import_from(path, name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_module_edited_and_reloaded_compiles_its_new_source(tmp_path):
+    # linecache keeps the text it read first; a reload must not compile (and key) that stale text
+    path = tmp_path / "edited_kernels.py"
+    path.write_text("def f(x):\n    return x + 1.0\n")
+    first = _import_from(path, "edited_kernels")
+    assert cfunc("float64(float64)", cache=True)(first.f)(1.0) == first.f(1.0)
+    path.write_text("def f(x):\n    return x + 2.0\n")   # same size: only the modification time differs
+    later = os.stat(path).st_mtime + 5
+    os.utime(path, (later, later))
+    second = _import_from(path, "edited_kernels")
+    try:
+        assert cfunc("float64(float64)", cache=True)(second.f)(1.0) == second.f(1.0) == 3.0
+    finally:
+        import linecache
+        linecache.cache.pop(str(path), None)
+
+
+def test_lazy_linecache_entries_are_read_like_any_other(tmp_path):
+    # traceback.StackSummary.extract(lookup_lines=False) (asyncio's debug mode) leaves one-item
+    # "lazy" entries in linecache's table for the files on the stack
+    import linecache
+    import traceback
+    path = tmp_path / "lazy_kernels.py"
+    path.write_text("import sys\nimport traceback\n\n\ndef f(x):\n    return x * 4.0\n\n\n"
+                    "def stack():\n    return traceback.StackSummary.extract(traceback.walk_stack(sys._getframe()),"
+                    " lookup_lines=False)\n")
+    module = _import_from(path, "lazy_kernels")
+    try:
+        linecache.cache.pop(str(path), None)
+        module.stack()
+        assert len(linecache.cache[str(path)]) == 1   # the lazy form this test is about
+        key = bytes(range(32))
+        assert _cache.cache_path(str(path), "f", key).endswith(f"lazy_kernels_f-{key.hex()[:32]}.ncc")
+        assert len(linecache.cache[str(path)]) == 1
+        assert cfunc("float64(float64)", cache=True)(module.f)(2.5) == module.f(2.5)
+    finally:
+        linecache.cache.pop(str(path), None)
+
+
+_BODIES_WITHOUT_INSTRUCTIONS = (
+    "def only_doc(x):\n    \"\"\"Nothing to do.\"\"\"\n\n\n"
+    "def only_ellipsis(x):\n    ...\n\n\n"
+    "def doc_after_blank(x):\n\n    \"\"\"Nothing,\nover lines.\"\"\"\n\n\n"
+    "class K:\n    def method(self, x):\n        '''Stub.'''\n\n    def other(self, x):\n        return x\n"
+    "    # a comment after the last method\n\n\n"
+    "def try_finally(x):\n    try:\n        y = x\n    finally:\n        pass\n    # trailing comment\n"
+)
+
+
+def test_bodies_whose_last_lines_compile_to_nothing(tmp_path):
+    # a docstring or `...` has no location of its own: the text must still reach the end of the body
+    import ast
+    import inspect
+    import linecache
+    path = tmp_path / "stub_kernels.py"
+    path.write_text(_BODIES_WITHOUT_INSTRUCTIONS)
+    module = _import_from(path, "stub_kernels")
+    try:
+        for function in (module.only_doc, module.only_ellipsis, module.doc_after_blank, module.K.method,
+                         module.K.other, module.try_finally):
+            lines, first = nativecall.jit._source_lines(function)
+            ast.parse(textwrap.dedent("".join(lines)))   # a whole definition
+            assert (lines, first) == inspect.getsourcelines(function)
+        compiled = cfunc("void(float64)", cache=True)(module.only_doc)
+        assert compiled(1.0) is None
+    finally:
+        linecache.cache.pop(str(path), None)
+
+
+def test_decorated_bodies_whose_lines_compile_to_nothing(tmp_path):
+    # such a function's instructions all sit on its first decorator's line
+    import inspect
+    import linecache
+    path = tmp_path / "decorated_stubs.py"
+    path.write_text("class K:\n    @staticmethod\n    def hook(x):\n        \"Nothing to do.\"\n\n"
+                    "    @staticmethod\n    @staticmethod\n    def multi(\n        x,\n    ):\n        ...\n")
+    module = _import_from(path, "decorated_stubs")
+    try:
+        for function in (module.K.hook, module.K.multi.__func__):
+            assert nativecall.jit._source_lines(function) == inspect.getsourcelines(function)
+    finally:
+        linecache.cache.pop(str(path), None)
+
+
+def test_source_files_read_in_short_pieces_are_read_whole(tmp_path, monkeypatch):
+    # os.read may return less than asked (network and FUSE file systems) before the end of the file
+    import inspect
+    import linecache
+    path = tmp_path / "short_reads.py"
+    path.write_text("def f(x):\n    return x + 1.0\n\n\ndef g(x):\n    return x * 5.0\n")
+    module = _import_from(path, "short_reads")
+    real_read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: real_read(fd, min(n, 16)))
+    try:
+        linecache.cache.pop(str(path), None)
+        assert nativecall.jit._source_lines(module.g) == inspect.getsourcelines(module.g)
+        assert linecache.cache[str(path)][2] == path.read_text().splitlines(True)
+    finally:
+        linecache.cache.pop(str(path), None)
