@@ -636,6 +636,8 @@ NB_MODULE(_jit, m) {
           "Load object code a CompiledFunction produced (here or in another process) without running LLVM codegen. "
           "`source`, the compile() arguments that produced it, lets an integrand build its loop entry on first use.");
     m.def("codegen_runs", &codegen_runs, "How many times this process ran LLVM's optimiser and code generator.");
+    m.def("checksum", [](nb::bytes data) { return content_checksum(data.c_str(), data.size()); }, nb::arg("data"),
+          "A 64-bit XXH3 checksum of `data` (detects damaged cache files; not a cryptographic hash).");
     m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");
     m.def("host_key", &host_key, "What host_id() is derived from, cheaper to read (the compile cache keys on it).");
     m.def("take_runtime_error", [] {

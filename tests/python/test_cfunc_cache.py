@@ -293,7 +293,7 @@ def _rewritten(data, change):
     header, rest = change(json.loads(payload[4:4 + header_length]), payload[4 + header_length:])
     encoded = json.dumps(header).encode()
     payload = struct.pack("<I", len(encoded)) + encoded + rest
-    return _cache._PREFIX.pack(magic, version, key, len(payload), _cache.digest(payload)) + payload
+    return _cache._PREFIX.pack(magic, version, key, len(payload), _cache.checksum(payload)) + payload
 
 
 def _valid_garbage_object(data):

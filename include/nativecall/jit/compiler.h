@@ -145,6 +145,11 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request);
 /* How many times this process ran LLVM's optimiser and code generator. */
 std::uint64_t codegen_runs();
 
+/* A fast 64-bit checksum of `size` bytes (XXH3), for catching damaged cache files: not
+   a cryptographic hash (the cache's keys use one). Stable across processes and builds
+   of one LLVM major version. */
+std::uint64_t content_checksum(const void *data, std::size_t size);
+
 /* "LLVM <version>; <triple>; <cpu>; <features>": object code is reusable only where this matches. */
 std::string host_id();
 
