@@ -223,6 +223,15 @@ def test_loaded_code_has_a_loop_entry_only_with_its_source():
     stale = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name,
                                source=broken)
     assert stale.many_address == 0 and stale(0.5) == f(0.5)
+    # The arguments become a compile request only on the first many_address: a load never
+    # pays for them, and ones that no longer convert (a global the compiler cannot take)
+    # leave the scalar entry too.
+    unconvertible = args[:6] + ({"_tripled": ("no such kind",)},) + args[7:]
+    runs = _jit.codegen_runs()
+    late = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name,
+                              source=unconvertible)
+    assert _jit.codegen_runs() == runs and late(0.5) == f(0.5)
+    assert late.many_address == 0
     with pytest.raises(TypeError, match="source must be the 11 arguments compile"):
         _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name,
                            source=args[:3])

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -135,6 +136,9 @@ struct LoadRequest {
        not hold one; without it, when its signature differs or when it does not compile
        here, many_address() is nullptr. */
     std::shared_ptr<const CompileRequest> source;
+    /* Optional, when `source` is null: makes it on the first many_address() (at most
+       once), so a load that never asks for the loop entry builds no compile request. */
+    std::function<std::shared_ptr<const CompileRequest>()> make_source;
 };
 
 /* Loads object code without running LLVM's optimiser or code generator. Object code
