@@ -65,6 +65,60 @@ def host_id():
     return _host
 
 
+# ---------------------------------------------------------------- extensions
+
+
+# Every nativecall.extending registration made so far in this process (overloads, methods,
+# attributes, custom types, casts), in order, folded into one digest that every key
+# includes: code a cfunc reaches through them is part of what it compiles to. Updated at
+# registration, so a key pays nothing for it. Conservative: any registration changes every
+# key made after it, whether the cfunc reaches it or not.
+_extensions = hashlib.blake2b(digest_size=32)
+_extensions_digest = b""
+
+
+def note_extension(kind, parts, functions=()):
+    """Folds one registration into the extensions digest: `parts` (plain data), and what each
+    of `functions` (typing functions, implementations) does. The caller holds extending's lock."""
+    global _extensions_digest
+    identity = (kind, parts, tuple(_function_identity(f) for f in functions))
+    _extensions.update(repr(identity).encode("utf-8", "surrogatepass") + b"\n")
+    _extensions_digest = _extensions.digest()
+
+
+def _code_identity(code):
+    """What a code object does, without its file name or line numbers (moving it does not
+    change it): bytecode, names and constants, nested code (an implementation defined in
+    its typing function) likewise."""
+    return (code.co_name, code.co_code, code.co_names, code.co_varnames, code.co_freevars,
+            tuple(_code_identity(c) if isinstance(c, type(code)) else c for c in code.co_consts))
+
+
+def _names_in(code):
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, type(code)):
+            names |= _names_in(c)
+    return names
+
+
+def _function_identity(function):
+    """The code of `function` (a callable object: its __call__), and of the Python functions
+    its globals name (an implementation a typing function returns from its module)."""
+    function = getattr(function, "py_func", function)   # a Jitable
+    code = getattr(function, "__code__", None) or getattr(getattr(function, "__call__", None), "__code__", None)
+    if code is None:
+        return repr(type(function))
+    namespace = getattr(function, "__globals__", None) or {}
+    reached = []
+    for name in sorted(_names_in(code)):
+        value = namespace.get(name)
+        value = getattr(value, "py_func", value)
+        if hasattr(value, "__code__") and value is not function:
+            reached.append((name, _code_identity(value.__code__)))
+    return _code_identity(code), tuple(reached)
+
+
 # ---------------------------------------------------------------- the key
 
 
@@ -89,7 +143,7 @@ def key(source, name, signature, described, owners, opt_level, debug):
     strings a snapshot holds, and tells True from 1 and 0.0 from -0.0. The source follows
     as UTF-8 after a newline, which no repr() contains: repr() of the text would scan and
     escape it character by character."""
-    parts = ("nativecall", _version, FORMAT_VERSION, host_id(), name, signature,
+    parts = ("nativecall", _version, FORMAT_VERSION, host_id(), _extensions_digest, name, signature,
              int(opt_level), bool(debug), _identity(described, owners))
     return digest(b"%s\n%s" % (repr(parts).encode("utf-8", "surrogatepass"),
                                 source.encode("utf-8", "surrogatepass")))

@@ -62,13 +62,15 @@ def test_a_second_process_loads_from_the_cache_without_running_llvm(cache_dir):
     points = ["0.0", "0.5", "-1.25", "3.0"]
     first = json.loads(run_python([str(HERE / "cfunc_workers.py"), *points], cache_dir).stdout)
     second = json.loads(run_python([str(HERE / "cfunc_workers.py"), *points], cache_dir).stdout)
-    import cfunc_workers   # after the runs: importing it here fills the cache too
+    assert len(list(cache_dir.glob("*.ncc"))) == 2
+    # After the runs: importing it here may add files (this process may hold extensions
+    # other test modules registered, which are part of its keys).
+    import cfunc_workers
     expected = [cfunc_workers.combined_reference(float(p)) for p in points]
     assert first["codegen_runs"] == 2            # gauss and combined
     assert second["codegen_runs"] == 0
     assert first["values"] == pytest.approx(expected, rel=1e-15)
     assert second["values"] == first["values"]
-    assert len(list(cache_dir.glob("*.ncc"))) == 2
 
 
 def test_a_cache_hit_in_the_same_process_is_a_working_copy():
@@ -262,6 +264,70 @@ def test_a_callee_only_an_overload_reaches_is_not_cached_and_a_warning_says_why(
             compiled = cfunc("float64(float64)", cache=True)(user)
         assert compiled(2.0) == 3.0 * 2.0 + 1.0
     assert not cache_dir.exists() or not list(cache_dir.glob("*.ncc"))
+
+
+_EXTENSION_MODULE = """
+import math
+from nativecall.extending import overload
+
+def damped(x):
+    return math.exp(-x) * x
+
+@overload(damped)
+def damped_typer(x):
+    def impl(x):
+        return BODY
+    return impl
+"""
+
+_EXTENSION_USER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from damping import damped
+from nativecall import cfunc, _jit
+
+def user(x):
+    return damped(x) + 1.0
+
+f = cfunc("float64(float64)", cache=True)(user)
+print(json.dumps({"value": f(0.75), "codegen_runs": _jit.codegen_runs()}))
+"""
+
+
+def test_editing_an_overload_implementation_compiles_again(cache_dir, tmp_path):
+    """The key covers the extensions registered when a cfunc is made: a cfunc reaching an
+    overload is loaded while the overload is unchanged and compiled again once its body is edited."""
+    module = tmp_path / "damping.py"
+
+    def run(body, lines_before=0):
+        module.write_text("\n" * lines_before + _EXTENSION_MODULE.replace("BODY", body))
+        return json.loads(run_python([str(tmp_path / "user.py"), str(tmp_path)], cache_dir).stdout)
+
+    (tmp_path / "user.py").write_text(_EXTENSION_USER)
+    first, again = run("math.exp(-x) * x"), run("math.exp(-x) * x")
+    assert first == {"value": math.exp(-0.75) * 0.75 + 1.0, "codegen_runs": 1}
+    assert again == {"value": first["value"], "codegen_runs": 0}
+    edited = run("math.exp(-2.0 * x) * x")
+    assert edited == {"value": math.exp(-1.5) * 0.75 + 1.0, "codegen_runs": 1}
+    # The same code further down the file (other line numbers) is still the cached code.
+    assert run("math.exp(-2.0 * x) * x", lines_before=3) == {"value": edited["value"], "codegen_runs": 0}
+
+
+def test_extension_registrations_change_later_keys_only():
+    from nativecall.extending import overload
+    before = _cache._extensions_digest
+
+    def halved(x):
+        return x / 2.0
+
+    @overload(halved)
+    def halved_typer(x):
+        def impl(x):
+            return x * 0.5
+        return impl
+
+    assert _cache._extensions_digest not in (before, b"")
+    assert _cache._function_identity(halved_typer) == _cache._function_identity(halved_typer)
 
 
 def test_notebook_cells_are_cached_across_shells(cache_dir):
