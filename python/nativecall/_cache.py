@@ -138,15 +138,28 @@ def _identity(described, owners):
     return tuple(out)
 
 
+_process_part = (None, b"")   # (the extensions digest it was made with, its bytes)
+
+
+def _process_key_part():
+    """What every key of this process shares, as bytes: the versions, the host and the
+    extensions digest (the host id alone is hundreds of characters for repr() to scan)."""
+    global _process_part
+    made_with, part = _process_part
+    if made_with != _extensions_digest:
+        part = repr(("nativecall", _version, FORMAT_VERSION, host_id(), _extensions_digest)).encode("utf-8")
+        _process_part = (_extensions_digest, part)
+    return part
+
+
 def key(source, name, signature, described, owners, opt_level, debug):
     """The 32-byte key of one compile. repr() is exact for the ints, floats, bools and
-    strings a snapshot holds, and tells True from 1 and 0.0 from -0.0. The source follows
-    as UTF-8 after a newline, which no repr() contains: repr() of the text would scan and
-    escape it character by character."""
-    parts = ("nativecall", _version, FORMAT_VERSION, host_id(), _extensions_digest, name, signature,
-             int(opt_level), bool(debug), _identity(described, owners))
-    return digest(b"%s\n%s" % (repr(parts).encode("utf-8", "surrogatepass"),
-                                source.encode("utf-8", "surrogatepass")))
+    strings a snapshot holds, and tells True from 1 and 0.0 from -0.0. The parts follow
+    one another after newlines, which no repr() contains; the source comes last as UTF-8:
+    repr() of the text would scan and escape it character by character."""
+    parts = (name, signature, int(opt_level), bool(debug), _identity(described, owners))
+    return digest(b"%s\n%s\n%s" % (_process_key_part(), repr(parts).encode("utf-8", "surrogatepass"),
+                                    source.encode("utf-8", "surrogatepass")))
 
 
 # ---------------------------------------------------------------- where files go
