@@ -138,7 +138,7 @@ def _identity(described, owners):
     return tuple(out)
 
 
-_process_part = (None, b"")   # (the extensions digest it was made with, its bytes)
+_process_part = (None, b"")   # ((the host id, the extensions digest) it was made with, its bytes)
 
 
 def _process_key_part():
@@ -146,9 +146,10 @@ def _process_key_part():
     extensions digest (the host id alone is hundreds of characters for repr() to scan)."""
     global _process_part
     made_with, part = _process_part
-    if made_with != _extensions_digest:
-        part = repr(("nativecall", _version, FORMAT_VERSION, host_id(), _extensions_digest)).encode("utf-8")
-        _process_part = (_extensions_digest, part)
+    now = (host_id(), _extensions_digest)
+    if made_with != now:
+        part = repr(("nativecall", _version, FORMAT_VERSION, *now)).encode("utf-8")
+        _process_part = (now, part)
     return part
 
 
