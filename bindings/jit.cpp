@@ -520,25 +520,38 @@ std::shared_ptr<CompiledFunction> load_object_code(nb::bytes object, const std::
                                                    const std::string &llvm_ir, nb::object source) {
     LoadRequest request;
     if (!source.is_none()) {
-        /* compile()'s arguments, kept for the loop entry (CompiledFunction::many_address). */
+        /* compile()'s arguments, for the loop entry (CompiledFunction::many_address): turned
+           into a compile request on its first use, as most loads never ask for it. */
         nb::tuple t = nb::cast<nb::tuple>(source);
         if (t.size() != 11)
             throw nb::type_error(("load_compiled: source must be the 11 arguments compile() takes, got " +
                                   std::to_string(t.size()) + " items").c_str());
-        request.source = std::make_shared<const CompileRequest>(to_request(
-            nb::cast<std::string>(t[0]), nb::cast<std::string>(t[1]), nb::cast<int>(t[2]), nb::cast<int>(t[3]),
-            nb::cast<std::string>(t[4]), nb::cast<std::string>(t[5]), nb::cast<nb::dict>(t[6]), nb::cast<int>(t[7]),
-            nb::cast<bool>(t[8]), t[9], t[10]));
+        auto held = std::shared_ptr<PyObject>(t.release().ptr(), [](PyObject *arguments) {
+            if (Py_IsInitialized()) {   // dropped where the GIL may not be held (many_address releases it)
+                nb::gil_scoped_acquire gil;
+                Py_DECREF(arguments);
+            }
+        });
+        request.make_source = [held]() -> std::shared_ptr<const CompileRequest> {
+            nb::gil_scoped_acquire gil;
+            try {
+                nb::tuple t = nb::borrow<nb::tuple>(held.get());
+                return std::make_shared<const CompileRequest>(to_request(
+                    nb::cast<std::string>(t[0]), nb::cast<std::string>(t[1]), nb::cast<int>(t[2]),
+                    nb::cast<int>(t[3]), nb::cast<std::string>(t[4]), nb::cast<std::string>(t[5]),
+                    nb::cast<nb::dict>(t[6]), nb::cast<int>(t[7]), nb::cast<bool>(t[8]), t[9], t[10]));
+            } catch (const std::exception &) {
+                /* Arguments that no longer convert here (a custom type not registered in this
+                   process) leave the scalar entry, as source that no longer compiles does. */
+                return nullptr;
+            }
+        };
     }
     request.object_code.assign(object.c_str(), object.size());
     request.function_symbol = function_symbol;
     request.thunk_symbol = thunk_symbol;
     request.imports = imports;
-    /* The compile arguments' signature, already parsed, when it is the same text (the cache's usual case). */
-    if (request.source && nb::cast<std::string>(nb::cast<nb::tuple>(source)[5]) == signature)
-        request.signature = request.source->signature;
-    else
-        request.signature = parse_signature(signature);
+    request.signature = parse_signature(signature);
     request.name = name;
     request.llvm_ir = llvm_ir;
     nb::gil_scoped_release released;
@@ -636,6 +649,8 @@ NB_MODULE(_jit, m) {
           "Load object code a CompiledFunction produced (here or in another process) without running LLVM codegen. "
           "`source`, the compile() arguments that produced it, lets an integrand build its loop entry on first use.");
     m.def("codegen_runs", &codegen_runs, "How many times this process ran LLVM's optimiser and code generator.");
+    m.def("checksum", [](nb::bytes data) { return content_checksum(data.c_str(), data.size()); }, nb::arg("data"),
+          "A 64-bit XXH3 checksum of `data` (detects damaged cache files; not a cryptographic hash).");
     m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");
     m.def("host_key", &host_key, "What host_id() is derived from, cheaper to read (the compile cache keys on it).");
     m.def("take_runtime_error", [] {

@@ -8,7 +8,7 @@ find it, the key inside decides. A file that fails any check is ignored with a
 NativecallCacheWarning and rewritten by the compile that follows.
 
 File layout: MAGIC | format version (u32) | key (32 bytes) | payload length (u64) |
-digest(payload) (32 bytes) | payload, where payload = header length (u32) | JSON header |
+checksum(payload) (u64) | payload, where payload = header length (u32) | JSON header |
 object code | LLVM IR (UTF-8). The header gives the object code's size; the IR, tens of
 kilobytes, stays out of the JSON, whose decoder would otherwise spend more on it than
 the rest of a load's Python work. Writers go through a temporary file and os.replace, so concurrent writers of
@@ -22,13 +22,16 @@ import struct
 import sys
 import warnings
 
+from . import __version__ as _version
 from . import _jit
 
 __all__ = ["NativecallCacheWarning"]
 
 MAGIC = b"NCCACHE\0"
-FORMAT_VERSION = 3   # 2: the LLVM IR follows the object code instead of sitting in the header; 3: BLAKE2b
-_PREFIX = struct.Struct("<8sI32sQ32s")   # magic, version, key, payload length, payload digest
+# 2: the LLVM IR follows the object code instead of sitting in the header; 3: BLAKE2b keys;
+# 4: the payload's checksum is XXH3-64
+FORMAT_VERSION = 4
+_PREFIX = struct.Struct("<8sI32sQQ")   # magic, version, key, payload length, payload checksum
 _HEADER_LENGTH = struct.Struct("<I")
 SUFFIX = ".ncc"
 
@@ -37,6 +40,12 @@ def digest(data):
     """The 32-byte BLAKE2b of `data`, for keys and checksums. hashlib's sha256 goes through
     OpenSSL, whose first use in a process costs more than a cached load's hashing."""
     return hashlib.blake2b(data, digest_size=32).digest()
+
+
+# A payload's checksum only catches damage (its key was checked first), so it need not be
+# cryptographic: XXH3 costs a cached load ~0.1 instructions a byte where Python's
+# reference BLAKE2b costs ~15, and the payload (object code and IR) is kilobytes.
+checksum = _jit.checksum
 
 
 class NativecallCacheWarning(UserWarning):
@@ -54,6 +63,60 @@ def host_id():
     if _host is None:
         _host = _jit.host_key()
     return _host
+
+
+# ---------------------------------------------------------------- extensions
+
+
+# Every nativecall.extending registration made so far in this process (overloads, methods,
+# attributes, custom types, casts), in order, folded into one digest that every key
+# includes: code a cfunc reaches through them is part of what it compiles to. Updated at
+# registration, so a key pays nothing for it. Conservative: any registration changes every
+# key made after it, whether the cfunc reaches it or not.
+_extensions = hashlib.blake2b(digest_size=32)
+_extensions_digest = b""
+
+
+def note_extension(kind, parts, functions=()):
+    """Folds one registration into the extensions digest: `parts` (plain data), and what each
+    of `functions` (typing functions, implementations) does. The caller holds extending's lock."""
+    global _extensions_digest
+    identity = (kind, parts, tuple(_function_identity(f) for f in functions))
+    _extensions.update(repr(identity).encode("utf-8", "surrogatepass") + b"\n")
+    _extensions_digest = _extensions.digest()
+
+
+def _code_identity(code):
+    """What a code object does, without its file name or line numbers (moving it does not
+    change it): bytecode, names and constants, nested code (an implementation defined in
+    its typing function) likewise."""
+    return (code.co_name, code.co_code, code.co_names, code.co_varnames, code.co_freevars,
+            tuple(_code_identity(c) if isinstance(c, type(code)) else c for c in code.co_consts))
+
+
+def _names_in(code):
+    names = set(code.co_names)
+    for c in code.co_consts:
+        if isinstance(c, type(code)):
+            names |= _names_in(c)
+    return names
+
+
+def _function_identity(function):
+    """The code of `function` (a callable object: its __call__), and of the Python functions
+    its globals name (an implementation a typing function returns from its module)."""
+    function = getattr(function, "py_func", function)   # a Jitable
+    code = getattr(function, "__code__", None) or getattr(getattr(function, "__call__", None), "__code__", None)
+    if code is None:
+        return repr(type(function))
+    namespace = getattr(function, "__globals__", None) or {}
+    reached = []
+    for name in sorted(_names_in(code)):
+        value = namespace.get(name)
+        value = getattr(value, "py_func", value)
+        if hasattr(value, "__code__") and value is not function:
+            reached.append((name, _code_identity(value.__code__)))
+    return _code_identity(code), tuple(reached)
 
 
 # ---------------------------------------------------------------- the key
@@ -75,13 +138,29 @@ def _identity(described, owners):
     return tuple(out)
 
 
+_process_part = (None, b"")   # ((the host id, the extensions digest) it was made with, its bytes)
+
+
+def _process_key_part():
+    """What every key of this process shares, as bytes: the versions, the host and the
+    extensions digest (the host id alone is hundreds of characters for repr() to scan)."""
+    global _process_part
+    made_with, part = _process_part
+    now = (host_id(), _extensions_digest)
+    if made_with != now:
+        part = repr(("nativecall", _version, FORMAT_VERSION, *now)).encode("utf-8")
+        _process_part = (now, part)
+    return part
+
+
 def key(source, name, signature, described, owners, opt_level, debug):
     """The 32-byte key of one compile. repr() is exact for the ints, floats, bools and
-    strings a snapshot holds, and tells True from 1 and 0.0 from -0.0."""
-    from . import __version__
-    parts = ("nativecall", __version__, FORMAT_VERSION, host_id(), source, name, signature,
-             int(opt_level), bool(debug), _identity(described, owners))
-    return digest(repr(parts).encode("utf-8", "surrogatepass"))
+    strings a snapshot holds, and tells True from 1 and 0.0 from -0.0. The parts follow
+    one another after newlines, which no repr() contains; the source comes last as UTF-8:
+    repr() of the text would scan and escape it character by character."""
+    parts = (name, signature, int(opt_level), bool(debug), _identity(described, owners))
+    return digest(b"%s\n%s\n%s" % (_process_key_part(), repr(parts).encode("utf-8", "surrogatepass"),
+                                    source.encode("utf-8", "surrogatepass")))
 
 
 # ---------------------------------------------------------------- where files go
@@ -205,7 +284,7 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
     if len(data) < _PREFIX.size:
         _warn(path, f"truncated ({len(data)} bytes, the header alone takes {_PREFIX.size})")
         return None
-    magic, version, file_key, length, checksum = _PREFIX.unpack_from(data)
+    magic, version, file_key, length, file_checksum = _PREFIX.unpack_from(data)
     payload = data[_PREFIX.size:]
     if magic != MAGIC:
         _warn(path, "not a nativecall cache file (bad magic)")
@@ -215,7 +294,7 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
         _warn(path, "written for another source, snapshot, signature, option set or host")
     elif len(payload) != length:
         _warn(path, f"truncated or padded (payload of {len(payload)} bytes, header says {length})")
-    elif digest(payload) != checksum:
+    elif checksum(payload) != file_checksum:
         _warn(path, "checksum mismatch")
     else:
         return _load_payload(path, payload, described, signature, compile_args)
@@ -267,7 +346,7 @@ def store(path, key_bytes, compiled, described):
                          "object_size": len(compiled.object_code)}).encode("utf-8")
     payload = (_HEADER_LENGTH.pack(len(header)) + header + compiled.object_code
                + compiled.llvm_ir.encode("utf-8"))
-    blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), digest(payload)) + payload
+    blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), checksum(payload)) + payload
     import tempfile   # only writers need it, and it is slow to import
     folder = os.path.dirname(path)
     try:

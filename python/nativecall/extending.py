@@ -13,6 +13,7 @@ import inspect
 import operator
 import threading
 
+from . import _cache
 from . import _core
 from . import jit as _jit
 from . import types as _types
@@ -262,6 +263,7 @@ def overload(func):
         dispatcher = _Dispatcher(typer, shown)
         with _registered_lock:
             _jit._jit.register_overload(name, dispatcher)
+            _cache.note_extension("overload", (name,), (typer,))
             _dispatchers.append(dispatcher)
             if not builtin or name in _OPERATOR_NAMES.values():
                 _jit._extension_names[id(func)] = (func, name)
@@ -288,6 +290,7 @@ def overload_attribute(custom_type, attribute):
                                  accepts=lambda types: len(types) == 1 and types[0] == custom_type)
         with _registered_lock:
             _jit._jit.register_overload("." + attribute, dispatcher)
+            _cache.note_extension("attribute", (custom_type.name, attribute), (typer,))
             _dispatchers.append(dispatcher)
         return typer
 
@@ -313,6 +316,7 @@ def overload_method(custom_type, method):
         dispatcher = _Dispatcher(typer, f"{custom_type.name}.{method}()")
         with _registered_lock:
             _jit._jit.register_method(receiver, method, dispatcher)
+            _cache.note_extension("method", (receiver, method), (typer,))
             _dispatchers.append(dispatcher)
         return typer
 
@@ -378,6 +382,7 @@ def register_type(pyclass, fields, *, name=None, box=None, unbox=None):
         if name in _types._custom_by_name:
             raise ValueError(f"register_type(): a type named {name!r} is already registered")
         _jit._jit.register_custom_type(name, constructor, described_fields)
+        _cache.note_extension("type", (name, constructor, described_fields))
         _types._custom_by_name[name] = custom
         _registered_types[pyclass] = custom
         _jit._extension_names[id(pyclass)] = (pyclass, constructor)
@@ -443,6 +448,7 @@ def lower_cast(from_type, to_type):
             raise TypeError(f"lower_cast(): {described[1]}")
         with _registered_lock:
             _jit._jit.register_cast(_types._to_jit(from_type), _types._to_jit(to_type), described[8])
+            _cache.note_extension("cast", (_types._to_jit(from_type), _types._to_jit(to_type)), (impl,))
             _cast_owners.extend(described[7])
         return impl
 

@@ -199,12 +199,19 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
        to be its own: source that no longer compiles here (an extension it used is not
        registered in this process) leaves the scalar entry, not an error. */
     std::function<std::unique_ptr<JitCode>()> build_many;
-    std::shared_ptr<const CompileRequest> source = request.source;
-    if (source && wants_loop_entry(source->signature, source->options) &&
-        source->signature.c_spelling() == request.signature.c_spelling())
-        build_many = [source, extensions = active_extensions()] {
+    std::function<std::shared_ptr<const CompileRequest>()> make_source = request.make_source;
+    if (request.source)
+        make_source = [source = request.source] { return source; };
+    /* The options are the request's: only a signature with a loop entry is worth keeping it for. */
+    if (make_source && has_loop_entry(request.signature))
+        build_many = [make_source = std::move(make_source), loaded = request.signature.c_spelling(),
+                      extensions = active_extensions()] {
             const Registry &registry = extensions ? *extensions : Registry::builtins();
             try {
+                std::shared_ptr<const CompileRequest> source = make_source();
+                if (!source || !wants_loop_entry(source->signature, source->options) ||
+                    source->signature.c_spelling() != loaded)
+                    return std::unique_ptr<JitCode>();
                 TypedFunction typed = type_request(*source, registry);
                 return compile_many(typed, registry, source->options, unique_symbol(typed.def->name));
             } catch (const CompileError &) {

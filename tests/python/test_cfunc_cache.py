@@ -62,13 +62,15 @@ def test_a_second_process_loads_from_the_cache_without_running_llvm(cache_dir):
     points = ["0.0", "0.5", "-1.25", "3.0"]
     first = json.loads(run_python([str(HERE / "cfunc_workers.py"), *points], cache_dir).stdout)
     second = json.loads(run_python([str(HERE / "cfunc_workers.py"), *points], cache_dir).stdout)
-    import cfunc_workers   # after the runs: importing it here fills the cache too
+    assert len(list(cache_dir.glob("*.ncc"))) == 2
+    # After the runs: importing it here may add files (this process may hold extensions
+    # other test modules registered, which are part of its keys).
+    import cfunc_workers
     expected = [cfunc_workers.combined_reference(float(p)) for p in points]
     assert first["codegen_runs"] == 2            # gauss and combined
     assert second["codegen_runs"] == 0
     assert first["values"] == pytest.approx(expected, rel=1e-15)
     assert second["values"] == first["values"]
-    assert len(list(cache_dir.glob("*.ncc"))) == 2
 
 
 def test_a_cache_hit_in_the_same_process_is_a_working_copy():
@@ -223,6 +225,15 @@ def test_loaded_code_has_a_loop_entry_only_with_its_source():
     stale = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name,
                                source=broken)
     assert stale.many_address == 0 and stale(0.5) == f(0.5)
+    # The arguments become a compile request only on the first many_address: a load never
+    # pays for them, and ones that no longer convert (a global the compiler cannot take)
+    # leave the scalar entry too.
+    unconvertible = args[:6] + ({"_tripled": ("no such kind",)},) + args[7:]
+    runs = _jit.codegen_runs()
+    late = _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name,
+                              source=unconvertible)
+    assert _jit.codegen_runs() == runs and late(0.5) == f(0.5)
+    assert late.many_address == 0
     with pytest.raises(TypeError, match="source must be the 11 arguments compile"):
         _jit.load_compiled(c.object_code, c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name,
                            source=args[:3])
@@ -253,6 +264,70 @@ def test_a_callee_only_an_overload_reaches_is_not_cached_and_a_warning_says_why(
             compiled = cfunc("float64(float64)", cache=True)(user)
         assert compiled(2.0) == 3.0 * 2.0 + 1.0
     assert not cache_dir.exists() or not list(cache_dir.glob("*.ncc"))
+
+
+_EXTENSION_MODULE = """
+import math
+from nativecall.extending import overload
+
+def damped(x):
+    return math.exp(-x) * x
+
+@overload(damped)
+def damped_typer(x):
+    def impl(x):
+        return BODY
+    return impl
+"""
+
+_EXTENSION_USER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from damping import damped
+from nativecall import cfunc, _jit
+
+def user(x):
+    return damped(x) + 1.0
+
+f = cfunc("float64(float64)", cache=True)(user)
+print(json.dumps({"value": f(0.75), "codegen_runs": _jit.codegen_runs()}))
+"""
+
+
+def test_editing_an_overload_implementation_compiles_again(cache_dir, tmp_path):
+    """The key covers the extensions registered when a cfunc is made: a cfunc reaching an
+    overload is loaded while the overload is unchanged and compiled again once its body is edited."""
+    module = tmp_path / "damping.py"
+
+    def run(body, lines_before=0):
+        module.write_text("\n" * lines_before + _EXTENSION_MODULE.replace("BODY", body))
+        return json.loads(run_python([str(tmp_path / "user.py"), str(tmp_path)], cache_dir).stdout)
+
+    (tmp_path / "user.py").write_text(_EXTENSION_USER)
+    first, again = run("math.exp(-x) * x"), run("math.exp(-x) * x")
+    assert first == {"value": math.exp(-0.75) * 0.75 + 1.0, "codegen_runs": 1}
+    assert again == {"value": first["value"], "codegen_runs": 0}
+    edited = run("math.exp(-2.0 * x) * x")
+    assert edited == {"value": math.exp(-1.5) * 0.75 + 1.0, "codegen_runs": 1}
+    # The same code further down the file (other line numbers) is still the cached code.
+    assert run("math.exp(-2.0 * x) * x", lines_before=3) == {"value": edited["value"], "codegen_runs": 0}
+
+
+def test_extension_registrations_change_later_keys_only():
+    from nativecall.extending import overload
+    before = _cache._extensions_digest
+
+    def halved(x):
+        return x / 2.0
+
+    @overload(halved)
+    def halved_typer(x):
+        def impl(x):
+            return x * 0.5
+        return impl
+
+    assert _cache._extensions_digest not in (before, b"")
+    assert _cache._function_identity(halved_typer) == _cache._function_identity(halved_typer)
 
 
 def test_notebook_cells_are_cached_across_shells(cache_dir):
@@ -293,7 +368,7 @@ def _rewritten(data, change):
     header, rest = change(json.loads(payload[4:4 + header_length]), payload[4 + header_length:])
     encoded = json.dumps(header).encode()
     payload = struct.pack("<I", len(encoded)) + encoded + rest
-    return _cache._PREFIX.pack(magic, version, key, len(payload), _cache.digest(payload)) + payload
+    return _cache._PREFIX.pack(magic, version, key, len(payload), _cache.checksum(payload)) + payload
 
 
 def _valid_garbage_object(data):

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -135,6 +136,9 @@ struct LoadRequest {
        not hold one; without it, when its signature differs or when it does not compile
        here, many_address() is nullptr. */
     std::shared_ptr<const CompileRequest> source;
+    /* Optional, when `source` is null: makes it on the first many_address() (at most
+       once), so a load that never asks for the loop entry builds no compile request. */
+    std::function<std::shared_ptr<const CompileRequest>()> make_source;
 };
 
 /* Loads object code without running LLVM's optimiser or code generator. Object code
@@ -144,6 +148,11 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request);
 
 /* How many times this process ran LLVM's optimiser and code generator. */
 std::uint64_t codegen_runs();
+
+/* A fast 64-bit checksum of `size` bytes (XXH3), for catching damaged cache files: not
+   a cryptographic hash (the cache's keys use one). Stable across processes and builds
+   of one LLVM major version. */
+std::uint64_t content_checksum(const void *data, std::size_t size);
 
 /* "LLVM <version>; <triple>; <cpu>; <features>": object code is reusable only where this matches. */
 std::string host_id();

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -22,6 +21,7 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Transforms/Scalar/SimpleLoopUnswitch.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/xxhash.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Host.h>
@@ -453,6 +453,10 @@ std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap 
 
 std::uint64_t codegen_runs() { return codegen_counter.load(); }
 
+std::uint64_t content_checksum(const void *data, std::size_t size) {
+    return llvm::xxh3_64bits(llvm::ArrayRef<std::uint8_t>(static_cast<const std::uint8_t *>(data), size));
+}
+
 std::string host_id() {
     const Host &host = Host::get();
     std::string id = "LLVM " LLVM_VERSION_STRING "; " + process_triple() + "; " + host.cpu + ";";
@@ -477,8 +481,12 @@ std::string host_key() {
                                       {0x19, 0}, {0x24, 0}, {0x80000000, 0}, {0x80000001, 0}, {0x80000008, 0}};
         unsigned max_basic = __get_cpuid_max(0, nullptr), max_extended = __get_cpuid_max(0x80000000, nullptr);
         std::string words;
-        char text[12];
         unsigned leaf1_ecx = 0;
+        /* Eight lower-case hex digits, as %08x (snprintf cost more than the CPUID reads). */
+        auto hex = [](std::string &out, unsigned word) {
+            for (int shift = 28; shift >= 0; shift -= 4)
+                out += "0123456789abcdef"[(word >> shift) & 15u];
+        };
         for (const Leaf &l : leaves) {
             unsigned r[4] = {0, 0, 0, 0};
             if (l.leaf <= (l.leaf >= 0x80000000 ? max_extended : max_basic))
@@ -487,18 +495,17 @@ std::string host_key() {
                 r[1] &= 0x00ffffffu;   // EBX bits 24-31: the APIC id of the core this thread runs on
                 leaf1_ecx = r[2];
             }
-            for (unsigned word : r) {
-                std::snprintf(text, sizeof text, "%08x", word);
-                words += text;
-            }
+            for (unsigned word : r)
+                hex(words, word);
         }
         unsigned xcr0_low = 0, xcr0_high = 0;
         if (max_basic >= 1 && (leaf1_ecx & (1u << 27)))   // OSXSAVE: xgetbv is allowed
             __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
-        std::snprintf(text, sizeof text, "%08x", xcr0_low);
+        std::string xcr0;
+        hex(xcr0, xcr0_low);
         /* The triple libLLVM was configured for: getProcessTriple() normalises it, at a cost
            above the CPUID reads'. */
-        return "LLVM " LLVM_VERSION_STRING "; " LLVM_HOST_TRIPLE "; cpuid " + words + "; xcr0 " + text;
+        return "LLVM " LLVM_VERSION_STRING "; " LLVM_HOST_TRIPLE "; cpuid " + words + "; xcr0 " + xcr0;
     }();
     return key;
 #else
