@@ -3,7 +3,7 @@
 A cache file holds one function's object code (see _jit.load_compiled), so a later process
 loads it without running LLVM. The key is a BLAKE2b-256 over the source text, the function name,
 the globals snapshot (callee cfuncs by their own key), the signature, the options, the
-nativecall and LLVM versions and the host CPU (_jit.host_key()); the file name only helps
+nativecall and LLVM versions, the compiler's build and the host CPU (_jit.host_key()); the file name only helps
 find it, the key inside decides. A file that fails any check is ignored with a
 NativecallCacheWarning and rewritten by the compile that follows.
 
@@ -141,6 +141,16 @@ def _identity(described, owners):
 _process_part = (None, b"")   # ((the host id, the extensions digest) it was made with, its bytes)
 
 
+def _compiler_build():
+    """The compiler's own build (its extension module's size and modification time): a
+    rebuilt compiler may emit other code for the same source without a version change."""
+    try:
+        status = os.stat(_jit.__file__)
+        return (status.st_size, status.st_mtime_ns)
+    except (AttributeError, OSError):
+        return None
+
+
 def _process_key_part():
     """What every key of this process shares, as bytes: the versions, the host and the
     extensions digest (the host id alone is hundreds of characters for repr() to scan)."""
@@ -148,7 +158,7 @@ def _process_key_part():
     made_with, part = _process_part
     now = (host_id(), _extensions_digest)
     if made_with != now:
-        part = repr(("nativecall", _version, FORMAT_VERSION, *now)).encode("utf-8")
+        part = repr(("nativecall", _version, _compiler_build(), FORMAT_VERSION, *now)).encode("utf-8")
         _process_part = (now, part)
     return part
 

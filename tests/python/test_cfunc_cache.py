@@ -84,7 +84,7 @@ def test_a_cache_hit_in_the_same_process_is_a_working_copy():
     assert g.llvm_ir == f.llvm_ir and "fmul" in g.llvm_ir
 
 
-@pytest.mark.parametrize("change", ["source", "global", "signature", "opt_level", "debug", "host"])
+@pytest.mark.parametrize("change", ["source", "global", "signature", "opt_level", "debug", "host", "compiler build"])
 def test_changing_any_part_of_the_key_compiles_again(change, monkeypatch):
     compiled_scaled()
     kwargs, sig, function = {}, "float64(float64)", scaled
@@ -100,6 +100,11 @@ def test_changing_any_part_of_the_key_compiles_again(change, monkeypatch):
         kwargs["debug"] = True
     elif change == "host":
         monkeypatch.setattr(_cache, "_host", _cache.host_id() + ",+imaginary-feature")
+    elif change == "compiler build":   # a rebuilt _jit module, same version
+        build = _cache._compiler_build()
+        assert build is not None and build[0] == os.path.getsize(nativecall._jit.__file__)
+        monkeypatch.setattr(_cache, "_compiler_build", lambda: (build[0] + 1, build[1]))
+        monkeypatch.setattr(_cache, "_process_part", (None, b""))
 
     def make():
         if function is None:
