@@ -312,6 +312,20 @@ def _last_line(code):
 _LOCATION_TABLE = (3, 11) <= sys.version_info[:2] <= (3, 13)
 
 
+def _read_varint(table, i):
+    """A location table's unsigned varint at `i` (6 bits a byte, bit 6 says more follow):
+    its value and the index after it."""
+    b = table[i]
+    i += 1
+    value, shift = b & 63, 6
+    while b & 64:
+        b = table[i]
+        i += 1
+        value |= (b & 63) << shift
+        shift += 6
+    return value, i
+
+
 def _table_last_line(table, line):
     """The largest end line in a location table whose lines count from `line`. The same
     answer as co_positions() in a third of the time: that iterator builds a tuple per
@@ -328,30 +342,14 @@ def _table_last_line(table, line):
             line += kind - 10
             i += 2
         else:              # no-column (13) and long (14) forms: a signed varint line delta
-            b = table[i]
-            i += 1
-            value, shift = b & 63, 6
-            while b & 64:
-                b = table[i]
-                i += 1
-                value |= (b & 63) << shift
-                shift += 6
+            value, i = _read_varint(table, i)
             line += -(value >> 1) if value & 1 else value >> 1
             if kind == 14:   # the long form adds an end line delta and two varint columns
-                b = table[i]
-                i += 1
-                value, shift = b & 63, 6
-                while b & 64:
-                    b = table[i]
-                    i += 1
-                    value |= (b & 63) << shift
-                    shift += 6
+                value, i = _read_varint(table, i)
                 if line + value > last:
                     last = line + value
                 for _ in range(2):
-                    while table[i] & 64:
-                        i += 1
-                    i += 1
+                    _, i = _read_varint(table, i)
         if line > last:
             last = line
     return last
