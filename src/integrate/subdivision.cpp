@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <vector>
 
 namespace nativecall::integrate::detail {
 
@@ -123,6 +125,40 @@ void Workspace::ensure(int intervals) {
     iord.resize(n);
     level.resize(n);
     nnlog.resize(n);
+}
+
+namespace {
+
+constexpr std::size_t kPooledWorkspaces = 16;
+
+/* The free workspaces of this thread; a few are kept (nquad holds one per
+   level), more are released so a deep recursion does not pin memory. */
+std::vector<std::unique_ptr<Workspace>> &free_workspaces() {
+    /* Reserved up front, so returning a workspace never allocates (and never
+       throws from a destructor). */
+    thread_local std::vector<std::unique_ptr<Workspace>> pool = [] {
+        std::vector<std::unique_ptr<Workspace>> reserved;
+        reserved.reserve(kPooledWorkspaces);
+        return reserved;
+    }();
+    return pool;
+}
+
+} // namespace
+
+PooledWorkspace::PooledWorkspace() {
+    auto &pool = free_workspaces();
+    if (pool.empty()) {
+        work_ = std::make_unique<Workspace>();
+    } else {
+        work_ = std::move(pool.back());
+        pool.pop_back();
+    }
+}
+
+PooledWorkspace::~PooledWorkspace() {
+    auto &pool = free_workspaces();
+    if (pool.size() < kPooledWorkspaces) pool.push_back(std::move(work_));
 }
 
 } // namespace nativecall::integrate

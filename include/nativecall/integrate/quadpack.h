@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -67,6 +68,23 @@ struct Workspace {
     /* Grow the interval tables (nnlog included) to hold at least `intervals`
        entries; routines call it each time they add an interval. */
     void ensure(int intervals);
+};
+
+/* A Workspace borrowed from a per-thread pool for this object's lifetime, so
+   repeated integrals (quad calls, every inner integral of an nquad) reuse
+   tables already grown instead of allocating and zero-filling new ones. The
+   pool is a stack: an integrand may start another integral while one is in use. */
+class PooledWorkspace {
+public:
+    PooledWorkspace();
+    ~PooledWorkspace();
+    PooledWorkspace(const PooledWorkspace &) = delete;
+    PooledWorkspace &operator=(const PooledWorkspace &) = delete;
+    Workspace &operator*() const noexcept { return *work_; }
+    Workspace *operator->() const noexcept { return work_.get(); }
+
+private:
+    std::unique_ptr<Workspace> work_;
 };
 
 /* ∫_a^b f by adaptive 21-point Gauss-Kronrod bisection with Wynn epsilon
