@@ -111,12 +111,10 @@ void Workspace::prepare(int limit) {
     ensure(std::min(std::max(limit, 1), kFirstIntervals));
 }
 
-void Workspace::ensure(int intervals) {
+void Workspace::grow(std::size_t needed) {
     /* Grow only, geometrically: every routine writes an entry before reading
        it, and a reused workspace (batches, repeated quad calls) then costs
        nothing. */
-    const std::size_t needed = static_cast<std::size_t>(std::max(intervals, 1));
-    if (alist.size() >= needed && nnlog.size() >= needed) return;
     const std::size_t n = std::max(needed, 2 * alist.size());
     alist.resize(n);
     blist.resize(n);

@@ -66,8 +66,17 @@ struct Workspace {
        when the routine really subdivides that far (contents unspecified). */
     void prepare(int limit);
     /* Grow the interval tables (nnlog included) to hold at least `intervals`
-       entries; routines call it each time they add an interval. */
-    void ensure(int intervals);
+       entries; routines call it each time they add an interval, so the check
+       is inline and only growing is a call. */
+    void ensure(int intervals) {
+        const std::size_t needed = intervals > 1 ? static_cast<std::size_t>(intervals) : 1;
+        if (alist.size() < needed || nnlog.size() < needed) grow(needed);
+    }
+
+private:
+    void grow(std::size_t needed);
+
+public:
 };
 
 /* A Workspace borrowed from a per-thread pool for this object's lifetime, so
