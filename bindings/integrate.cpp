@@ -242,33 +242,6 @@ IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *r
     return arg;
 }
 
-/* Workspaces for quad calls on this thread, reused across calls. A stack,
-   because a Python integrand may call quad again while one is in use. */
-class PooledWorkspace {
-public:
-    PooledWorkspace() {
-        auto &pool = free_list();
-        if (pool.empty()) {
-            work_ = std::make_unique<Workspace>();
-        } else {
-            work_ = std::move(pool.back());
-            pool.pop_back();
-        }
-    }
-    ~PooledWorkspace() {
-        auto &pool = free_list();
-        if (pool.size() < 8) pool.push_back(std::move(work_));
-    }
-    Workspace &operator*() { return *work_; }
-
-private:
-    static std::vector<std::unique_ptr<Workspace>> &free_list() {
-        thread_local std::vector<std::unique_ptr<Workspace>> pool;
-        return pool;
-    }
-    std::unique_ptr<Workspace> work_;
-};
-
 std::vector<double> float_args(nb::handle args, const char *routine) {
     std::vector<double> values;
     for (nb::handle item : args) {

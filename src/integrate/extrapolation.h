@@ -1,17 +1,17 @@
 // The bisection-with-extrapolation loop that QAGS, QAGI and QAGP share.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
-#include <functional>
+#include <limits>
 
 #include "epsilon_table.h"
 #include "gauss_kronrod.h"
 #include "nativecall/integrate/quadpack.h"
+#include "subdivision.h"
 
 namespace nativecall::integrate::detail {
 
-/* A rule applied to one subinterval (Gauss-Kronrod 21, or 15 on the mapped infinite range). */
-using IntervalRule = std::function<RuleResult(double a, double b)>;
 
 /* The state after a routine's first pass over its initial intervals. */
 struct InitialPass {
@@ -29,14 +29,6 @@ struct InitialPass {
        second table element; QAGP starts extrapolating from its first pass. */
     bool first_bisection_seeds_table = true;
 };
-
-/* Bisects the interval with the largest error until the tolerance is met,
-   and, once the largest errors sit on the smallest intervals, extrapolates
-   the sequence of sums with the epsilon algorithm (QAGS's scheme). Fills
-   `work` and returns QUADPACK's final ier, value and error. `evals_per_rule`
-   is the number of integrand evaluations one rule application costs. */
-Result bisect_and_extrapolate(const IntervalRule &rule, const Options &options, Workspace &work,
-                              const InitialPass &start, int evals_per_rule);
 
 /* QUADPACK's roundoff counters for an extrapolating loop. Roundoff shows when
    bisection no longer changes the estimate while the error does not drop
@@ -116,5 +108,133 @@ struct LoopState {
     bool extrapolated = true;  // false when the epsilon table was never used
 };
 Result conclude_extrapolation(LoopState state, const Workspace &work, bool divergence_test_inclusive);
+
+/* Bisects the interval with the largest error until the tolerance is met,
+   and, once the largest errors sit on the smallest intervals, extrapolates
+   the sequence of sums with the epsilon algorithm (QAGS's scheme). Fills
+   `work` and returns QUADPACK's final ier, value and error. `evals_per_rule`
+   is the number of integrand evaluations one rule application costs.
+   A template, so each routine's rule is inlined into the loop that calls it
+   twice per bisection. */
+
+template <class Rule>
+Result bisect_and_extrapolate(const Rule &rule, const Options &options, Workspace &work, const InitialPass &start,
+                              int evals_per_rule) {
+    constexpr double epmach = std::numeric_limits<double>::epsilon();
+    constexpr double oflow = std::numeric_limits<double>::max();
+    const double epsabs = options.epsabs, epsrel = options.epsrel;
+    const int limit = options.limit;
+
+    Result out;
+    out.neval = start.neval;
+    int last = start.intervals;
+
+    double result = start.result;  // best estimate so far (extrapolated or not)
+    double abserr = oflow;         // its error; oflow until an extrapolation succeeds
+    double area = start.result;    // sum of the interval estimates
+    double errsum = start.abserr;  // sum of the interval errors
+    double errbnd = std::max(epsabs, epsrel * std::fabs(result));
+    const int ksgn = std::fabs(result) >= (1.0 - 50.0 * epmach) * start.resabs ? 1 : -1;
+
+    EpsilonTable table;
+    table.reset();
+    table.push(start.result);
+
+    int maxerr = work.iord[0], nrmax = 0;
+    double errmax = work.elist[maxerr];
+    double erlarg = errsum;  // error over the "large" intervals
+    double ertest = errbnd;  // tolerance the extrapolated value must meet
+    double correc = 0.0;     // erlarg when the best extrapolation was made
+    int large_depth = start.first_large_depth;
+    int ktmin = 0;
+    RoundoffWatch roundoff;
+    int ier = 0, ierro = 0;
+    bool extrap = false, noext = false;
+    bool use_interval_sum = false;
+
+    while (last < limit) {
+        ++last;
+        work.ensure(last);
+        /* Bisect the interval with the largest error. */
+        const int depth = work.level[maxerr] + 1;
+        const double a1 = work.alist[maxerr], b2 = work.blist[maxerr];
+        const double b1 = 0.5 * (a1 + b2), a2 = b1;
+        const double erlast = errmax;
+        const RuleResult left = rule(a1, b1), right = rule(a2, b2);
+        out.neval += 2 * evals_per_rule;
+        const double area12 = left.result + right.result;
+        const double erro12 = left.abserr + right.abserr;
+        errsum = errsum + erro12 - errmax;  // QUADPACK's association, kept for identical rounding
+        area = area + area12 - work.rlist[maxerr];
+
+        roundoff.note(left, right, work.rlist[maxerr], area12, erro12, errmax, last, extrap);
+        work.level[maxerr] = depth;
+        work.level[last - 1] = depth;
+        errbnd = std::max(epsabs, epsrel * std::fabs(area));
+        roundoff.judge(ier, ierro);
+        if (last == limit) ier = 1;
+        if (too_small_to_bisect(a1, a2, b2)) ier = 4;
+
+        store_halves(work, maxerr, last, a1, b1, left.result, left.abserr, a2, b2, right.result,
+                     right.abserr);
+        reorder_by_error(limit, last, maxerr, errmax, work.elist.data(), work.iord.data(), nrmax);
+
+        if (errsum <= errbnd) {
+            use_interval_sum = true;
+            break;
+        }
+        if (ier != 0) break;
+        if (start.first_bisection_seeds_table && last == 2) {
+            erlarg = errsum;
+            ertest = errbnd;
+            table.push(area);
+            continue;
+        }
+        if (noext) continue;
+
+        erlarg -= erlast;
+        if (depth < large_depth) erlarg += erro12;
+        if (!extrap) {
+            /* Extrapolate only once the interval to bisect next is a small one. */
+            if (work.level[maxerr] < large_depth) continue;
+            extrap = true;
+            nrmax = 1;
+        }
+        if (ierro != 3 && erlarg > ertest) {
+            /* The smallest intervals have the largest errors: bisect the large
+               ones first, lowering erlarg, before extrapolating. */
+            if (select_large_interval(work, limit, last, nrmax, maxerr, errmax,
+                                      [&](int i) { return work.level[i] < large_depth; }))
+                continue;
+        }
+
+        ExtrapolationStep step = extrapolation_step(table, area, errsum, erlarg, options, result, abserr, correc,
+                                                    ertest, ktmin, noext, ier);
+        if (step == ExtrapolationStep::Converged || step == ExtrapolationStep::RoundoffInTable) break;
+        /* Go back to bisecting the largest-error interval, with a finer notion of "small". */
+        maxerr = work.iord[0];
+        errmax = work.elist[maxerr];
+        nrmax = 0;
+        extrap = false;
+        ++large_depth;
+        erlarg = errsum;
+    }
+
+    LoopState state;
+    state.result = result;
+    state.abserr = abserr;
+    state.area = area;
+    state.errsum = errsum;
+    state.correc = correc;
+    state.resabs = start.resabs;
+    state.ier = ier;
+    state.ierro = ierro;
+    state.ksgn = ksgn;
+    state.last = last;
+    state.use_interval_sum = use_interval_sum;
+    Result concluded = conclude_extrapolation(state, work, false);
+    concluded.neval = out.neval;
+    return concluded;
+}
 
 } // namespace nativecall::integrate::detail

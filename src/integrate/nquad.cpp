@@ -2,6 +2,7 @@
 #include "nativecall/integrate/nquad.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <tuple>
 
@@ -14,7 +15,8 @@ namespace {
 class IteratedIntegral {
 public:
     IteratedIntegral(const MultiIntegrand &f, const std::vector<NquadLevel> &levels, const std::vector<double> &args)
-        : f_(f), levels_(levels), dims_(levels.size()), x_(levels.size() + args.size()), work_(levels.size()) {
+        : f_(f), levels_(levels), dims_(levels.size()), x_(levels.size() + args.size()),
+          work_(new PooledWorkspace[levels.size()]) {
         std::copy(args.begin(), args.end(), x_.begin() + static_cast<std::ptrdiff_t>(dims_));
     }
 
@@ -26,13 +28,22 @@ public:
         const std::size_t outer_count = x_.size() - depth - 1;
         double lo = level.lo, hi = level.hi;
         if (level.range) std::tie(lo, hi) = level.range(outer, outer_count);
-        QuadSpec spec = level.spec_at ? level.spec_at(outer, outer_count) : level.spec;
+        /* The level's own spec is used in place (this runs once per outer
+           sample); a copy is made only when it is computed or must be trimmed. */
+        const QuadSpec *spec = &level.spec;
+        QuadSpec varying;
+        if (level.spec_at) {
+            varying = level.spec_at(outer, outer_count);
+            spec = &varying;
+        }
         /* scipy keeps only the break points inside this level's current range. */
-        if (!spec.points.empty()) {
+        if (!spec->points.empty()) {
             std::vector<double> kept;
-            for (double p : spec.points)
+            for (double p : spec->points)
                 if (std::min(lo, hi) <= p && p <= std::max(lo, hi)) kept.push_back(p);
-            spec.points = std::move(kept);
+            if (spec != &varying) varying = *spec;
+            varying.points = std::move(kept);
+            spec = &varying;
         }
         auto sampler = [this, depth](const double *t, double *ft, std::size_t n) {
             /* The innermost level hands the whole rule to f at once. */
@@ -42,7 +53,7 @@ public:
                 ft[i] = integrate(depth - 1);
             }
         };
-        QuadOutcome outcome = quad(Integrand::from_sampler(sampler), lo, hi, spec, work_[depth]);
+        QuadOutcome outcome = quad(Integrand::from_sampler(sampler), lo, hi, *spec, *work_[depth]);
         /* Invalid options stay invalid at every call: stop at the first. */
         if (outcome.result.ier == InvalidInput)
             throw InvalidArgument("nquad: the options for ranges[" + std::to_string(depth) +
@@ -68,7 +79,9 @@ private:
     const std::vector<NquadLevel> &levels_;
     std::size_t dims_;
     std::vector<double> x_;          // coordinates x0..x_{n-1}, then the arguments
-    std::vector<Workspace> work_;    // one per level: levels are active at the same time
+    /* One per level (levels are active at the same time), from the thread's
+       pool: repeated nquads reuse tables already grown. */
+    std::unique_ptr<PooledWorkspace[]> work_;
     NquadResult result_;
 };
 

@@ -13,7 +13,8 @@ namespace {
 
 /* The first application of the rule over the whole range and QUADPACK's
    early exits; on success hands over to the shared bisection loop. */
-Result integrate_from_single_interval(const detail::IntervalRule &rule, double a, double b,
+template <class Rule>
+Result integrate_from_single_interval(const Rule &rule, double a, double b,
                                       const Options &options, Workspace &work, int evals_per_rule) {
     constexpr double epmach = std::numeric_limits<double>::epsilon();
     work.prepare(options.limit);
@@ -68,8 +69,6 @@ Result qagi(const Integrand &f, double bound, int inf, const Options &options, W
         return out;
     }
     if (inf == 2) bound = 0.0;
-    /* One reference captured, so the IntervalRule (a std::function) holds the
-       lambda inline rather than allocating it on every call. */
     struct Mapping {
         const Integrand &f;
         double bound;

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <vector>
 
 namespace nativecall::integrate::detail {
 
@@ -109,12 +111,10 @@ void Workspace::prepare(int limit) {
     ensure(std::min(std::max(limit, 1), kFirstIntervals));
 }
 
-void Workspace::ensure(int intervals) {
+void Workspace::grow(std::size_t needed) {
     /* Grow only, geometrically: every routine writes an entry before reading
        it, and a reused workspace (batches, repeated quad calls) then costs
        nothing. */
-    const std::size_t needed = static_cast<std::size_t>(std::max(intervals, 1));
-    if (alist.size() >= needed && nnlog.size() >= needed) return;
     const std::size_t n = std::max(needed, 2 * alist.size());
     alist.resize(n);
     blist.resize(n);
@@ -123,6 +123,40 @@ void Workspace::ensure(int intervals) {
     iord.resize(n);
     level.resize(n);
     nnlog.resize(n);
+}
+
+namespace {
+
+constexpr std::size_t kPooledWorkspaces = 16;
+
+/* The free workspaces of this thread; a few are kept (nquad holds one per
+   level), more are released so a deep recursion does not pin memory. */
+std::vector<std::unique_ptr<Workspace>> &free_workspaces() {
+    /* Reserved up front, so returning a workspace never allocates (and never
+       throws from a destructor). */
+    thread_local std::vector<std::unique_ptr<Workspace>> pool = [] {
+        std::vector<std::unique_ptr<Workspace>> reserved;
+        reserved.reserve(kPooledWorkspaces);
+        return reserved;
+    }();
+    return pool;
+}
+
+} // namespace
+
+PooledWorkspace::PooledWorkspace() {
+    auto &pool = free_workspaces();
+    if (pool.empty()) {
+        work_ = std::make_unique<Workspace>();
+    } else {
+        work_ = std::move(pool.back());
+        pool.pop_back();
+    }
+}
+
+PooledWorkspace::~PooledWorkspace() {
+    auto &pool = free_workspaces();
+    if (pool.size() < kPooledWorkspaces) pool.push_back(std::move(work_));
 }
 
 } // namespace nativecall::integrate

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -65,8 +66,34 @@ struct Workspace {
        when the routine really subdivides that far (contents unspecified). */
     void prepare(int limit);
     /* Grow the interval tables (nnlog included) to hold at least `intervals`
-       entries; routines call it each time they add an interval. */
-    void ensure(int intervals);
+       entries; routines call it each time they add an interval, so the check
+       is inline and only growing is a call. */
+    void ensure(int intervals) {
+        const std::size_t needed = intervals > 1 ? static_cast<std::size_t>(intervals) : 1;
+        if (alist.size() < needed || nnlog.size() < needed) grow(needed);
+    }
+
+private:
+    void grow(std::size_t needed);
+
+public:
+};
+
+/* A Workspace borrowed from a per-thread pool for this object's lifetime, so
+   repeated integrals (quad calls, every inner integral of an nquad) reuse
+   tables already grown instead of allocating and zero-filling new ones. The
+   pool is a stack: an integrand may start another integral while one is in use. */
+class PooledWorkspace {
+public:
+    PooledWorkspace();
+    ~PooledWorkspace();
+    PooledWorkspace(const PooledWorkspace &) = delete;
+    PooledWorkspace &operator=(const PooledWorkspace &) = delete;
+    Workspace &operator*() const noexcept { return *work_; }
+    Workspace *operator->() const noexcept { return work_.get(); }
+
+private:
+    std::unique_ptr<Workspace> work_;
 };
 
 /* ∫_a^b f by adaptive 21-point Gauss-Kronrod bisection with Wynn epsilon

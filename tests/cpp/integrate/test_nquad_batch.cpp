@@ -96,6 +96,44 @@ TEST(Nquad, BreakPointsOutsideALevelsCurrentRangeAreIgnored) {
     EXPECT_NEAR(r.value, exact, 1e-12);
 }
 
+/* nquad reuses pooled workspaces across calls and levels: a repeat, and an
+   nquad started from inside another's integrand, must give exactly what
+   nesting qags by hand with fresh workspaces gives. */
+TEST(Nquad, PooledWorkspacesGiveTheResultsOfFreshOnes) {
+    auto g = [](double x, double y) { return std::exp(-x * x - 2.0 * y * y) * std::cos(3.0 * x * y); };
+    auto by_hand = [&](double lo, double hi) {
+        auto outer = [&](double y) { return ni::qags([&](double x) { return g(x, y); }, lo, hi).value; };
+        return ni::qags(outer, 0.0, 1.0).value;
+    };
+    auto f = [&](const double *x, std::size_t) { return g(x[0], x[1]); };
+    std::vector<ni::NquadLevel> levels{constant_level(-1, 2), constant_level(0, 1)};
+    const double expected = by_hand(-1.0, 2.0);
+    for (int repeat = 0; repeat < 3; ++repeat) EXPECT_EQ(ni::nquad(f, levels).value, expected);
+
+    /* The outer nquad's workspaces are in use while the inner one runs. */
+    double inner_value = 0.0;
+    auto nesting = [&](const double *x, std::size_t) {
+        if (x[0] == 0.0 && inner_value == 0.0) inner_value = ni::nquad(f, levels).value;
+        return g(x[0], x[1]);
+    };
+    std::vector<ni::NquadLevel> symmetric{constant_level(-1, 1), constant_level(0, 1)};
+    EXPECT_EQ(ni::nquad(nesting, symmetric).value, by_hand(-1.0, 1.0));
+    EXPECT_EQ(inner_value, expected);
+}
+
+TEST(PooledWorkspace, NestedBorrowsAreDistinctAndReleasedOnesAreReused) {
+    ni::Workspace *first = nullptr;
+    {
+        ni::PooledWorkspace outer;
+        ni::PooledWorkspace inner;
+        EXPECT_NE(&*outer, &*inner);
+        first = &*outer;
+    }
+    /* `inner` went back first, then `outer`: the last returned is handed out first. */
+    ni::PooledWorkspace again;
+    EXPECT_EQ(&*again, first);
+}
+
 TEST(Nquad, InvalidOptionsThrowAndIntegrandErrorsPropagate) {
     auto f = [](const double *, std::size_t) { return 1.0; };
     ni::NquadLevel bad = constant_level(0, 1);
