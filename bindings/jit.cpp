@@ -653,8 +653,6 @@ NB_MODULE(_jit, m) {
           "A 64-bit XXH3 checksum of `data` (detects damaged cache files; not a cryptographic hash).");
     m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");
     m.def("host_key", &host_key, "What host_id() is derived from, cheaper to read (the compile cache keys on it).");
-    m.def("start_in_background", &start_in_background,
-          "Start, once a process, a native thread that computes host_key() and starts the JIT engine (no codegen).");
     m.def("take_runtime_error", [] {
         RuntimeErrorCode code = take_runtime_error();
         return nb::make_tuple(static_cast<int>(code), runtime_error_message(code));

@@ -776,8 +776,6 @@ def cfunc(signature, func=None, *, source=None, name="", opt_level=1, debug=Fals
     if numba_options.get("boundscheck"):
         debug = True
     cache = bool(numba_options.get("cache", False))
-    if cache:   # the host key and the JIT engine get ready on a native thread while Python reads the source
-        _jit.start_in_background()
     if source is not None:
         if func is not None:
             raise TypeError("cfunc() takes either a function or source=, not both")

@@ -745,17 +745,6 @@ def test_source_files_read_in_short_pieces_are_read_whole(tmp_path, monkeypatch)
         linecache.cache.pop(str(path), None)
 
 
-def test_the_background_start_gives_the_host_key_every_process_computes(cache_dir):
-    # The key read while (or after) the start-up thread computed it is the one a process that
-    # never starts the thread computes on its own, and this process's.
-    started = run_python("from nativecall import _jit\n_jit.start_in_background()\nfirst = _jit.host_key()\n"
-                         "_jit.start_in_background()\nprint(first == _jit.host_key(), first)", cache_dir)
-    alone = run_python("from nativecall import _jit; print(_jit.host_key())", cache_dir)
-    same, key = started.stdout.strip().split(" ", 1)
-    assert same == "True"
-    assert key == alone.stdout.strip() == _jit.host_key()
-
-
 FORKING = '''
 import multiprocessing, sys
 from nativecall import _jit, cfunc
@@ -769,10 +758,8 @@ def child(queue):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "create":   # the start-up thread begins, the cfunc is made, then the fork
+    if sys.argv[1] == "create":   # the parent has the engine started and cached code loaded when it forks
         cfunc("float64(float64)", cache=True)(warmed.bump)
-    else:                         # fork while the thread may still be starting the engine
-        _jit.start_in_background()
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     process = context.Process(target=child, args=(queue,))
@@ -788,7 +775,7 @@ def test_a_forked_child_loads_and_runs_cached_code(cache_dir, tmp_path):
     script = tmp_path / "forking.py"
     script.write_text(f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\n" + FORKING)
     expected = math.sqrt(1.5) * 3.0 + 1.5
-    for mode in ("create", "start"):   # the first run compiles in the parent; the child loads either way
+    for mode in ("create", "fresh"):   # the parent compiled (the child loads); a parent with no JIT started
         value, runs, exitcode = run_python([str(script), mode], cache_dir).stdout.split()
         assert float(value) == expected
         assert (int(runs), int(exitcode)) == (0, 0)

@@ -162,11 +162,6 @@ std::string host_id();
    wherever host_id() differs); elsewhere host_id() itself. The compile cache keys on it. */
 std::string host_key();
 
-/* Start, once a process, a thread that computes host_key() and starts the JIT engine, so a
-   cached load finds both ready while the caller does its own work. Runs no code generation.
-   The thread is joined before fork() and at exit; its work is the same the caller would do. */
-void start_in_background();
-
 /* ---- the pipeline's stages, for tools and tests ---------------------------------- */
 
 /* A function with every expression typed (Expr::type) and every variable's type fixed. */

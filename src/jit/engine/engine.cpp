@@ -3,13 +3,8 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <cstdlib>
 #include <mutex>
-#include <system_error>
-#include <thread>
 #include <vector>
-
-#include <pthread.h>
 
 #include <llvm/Analysis/TargetLibraryInfo.h>
 #include <llvm/Config/llvm-config.h>
@@ -516,60 +511,6 @@ std::string host_key() {
 #else
     return host_id();
 #endif
-}
-
-/* ---- start-up off the caller's thread ------------------------------------------------ */
-
-namespace {
-
-/* The one start-up thread. Heap-made and never destroyed: a joinable std::thread met by a
-   static destructor would call std::terminate. */
-struct StartUp {
-    std::mutex mutex;
-    std::thread thread;
-};
-
-StartUp &start_up() {
-    static StartUp *state = new StartUp;
-    return *state;
-}
-
-/* Run before fork() and at exit: a child must not inherit the engine half-built (its static
-   guard and the session's locks held by a thread the child does not have), and exit must not
-   tear LLVM's statics down under a running thread. The thread's work is bounded (a few hundred
-   microseconds), so waiting is cheap. */
-void finish_start_up() {
-    StartUp &state = start_up();
-    std::lock_guard<std::mutex> lock(state.mutex);
-    if (state.thread.joinable())
-        state.thread.join();
-}
-
-} // namespace
-
-void start_in_background() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        StartUp &state = start_up();
-        std::lock_guard<std::mutex> lock(state.mutex);
-        if (pthread_atfork(finish_start_up, nullptr, nullptr) != 0 || std::atexit(finish_start_up) != 0)
-            return;   // without both guarantees the caller's thread does the work when it needs it
-        try {
-            state.thread = std::thread([] {
-                /* host_key() first: the cache key needs it before a load needs the engine.
-                   Both are function-local statics, so a caller that gets there first waits
-                   for this thread's value rather than making a second one. An error here is
-                   left for the caller's own attempt to report. */
-                try {
-                    host_key();
-                    Engine::instance();
-                } catch (...) {
-                }
-            });
-        } catch (const std::system_error &) {
-            // no thread to be had (a process at its thread limit): the work stays on the caller
-        }
-    });
 }
 
 } // namespace nativecall::jit
