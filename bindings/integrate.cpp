@@ -115,12 +115,17 @@ NativeIntegrand native_integrand(const Callback &cb, std::size_t extra_args, con
     f.function = cb.address();
     f.user_data = cb.user_data();
     f.thread_safe = cb.thread_safe();
-    if (extra_args > 0 && !f.packed())
-        throw InvalidArgument(std::string(routine) + ": " + std::to_string(extra_args) +
-                              " extra argument(s) given in 'args', but the integrand's signature '" +
+    if (extra_args > 0 && !f.packed()) {
+        /* nquad's extra values are mostly the outer coordinates: say so, 'args' may be empty. */
+        std::string extras = std::string(routine) == "nquad"
+                                 ? "the integrand receives " + std::to_string(extra_args) +
+                                       " value(s) besides x (the outer coordinates, then 'args')"
+                                 : std::to_string(extra_args) + " extra argument(s) given in 'args'";
+        throw InvalidArgument(std::string(routine) + ": " + extras + ", but the integrand's signature '" +
                               cb.signature().spelling +
                               "' has no place for them; use 'double (int, double *)' (or with a trailing "
                               "'void *') to receive them in xx[1:]");
+    }
     return f;
 }
 

@@ -159,8 +159,12 @@ def test_nquad_bad_inputs(lib):
     with pytest.raises(ValueError, match="opts has 1 entries for 2 ranges"):
         ni.nquad(lambda x, y: 1.0, [[0, 1], [0, 1]], opts=[{}])
     # A native integrand of one variable cannot take two.
-    with pytest.raises(ValueError, match="'args'|double \\(int, double \\*\\)"):
+    # The message names what the extra values are (here no 'args' were given at all).
+    with pytest.raises(ValueError, match=r"receives 1 value\(s\) besides x \(the outer coordinates, then 'args'\)"
+                                         r".*double \(int, double \*\)"):
         ni.nquad(lib.one_over_x, [[1, 2], [1, 2]])
+    with pytest.raises(ValueError, match=r"receives 3 value\(s\) besides x"):
+        ni.nquad(lib.one_over_x, [[1, 2], [1, 2]], args=(1.0, 2.0))
 
 
 
