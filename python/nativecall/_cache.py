@@ -91,7 +91,20 @@ def _code_identity(code):
     change it): bytecode, names and constants, nested code (an implementation defined in
     its typing function) likewise."""
     return (code.co_name, code.co_code, code.co_names, code.co_varnames, code.co_freevars,
-            tuple(_code_identity(c) if isinstance(c, type(code)) else c for c in code.co_consts))
+            tuple(_constant_identity(c) for c in code.co_consts))
+
+
+def _constant_identity(constant):
+    """A code constant as plain data whose repr() is the same in every process: nested code
+    by its identity, a frozenset (`x in {"a", "b"}`) sorted, since its iteration order
+    follows string hashing, which PYTHONHASHSEED changes between processes."""
+    if hasattr(constant, "co_code"):
+        return _code_identity(constant)
+    if isinstance(constant, frozenset):
+        return ("frozenset", tuple(sorted(repr(_constant_identity(c)) for c in constant)))
+    if isinstance(constant, tuple):
+        return tuple(_constant_identity(c) for c in constant)
+    return constant
 
 
 def _names_in(code):

@@ -335,6 +335,23 @@ def test_extension_registrations_change_later_keys_only():
     assert _cache._function_identity(halved_typer) == _cache._function_identity(halved_typer)
 
 
+def test_code_identity_is_the_same_under_every_hash_seed():
+    """`x in {"a", "b", ...}` compiles to a frozenset constant whose order follows string
+    hashing: the extensions digest must not depend on it, or every process misses the cache."""
+    script = textwrap.dedent("""
+        from nativecall import _cache
+        def typer(kind):
+            return kind in {"alpha", "beta", "gamma", "delta", "epsilon", "zeta"}
+        print(repr(_cache._function_identity(typer)))
+    """)
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(Path(nativecall.__file__).parent.parent))
+        seen.add(subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True,
+                                text=True).stdout)
+    assert len(seen) == 1
+
+
 def test_notebook_cells_are_cached_across_shells(cache_dir):
     pytest.importorskip("IPython")
     script = textwrap.dedent("""
