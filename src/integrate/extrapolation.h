@@ -99,7 +99,7 @@ bool select_large_interval(const Workspace &work, int limit, int last, int &nrma
    extrapolated value (`result`, `abserr`) and the plain sum of the intervals
    (`area`, `errsum`), apply the divergence test and fold the internal codes
    down. `use_interval_sum` is true when the loop stopped because the error
-   sum met the tolerance. */
+   sum met the tolerance. The loops fill it positionally, in this order. */
 struct LoopState {
     double result = 0.0, abserr = 0.0, area = 0.0, errsum = 0.0, correc = 0.0;
     double resabs = 0.0;  // the rule applied to |f| over the whole range
@@ -220,18 +220,8 @@ Result bisect_and_extrapolate(const Rule &rule, const Options &options, Workspac
         erlarg = errsum;
     }
 
-    LoopState state;
-    state.result = result;
-    state.abserr = abserr;
-    state.area = area;
-    state.errsum = errsum;
-    state.correc = correc;
-    state.resabs = start.resabs;
-    state.ier = ier;
-    state.ierro = ierro;
-    state.ksgn = ksgn;
-    state.last = last;
-    state.use_interval_sum = use_interval_sum;
+    const LoopState state{result, abserr, area, errsum, correc, start.resabs, ier, ierro, ksgn, last,
+                          use_interval_sum, /*extrapolated=*/true};
     Result concluded = conclude_extrapolation(state, work, false);
     concluded.neval = out.neval;
     return concluded;

@@ -220,19 +220,8 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
         erlarg = errsum;
     }
 
-    detail::LoopState state;
-    state.result = result;
-    state.abserr = abserr;
-    state.area = area;
-    state.errsum = errsum;
-    state.correc = correc;
-    state.resabs = first.resabs;
-    state.ier = ier;
-    state.ierro = ierro;
-    state.ksgn = ksgn;
-    state.last = last;
-    state.use_interval_sum = use_interval_sum;
-    state.extrapolated = extrapolations > 0;
+    const detail::LoopState state{result, abserr, area, errsum, correc, first.resabs, ier, ierro, ksgn, last,
+                                  use_interval_sum, extrapolations > 0};
     int neval = out.neval;
     out = detail::conclude_extrapolation(state, work, true);
     out.neval = neval;
