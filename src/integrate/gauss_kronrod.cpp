@@ -78,7 +78,8 @@ enum class Order { GaussFirst, Natural };
 
 /* Abscissae of a rule on [centre - half, centre + half] in the order
    centre, then (centre - half*node[j], centre + half*node[j]) for each j. */
-template <int M> void place_nodes(const KronrodRule<M> &rule, double centre, double half, double *x) {
+template <int M>
+NATIVECALL_RULE_INLINE void place_nodes(const KronrodRule<M> &rule, double centre, double half, double *x) {
     x[0] = centre;
     for (int j = 0; j < M; ++j) {
         double offset = half * rule.node[j];
@@ -89,7 +90,8 @@ template <int M> void place_nodes(const KronrodRule<M> &rule, double centre, dou
 
 /* Combines values laid out as place_nodes lays out abscissae. */
 template <int M>
-RuleResult combine(const KronrodRule<M> &rule, const double *fx, double half, Order order = Order::GaussFirst) {
+NATIVECALL_RULE_INLINE RuleResult combine(const KronrodRule<M> &rule, const double *fx, double half,
+                                          Order order = Order::GaussFirst) {
     double centre_value = fx[0];
     double kronrod = rule.weight[M] * centre_value;
     double gauss = rule.gauss_centre * centre_value;
@@ -129,9 +131,11 @@ void apply(const KronrodRule<M> &rule, const Integrand &f, const double (&ends)[
 }
 
 template <int M> RuleResult apply(const KronrodRule<M> &rule, const Integrand &f, double a, double b) {
-    RuleResult out[1];
-    apply(rule, f, {a, b}, out);
-    return out[0];
+    double x[2 * M + 1], fx[2 * M + 1];
+    const double half = 0.5 * (b - a);
+    place_nodes(rule, 0.5 * (a + b), half, x);
+    f(x, fx, 2 * M + 1);
+    return combine(rule, fx, half);
 }
 
 } // namespace
