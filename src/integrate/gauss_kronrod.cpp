@@ -219,23 +219,24 @@ RuleResult gauss_kronrod_15(const Integrand &f, double a, double b) { return app
 
 namespace {
 
-/* A rule's weights repeated for K intervals, so products with them run as one
-   flat loop over all intervals' nodes. */
+/* A rule's weights with each repeated K times (node-major, as the K-interval
+   rule lays out its nodes), so products with them run as one flat loop. */
 template <int M, int K> struct RepeatedWeights {
-    double weight[K * M];
+    double weight[M * K];
     constexpr explicit RepeatedWeights(const KronrodRule<M> &rule) : weight() {
-        for (int i = 0; i < K * M; ++i) weight[i] = rule.weight[i % M];
+        for (int i = 0; i < M * K; ++i) weight[i] = rule.weight[i / K];
     }
 };
 
 /* QUADPACK's qk15i on K intervals [ends[k], ends[k + 1]] at once, with one
-   integrand call for all their nodes. The nodes are laid out as [the K centres,
-   the left nodes 0..6 of each interval, then the right nodes 0..6 of each], so the
-   transform, the folding of f(x) + f(-x), the pair sums and the products with the
-   weights are flat loops over all intervals that the compiler vectorises; only the
-   running sums stay sequential, each in QUADPACK's order, so every value rounds as
-   QUADPACK's does. `Inf` is QUADPACK's inf; 2 samples the mirrored points in the
-   same call as the points themselves. */
+   integrand call for all their nodes. The nodes are laid out node-major: [the K
+   centres, left node 0 of each interval, left node 1 of each, ..., then the right
+   nodes likewise], so the transform, the folding of f(x) + f(-x), the pair sums and
+   the products with the weights are flat loops the compiler vectorises, and the
+   running sums of the K intervals advance together, one vector add per node. Each
+   interval's sums still add in QUADPACK's order, so every value rounds as QUADPACK's
+   does. `Inf` is QUADPACK's inf; 2 samples the mirrored points in the same call as
+   the points themselves. */
 template <int Inf, int K>
 NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound, const double (&ends)[K + 1],
                                                 RuleResult (&out)[K]) {
@@ -244,18 +245,19 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound
     static constexpr RepeatedWeights<m, K> repeated(kRule15);
     const double *weight = repeated.weight;
     const double sign = Inf == -1 ? -1.0 : 1.0;
-    double t[all], x[2 * all], fx[2 * all], g[all], half[K];
+    double t[all], x[2 * all], fx[2 * all], g[all], half[K], centre[K];
     double *left_t = t + K, *right_t = t + K + sides;
     for (int k = 0; k < K; ++k) {
-        const double centre = 0.5 * (ends[k] + ends[k + 1]);
+        centre[k] = 0.5 * (ends[k] + ends[k + 1]);
         half[k] = 0.5 * (ends[k + 1] - ends[k]);
-        t[k] = centre;
-        for (int j = 0; j < m; ++j) {
-            const double offset = half[k] * rule.node[j];
-            left_t[k * m + j] = centre - offset;
-            right_t[k * m + j] = centre + offset;
-        }
+        t[k] = centre[k];
     }
+    for (int j = 0; j < m; ++j)
+        for (int k = 0; k < K; ++k) {
+            const double offset = half[k] * rule.node[j];
+            left_t[j * K + k] = centre[k] - offset;
+            right_t[j * K + k] = centre[k] + offset;
+        }
     for (int i = 0; i < all; ++i) x[i] = bound + sign * (1.0 - t[i]) / t[i];
     if (Inf == 2)
         for (int i = 0; i < all; ++i) x[all + i] = -x[i];
@@ -273,26 +275,27 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound
         kronrod_term[i] = weight[i] * pair[i];
         abs_term[i] = weight[i] * (std::fabs(left[i]) + std::fabs(right[i]));
     }
-    double kronrod[K], gauss[K], resabs[K], mean[sides];
+    double kronrod[K], gauss[K], resabs[K];
     for (int k = 0; k < K; ++k) {
         kronrod[k] = rule.weight[m] * g[k];
         gauss[k] = rule.gauss_centre * g[k];
         resabs[k] = std::fabs(kronrod[k]);
-        for (int j = 0; j < m; ++j) {   // qk15i adds the pairs in node order
-            kronrod[k] += kronrod_term[k * m + j];
-            resabs[k] += abs_term[k * m + j];
-        }
-        for (int j = 1; j < m; j += 2) gauss[k] += rule.gauss[j / 2] * pair[k * m + j];
-        for (int j = 0; j < m; ++j) mean[k * m + j] = kronrod[k] * 0.5;
     }
-    double deviation_term[sides];
+    for (int j = 0; j < m; ++j)   // qk15i adds the pairs in node order
+        for (int k = 0; k < K; ++k) {
+            kronrod[k] += kronrod_term[j * K + k];
+            resabs[k] += abs_term[j * K + k];
+        }
+    for (int j = 1; j < m; j += 2)
+        for (int k = 0; k < K; ++k) gauss[k] += rule.gauss[j / 2] * pair[j * K + k];
+    double mean[sides], deviation_term[sides], resasc[K];
+    for (int i = 0; i < sides; ++i) mean[i] = kronrod[i % K] * 0.5;
     for (int i = 0; i < sides; ++i)
         deviation_term[i] = weight[i] * (std::fabs(left[i] - mean[i]) + std::fabs(right[i] - mean[i]));
-    for (int k = 0; k < K; ++k) {
-        double resasc = rule.weight[m] * std::fabs(g[k] - mean[k * m]);
-        for (int j = 0; j < m; ++j) resasc += deviation_term[k * m + j];
-        out[k] = estimate(kronrod[k], gauss[k], resabs[k], resasc, half[k]);
-    }
+    for (int k = 0; k < K; ++k) resasc[k] = rule.weight[m] * std::fabs(g[k] - mean[k]);
+    for (int j = 0; j < m; ++j)
+        for (int k = 0; k < K; ++k) resasc[k] += deviation_term[j * K + k];
+    for (int k = 0; k < K; ++k) out[k] = estimate(kronrod[k], gauss[k], resabs[k], resasc[k], half[k]);
 }
 
 template <int K>
