@@ -52,6 +52,14 @@ int group_of(Placement p) { return static_cast<int>(p) - 1; }
    forged NOBITS size could ask for more, and the loader declines it. */
 constexpr std::uint64_t max_image_size = std::uint64_t{256} << 20;
 
+/* Names an item of the object file in messages, built only when one is needed (a load
+   reads hundreds of items and fails on none). */
+struct Item {
+    const char *kind;
+    std::uint64_t index = ~std::uint64_t{0};   // none
+    std::string str() const { return index == ~std::uint64_t{0} ? kind : kind + (" " + std::to_string(index)); }
+};
+
 /* The object file's bytes, read only through bounds checks (a file with a valid cache
    checksum can still be forged: every offset, size and index is distrusted). */
 class Bytes {
@@ -62,9 +70,9 @@ public:
     bool holds(std::uint64_t offset, std::uint64_t length) const { return offset <= size_ && length <= size_ - offset; }
     const unsigned char *at(std::uint64_t offset) const { return data_ + offset; }
     /* A T at `offset`; `what` names it when it lies outside the buffer. */
-    template <class T> T read(std::uint64_t offset, const std::string &what) const {
+    template <class T> T read(std::uint64_t offset, Item what) const {
         if (!holds(offset, sizeof(T)))
-            malformed(what + " at offset " + hex(offset) + " lies outside the object's " + std::to_string(size_) +
+            malformed(what.str() + " at offset " + hex(offset) + " lies outside the object's " + std::to_string(size_) +
                       " bytes");
         T value;
         std::memcpy(&value, data_ + offset, sizeof(T));
@@ -80,13 +88,13 @@ private:
 struct StringTable {
     const char *data = nullptr;
     std::uint64_t size = 0;
-    std::string_view at(std::uint64_t offset, const std::string &what) const {
+    std::string_view at(std::uint64_t offset, Item what) const {
         if (offset >= size)
-            malformed(what + "'s name offset " + hex(offset) + " lies outside its string table (" +
+            malformed(what.str() + "'s name offset " + hex(offset) + " lies outside its string table (" +
                       std::to_string(size) + " bytes)");
         const void *end = std::memchr(data + offset, '\0', size - offset);
         if (!end)
-            malformed(what + "'s name runs past the end of its string table");
+            malformed(what.str() + "'s name runs past the end of its string table");
         return std::string_view(data + offset, static_cast<const char *>(end) - (data + offset));
     }
 };
@@ -196,7 +204,7 @@ private:
         /* What is not an x86-64 ELF relocatable object at all is JITLink's to judge (and refuse). */
         if (!bytes_.holds(0, sizeof(Elf64_Ehdr)) || std::memcmp(bytes_.at(0), ELFMAG, SELFMAG) != 0)
             throw Unsupported{"not an ELF file"};
-        header_ = bytes_.read<Elf64_Ehdr>(0, "the ELF header");
+        header_ = bytes_.read<Elf64_Ehdr>(0, {"the ELF header"});
         if (header_.e_ident[EI_CLASS] != ELFCLASS64 || header_.e_ident[EI_DATA] != ELFDATA2LSB ||
             header_.e_ident[EI_VERSION] != EV_CURRENT || header_.e_type != ET_REL || header_.e_machine != EM_X86_64)
             throw Unsupported{"not a little-endian ELF64 relocatable object for x86-64"};
@@ -232,7 +240,7 @@ private:
         sections_.resize(header_.e_shnum);
         for (std::size_t i = 0; i < sections_.size(); ++i) {
             Elf64_Shdr &h = sections_[i].header;
-            h = bytes_.read<Elf64_Shdr>(header_.e_shoff + i * sizeof(Elf64_Shdr), "section header " + std::to_string(i));
+            h = bytes_.read<Elf64_Shdr>(header_.e_shoff + i * sizeof(Elf64_Shdr), {"section header", i});
             if (h.sh_type != SHT_NULL && h.sh_type != SHT_NOBITS && !bytes_.holds(h.sh_offset, h.sh_size))
                 malformed("section " + std::to_string(i) + "'s contents (" + std::to_string(h.sh_size) +
                           " bytes at offset " + hex(h.sh_offset) + ") lie outside the object's " +
@@ -243,7 +251,7 @@ private:
         StringTable names = string_table(header_.e_shstrndx, "the ELF header's section name table");
         for (std::size_t i = 1; i < sections_.size(); ++i) {
             Section &s = sections_[i];
-            s.name = names.at(s.header.sh_name, "section " + std::to_string(i));
+            s.name = names.at(s.header.sh_name, {"section", i});
             s.placement = placement_of(s, i);
         }
     }
@@ -251,16 +259,15 @@ private:
     /* Where section `index` goes in the mapping, None for what code never reads at run time. */
     Placement placement_of(const Section &s, std::size_t index) const {
         const Elf64_Shdr &h = s.header;
-        std::string label = section_label(index);
         switch (h.sh_type) {
         case SHT_GROUP:
-            throw Unsupported{label + " is a section group (COMDAT)"};
+            throw Unsupported{section_label(index) + " is a section group (COMDAT)"};
         case SHT_SYMTAB_SHNDX:
-            throw Unsupported{label + " extends the symbol table's section indexes"};
+            throw Unsupported{section_label(index) + " extends the symbol table's section indexes"};
         case SHT_INIT_ARRAY:
         case SHT_FINI_ARRAY:
         case SHT_PREINIT_ARRAY:
-            throw Unsupported{label + " holds constructors or destructors"};
+            throw Unsupported{section_label(index) + " holds constructors or destructors"};
         default:
             break;
         }
@@ -272,24 +279,24 @@ private:
         if (h.sh_type == SHT_X86_64_UNWIND || s.name == ".eh_frame")
             return Placement::None;
         if (h.sh_flags & SHF_TLS)
-            throw Unsupported{label + " is thread-local storage"};
+            throw Unsupported{section_label(index) + " is thread-local storage"};
         if (h.sh_flags & SHF_GROUP)
-            throw Unsupported{label + " belongs to a section group (COMDAT)"};
+            throw Unsupported{section_label(index) + " belongs to a section group (COMDAT)"};
         if (h.sh_flags & SHF_COMPRESSED)
-            throw Unsupported{label + " is compressed"};
+            throw Unsupported{section_label(index) + " is compressed"};
         if (s.name == ".ctors" || s.name == ".dtors" || s.name == ".init" || s.name == ".fini")
-            throw Unsupported{label + " holds constructors or destructors"};
+            throw Unsupported{section_label(index) + " holds constructors or destructors"};
         if (h.sh_type != SHT_PROGBITS && h.sh_type != SHT_NOBITS && h.sh_type != SHT_NOTE)
-            throw Unsupported{label + " has the section type " + hex(h.sh_type)};
+            throw Unsupported{section_label(index) + " has the section type " + hex(h.sh_type)};
         if ((h.sh_flags & SHF_WRITE) && (h.sh_flags & SHF_EXECINSTR))
-            throw Unsupported{label + " is both writable and executable"};
+            throw Unsupported{section_label(index) + " is both writable and executable"};
         std::uint64_t alignment = h.sh_addralign ? h.sh_addralign : 1;
         if (alignment & (alignment - 1))
-            malformed(label + " has an alignment of " + std::to_string(alignment) + ", not a power of two");
+            malformed(section_label(index) + " has an alignment of " + std::to_string(alignment) + ", not a power of two");
         if (alignment > page_size())
-            throw Unsupported{label + " asks for an alignment of " + std::to_string(alignment) + " bytes"};
+            throw Unsupported{section_label(index) + " asks for an alignment of " + std::to_string(alignment) + " bytes"};
         if (h.sh_size > max_image_size)
-            throw Unsupported{label + " takes " + std::to_string(h.sh_size) + " bytes"};
+            throw Unsupported{section_label(index) + " takes " + std::to_string(h.sh_size) + " bytes"};
         return (h.sh_flags & SHF_EXECINSTR) ? Placement::Code
                : (h.sh_flags & SHF_WRITE)   ? Placement::Writable
                                             : Placement::ReadOnly;
@@ -312,9 +319,9 @@ private:
         StringTable names = string_table(h.sh_link, "the symbol table");
         symbols_.resize(h.sh_size / sizeof(Elf64_Sym));
         for (std::size_t i = 1; i < symbols_.size(); ++i) {
-            auto raw = bytes_.read<Elf64_Sym>(h.sh_offset + i * sizeof(Elf64_Sym), "symbol " + std::to_string(i));
+            auto raw = bytes_.read<Elf64_Sym>(h.sh_offset + i * sizeof(Elf64_Sym), {"symbol", i});
             Symbol &s = symbols_[i];
-            s.name = names.at(raw.st_name, "symbol " + std::to_string(i));
+            s.name = names.at(raw.st_name, {"symbol", i});
             s.type = ELF64_ST_TYPE(raw.st_info);
             s.binding = ELF64_ST_BIND(raw.st_info);
             s.section = raw.st_shndx;
@@ -383,7 +390,7 @@ private:
             if (target.header.sh_type == SHT_NOBITS)
                 malformed(section_label(i) + " relocates " + section_label(h.sh_info) + ", which has no contents");
             for (std::uint64_t at = 0; at < h.sh_size; at += sizeof(Elf64_Rela))
-                add_relocation(target, bytes_.read<Elf64_Rela>(h.sh_offset + at, "a relocation of " + section_label(i)),
+                add_relocation(target, bytes_.read<Elf64_Rela>(h.sh_offset + at, {"relocation", at / sizeof(Elf64_Rela)}),
                                i);
         }
     }
@@ -393,22 +400,22 @@ private:
                      static_cast<std::uint32_t>(ELF64_R_SYM(raw.r_info)), raw.r_addend};
         if (r.type == R_X86_64_NONE)
             return;
-        std::string where = std::string(target.name) + "+" + hex(r.offset);
+        auto where = [&] { return std::string(target.name) + "+" + hex(r.offset); };
         unsigned width = relocation_width(r.type);
         if (!width)
-            throw Unsupported{"relocation type " + std::to_string(r.type) + " at " + where};
+            throw Unsupported{"relocation type " + std::to_string(r.type) + " at " + where()};
         if (r.symbol >= symbols_.size())
-            malformed("the relocation at " + where + " (" + section_label(rela_index) + ") names symbol " +
+            malformed("the relocation at " + where() + " (" + section_label(rela_index) + ") names symbol " +
                       std::to_string(r.symbol) + " of " + std::to_string(symbols_.size()));
         if (r.symbol == 0)
-            throw Unsupported{"the relocation at " + where + " names no symbol"};
+            throw Unsupported{"the relocation at " + where() + " names no symbol"};
         if (r.offset > target.header.sh_size || width > target.header.sh_size - r.offset)
-            malformed("the relocation at " + where + " patches " + std::to_string(width) + " bytes past the end of " +
+            malformed("the relocation at " + where() + " patches " + std::to_string(width) + " bytes past the end of " +
                       std::string(target.name) + " (" + std::to_string(target.header.sh_size) + " bytes)");
         Symbol &s = symbols_[r.symbol];
         s.referenced = true;
         if (!s.undefined() && !s.placed && (s.section >= sections_.size() || sections_[s.section].placement == Placement::None))
-            throw Unsupported{"the relocation at " + where + " refers to '" + std::string(s.name) +
+            throw Unsupported{"the relocation at " + where() + " refers to '" + std::string(s.name) +
                               "' in a section that is not loaded"};
         if (uses_got(r.type) && s.got < 0)
             s.got = got_entries_++;
