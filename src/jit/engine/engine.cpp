@@ -1,4 +1,4 @@
-// ORC JIT engine (ExecutionSession + JITLink): one JIT per process, host-CPU O1-class pipeline emitting object code (vectorised loop entries at O2 with libmvec), explicit libm/helper symbols, one JITDylib per function.
+// ORC JIT engine (ExecutionSession + JITLink): one JIT per process, host-CPU O1-class pipeline emitting object code (vectorised loop entries at O2 with libmvec), explicit libm/helper symbols, one JITDylib per function; cached object code goes to the direct loader first.
 #include <algorithm>
 #include <atomic>
 #include <mutex>
