@@ -223,10 +223,10 @@ private:
                       std::to_string(header_.e_shnum) + " sections");
     }
 
-    /* The table a header of type `type` points to, checked: `what` names it in messages. */
-    StringTable string_table(std::uint64_t index, const std::string &what) const {
+    /* The string table in section `index`, checked: `what` names the table that points to it. */
+    StringTable string_table(std::uint64_t index, const char *what) const {
         if (index >= sections_.size() || sections_[index].header.sh_type != SHT_STRTAB)
-            malformed(what + " names section " + std::to_string(index) + ", which is not a string table");
+            malformed(what + std::string(" names section ") + std::to_string(index) + ", which is not a string table");
         const Elf64_Shdr &h = sections_[index].header;
         return {reinterpret_cast<const char *>(bytes_.at(h.sh_offset)), h.sh_size};
     }
