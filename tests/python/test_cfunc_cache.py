@@ -829,6 +829,26 @@ def _lookup_table(n):   # LLVM makes the chain a table in .rodata
     return -1
 
 
+def _jump_table(n, x):   # different work per branch: a jump table in .rodata, relocated against .text
+    if n == 0:
+        return math.sin(x)
+    elif n == 1:
+        return x * 2.0 + 1.0
+    elif n == 2:
+        return math.cos(x)
+    elif n == 3:
+        return x - 7.0
+    elif n == 4:
+        return math.exp(x)
+    elif n == 5:
+        return x * x
+    elif n == 6:
+        return math.log(x)
+    elif n == 7:
+        return math.atan(x)
+    return -1.0
+
+
 def _integer_powers(n):
     s = 0
     for i in range(n):
@@ -856,6 +876,7 @@ def _through_a_jitable_and_a_cfunc(x):
 LOADER_CASES = [
     ("float64(float64)", _loop_with_math, [(-2.5,), (0.0,), (0.3,), (1.5,), (7.25,)]),
     ("int64(int64)", _lookup_table, [(n,) for n in range(-1, 9)]),
+    ("float64(int64, float64)", _jump_table, [(n, 0.625) for n in range(-1, 9)]),
     ("int64(int64)", _integer_powers, [(0,), (5,), (40,)]),
     ("int64(int64, int64)", _floor_division, [(7, -2), (-9, 4), (5, 0)]),
     ("float64(float64)", _float_division, [(4.0,), (-0.5,), (1e-300,)]),

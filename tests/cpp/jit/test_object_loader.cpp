@@ -142,6 +142,34 @@ TEST(ObjectLoader, IntegerPowersSwitchTablesAndFloat32) {
     }
 }
 
+/* Branches of different work become a jump table in .rodata whose entries are relocated
+   against .text: code and read-only data, in different page groups, refer to each other. */
+TEST(ObjectLoader, JumpTablesReachTheirCode) {
+    auto f = build("def f(n, x):\n"
+                   "    if n == 0:\n        return math.sin(x)\n"
+                   "    elif n == 1:\n        return x * 2.0 + 1.0\n"
+                   "    elif n == 2:\n        return math.cos(x)\n"
+                   "    elif n == 3:\n        return x - 7.0\n"
+                   "    elif n == 4:\n        return math.exp(x)\n"
+                   "    elif n == 5:\n        return x * x\n"
+                   "    elif n == 6:\n        return math.log(x)\n"
+                   "    elif n == 7:\n        return math.atan(x)\n"
+                   "    return -1.0\n",
+                   "double (int64, double)", math_globals);
+    ASSERT_NE(f->object_code().find(".rela.rodata"), std::string::npos) << "no jump table to test";
+    Loaded l = load_every_way(f);
+    ASSERT_TRUE(l.cached && l.stubbed);
+    const double x = 0.625;
+    const double expected[] = {std::sin(x), x * 2.0 + 1.0, std::cos(x), x - 7.0, std::exp(x), x * x, std::log(x),
+                               std::atan(x), -1.0};
+    for (std::int64_t n = -1; n <= 8; ++n) {
+        double want = n >= 0 ? expected[n] : -1.0;
+        EXPECT_EQ(as<double(std::int64_t, double)>(f->address())(n, x), want) << n;
+        EXPECT_EQ(as<double(std::int64_t, double)>(l.cached->address())(n, x), want) << n;
+        EXPECT_EQ(as<double(std::int64_t, double)>(l.stubbed->function)(n, x), want) << n;
+    }
+}
+
 TEST(ObjectLoader, CallsIntoAnotherCfuncGoThroughItsImport) {
     auto weight = build("def weight(t):\n    return math.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi)\n",
                         "double (double)", math_globals);
