@@ -801,6 +801,15 @@ def test_a_forked_child_loads_and_runs_cached_code(cache_dir, tmp_path):
 # ---------------------------------------------------------------- the direct object loader
 # A cache hit loads the object code with the engine's own ELF loader (no LLVM runs); what it
 # declines goes to JITLink. These compare what it loads with CPython and with compiled code.
+# The loader claims x86-64 ELF hosts only: elsewhere every load is JITLink's.
+import platform  # noqa: E402
+
+DIRECT_HOST = sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+
+
+def _loads(direct):
+    """What loader_stats() should count for `direct` cached loads on this host."""
+    return (direct, 0) if DIRECT_HOST else (0, direct)
 
 def _loop_with_math(x):
     total = 0.0
@@ -899,7 +908,7 @@ def test_the_direct_loader_runs_cached_code_as_compiled_code_runs(signature, fun
         loaded = cfunc(signature, cache=True)(function)
     after = _jit.loader_stats()
     assert warm.runs == 0
-    assert (after["direct"] - before["direct"], after["linked"] - before["linked"]) == (1, 0), after
+    assert (after["direct"] - before["direct"], after["linked"] - before["linked"]) == _loads(1), after
     for args in points:
         expected = _outcome(function, args)   # CPython, errors included
         assert _outcome(loaded, args) == _outcome(compiled, args)
@@ -923,9 +932,10 @@ def test_the_direct_loader_runs_cached_record_code():
     dtype = np.dtype([("a", "f8"), ("b", "i8")], align=True)
     signature = types.float64(types.CPointer(types.from_dtype(dtype)), types.intp)
     compiled = cfunc(signature, cache=True)(_weighted_records)
-    before = _jit.loader_stats()["direct"]
+    before = _jit.loader_stats()
     loaded = cfunc(signature, cache=True)(_weighted_records)
-    assert _jit.loader_stats()["direct"] == before + 1
+    after = _jit.loader_stats()
+    assert (after["direct"] - before["direct"], after["linked"] - before["linked"]) == _loads(1), after
     values = np.zeros(5, dtype)
     values["a"], values["b"] = [1.5, -2.0, 0.25, 8.0, 3.0], [3, 1, 4, 1, 5]
     expected = sum(float(r["a"]) * int(r["b"]) for r in values)
@@ -944,7 +954,7 @@ def test_a_new_process_loads_cached_code_with_the_direct_loader(cache_dir):
     second = json.loads(run_python(code, cache_dir).stdout)
     assert first["runs"] == 2 and first["loads"]["direct"] == 0
     assert second["runs"] == 0
-    assert second["loads"] == {"direct": 2, "linked": 0, "last_declined": ""}   # gauss and combined
+    assert (second["loads"]["direct"], second["loads"]["linked"]) == _loads(2)   # gauss and combined
     assert second["values"] == first["values"]
 
 
@@ -958,4 +968,5 @@ def test_an_object_the_direct_loader_declines_is_linked_as_before():
         _jit.load_compiled(bytes(foreign), c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name)
     after = _jit.loader_stats()
     assert after["linked"] == before["linked"] + 1 and after["direct"] == before["direct"]
-    assert "not a little-endian ELF64 relocatable object for x86-64" in after["last_declined"]
+    if DIRECT_HOST:
+        assert "not a little-endian ELF64 relocatable object for x86-64" in after["last_declined"]
