@@ -758,6 +758,33 @@ TEST(ObjectLoaderRelocations, EachTypeComputesWhatTheX86_64AbiSays) {
     }
 }
 
+/* An undefined weak symbol nothing defines: null under both loaders. JITLink gets the
+   object through load_object by way of a section the direct loader declines (.ctors). */
+TEST(ObjectLoaderRelocations, AnAbsentWeakSymbolIsNullAsUnderJitlink) {
+    Sample s;
+    s.elf.relocate(s.text, 0x1c, R_X86_64_REX_GOTPCRELX, s.absent_weak, -4);
+    s.elf.relocate(s.text, 0x20, R_X86_64_PLT32, s.absent_weak, -4);
+    s.elf.relocate(s.data, 0, R_X86_64_64, s.absent_weak, 0);
+    s.elf.relocate(s.data, 8, R_X86_64_64, s.datum, 0);
+    HandLoad direct = load_hand_built(s.elf.build());
+    ASSERT_TRUE(direct.code) << direct.declined << direct.error;
+    s.elf.section(".ctors", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, std::string(8, '\0'));
+    const ImportMap imports = {{"external_datum", reinterpret_cast<std::uintptr_t>(&external_datum)},
+                               {"external_function", reinterpret_cast<std::uintptr_t>(&external_function)}};
+    ObjectLoadStats before = object_load_stats();
+    std::unique_ptr<JitCode> linked = load_object(s.elf.build(), imports, "f", "g");
+    ASSERT_EQ(object_load_stats().linked, before.linked + 1) << "JITLink did not load it";
+    for (const JitCode *code : {direct.code.get(), linked.get()}) {
+        auto text = reinterpret_cast<std::uint64_t>(code->function);
+        std::uint64_t data = read_at<std::uint64_t>(text + 8);
+        EXPECT_EQ(read_at<std::uint64_t>(pc32_target(text + 0x1c, -4)), 0u);
+        bool stub = false;
+        EXPECT_EQ(call_target(text + 0x20, stub), 0u);
+        EXPECT_EQ(read_at<std::uint64_t>(data), 0u);
+        EXPECT_EQ(read_at<std::uint64_t>(data + 8), reinterpret_cast<std::uint64_t>(&external_datum));
+    }
+}
+
 /* A value a relocation cannot hold declines the object (JITLink reports it out of range). */
 TEST(ObjectLoaderRelocations, ValuesOutOfTheirFieldsRangeAreDeclined) {
     struct Case {
