@@ -817,6 +817,32 @@ TEST(ObjectLoaderRelocations, ValuesOutOfTheirFieldsRangeAreDeclined) {
     EXPECT_NE(l.declined.find("nothing defines the symbol 'nativecall_test_absent'"), std::string::npos) << l.declined;
 }
 
+/* The pages of address space the process has mapped (/proc/self/statm's first field). */
+std::size_t mapped_pages() {
+    std::FILE *statm = std::fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (statm) {
+        if (std::fscanf(statm, "%lu", &pages) != 1)
+            pages = 0;
+        std::fclose(statm);
+    }
+    return pages;
+}
+
+/* A load declined after its mapping was made (a relocation out of range) leaves no mapping
+   behind (adjacent leaked mappings would merge in /proc/self/maps: sizes are counted). */
+TEST(ObjectLoaderRelocations, ADeclinedLoadUnmapsItsImage) {
+    Sample s;
+    s.elf.relocate(s.text, 0x18, R_X86_64_PC32, s.text_sym, std::int64_t{1} << 40);
+    const std::string object = s.elf.build();
+    ASSERT_FALSE(load_hand_built(object).code);
+    const int loads = 300;   // each maps three pages
+    std::size_t before = mapped_pages();
+    for (int i = 0; i < loads; ++i)
+        ASSERT_FALSE(load_hand_built(object).code);
+    EXPECT_LT(mapped_pages(), before + loads) << loads << " declined loads left their mappings";
+}
+
 /* The function and thunk must be global code that lies within its section. */
 TEST(ObjectLoaderRelocations, TheFunctionSymbolMustBeGlobalCodeWithinItsSection) {
     auto refused = [](Sample &s, const char *expected, const char *what) {
