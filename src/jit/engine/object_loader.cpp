@@ -111,6 +111,7 @@ struct Symbol {
     unsigned char type = STT_NOTYPE, binding = STB_LOCAL;
     std::uint16_t section = SHN_UNDEF;   // st_shndx
     std::uint64_t value = 0;
+    std::uint64_t size = 0;   // st_size, checked only for the function and thunk
     bool undefined() const { return section == SHN_UNDEF; }
     /* Filled in by the loader. */
     bool referenced = false;   // a relocation of a placed section names it
@@ -159,15 +160,22 @@ constexpr std::size_t got_entry_size = 8;
 /* Loaded code: the one mapping, unmapped with the code. */
 class MappedCode : public JitCode {
 public:
-    MappedCode(void *base, std::size_t size) : base_(base), size_(size) {}
-    ~MappedCode() override { munmap(base_, size_); }
+    MappedCode() = default;
+    ~MappedCode() override {
+        if (base_)
+            munmap(base_, size_);
+    }
+    void own(void *base, std::size_t size) {
+        base_ = base;
+        size_ = size;
+    }
     MappedCode(const MappedCode &) = delete;
     MappedCode &operator=(const MappedCode &) = delete;
     unsigned char *base() const { return static_cast<unsigned char *>(base_); }
 
 private:
-    void *base_;
-    std::size_t size_;
+    void *base_ = nullptr;
+    std::size_t size_ = 0;
 };
 
 std::uint64_t align_up(std::uint64_t value, std::uint64_t alignment) { return (value + alignment - 1) & ~(alignment - 1); }
@@ -212,6 +220,10 @@ private:
             throw Unsupported{"more sections than the ELF header counts (extended numbering)"};
         if (header_.e_shstrndx == SHN_XINDEX)
             throw Unsupported{"a section name table index beyond the ELF header's (extended numbering)"};
+        /* Valid ELF (sections without names), which JITLink reads; this loader tells
+           .eh_frame by its name, so it declines rather than guess. */
+        if (header_.e_shnum != 0 && header_.e_shstrndx == SHN_UNDEF)
+            throw Unsupported{"no section name table"};
         if (header_.e_shnum != 0 && header_.e_shentsize != sizeof(Elf64_Shdr))
             malformed("section headers of " + std::to_string(header_.e_shentsize) + " bytes, ELF64 has " +
                       std::to_string(sizeof(Elf64_Shdr)));
@@ -326,6 +338,7 @@ private:
             s.binding = ELF64_ST_BIND(raw.st_info);
             s.section = raw.st_shndx;
             s.value = raw.st_value;
+            s.size = raw.st_size;
             if (s.type == STT_TLS)
                 throw Unsupported{"symbol '" + std::string(s.name) + "' is thread-local"};
             if (s.type == STT_GNU_IFUNC)
@@ -364,6 +377,13 @@ private:
             throw Error("JIT: looking up the function: the object code does not define '" + name + "'");
         if (found->section >= sections_.size() || sections_[found->section].placement != Placement::Code)
             throw Error("JIT: looking up the function: '" + name + "' is not in an executable section");
+        /* A symbol at its section's end (or sized past it) would hand out an address in the
+           stubs or the next page group: what is called must be code of its own section. */
+        std::uint64_t code_size = sections_[found->section].header.sh_size;
+        if (found->value >= code_size || found->size > code_size - found->value)
+            malformed("the function symbol '" + name + "' (" + std::to_string(found->size) + " bytes at " +
+                      hex(found->value) + ") does not lie within " + section_label(found->section) + " (" +
+                      std::to_string(code_size) + " bytes)");
         return *found;
     }
 
@@ -433,7 +453,9 @@ private:
             if (!s.referenced || !s.undefined())
                 continue;
             void *address = resolve_(std::string(s.name));
-            if (!address)
+            /* An undefined weak symbol nothing defines is null, as JITLink binds it (code
+               tests such a symbol's address before it calls it); a strong one is declined. */
+            if (!address && s.binding != STB_WEAK)
                 throw Unsupported{"nothing defines the symbol '" + std::string(s.name) + "'"};
             s.address = reinterpret_cast<std::uint64_t>(address);
             s.placed = true;
@@ -466,13 +488,20 @@ private:
             group_start_[g] = image_size_;
             image_size_ += align_up(group_size[g], page);
         }
+        /* The whole mapping, stubs and GOT included, stays within the bound: every
+           reference inside it (a stub's to its GOT entry, code's to its data) then fits
+           the 32 bits of a PC-relative displacement. */
+        if (image_size_ > max_image_size)
+            throw Unsupported{"the loaded image would take " + std::to_string(image_size_) + " bytes, more than " +
+                              std::to_string(max_image_size)};
         got_offset_ += group_start_[group_of(Placement::ReadOnly)];
         if (image_size_ == 0)
-            image_size_ = page;   // the function's section may be empty; a mapping may not
+            image_size_ = page;   // every placed section may be empty; a mapping may not
+        auto code = std::make_unique<MappedCode>();   // allocated first: nothing throws between mmap and its owner
         void *base = mmap(nullptr, image_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (base == MAP_FAILED)
             throw Unsupported{"mapping " + std::to_string(image_size_) + " bytes failed (" + std::strerror(errno) + ")"};
-        auto code = std::make_unique<MappedCode>(base, image_size_);
+        code->own(base, image_size_);
         unsigned char *image = code->base();
         for (Section &s : sections_) {
             if (s.placement == Placement::None)

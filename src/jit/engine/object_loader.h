@@ -26,11 +26,13 @@ struct ObjectLoaderOptions {
    and `thunk_symbol` (none when empty) resolved; the JitCode's destructor unmaps it.
    Returns nullptr with the reason in `declined` when the object uses something this loader
    does not handle (another target or format, section groups, TLS, constructors, a
-   relocation type it does not know, a symbol `resolve` does not define, a reference out of
-   range): the caller then links it with JITLink, so nothing gets worse. Throws
+   relocation type it does not know, a strong symbol `resolve` does not define, a reference
+   out of range): the caller then links it with JITLink, so nothing gets worse. An undefined
+   weak symbol `resolve` does not define is null, as under JITLink. Throws
    nativecall::Error when the bytes are not a well-formed object file (an offset, size or
-   index outside the buffer or its tables: "the object code does not parse: ...") or do
-   not define the two symbols ("looking up the function: ..."). Never runs code from the
+   index outside the buffer or its tables, a function symbol that does not lie within its
+   code: "the object code does not parse: ...") or do not define the two symbols in an
+   executable section ("looking up the function: ..."). Never runs code from the
    object. eh-frames are not registered (see object_loader.cpp). Thread-safe. */
 std::unique_ptr<JitCode> load_elf_object(const std::string &object, const ObjectSymbolResolver &resolve,
                                          const std::string &function_symbol, const std::string &thunk_symbol,

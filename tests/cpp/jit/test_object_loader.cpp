@@ -1,7 +1,9 @@
 // The direct object loader: cached code it loads computes what compiled code computes, it is the common path, and forged objects are refused or declined, never run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -461,6 +463,549 @@ TEST(ObjectLoaderForgery, RandomDamageNeverCrashesTheLoader) {
     }
     EXPECT_GT(outcomes[static_cast<int>(Outcome::Refused)], 0);
     EXPECT_GT(outcomes[static_cast<int>(Outcome::Loaded)], 0);
+}
+
+/* ---- hand-built objects ------------------------------------------------------------ */
+
+/* A small ELF64 x86-64 relocatable object written from its parts, so that a test decides
+   every section, symbol and relocation (the engine's objects show only what LLVM emits).
+   Section i of `sections` is ELF section i + 1; symbol i of `symbols` is ELF symbol i + 1.
+   The relocation, symbol and name tables follow the sections given. */
+struct ElfWriter {
+    struct Part {
+        std::string name;
+        std::uint32_t type;
+        std::uint64_t flags, align;
+        std::string data;        // the contents (PROGBITS), or sh_size zero bytes' worth (NOBITS)
+        std::uint32_t link = 0, info = 0;
+    };
+    struct Sym {
+        std::string name;
+        unsigned char bind, type;
+        std::uint16_t shndx;
+        std::uint64_t value = 0, size = 0;
+    };
+    struct Rel {
+        std::size_t section;   // ELF index of the section patched
+        std::uint64_t offset;
+        std::uint32_t type, symbol;
+        std::int64_t addend;
+    };
+    std::vector<Part> sections;
+    std::vector<Sym> symbols;
+    std::vector<Rel> relocations;
+    int shstrndx = -1;   // e_shstrndx when not negative, else the name table's index
+
+    std::size_t section(std::string name, std::uint32_t type, std::uint64_t flags, std::uint64_t align,
+                        std::string data) {
+        sections.push_back({std::move(name), type, flags, align, std::move(data)});
+        return sections.size();
+    }
+    std::uint32_t symbol(std::string name, unsigned char bind, unsigned char type, std::uint16_t shndx,
+                         std::uint64_t value = 0, std::uint64_t size = 0) {
+        symbols.push_back({std::move(name), bind, type, shndx, value, size});
+        return static_cast<std::uint32_t>(symbols.size());
+    }
+    std::uint32_t section_symbol(std::size_t index) {
+        return symbol("", STB_LOCAL, STT_SECTION, static_cast<std::uint16_t>(index));
+    }
+    void relocate(std::size_t section, std::uint64_t offset, std::uint32_t type, std::uint32_t symbol,
+                  std::int64_t addend) {
+        relocations.push_back({section, offset, type, symbol, addend});
+    }
+
+    std::string build() const {
+        std::vector<std::size_t> relocated;   // sections with relocations, in order
+        for (const Rel &r : relocations)
+            if (std::find(relocated.begin(), relocated.end(), r.section) == relocated.end())
+                relocated.push_back(r.section);
+        const std::size_t symtab = sections.size() + relocated.size() + 1, strtab = symtab + 1, shstrtab = strtab + 1;
+        std::vector<Elf64_Shdr> headers(shstrtab + 1, Elf64_Shdr{});
+        std::string file(sizeof(Elf64_Ehdr), '\0'), shnames(1, '\0'), names(1, '\0');
+        auto append = [&file](const std::string &bytes, std::uint64_t align) {
+            file.resize((file.size() + align - 1) / align * align, '\0');
+            std::uint64_t at = file.size();
+            file += bytes;
+            return at;
+        };
+        auto name = [](std::string &table, const std::string &text) {
+            std::uint32_t at = static_cast<std::uint32_t>(table.size());
+            table += text + '\0';
+            return at;
+        };
+        for (std::size_t i = 0; i < sections.size(); ++i) {
+            const Part &p = sections[i];
+            Elf64_Shdr &h = headers[i + 1];
+            h.sh_name = name(shnames, p.name);
+            h.sh_type = p.type;
+            h.sh_flags = p.flags;
+            h.sh_addralign = p.align;
+            h.sh_link = p.link;
+            h.sh_info = p.info;
+            h.sh_size = p.data.size();
+            h.sh_offset = p.type == SHT_NOBITS ? file.size() : append(p.data, 16);
+        }
+        for (std::size_t k = 0; k < relocated.size(); ++k) {
+            std::string table;
+            for (const Rel &r : relocations)
+                if (r.section == relocated[k]) {
+                    Elf64_Rela raw{r.offset, ELF64_R_INFO(r.symbol, r.type), r.addend};
+                    table.append(reinterpret_cast<const char *>(&raw), sizeof raw);
+                }
+            Elf64_Shdr &h = headers[sections.size() + 1 + k];
+            h.sh_name = name(shnames, ".rela" + sections[relocated[k] - 1].name);
+            h.sh_type = SHT_RELA;
+            h.sh_flags = SHF_INFO_LINK;
+            h.sh_link = static_cast<std::uint32_t>(symtab);
+            h.sh_info = static_cast<std::uint32_t>(relocated[k]);
+            h.sh_entsize = sizeof(Elf64_Rela);
+            h.sh_addralign = 8;
+            h.sh_size = table.size();
+            h.sh_offset = append(table, 8);
+        }
+        std::string table(sizeof(Elf64_Sym), '\0');
+        std::uint32_t first_global = 0;
+        for (std::size_t i = 0; i < symbols.size(); ++i) {
+            const Sym &s = symbols[i];
+            if (s.bind != STB_LOCAL && !first_global)
+                first_global = static_cast<std::uint32_t>(i + 1);
+            Elf64_Sym raw{};
+            raw.st_name = s.name.empty() ? 0 : name(names, s.name);
+            raw.st_info = ELF64_ST_INFO(s.bind, s.type);
+            raw.st_shndx = s.shndx;
+            raw.st_value = s.value;
+            raw.st_size = s.size;
+            table.append(reinterpret_cast<const char *>(&raw), sizeof raw);
+        }
+        Elf64_Shdr &sym = headers[symtab];
+        sym = {name(shnames, ".symtab"), SHT_SYMTAB, 0, 0, 0, table.size(), static_cast<std::uint32_t>(strtab),
+               first_global ? first_global : static_cast<std::uint32_t>(symbols.size() + 1), 8, sizeof(Elf64_Sym)};
+        sym.sh_offset = append(table, 8);
+        headers[strtab] = {name(shnames, ".strtab"), SHT_STRTAB, 0, 0, 0, names.size(), 0, 0, 1, 0};
+        headers[strtab].sh_offset = append(names, 1);
+        headers[shstrtab] = {name(shnames, ".shstrtab"), SHT_STRTAB, 0, 0, 0, 0, 0, 0, 1, 0};
+        headers[shstrtab].sh_size = shnames.size();
+        headers[shstrtab].sh_offset = append(shnames, 1);
+        std::string header_bytes(reinterpret_cast<const char *>(headers.data()), headers.size() * sizeof(Elf64_Shdr));
+        std::uint64_t shoff = append(header_bytes, 8);
+        Elf64_Ehdr e{};
+        std::memcpy(e.e_ident, ELFMAG, SELFMAG);
+        e.e_ident[EI_CLASS] = ELFCLASS64;
+        e.e_ident[EI_DATA] = ELFDATA2LSB;
+        e.e_ident[EI_VERSION] = EV_CURRENT;
+        e.e_type = ET_REL;
+        e.e_machine = EM_X86_64;
+        e.e_version = EV_CURRENT;
+        e.e_shoff = shoff;
+        e.e_ehsize = sizeof(Elf64_Ehdr);
+        e.e_shentsize = sizeof(Elf64_Shdr);
+        e.e_shnum = static_cast<std::uint16_t>(headers.size());
+        e.e_shstrndx = static_cast<std::uint16_t>(shstrndx < 0 ? shstrtab : static_cast<std::size_t>(shstrndx));
+        std::memcpy(&file[0], &e, sizeof e);
+        return file;
+    }
+};
+
+/* What the relocations below are bound to: data and a function outside the object. */
+std::int64_t external_datum = 42;
+extern "C" double external_function(double x) { return x + 1; }
+
+void *bind_test_symbols(const std::string &name) {
+    if (name == "external_datum")
+        return &external_datum;
+    if (name == "external_function")
+        return reinterpret_cast<void *>(&external_function);
+    return nullptr;
+}
+
+/* The direct loader on a hand-built object: `f` is the function, `g` (when non-empty) the thunk. */
+struct HandLoad {
+    std::unique_ptr<JitCode> code;
+    std::string declined, error;
+};
+HandLoad load_hand_built(const std::string &object, bool direct_calls = true, const std::string &thunk = "g") {
+    HandLoad result;
+    ObjectLoaderOptions options;
+    options.direct_external_calls = direct_calls;
+    try {
+        result.code = load_elf_object(object, bind_test_symbols, "f", thunk, result.declined, options);
+    } catch (const Error &e) {
+        result.error = e.what();
+    }
+    return result;
+}
+
+template <class T> T read_at(std::uint64_t address) {
+    T value;
+    std::memcpy(&value, reinterpret_cast<const void *>(address), sizeof value);
+    return value;
+}
+
+/* Where a 32-bit PC-relative field at `place` with addend `addend` points. */
+std::uint64_t pc32_target(std::uint64_t place, std::int64_t addend) {
+    return place + static_cast<std::uint64_t>(static_cast<std::int64_t>(read_at<std::int32_t>(place)) - addend);
+}
+
+/* Where a call through the field at `place` lands: a stub (`jmp *disp32(%rip)`) is followed
+   to its GOT entry's contents. `stub` says whether there was one. */
+std::uint64_t call_target(std::uint64_t place, bool &stub) {
+    std::uint64_t target = pc32_target(place, -4);
+    stub = read_at<std::uint8_t>(target) == 0xff && read_at<std::uint8_t>(target + 1) == 0x25;
+    return stub ? read_at<std::uint64_t>(pc32_target(target + 2, -4)) : target;
+}
+
+/* The protection /proc/self/maps gives the page holding `address` ("r-x", "r--", "rw-"). */
+std::string protection_at(std::uint64_t address) {
+    std::FILE *maps = std::fopen("/proc/self/maps", "r");
+    char line[512];
+    std::string found;
+    while (maps && std::fgets(line, sizeof line, maps)) {
+        unsigned long long from = 0, to = 0;
+        char perms[5] = {};
+        if (std::sscanf(line, "%llx-%llx %4s", &from, &to, perms) == 3 && address >= from && address < to) {
+            found.assign(perms, 3);
+            break;
+        }
+    }
+    if (maps)
+        std::fclose(maps);
+    return found;
+}
+
+/* An object with code, read-only data, writable data and .bss, and symbols of every kind
+   the loader binds: `f` and `g` in .text, an absolute `small`, external data and an
+   external function (bind_test_symbols), an undefined weak symbol nothing defines. */
+struct Sample {
+    ElfWriter elf;
+    std::size_t text, rodata, data, bss;
+    std::uint32_t text_sym, rodata_sym, data_sym, bss_sym, f, g, small, datum, function, absent_weak;
+    Sample() {
+        text = elf.section(".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 16, std::string(64, '\xcc'));
+        rodata = elf.section(".rodata", SHT_PROGBITS, SHF_ALLOC, 8, std::string(40, '\0'));
+        data = elf.section(".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, std::string(16, '\0'));
+        bss = elf.section(".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 8, std::string(16, '\0'));
+        text_sym = elf.section_symbol(text);
+        rodata_sym = elf.section_symbol(rodata);
+        data_sym = elf.section_symbol(data);
+        bss_sym = elf.section_symbol(bss);
+        f = elf.symbol("f", STB_GLOBAL, STT_FUNC, static_cast<std::uint16_t>(text), 0, 16);
+        g = elf.symbol("g", STB_GLOBAL, STT_FUNC, static_cast<std::uint16_t>(text), 48, 16);
+        small = elf.symbol("small", STB_GLOBAL, STT_NOTYPE, SHN_ABS, 0x1000);
+        datum = elf.symbol("external_datum", STB_GLOBAL, STT_NOTYPE, SHN_UNDEF);
+        function = elf.symbol("external_function", STB_GLOBAL, STT_NOTYPE, SHN_UNDEF);
+        absent_weak = elf.symbol("nativecall_test_absent", STB_WEAK, STT_NOTYPE, SHN_UNDEF);
+        /* .text+0x00..0x17: where the three data sections were placed. */
+        elf.relocate(text, 0x00, R_X86_64_64, rodata_sym, 0);
+        elf.relocate(text, 0x08, R_X86_64_64, data_sym, 0);
+        elf.relocate(text, 0x10, R_X86_64_64, bss_sym, 0);
+    }
+};
+
+TEST(ObjectLoaderRelocations, EachTypeComputesWhatTheX86_64AbiSays) {
+    Sample s;
+    ElfWriter &elf = s.elf;
+    elf.relocate(s.text, 0x18, R_X86_64_PC32, s.rodata_sym, 20 - 4);
+    elf.relocate(s.text, 0x1c, R_X86_64_GOTPCRELX, s.datum, -4);
+    elf.relocate(s.text, 0x20, R_X86_64_PLT32, s.function, -4);
+    elf.relocate(s.text, 0x24, R_X86_64_PLT32, s.g, -4);
+    elf.relocate(s.text, 0x28, R_X86_64_REX_GOTPCRELX, s.absent_weak, -4);
+    elf.relocate(s.text, 0x2c, R_X86_64_GOTPCREL, s.f, -4);
+    elf.relocate(s.rodata, 0, R_X86_64_64, s.f, 5);
+    elf.relocate(s.rodata, 8, R_X86_64_PC64, s.g, 3);
+    elf.relocate(s.rodata, 16, R_X86_64_PC32, s.text_sym, 0x30);   // a jump table entry: .rodata into .text
+    elf.relocate(s.rodata, 20, R_X86_64_32, s.small, 0x10);
+    elf.relocate(s.rodata, 24, R_X86_64_32S, s.small, -0x2000);
+    elf.relocate(s.rodata, 28, R_X86_64_32, s.small, 0x7fffffff);   // unsigned: fits 32, not 32S
+    elf.relocate(s.data, 0, R_X86_64_64, s.datum, 8);
+    elf.relocate(s.data, 8, R_X86_64_64, s.absent_weak, 0);
+    const std::string object = elf.build();
+    for (bool direct : {true, false}) {
+        HandLoad l = load_hand_built(object, direct);
+        ASSERT_TRUE(l.code) << l.declined << l.error;
+        auto f = reinterpret_cast<std::uint64_t>(l.code->function), g = reinterpret_cast<std::uint64_t>(l.code->thunk);
+        EXPECT_EQ(g, f + 48);
+        const std::uint64_t text = f, rodata = read_at<std::uint64_t>(text), data = read_at<std::uint64_t>(text + 8),
+                            bss = read_at<std::uint64_t>(text + 16);
+        EXPECT_EQ(read_at<std::int32_t>(text + 0x18), static_cast<std::int64_t>(rodata + 20 - 4 - (text + 0x18)));
+        /* GOT entries hold the symbol's address (not relaxed, still right), null for an
+           undefined weak symbol nothing defines, the object's own address for its own. */
+        EXPECT_EQ(read_at<std::uint64_t>(pc32_target(text + 0x1c, -4)), reinterpret_cast<std::uint64_t>(&external_datum));
+        EXPECT_EQ(read_at<std::uint64_t>(pc32_target(text + 0x28, -4)), 0u);
+        EXPECT_EQ(read_at<std::uint64_t>(pc32_target(text + 0x2c, -4)), f);
+        bool stub = false;
+        EXPECT_EQ(call_target(text + 0x20, stub), reinterpret_cast<std::uint64_t>(&external_function));
+        if (!direct)
+            EXPECT_TRUE(stub) << "every external call goes through its stub";
+        EXPECT_EQ(call_target(text + 0x24, stub), g);
+        EXPECT_FALSE(stub) << "a call inside the object needs no stub";
+        EXPECT_EQ(read_at<std::uint64_t>(rodata), f + 5);
+        EXPECT_EQ(read_at<std::uint64_t>(rodata + 8), g + 3 - (rodata + 8));
+        EXPECT_EQ(read_at<std::int32_t>(rodata + 16), static_cast<std::int64_t>(text + 0x30 - (rodata + 16)));
+        EXPECT_EQ(read_at<std::uint32_t>(rodata + 20), 0x1010u);
+        EXPECT_EQ(read_at<std::int32_t>(rodata + 24), -0x1000);
+        EXPECT_EQ(read_at<std::uint32_t>(rodata + 28), 0x80000fffu);
+        EXPECT_EQ(read_at<std::uint64_t>(data), reinterpret_cast<std::uint64_t>(&external_datum) + 8);
+        EXPECT_EQ(read_at<std::uint64_t>(data + 8), 0u);
+        EXPECT_EQ(read_at<std::uint64_t>(bss), 0u);
+        /* Bytes no relocation names are the object's. */
+        EXPECT_EQ(read_at<std::uint8_t>(text + 0x30), 0xcc);
+        /* Code RX, read-only data (and the GOT) R, writable data RW. */
+        EXPECT_EQ(protection_at(text), "r-x");
+        EXPECT_EQ(protection_at(rodata), "r--");
+        EXPECT_EQ(protection_at(pc32_target(text + 0x1c, -4)), "r--");
+        EXPECT_EQ(protection_at(data), "rw-");
+        EXPECT_EQ(protection_at(bss), "rw-");
+    }
+}
+
+/* An undefined weak symbol nothing defines: null under both loaders. JITLink gets the
+   object through load_object by way of a section the direct loader declines (.ctors). */
+TEST(ObjectLoaderRelocations, AnAbsentWeakSymbolIsNullAsUnderJitlink) {
+    Sample s;
+    s.elf.relocate(s.text, 0x1c, R_X86_64_REX_GOTPCRELX, s.absent_weak, -4);
+    s.elf.relocate(s.text, 0x20, R_X86_64_PLT32, s.absent_weak, -4);
+    s.elf.relocate(s.data, 0, R_X86_64_64, s.absent_weak, 0);
+    s.elf.relocate(s.data, 8, R_X86_64_64, s.datum, 0);
+    HandLoad direct = load_hand_built(s.elf.build());
+    ASSERT_TRUE(direct.code) << direct.declined << direct.error;
+    s.elf.section(".ctors", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, std::string(8, '\0'));
+    const ImportMap imports = {{"external_datum", reinterpret_cast<std::uintptr_t>(&external_datum)},
+                               {"external_function", reinterpret_cast<std::uintptr_t>(&external_function)}};
+    ObjectLoadStats before = object_load_stats();
+    std::unique_ptr<JitCode> linked = load_object(s.elf.build(), imports, "f", "g");
+    ASSERT_EQ(object_load_stats().linked, before.linked + 1) << "JITLink did not load it";
+    for (const JitCode *code : {direct.code.get(), linked.get()}) {
+        auto text = reinterpret_cast<std::uint64_t>(code->function);
+        std::uint64_t data = read_at<std::uint64_t>(text + 8);
+        EXPECT_EQ(read_at<std::uint64_t>(pc32_target(text + 0x1c, -4)), 0u);
+        bool stub = false;
+        EXPECT_EQ(call_target(text + 0x20, stub), 0u);
+        EXPECT_EQ(read_at<std::uint64_t>(data), 0u);
+        EXPECT_EQ(read_at<std::uint64_t>(data + 8), reinterpret_cast<std::uint64_t>(&external_datum));
+    }
+}
+
+/* A value a relocation cannot hold declines the object (JITLink reports it out of range). */
+TEST(ObjectLoaderRelocations, ValuesOutOfTheirFieldsRangeAreDeclined) {
+    struct Case {
+        std::uint32_t type;
+        std::int64_t addend;
+        const char *expected;
+    };
+    const Case cases[] = {
+        {R_X86_64_32S, 0x7fffffff, "32-bit signed absolute reference"},   // 0x80000fff > INT32_MAX
+        {R_X86_64_32, -0x2000, "32-bit absolute reference"},              // below zero
+        {R_X86_64_PC32, std::int64_t{1} << 32, "out of 32-bit range"},    // an addend far outside .text
+    };
+    for (const Case &c : cases) {
+        Sample s;
+        s.elf.relocate(s.rodata, 20, c.type, c.type == R_X86_64_PC32 ? s.text_sym : s.small, c.addend);
+        HandLoad l = load_hand_built(s.elf.build());
+        EXPECT_FALSE(l.code);
+        EXPECT_NE(l.declined.find(c.expected), std::string::npos) << c.type << ": " << l.declined << l.error;
+    }
+    Sample s;   // a PC-relative reference to null (an absent weak symbol) cannot be encoded
+    s.elf.relocate(s.text, 0x18, R_X86_64_PC32, s.absent_weak, -4);
+    HandLoad l = load_hand_built(s.elf.build());
+    EXPECT_FALSE(l.code);
+    EXPECT_NE(l.declined.find("nativecall_test_absent"), std::string::npos) << l.declined << l.error;
+    Sample strong;   // a strong symbol nothing defines
+    strong.elf.symbols[strong.absent_weak - 1].bind = STB_GLOBAL;
+    strong.elf.relocate(strong.text, 0x1c, R_X86_64_GOTPCRELX, strong.absent_weak, -4);
+    l = load_hand_built(strong.elf.build());
+    EXPECT_FALSE(l.code);
+    EXPECT_NE(l.declined.find("nothing defines the symbol 'nativecall_test_absent'"), std::string::npos) << l.declined;
+}
+
+/* The pages of address space the process has mapped (/proc/self/statm's first field). */
+std::size_t mapped_pages() {
+    std::FILE *statm = std::fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (statm) {
+        if (std::fscanf(statm, "%lu", &pages) != 1)
+            pages = 0;
+        std::fclose(statm);
+    }
+    return pages;
+}
+
+/* A load declined after its mapping was made (a relocation out of range) leaves no mapping
+   behind (adjacent leaked mappings would merge in /proc/self/maps: sizes are counted). */
+TEST(ObjectLoaderRelocations, ADeclinedLoadUnmapsItsImage) {
+    Sample s;
+    s.elf.relocate(s.text, 0x18, R_X86_64_PC32, s.text_sym, std::int64_t{1} << 40);
+    const std::string object = s.elf.build();
+    ASSERT_FALSE(load_hand_built(object).code);
+    const int loads = 300;   // each maps three pages
+    std::size_t before = mapped_pages();
+    for (int i = 0; i < loads; ++i)
+        ASSERT_FALSE(load_hand_built(object).code);
+    EXPECT_LT(mapped_pages(), before + loads) << loads << " declined loads left their mappings";
+}
+
+/* The function and thunk must be global code that lies within its section. */
+TEST(ObjectLoaderRelocations, TheFunctionSymbolMustBeGlobalCodeWithinItsSection) {
+    auto refused = [](Sample &s, const char *expected, const char *what) {
+        HandLoad l = load_hand_built(s.elf.build());
+        EXPECT_FALSE(l.code) << what;
+        EXPECT_NE(l.error.find(expected), std::string::npos) << what << ": " << l.error << l.declined;
+    };
+    {
+        Sample s;
+        s.elf.symbols[s.f - 1].value = 64;   // .text's end: the next bytes are stubs or another group
+        s.elf.symbols[s.f - 1].size = 0;
+        refused(s, "does not lie within section 1 (.text)", "at the end");
+    }
+    {
+        Sample s;
+        s.elf.symbols[s.g - 1].size = 17;   // 48 + 17 > 64
+        refused(s, "'g' (17 bytes at 0x30) does not lie within", "sized past the end");
+    }
+    {
+        Sample s;
+        s.elf.symbols[s.f - 1].shndx = static_cast<std::uint16_t>(s.rodata);
+        refused(s, "'f' is not in an executable section", "in .rodata");
+    }
+    {
+        Sample s;
+        s.elf.symbols[s.f - 1].shndx = SHN_ABS;
+        refused(s, "'f' is not in an executable section", "absolute");
+    }
+    {
+        Sample s;
+        s.elf.symbols[s.f - 1].bind = STB_LOCAL;   // JITLink's lookup sees no local symbol
+        refused(s, "does not define 'f'", "local");
+    }
+    {
+        Sample s;
+        s.elf.symbol("f", STB_GLOBAL, STT_FUNC, static_cast<std::uint16_t>(s.text), 32, 16);
+        refused(s, "'f' is defined twice", "twice");
+    }
+    {
+        Sample s;   // a local of the same name does not hide the global
+        s.elf.symbols.insert(s.elf.symbols.begin(),
+                             ElfWriter::Sym{"f", STB_LOCAL, STT_FUNC, static_cast<std::uint16_t>(s.text), 32, 0});
+        for (ElfWriter::Rel &r : s.elf.relocations)
+            ++r.symbol;
+        HandLoad l = load_hand_built(s.elf.build());
+        ASSERT_TRUE(l.code) << l.declined << l.error;
+        EXPECT_EQ(reinterpret_cast<std::uint64_t>(l.code->thunk) - reinterpret_cast<std::uint64_t>(l.code->function), 48u);
+    }
+    {
+        Sample s;   // an empty code section holds no function
+        s.elf.sections[s.text - 1].data.clear();
+        s.elf.relocations.clear();
+        s.elf.symbols[s.f - 1].size = s.elf.symbols[s.g - 1].size = 0;
+        s.elf.symbols[s.g - 1].value = 0;
+        refused(s, "does not lie within", "empty .text");
+    }
+}
+
+/* Section headers the engine never writes: alignments, numbering, kinds and references. */
+TEST(ObjectLoaderRelocations, SectionOddities) {
+    enum Want { Loads, Declines, Refuses };
+    auto expect = [](const std::string &object, Want want, const char *expected, const char *what) {
+        HandLoad l = load_hand_built(object);
+        EXPECT_EQ(l.code ? Loads : l.error.empty() ? Declines : Refuses, want) << what << ": " << l.declined << l.error;
+        const std::string &message = want == Refuses ? l.error : l.declined;
+        EXPECT_NE(message.find(expected), std::string::npos) << what << ": " << message;
+    };
+    for (std::uint64_t align : {0, 1, 4096}) {
+        Sample s;
+        s.elf.sections[s.rodata - 1].align = align;
+        expect(s.elf.build(), Loads, "", "alignment 0, 1 or a page");
+    }
+    {
+        Sample s;
+        s.elf.sections[s.rodata - 1].align = 24;
+        expect(s.elf.build(), Refuses, "alignment of 24, not a power of two", "alignment 24");
+        s.elf.sections[s.rodata - 1].align = std::uint64_t{1} << 40;
+        expect(s.elf.build(), Declines, "asks for an alignment of 1099511627776", "alignment 2^40");
+    }
+    {
+        Sample s;   // .data shares .rodata's bytes in the file: each gets its own copy
+        s.elf.relocate(s.rodata, 0, R_X86_64_64, s.small, 7);
+        Forge overlapping(s.elf.build());
+        Elf64_Shdr moved = overlapping.section(s.data);
+        moved.sh_offset = overlapping.section(s.rodata).sh_offset;
+        overlapping.put_section(s.data, moved);
+        HandLoad l = load_hand_built(overlapping.bytes);
+        ASSERT_TRUE(l.code) << l.declined << l.error;
+        auto text = reinterpret_cast<std::uint64_t>(l.code->function);
+        EXPECT_EQ(read_at<std::uint64_t>(read_at<std::uint64_t>(text)), 0x1007u);
+        EXPECT_EQ(read_at<std::uint64_t>(read_at<std::uint64_t>(text + 8)), 0u) << ".data's copy is untouched";
+    }
+    {
+        Sample s;   // a zero-sized section, and relocations of a section that is not loaded
+        std::size_t empty = s.elf.section(".rodata.empty", SHT_PROGBITS, SHF_ALLOC, 8, "");
+        std::size_t comment = s.elf.section(".comment", SHT_PROGBITS, 0, 1, std::string(8, 'x'));
+        s.elf.relocate(comment, 0, R_X86_64_64, s.elf.section_symbol(empty), 0);
+        s.elf.relocate(s.text, 0x18, R_X86_64_64, s.elf.section_symbol(empty), 0);
+        expect(s.elf.build(), Loads, "", "zero-sized section");
+    }
+    {
+        Sample s;   // a reference into a section that is not loaded
+        std::size_t comment = s.elf.section(".comment", SHT_PROGBITS, 0, 1, std::string(8, 'x'));
+        s.elf.relocate(s.text, 0x18, R_X86_64_PC32, s.elf.section_symbol(comment), 0);
+        expect(s.elf.build(), Declines, "in a section that is not loaded", "reference to .comment");
+    }
+    {
+        Sample s;
+        s.elf.relocate(s.bss, 0, R_X86_64_64, s.f, 0);
+        expect(s.elf.build(), Refuses, "which has no contents", "relocating .bss");
+    }
+    {
+        Sample s;
+        s.elf.shstrndx = SHN_UNDEF;
+        expect(s.elf.build(), Declines, "no section name table", "e_shstrndx SHN_UNDEF");
+        s.elf.shstrndx = SHN_XINDEX;
+        expect(s.elf.build(), Declines, "extended numbering", "e_shstrndx SHN_XINDEX");
+        s.elf.shstrndx = 1;   // .text is no string table
+        expect(s.elf.build(), Refuses, "names section 1, which is not a string table", "e_shstrndx .text");
+    }
+    for (std::uint16_t special : {std::uint16_t{SHN_COMMON}, std::uint16_t{SHN_XINDEX}, std::uint16_t{0xff00}}) {
+        Sample s;
+        s.elf.symbols[s.datum - 1].shndx = special;
+        s.elf.symbols[s.datum - 1].value = 8;
+        expect(s.elf.build(), Declines, "special section index", "a special st_shndx");
+    }
+    {
+        Sample s;
+        s.elf.section(".group", SHT_GROUP, 0, 4, std::string(8, '\0'));
+        expect(s.elf.build(), Declines, "section group", "SHT_GROUP");
+    }
+    {
+        Sample s;   // a relocation section that names no section of the object
+        std::string object = s.elf.build();
+        Forge forge(object);
+        std::size_t rela = forge.find(SHT_RELA, ".rela.text");
+        Elf64_Shdr h = forge.section(rela);
+        h.sh_info = 999;
+        forge.put_section(rela, h);
+        expect(forge.bytes, Refuses, "relocates section 999", "sh_info out of range");
+        h.sh_info = static_cast<std::uint32_t>(s.text);
+        h.sh_link = static_cast<std::uint32_t>(s.text);
+        forge.put_section(rela, h);
+        expect(forge.bytes, Refuses, "not the object's symbol table", "sh_link not the symbol table");
+    }
+    {
+        Sample s;   // NOBITS sizes far beyond any compiled function: declined before mapping
+        std::size_t huge = s.elf.section(".bss.huge", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 8, "");
+        std::size_t big_code = s.elf.section(".text.big", SHT_NOBITS, SHF_ALLOC | SHF_EXECINSTR, 8, "");
+        std::size_t big_constants = s.elf.section(".rodata.big", SHT_NOBITS, SHF_ALLOC, 8, "");
+        Forge forge(s.elf.build());
+        Elf64_Shdr h = forge.section(huge);
+        h.sh_size = std::uint64_t{1} << 62;
+        forge.put_section(huge, h);
+        expect(forge.bytes, Declines, "takes 4611686018427387904 bytes", "a 2^62-byte .bss");
+        /* Three groups each within the bound, together beyond it. */
+        for (std::size_t index : {big_code, big_constants, huge}) {
+            Elf64_Shdr part = forge.section(index);
+            part.sh_size = std::uint64_t{100} << 20;
+            forge.put_section(index, part);
+        }
+        expect(forge.bytes, Declines, "the loaded image would take", "300 MiB in three groups");
+    }
 }
 
 } // namespace
