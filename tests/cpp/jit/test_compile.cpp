@@ -5,6 +5,7 @@
 #include <cstring>
 #include <thread>
 
+#include "compile_support.h"
 #include "jitable_sources.h"
 #include "nativecall/jit/compiler.h"
 
@@ -13,13 +14,9 @@ namespace {
 
 std::shared_ptr<CompiledFunction> build(const std::string &source, const std::string &sig, Globals globals = {},
                                         bool debug = false) {
-    CompileRequest request;
-    request.source = source;
-    request.filename = "test.py";
-    request.signature = parse_signature(sig);
-    request.globals = std::move(globals);
-    request.options.debug = debug;
-    return compile(request);
+    CompileOptions options;
+    options.debug = debug;
+    return test_support::compile_source(source, sig, std::move(globals), options);
 }
 
 template <class Fn> Fn *as(const std::shared_ptr<CompiledFunction> &f) { return reinterpret_cast<Fn *>(f->address()); }

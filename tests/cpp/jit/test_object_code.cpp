@@ -4,29 +4,16 @@
 #include <cmath>
 
 #include "nativecall/errors.h"
+#include "compile_support.h"
 #include "nativecall/jit/compiler.h"
 
 namespace nativecall::jit {
 namespace {
 
-std::shared_ptr<CompiledFunction> build(const std::string &source, Globals globals = {}) {
-    CompileRequest request;
-    request.source = source;
-    request.filename = "test.py";
-    request.signature = parse_signature("double (double)");
-    request.globals = std::move(globals);
-    return compile(request);
-}
+using test_support::reload_request;
 
-LoadRequest reload_request(const CompiledFunction &f) {
-    LoadRequest request;
-    request.object_code = f.object_code();
-    request.function_symbol = f.function_symbol();
-    request.thunk_symbol = f.thunk_symbol();
-    request.imports = f.imports();
-    request.signature = f.signature();
-    request.name = f.name();
-    return request;
+std::shared_ptr<CompiledFunction> build(const std::string &source, Globals globals = {}) {
+    return test_support::compile_source(source, "double (double)", std::move(globals));
 }
 
 double call(const std::shared_ptr<CompiledFunction> &f, double x) {

@@ -12,6 +12,7 @@
 #if defined(__x86_64__) && defined(__linux__)
 #include <elf.h>
 
+#include "compile_support.h"
 #include "engine/object_loader.h"
 #include "engine/runtime_symbols.h"
 #include "nativecall/errors.h"
@@ -21,26 +22,13 @@
 namespace nativecall::jit {
 namespace {
 
+using test_support::reload_request;
+
 std::shared_ptr<CompiledFunction> build(const std::string &source, const std::string &sig, Globals globals = {},
                                         int opt_level = 1) {
-    CompileRequest request;
-    request.source = source;
-    request.filename = "test.py";
-    request.signature = parse_signature(sig);
-    request.globals = std::move(globals);
-    request.options.opt_level = opt_level;
-    return compile(request);
-}
-
-LoadRequest reload_request(const CompiledFunction &f) {
-    LoadRequest request;
-    request.object_code = f.object_code();
-    request.function_symbol = f.function_symbol();
-    request.thunk_symbol = f.thunk_symbol();
-    request.imports = f.imports();
-    request.signature = f.signature();
-    request.name = f.name();
-    return request;
+    CompileOptions options;
+    options.opt_level = opt_level;
+    return test_support::compile_source(source, sig, std::move(globals), options);
 }
 
 template <class Fn> Fn *as(void *address) { return reinterpret_cast<Fn *>(address); }
