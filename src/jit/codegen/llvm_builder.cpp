@@ -8,6 +8,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include "llvm_module.h"
+#include "vector_math.h"
 #include "nativecall/errors.h"
 #include "nativecall/jit/llvm_interop.h"
 #include "nativecall/jit/types.h"
@@ -315,31 +316,6 @@ int loop_entry_form(const Signature &signature) {
     return 0;
 }
 
-/* libmvec's vector exp hands every lane beyond about +-708 to scalar exp, one call
-   per lane, so integrands that decay to 0 along a mapped infinite range spend most
-   of their time there. Lanes whose result is certainly +0 (x < -745.2, below half
-   the smallest subnormal, so libm's exp rounds to 0 too) compute exp(0) instead and
-   get 0 selected. */
-void steer_exp_underflow(llvm::Function &body) {
-    std::vector<llvm::CallInst *> calls;
-    for (llvm::BasicBlock &block : body)
-        for (llvm::Instruction &inst : block)
-            if (auto *call = llvm::dyn_cast<llvm::CallInst>(&inst))
-                if (call->getIntrinsicID() == llvm::Intrinsic::exp && call->getType()->isDoubleTy())
-                    calls.push_back(call);
-    for (llvm::CallInst *call : calls) {
-        llvm::IRBuilder<> b(call);
-        llvm::Type *f64 = call->getType();
-        llvm::Value *x = call->getArgOperand(0);
-        llvm::Value *zero = llvm::ConstantFP::get(f64, 0.0);
-        llvm::Value *vanishes = b.CreateFCmpOLT(x, llvm::ConstantFP::get(f64, -745.2));
-        call->setArgOperand(0, b.CreateSelect(vanishes, zero, x));
-        b.SetInsertPoint(call->getNextNode());
-        llvm::Value *result = b.CreateSelect(vanishes, zero, call);
-        call->replaceUsesWithIf(result, [&](llvm::Use &use) { return use.getUser() != result; });
-    }
-}
-
 } // namespace
 
 bool has_loop_entry(const Signature &signature) { return loop_entry_form(signature) != 0; }
@@ -350,7 +326,10 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
         return false;
     const bool packed = form == 2;
     const std::vector<CType> &p = signature.params;
-    steer_exp_underflow(*function);
+    /* Our exp, inlined and widened with the loop: libmvec's costs a call per vector
+       (with every vector register spilled around it) and hands lanes beyond about
+       +-708 to scalar exp one by one. */
+    inline_exp_calls(*function);
 
     llvm::LLVMContext &c = *context;
     llvm::Type *ptr = llvm::PointerType::get(c, 0), *f64 = llvm::Type::getDoubleTy(c), *i64 = llvm::Type::getInt64Ty(c);
