@@ -1,7 +1,10 @@
 // LLVM IR construction: ir::Builder over llvm::IRBuilder, C-ABI function declarations and the call thunk.
 #include <cstdio>
 
+#include <llvm/Analysis/CFG.h>
+#include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/CFG.h>
+#include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Verifier.h>
@@ -316,10 +319,71 @@ int loop_entry_form(const Signature &signature) {
     return 0;
 }
 
+/* Whether evaluating some points a second time, after all points were evaluated once
+   in order, leaves everything as one evaluation per point would, and the loop around
+   the body stays innermost (what the vectorizer widens): no stores but to the body's
+   own stack, no calls but to functions that access no memory (libm) or to the body
+   itself, no other memory writes (atomics, fences, volatile accesses), no loops.
+   Error recording would be harmless (the first error wins, and a repeated point was
+   already evaluated), but it sits in a branch that keeps the loop scalar anyway. */
+bool repeatable(llvm::Function &body) {
+    auto local = [&](const llvm::Value *pointer) {
+        return llvm::isa<llvm::AllocaInst>(llvm::getUnderlyingObject(pointer, 0));
+    };
+    for (llvm::BasicBlock &block : body) {
+        for (llvm::Instruction &inst : block) {
+            if (auto *store = llvm::dyn_cast<llvm::StoreInst>(&inst)) {
+                if (store->isVolatile() || store->isAtomic() || !local(store->getPointerOperand()))
+                    return false;
+            } else if (auto *call = llvm::dyn_cast<llvm::CallBase>(&inst)) {
+                if (call->getCalledFunction() == &body || call->isLifetimeStartOrEnd() ||
+                    llvm::isa<llvm::DbgInfoIntrinsic>(call))
+                    continue;
+                if (auto *fill = llvm::dyn_cast<llvm::MemIntrinsic>(call)) {
+                    if (fill->isVolatile() || !local(fill->getDest()))
+                        return false;
+                } else if (!call->doesNotAccessMemory()) {
+                    return false;
+                }
+            } else if (inst.mayWriteToMemory()) {
+                return false;
+            }
+        }
+    }
+    llvm::SmallVector<std::pair<const llvm::BasicBlock *, const llvm::BasicBlock *>, 4> back_edges;
+    llvm::FindFunctionBackedges(body, back_edges);
+    return back_edges.empty();
+}
+
+/* A distinct, self-referencing loop ID carrying `hints` (llvm.loop.* names; a value of
+   -1 means the hint takes no operand, 0/1 become i1 for the boolean hints). */
+llvm::MDNode *loop_hints(llvm::LLVMContext &c, std::initializer_list<std::pair<const char *, int>> hints) {
+    std::vector<llvm::Metadata *> ops{nullptr};
+    for (const auto &[name, value] : hints) {
+        std::vector<llvm::Metadata *> hint{llvm::MDString::get(c, name)};
+        if (value >= 0) {
+            const bool boolean = llvm::StringRef(name).ends_with(".enable");
+            llvm::Type *type = boolean ? llvm::Type::getInt1Ty(c) : llvm::Type::getInt32Ty(c);
+            hint.push_back(llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(type, value)));
+        }
+        ops.push_back(llvm::MDNode::get(c, hint));
+    }
+    llvm::MDNode *id = llvm::MDNode::getDistinct(c, ops);
+    id->replaceOperandWith(0, id);
+    return id;
+}
+
 } // namespace
 
 bool has_loop_entry(const Signature &signature) { return loop_entry_form(signature) != 0; }
 
+/* The loop evaluates blocks of `block` points, each block an inner loop of that
+   constant trip count, which the vectorizer turns into straight-line vector code with
+   no lane masks and no remainder. The points that do not fill a block:
+   - for a body that may be evaluated twice (repeatable()), the last block is moved
+     back to end at n, recomputing a few points already stored (same values);
+   - otherwise (and when n < block) they go through one more loop, folded into masked
+     vector iterations, so that each point is evaluated exactly once. */
 bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     const int form = function ? loop_entry_form(signature) : 0;
     if (form == 0)
@@ -330,6 +394,10 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
        (with every vector register spilled around it) and hands lanes beyond about
        +-708 to scalar exp one by one. */
     inline_exp_calls(*function);
+    const bool overlap = repeatable(*function);
+    const int width = host_vector_doubles();
+    const int interleave = 2;   // two vectors per block share the exp's constants and overlap its latency
+    const std::int64_t block = width * interleave;
 
     llvm::LLVMContext &c = *context;
     llvm::Type *ptr = llvm::PointerType::get(c, 0), *f64 = llvm::Type::getDoubleTy(c), *i64 = llvm::Type::getInt64Ty(c);
@@ -346,44 +414,90 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     many->addParamAttr(1, llvm::Attribute::NoAlias);
     if (packed)
         many->addParamAttr(4, llvm::Attribute::NoAlias);
-    /* The scalar body exists here only to be inlined into the loop. */
+    /* The scalar body exists here only to be inlined into the loops. */
     function->setLinkage(llvm::GlobalValue::InternalLinkage);
     function->addFnAttr(llvm::Attribute::AlwaysInline);
 
-    llvm::BasicBlock *entry = llvm::BasicBlock::Create(c, "entry", many);
-    llvm::BasicBlock *loop = llvm::BasicBlock::Create(c, "loop", many);
-    llvm::BasicBlock *exit = llvm::BasicBlock::Create(c, "exit", many);
-    llvm::IRBuilder<> b(entry);
+    auto new_block = [&](const char *name) { return llvm::BasicBlock::Create(c, name, many); };
+    llvm::BasicBlock *entry = new_block("entry"), *start = new_block("start"), *blocks = new_block("blocks"),
+                     *inner = new_block("block"), *next_block = new_block("next_block"),
+                     *after_blocks = overlap ? nullptr : new_block("after_blocks"), *rest = new_block("rest"),
+                     *exit = new_block("exit");
     llvm::Value *n = many->getArg(2);
-    /* xx[0] is scratch, restored on return: with nothing live after the loop,
-       the vectorizer can fold the remainder into masked iterations. */
+    auto int64 = [&](std::int64_t v) { return llvm::ConstantInt::get(i64, v); };
+    /* fx[k] = f(x[k]) at the builder's insertion point. */
+    auto evaluate = [&](llvm::IRBuilder<> &b, llvm::Value *k) {
+        llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, many->getArg(0), k));
+        std::vector<llvm::Value *> args;
+        if (packed)
+            b.CreateStore(x, many->getArg(4));
+        else
+            args.push_back(x);
+        for (unsigned a = 3; a < many->arg_size(); ++a)
+            args.push_back(many->getArg(a));
+        llvm::CallInst *call = b.CreateCall(function, args);
+        call->setAttributes(function->getAttributes());
+        b.CreateStore(call, b.CreateGEP(f64, many->getArg(1), k));
+    };
+
+    llvm::IRBuilder<> b(entry);
+    /* xx[0] is scratch, restored on return: with nothing live after the loops, the
+       store of each x into it is dead once the body is inlined. */
     llvm::Value *saved = packed ? b.CreateLoad(f64, many->getArg(4)) : nullptr;
-    b.CreateCondBr(b.CreateICmpSGT(n, llvm::ConstantInt::get(i64, 0)), loop, exit);
-    b.SetInsertPoint(loop);
+    b.CreateCondBr(b.CreateICmpSGT(n, int64(0)), start, exit);
+    b.SetInsertPoint(start);
+    llvm::Value *whole = b.CreateAnd(n, int64(-block));   // the points in whole blocks
+    b.CreateCondBr(b.CreateICmpNE(whole, int64(0)), blocks, rest);
+
+    b.SetInsertPoint(blocks);
     llvm::PHINode *i = b.CreatePHI(i64, 2);
-    i->addIncoming(llvm::ConstantInt::get(i64, 0), entry);
-    llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, many->getArg(0), i));
-    std::vector<llvm::Value *> args;
-    if (packed)
-        b.CreateStore(x, many->getArg(4));
-    else
-        args.push_back(x);
-    for (unsigned k = 3; k < many->arg_size(); ++k)
-        args.push_back(many->getArg(k));
-    llvm::CallInst *call = b.CreateCall(function, args);
-    call->setAttributes(function->getAttributes());
-    b.CreateStore(call, b.CreateGEP(f64, many->getArg(1), i));
-    llvm::Value *next = b.CreateAdd(i, llvm::ConstantInt::get(i64, 1), "", true, true);
-    i->addIncoming(next, loop);
-    llvm::BranchInst *latch = b.CreateCondBr(b.CreateICmpEQ(next, n), exit, loop);
-    /* Fold the remainder into masked vector iterations: the rules ask for 15, 21
-       or 30 points, and a scalar epilogue would call scalar libm for the last few. */
-    llvm::Metadata *predicate[] = {llvm::MDString::get(c, "llvm.loop.vectorize.predicate.enable"),
-                                   llvm::ConstantAsMetadata::get(llvm::ConstantInt::getTrue(c))};
-    llvm::Metadata *ids[] = {nullptr, llvm::MDNode::get(c, predicate)};
-    llvm::MDNode *loop_id = llvm::MDNode::getDistinct(c, ids);
-    loop_id->replaceOperandWith(0, loop_id);
-    latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+    i->addIncoming(int64(0), start);
+    llvm::Value *first = i;
+    if (overlap) {
+        llvm::Value *last = b.CreateSub(n, int64(block));
+        first = b.CreateSelect(b.CreateICmpSGT(i, last), last, i);
+    }
+    b.CreateBr(inner);
+    b.SetInsertPoint(inner);
+    llvm::PHINode *j = b.CreatePHI(i64, 2);
+    j->addIncoming(int64(0), blocks);
+    evaluate(b, b.CreateAdd(first, j, "", true, true));
+    llvm::Value *j_next = b.CreateAdd(j, int64(1), "", true, true);
+    j->addIncoming(j_next, inner);
+    /* The width and interleave the block was sized for; unrolled only by the vectorizer
+       (fully unrolling the scalar block first would leave it to the SLP vectorizer). */
+    b.CreateCondBr(b.CreateICmpEQ(j_next, int64(block)), next_block, inner)
+        ->setMetadata(llvm::LLVMContext::MD_loop,
+                      loop_hints(c, {{"llvm.loop.vectorize.enable", 1},
+                                     {"llvm.loop.vectorize.width", width},
+                                     {"llvm.loop.interleave.count", interleave},
+                                     {"llvm.loop.unroll.disable", -1}}));
+    b.SetInsertPoint(next_block);
+    llvm::Value *i_next = b.CreateAdd(i, int64(block), "", true, true);
+    i->addIncoming(i_next, next_block);
+    if (overlap) {
+        b.CreateCondBr(b.CreateICmpSLT(i_next, n), blocks, exit);
+    } else {
+        b.CreateCondBr(b.CreateICmpEQ(i_next, whole), after_blocks, blocks);
+        b.SetInsertPoint(after_blocks);
+        b.CreateCondBr(b.CreateICmpEQ(whole, n), exit, rest);
+    }
+
+    b.SetInsertPoint(rest);
+    llvm::PHINode *k = b.CreatePHI(i64, 3);
+    k->addIncoming(int64(0), start);
+    if (!overlap)
+        k->addIncoming(whole, after_blocks);
+    evaluate(b, k);
+    llvm::Value *k_next = b.CreateAdd(k, int64(1), "", true, true);
+    k->addIncoming(k_next, rest);
+    /* Fewer points than a block: masked vector iterations, not a scalar epilogue that
+       would call scalar libm for each. */
+    b.CreateCondBr(b.CreateICmpEQ(k_next, n), exit, rest)
+        ->setMetadata(llvm::LLVMContext::MD_loop,
+                      loop_hints(c, {{"llvm.loop.vectorize.predicate.enable", 1},
+                                     {"llvm.loop.vectorize.width", width}}));
+
     b.SetInsertPoint(exit);
     if (packed)
         b.CreateStore(saved, many->getArg(4));

@@ -77,7 +77,9 @@ llvm::Value *emit_exp(llvm::IRBuilder<> &b, llvm::Value *x, bool fused) {
     llvm::Value *bias = b.CreateSelect(negative, bits(std::uint64_t(1023 + kSplit) << 52),
                                        bits(std::uint64_t(1023 - kSplit) << 52));
     llvm::Value *first = b.CreateBitCast(b.CreateAdd(exponent, bias), type);
-    llvm::Value *second = b.CreateSelect(negative, constant(0x1p-60), constant(0x1p60));
+    /* 2^m: its exponent field is 2046 minus the bias's, one subtraction where a second
+       select would hold two more constants in vector registers. */
+    llvm::Value *second = b.CreateBitCast(b.CreateSub(bits(std::uint64_t(2046) << 52), bias), type);
     return b.CreateFMul(b.CreateFMul(p, first), second);
 }
 
@@ -97,18 +99,38 @@ int inline_exp_calls(llvm::Function &body) {
     return static_cast<int>(calls.size());
 }
 
-bool host_has_fma() {
-    static const bool fma = [] {
-        llvm::Triple host(llvm::sys::getProcessTriple());
-        if (host.isAArch64())
-            return true;   // part of the base architecture
-        if (!host.isX86())
-            return false;
-        llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-        auto found = features.find("fma");
-        return found != features.end() && found->second;
-    }();
-    return fma;
-}
+namespace {
+
+/* The host's features as code generation sees them (read once: each read runs CPUID). */
+struct HostVectors {
+    bool fma = false;
+    int doubles = 2;
+
+    static const HostVectors &get() {
+        static const HostVectors host = [] {
+            HostVectors h;
+            llvm::Triple triple(llvm::sys::getProcessTriple());
+            if (triple.isAArch64()) {
+                h.fma = true;   // part of the base architecture, with 128-bit NEON
+            } else if (triple.isX86()) {
+                llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+                auto has = [&](const char *name) {
+                    auto found = features.find(name);
+                    return found != features.end() && found->second;
+                };
+                h.fma = has("fma");
+                h.doubles = has("avx512f") ? 8 : has("avx") ? 4 : 2;
+            }
+            return h;
+        }();
+        return host;
+    }
+};
+
+} // namespace
+
+bool host_has_fma() { return HostVectors::get().fma; }
+
+int host_vector_doubles() { return HostVectors::get().doubles; }
 
 } // namespace nativecall::jit

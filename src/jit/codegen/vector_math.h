@@ -23,4 +23,8 @@ int inline_exp_calls(llvm::Function &body);
    targets: the engine compiles for the host). */
 bool host_has_fma();
 
+/* How many doubles one vector register of this host holds: 8 with AVX-512, 4 with AVX,
+   2 with SSE2 or NEON (and 2 where we do not know). */
+int host_vector_doubles();
+
 } // namespace nativecall::jit
