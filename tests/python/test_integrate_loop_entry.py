@@ -379,3 +379,20 @@ def test_quad_counts_one_call_per_evaluation_through_user_data():
     value, error, info = ni.quad(llc, -INF, INF, full_output=1)
     assert abs(value - math.sqrt(math.pi)) <= error
     assert record[0] == info["neval"]
+
+
+def test_building_a_loop_entry_that_stays_scalar_prints_nothing(capfd):
+    # The blocks ask LLVM for vectorisation; a body it cannot widen (a call into the
+    # runtime on a NULL user_data) must not make LLVM print remarks or warnings.
+    @cfunc("float64(float64, voidptr)")
+    def scaled(x, data):
+        return carray(data, (1,), dtype=float64)[0] * math.exp(-x * x)
+
+    capfd.readouterr()
+    assert scaled._compiled.many_address != 0
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    a = ctypes.c_double(2.0)
+    x = np.linspace(-1, 1, 13)
+    np.testing.assert_array_max_ulp(run_loop(scaled, "data", x, data=pointer_to(a)),
+                                    run_scalar(scaled, "data", x, data=pointer_to(a)), maxulp=1)
