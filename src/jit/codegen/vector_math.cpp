@@ -6,6 +6,7 @@
 
 #include <llvm/IR/Instructions.h>
 #include <llvm/IR/IntrinsicInst.h>
+#include <llvm/IR/Module.h>
 #include <llvm/TargetParser/Host.h>
 #include <llvm/TargetParser/Triple.h>
 
@@ -97,6 +98,54 @@ int inline_exp_calls(llvm::Function &body) {
         call->eraseFromParent();
     }
     return static_cast<int>(calls.size());
+}
+
+int load_vector_constants(llvm::Function &f) {
+    /* Only AVX hosts: AVX-512 broadcasts from memory inside the instruction and has 32
+       registers; NEON and SSE have no memory operands of this kind to gain. */
+    if (host_vector_doubles() != 4)
+        return 0;
+    llvm::Module &module = *f.getParent();
+    int rewritten = 0;
+    for (llvm::BasicBlock &block : f) {
+        for (llvm::Instruction &inst : block) {
+            /* A compare and a select sharing a constant make one max/min (the exp's
+               clamps): two loads would not. */
+            if (llvm::isa<llvm::PHINode>(inst) || llvm::isa<llvm::ShuffleVectorInst>(inst) ||
+                llvm::isa<llvm::CmpInst>(inst) || llvm::isa<llvm::SelectInst>(inst) ||
+                llvm::isa<llvm::GetElementPtrInst>(inst))
+                continue;
+            auto *call = llvm::dyn_cast<llvm::CallBase>(&inst);
+            if (call && !call->getCalledFunction())
+                continue;
+            for (llvm::Use &use : inst.operands()) {
+                if (inst.isShift() && use.getOperandNo() == 1)
+                    continue;   // an immediate shift count stays one
+                if (call && (!call->isArgOperand(&use) || call->paramHasAttr(call->getArgOperandNo(&use),
+                                                                             llvm::Attribute::ImmArg)))
+                    continue;
+                auto *constant = llvm::dyn_cast<llvm::Constant>(use.get());
+                if (!constant || llvm::isa<llvm::UndefValue>(constant) || constant->isNullValue())
+                    continue;
+                auto *type = llvm::dyn_cast<llvm::FixedVectorType>(constant->getType());
+                if (!type || type->getNumElements() < 4 || !constant->getSplatValue())
+                    continue;
+                llvm::Type *element = type->getElementType();
+                if (!element->isDoubleTy() && !element->isIntegerTy(64))
+                    continue;
+                /* One global per use: identical loads would be merged into one value in a
+                   register, which is what this avoids. */
+                auto *global = new llvm::GlobalVariable(module, type, true, llvm::GlobalValue::PrivateLinkage,
+                                                        constant, "nativecall.splat");
+                const llvm::Align align(module.getDataLayout().getTypeAllocSize(type));
+                global->setAlignment(align);
+                llvm::IRBuilder<> b(&inst);
+                use.set(b.CreateAlignedLoad(type, global, align));
+                ++rewritten;
+            }
+        }
+    }
+    return rewritten;
 }
 
 namespace {

@@ -19,6 +19,15 @@ llvm::Value *emit_exp(llvm::IRBuilder<> &b, llvm::Value *x, bool fused);
    Returns how many calls it replaced. */
 int inline_exp_calls(llvm::Function &body);
 
+/* After optimisation: every splat vector constant (doubles or 64-bit integers) that
+   an instruction of `f` uses is loaded from a constant global of its own, at the use.
+   x86 without AVX-512 materialises splat constants as broadcasts into registers; a
+   vectorised exp holds more of them than there are registers, so the loop reloads
+   them with one broadcast instruction each, every iteration. A full-width load in
+   the same block folds into the instruction as a memory operand instead. Does this on
+   AVX hosts without AVX-512 only. Returns how many uses it rewrote. */
+int load_vector_constants(llvm::Function &f);
+
 /* True when the CPU this process runs on has fused multiply-add (what code generation
    targets: the engine compiles for the host). */
 bool host_has_fma();

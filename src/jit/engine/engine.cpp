@@ -33,6 +33,7 @@
 #endif
 
 #include "../codegen/llvm_module.h"
+#include "../codegen/vector_math.h"
 #include "engine.h"
 #include "store_speculation.h"
 #include "nativecall/errors.h"
@@ -347,6 +348,9 @@ private:
                                         : opt_level == 2 ? llvm::OptimizationLevel::O2
                                                          : llvm::OptimizationLevel::O3;
         pb.buildPerModuleDefaultPipeline(level).run(module, mam);
+        if (vectorise)   // splat constants of the widened loops as memory operands (see vector_math.h)
+            for (llvm::Function &f : module)
+                load_vector_constants(f);
     }
 
     std::recursive_mutex mutex_;   // recursive: a failed load frees its code under it
