@@ -342,10 +342,12 @@ int loop_entry_form(const Signature &signature) {
    the body stays innermost (what the vectorizer widens): no stores but to the body's
    own stack, no calls but to functions that access no memory (libm) or to the body
    itself, no other memory writes (atomics, fences, volatile accesses), no loops.
-   Error recording would be harmless (the first error wins, and a repeated point was
-   already evaluated), but it sits in a branch that keeps the loop scalar anyway. */
+   Error recording (the runtime call behind raise and carray's NULL check) counts as
+   a side effect here: repeating it would be harmless (the first error wins, and a
+   repeated point was already evaluated once), but where it depends on x it keeps
+   the block scalar, and repeated points would then cost a call each. */
 bool repeatable(llvm::Function &body) {
-    auto local = [&](const llvm::Value *pointer) {
+    auto local = [](const llvm::Value *pointer) {
         return llvm::isa<llvm::AllocaInst>(llvm::getUnderlyingObject(pointer, 0));
     };
     for (llvm::BasicBlock &block : body) {
