@@ -2,6 +2,7 @@
 #include "vector_math.h"
 
 #include <cstdint>
+#include <iterator>
 #include <vector>
 
 #include <llvm/IR/Instructions.h>
