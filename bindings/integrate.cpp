@@ -7,6 +7,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -951,21 +952,25 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
        on one thread unless the user asks for more. */
     const int threads = native ? resolve_workers(workers, native->thread_safe) : 1;
 
-    /* xx = [x, the item's row]; on the stack for the usual few parameters (the
-       sampler runs once per rule, so it stays free of allocation). */
-    constexpr std::size_t kStackArgs = 32;
-    const NativeIntegrand *native_f = native ? &*native : nullptr;
-    auto native_sampler = [native_f, rows, nargs](std::size_t item, const double *x, double *fx, std::size_t m) {
-        const double *row = rows + item * nargs;
-        if (nargs < kStackArgs) {
-            double xx[kStackArgs];
-            std::copy(row, row + nargs, xx + 1);
-            native_f->sample(x, fx, m, xx, static_cast<int>(nargs + 1));
-        } else {
-            std::vector<double> xx(nargs + 1);
-            std::copy(row, row + nargs, xx.begin() + 1);
-            native_f->sample(x, fx, m, xx.data(), static_cast<int>(nargs + 1));
+    /* Each item's sampler holds xx = [x, the item's row], filled once for all the
+       item's rules; in place for the usual few parameters (no allocation per item). */
+    constexpr std::size_t kInlineArgs = 31;
+    struct NativeItem {
+        const NativeIntegrand *f;
+        int count;   // 1 + the parameters
+        std::array<double, kInlineArgs + 1> inline_xx;
+        std::vector<double> heap_xx;
+        void operator()(const double *x, double *fx, std::size_t m) {
+            f->sample(x, fx, m, heap_xx.empty() ? inline_xx.data() : heap_xx.data(), count);
         }
+    };
+    const NativeIntegrand *native_f = native ? &*native : nullptr;
+    auto bind_native = [native_f, rows, nargs](std::size_t item) {
+        NativeItem sampler{native_f, static_cast<int>(nargs + 1), {}, {}};
+        if (nargs > kInlineArgs) sampler.heap_xx.resize(nargs + 1);
+        double *xx = sampler.heap_xx.empty() ? sampler.inline_xx.data() : sampler.heap_xx.data();
+        std::copy(rows + item * nargs, rows + (item + 1) * nargs, xx + 1);
+        return sampler;
     };
     /* The item's parameters as Python floats, made once per item. */
     std::size_t cached_item = static_cast<std::size_t>(-1);
@@ -988,8 +993,8 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
         const std::size_t count = std::min(slice, n - first);
         if (native) {
             python::run_native([&] {
-                quad_batch(BatchIntegrand(native_sampler), first, count, a.data(), a_stride, b.data(), b_stride,
-                           spec, threads, out);
+                quad_batch_bound(bind_native, first, count, a.data(), a_stride, b.data(), b_stride, spec, threads,
+                                 out);
             });
         } else {
             quad_batch(BatchIntegrand(python_sampler), first, count, a.data(), a_stride, b.data(), b_stride, spec, 1,

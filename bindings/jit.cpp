@@ -649,6 +649,15 @@ NB_MODULE(_jit, m) {
           "Load object code a CompiledFunction produced (here or in another process) without running LLVM codegen. "
           "`source`, the compile() arguments that produced it, lets an integrand build its loop entry on first use.");
     m.def("codegen_runs", &codegen_runs, "How many times this process ran LLVM's optimiser and code generator.");
+    m.def("loader_stats", [] {
+        ObjectLoadStats stats = object_load_stats();
+        nb::dict d;
+        d["direct"] = stats.direct;
+        d["linked"] = stats.linked;
+        d["last_declined"] = stats.last_declined;
+        return d;
+    }, "How load_compiled loaded object code in this process: {'direct': loads without LLVM, 'linked': objects "
+       "the direct loader declined and JITLink linked, 'last_declined': why the latest was declined}.");
     m.def("checksum", [](nb::bytes data) { return content_checksum(data.c_str(), data.size()); }, nb::arg("data"),
           "A 64-bit XXH3 checksum of `data` (detects damaged cache files; not a cryptographic hash).");
     m.def("host_id", &host_id, "LLVM version, target triple, host CPU and its features.");

@@ -29,8 +29,11 @@ public:
     Estimate extrapolate(double value);
 
 private:
-    double table_[kMaxElements + 2] = {};
-    double last_three_[3] = {};  // QUADPACK's res3la: the three previous limits
+    /* Not zero-filled (every integral makes a table): extrapolate reads only entries
+       written before, table_[0, size_) and the scratch entry it sets, and
+       last_three_ once three limits were stored. */
+    double table_[kMaxElements + 2];
+    double last_three_[3];       // QUADPACK's res3la: the three previous limits
     int size_ = 0;               // QUADPACK's n (numrl2)
     int calls_ = 0;              // QUADPACK's nres
 };

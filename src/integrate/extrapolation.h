@@ -114,8 +114,8 @@ Result conclude_extrapolation(LoopState state, const Workspace &work, bool diver
    the sequence of sums with the epsilon algorithm (QAGS's scheme). Fills
    `work` and returns QUADPACK's final ier, value and error. `evals_per_rule`
    is the number of integrand evaluations one rule application costs.
-   A template, so each routine's rule is inlined into the loop that calls it
-   twice per bisection. */
+   `rule(a, b)` applies the rule to one interval and `rule.halves(a, m, b, left,
+   right)` to both halves of a bisected one (in one integrand call). */
 
 template <class Rule>
 Result bisect_and_extrapolate(const Rule &rule, const Options &options, Workspace &work, const InitialPass &start,
@@ -160,7 +160,8 @@ Result bisect_and_extrapolate(const Rule &rule, const Options &options, Workspac
         const double a1 = work.alist[maxerr], b2 = work.blist[maxerr];
         const double b1 = 0.5 * (a1 + b2), a2 = b1;
         const double erlast = errmax;
-        const RuleResult left = rule(a1, b1), right = rule(a2, b2);
+        RuleResult left, right;
+        rule.halves(a1, b1, b2, left, right);
         out.neval += 2 * evals_per_rule;
         const double area12 = left.result + right.result;
         const double erro12 = left.abserr + right.abserr;

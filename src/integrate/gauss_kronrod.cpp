@@ -78,7 +78,8 @@ enum class Order { GaussFirst, Natural };
 
 /* Abscissae of a rule on [centre - half, centre + half] in the order
    centre, then (centre - half*node[j], centre + half*node[j]) for each j. */
-template <int M> void place_nodes(const KronrodRule<M> &rule, double centre, double half, double *x) {
+template <int M>
+NATIVECALL_RULE_INLINE void place_nodes(const KronrodRule<M> &rule, double centre, double half, double *x) {
     x[0] = centre;
     for (int j = 0; j < M; ++j) {
         double offset = half * rule.node[j];
@@ -89,7 +90,8 @@ template <int M> void place_nodes(const KronrodRule<M> &rule, double centre, dou
 
 /* Combines values laid out as place_nodes lays out abscissae. */
 template <int M>
-RuleResult combine(const KronrodRule<M> &rule, const double *fx, double half, Order order = Order::GaussFirst) {
+NATIVECALL_RULE_INLINE RuleResult combine(const KronrodRule<M> &rule, const double *fx, double half,
+                                          Order order = Order::GaussFirst) {
     double centre_value = fx[0];
     double kronrod = rule.weight[M] * centre_value;
     double gauss = rule.gauss_centre * centre_value;
@@ -113,10 +115,25 @@ RuleResult combine(const KronrodRule<M> &rule, const double *fx, double half, Or
     return kronrod_estimate(kronrod, gauss, resabs, resasc, half);
 }
 
+/* The rule on K intervals [ends[k], ends[k + 1]] with one integrand call for all
+   their nodes (fewer, fuller calls for a vectorised integrand); each interval's
+   result is what a call of its own gives. */
+template <int M, int K>
+void apply(const KronrodRule<M> &rule, const Integrand &f, const double (&ends)[K + 1], RuleResult (&out)[K]) {
+    constexpr int n = 2 * M + 1;
+    double x[K * n], fx[K * n], half[K];
+    for (int k = 0; k < K; ++k) {
+        half[k] = 0.5 * (ends[k + 1] - ends[k]);
+        place_nodes(rule, 0.5 * (ends[k] + ends[k + 1]), half[k], x + k * n);
+    }
+    f(x, fx, K * n);
+    for (int k = 0; k < K; ++k) out[k] = combine(rule, fx + k * n, half[k]);
+}
+
 template <int M> RuleResult apply(const KronrodRule<M> &rule, const Integrand &f, double a, double b) {
     double x[2 * M + 1], fx[2 * M + 1];
-    double centre = 0.5 * (a + b), half = 0.5 * (b - a);
-    place_nodes(rule, centre, half, x);
+    const double half = 0.5 * (b - a);
+    place_nodes(rule, 0.5 * (a + b), half, x);
     f(x, fx, 2 * M + 1);
     return combine(rule, fx, half);
 }
@@ -190,66 +207,108 @@ RuleResult kronrod_estimate(double kronrod, double gauss, double resabs, double 
 
 RuleResult gauss_kronrod_21(const Integrand &f, double a, double b) { return apply(kRule21, f, a, b); }
 
+void gauss_kronrod_21_halves(const Integrand &f, double a, double middle, double b, RuleResult &left,
+                             RuleResult &right) {
+    RuleResult out[2];
+    apply(kRule21, f, {a, middle, b}, out);
+    left = out[0];
+    right = out[1];
+}
+
 RuleResult gauss_kronrod_15(const Integrand &f, double a, double b) { return apply(kRule15, f, a, b); }
 
 namespace {
 
-/* QUADPACK's qk15i with the nodes laid out as [centre, left 0..6, right 0..6] so
-   the transform, the folding of f(x) + f(-x), the pair sums and the products with
-   the weights run as whole-array loops the compiler vectorises; only the three
-   running sums stay sequential, each in QUADPACK's order, so every value rounds
-   as QUADPACK's does. `Inf` is QUADPACK's inf; 2 samples the 15 mirrored points
-   in the same call as the 15 points themselves. */
-template <int Inf>
-NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite(const Integrand &f, double bound, double a, double b) {
-    constexpr int n = kGaussKronrod15Points, m = 7;
-    const KronrodRule<m> &rule = kRule15;
-    const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
-    const double sign = Inf == -1 ? -1.0 : 1.0;
-    double t[n], x[2 * n], fx[2 * n], g[n];
-    t[0] = centre;
-    for (int j = 0; j < m; ++j) {
-        const double offset = half * rule.node[j];
-        t[1 + j] = centre - offset;
-        t[1 + m + j] = centre + offset;
+/* A rule's weights with each repeated K times (node-major, as the K-interval
+   rule lays out its nodes), so products with them run as one flat loop. */
+template <int M, int K> struct RepeatedWeights {
+    double weight[M * K];
+    constexpr explicit RepeatedWeights(const KronrodRule<M> &rule) : weight() {
+        for (int i = 0; i < M * K; ++i) weight[i] = rule.weight[i / K];
     }
-    for (int i = 0; i < n; ++i) x[i] = bound + sign * (1.0 - t[i]) / t[i];
+};
+
+/* QUADPACK's qk15i on K intervals [ends[k], ends[k + 1]] at once, with one
+   integrand call for all their nodes. The nodes are laid out node-major: [the K
+   centres, left node 0 of each interval, left node 1 of each, ..., then the right
+   nodes likewise], so the transform, the folding of f(x) + f(-x), the pair sums and
+   the products with the weights are flat loops the compiler vectorises, and the
+   running sums of the K intervals advance together, one vector add per node. Each
+   interval's sums still add in QUADPACK's order, so every value rounds as QUADPACK's
+   does. `Inf` is QUADPACK's inf; 2 samples the mirrored points in the same call as
+   the points themselves. */
+template <int Inf, int K>
+NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound, const double (&ends)[K + 1],
+                                                RuleResult (&out)[K]) {
+    constexpr int n = kGaussKronrod15Points, m = 7, all = K * n, sides = K * m;
+    const KronrodRule<m> &rule = kRule15;
+    static constexpr RepeatedWeights<m, K> repeated(kRule15);
+    const double *weight = repeated.weight;
+    const double sign = Inf == -1 ? -1.0 : 1.0;
+    double t[all], x[2 * all], fx[2 * all], g[all], half[K], centre[K];
+    double *left_t = t + K, *right_t = t + K + sides;
+    for (int k = 0; k < K; ++k) {
+        centre[k] = 0.5 * (ends[k] + ends[k + 1]);
+        half[k] = 0.5 * (ends[k + 1] - ends[k]);
+        t[k] = centre[k];
+    }
+    for (int j = 0; j < m; ++j)
+        for (int k = 0; k < K; ++k) {
+            const double offset = half[k] * rule.node[j];
+            left_t[j * K + k] = centre[k] - offset;
+            right_t[j * K + k] = centre[k] + offset;
+        }
+    for (int i = 0; i < all; ++i) x[i] = bound + sign * (1.0 - t[i]) / t[i];
     if (Inf == 2)
-        for (int i = 0; i < n; ++i) x[n + i] = -x[i];
-    f(x, fx, Inf == 2 ? 2 * n : n);
+        for (int i = 0; i < all; ++i) x[all + i] = -x[i];
+    f(x, fx, Inf == 2 ? 2 * all : all);
     /* dx = dt / t^2 on the mapped range; the two halves of the real line fold together. */
     if (Inf == 2)
-        for (int i = 0; i < n; ++i) g[i] = (fx[i] + fx[n + i]) / t[i] / t[i];
+        for (int i = 0; i < all; ++i) g[i] = (fx[i] + fx[all + i]) / t[i] / t[i];
     else
-        for (int i = 0; i < n; ++i) g[i] = fx[i] / t[i] / t[i];
+        for (int i = 0; i < all; ++i) g[i] = fx[i] / t[i] / t[i];
 
-    const double *left = g + 1, *right = g + 1 + m;
-    double pair[m], kronrod_term[m], abs_term[m];
-    for (int j = 0; j < m; ++j) {
-        pair[j] = left[j] + right[j];
-        kronrod_term[j] = rule.weight[j] * pair[j];
-        abs_term[j] = rule.weight[j] * (std::fabs(left[j]) + std::fabs(right[j]));
+    const double *left = g + K, *right = g + K + sides;
+    double pair[sides], kronrod_term[sides], abs_term[sides];
+    for (int i = 0; i < sides; ++i) {
+        pair[i] = left[i] + right[i];
+        kronrod_term[i] = weight[i] * pair[i];
+        abs_term[i] = weight[i] * (std::fabs(left[i]) + std::fabs(right[i]));
     }
-    double kronrod = rule.weight[m] * g[0];
-    double gauss = rule.gauss_centre * g[0];
-    double resabs = std::fabs(kronrod);
-    for (int j = 0; j < m; ++j) {   // qk15i adds the pairs in node order
-        kronrod += kronrod_term[j];
-        resabs += abs_term[j];
+    double kronrod[K], gauss[K], resabs[K];
+    for (int k = 0; k < K; ++k) {
+        kronrod[k] = rule.weight[m] * g[k];
+        gauss[k] = rule.gauss_centre * g[k];
+        resabs[k] = std::fabs(kronrod[k]);
     }
-    for (int j = 1; j < m; j += 2) gauss += rule.gauss[j / 2] * pair[j];
-    const double mean = kronrod * 0.5;
-    double deviation_term[m];
+    for (int j = 0; j < m; ++j)   // qk15i adds the pairs in node order
+        for (int k = 0; k < K; ++k) {
+            kronrod[k] += kronrod_term[j * K + k];
+            resabs[k] += abs_term[j * K + k];
+        }
+    for (int j = 1; j < m; j += 2)
+        for (int k = 0; k < K; ++k) gauss[k] += rule.gauss[j / 2] * pair[j * K + k];
+    double mean[sides], deviation_term[sides], resasc[K];
+    for (int i = 0; i < sides; ++i) mean[i] = kronrod[i % K] * 0.5;
+    for (int i = 0; i < sides; ++i)
+        deviation_term[i] = weight[i] * (std::fabs(left[i] - mean[i]) + std::fabs(right[i] - mean[i]));
+    for (int k = 0; k < K; ++k) resasc[k] = rule.weight[m] * std::fabs(g[k] - mean[k]);
     for (int j = 0; j < m; ++j)
-        deviation_term[j] = rule.weight[j] * (std::fabs(left[j] - mean) + std::fabs(right[j] - mean));
-    double resasc = rule.weight[m] * std::fabs(g[0] - mean);
-    for (int j = 0; j < m; ++j) resasc += deviation_term[j];
-    return estimate(kronrod, gauss, resabs, resasc, half);
+        for (int k = 0; k < K; ++k) resasc[k] += deviation_term[j * K + k];
+    for (int k = 0; k < K; ++k) out[k] = estimate(kronrod[k], gauss[k], resabs[k], resasc[k], half[k]);
+}
+
+template <int K>
+NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound, int inf,
+                                                const double (&ends)[K + 1], RuleResult (&out)[K]) {
+    if (inf == 2) return kronrod_15_infinite<2, K>(f, bound, ends, out);
+    if (inf == -1) return kronrod_15_infinite<-1, K>(f, bound, ends, out);
+    return kronrod_15_infinite<1, K>(f, bound, ends, out);
 }
 
 } // namespace
 
-/* The whole-array loops above run twice as wide with AVX: where the compiler and
+/* The whole-array loops above run twice as wide with AVX (both entry points): where the compiler and
    the loader support it, a copy of the rule for AVX machines is picked once at load
    time. Only plain IEEE operations are widened (no fused multiply-add, which would
    round differently), so both copies give identical results. */
@@ -257,9 +316,20 @@ NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite(const Integrand &f, double
 __attribute__((target_clones("avx", "default")))
 #endif
 RuleResult gauss_kronrod_15_infinite(const Integrand &f, double bound, int inf, double a, double b) {
-    if (inf == 2) return kronrod_15_infinite<2>(f, bound, a, b);
-    if (inf == -1) return kronrod_15_infinite<-1>(f, bound, a, b);
-    return kronrod_15_infinite<1>(f, bound, a, b);
+    RuleResult out[1];
+    kronrod_15_infinite<1>(f, bound, inf, {a, b}, out);
+    return out[0];
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(NATIVECALL_NO_TARGET_CLONES)
+__attribute__((target_clones("avx", "default")))
+#endif
+void gauss_kronrod_15_infinite_halves(const Integrand &f, double bound, int inf, double a, double middle, double b,
+                                      RuleResult &left, RuleResult &right) {
+    RuleResult out[2];
+    kronrod_15_infinite<2>(f, bound, inf, {a, middle, b}, out);
+    left = out[0];
+    right = out[1];
 }
 
 RuleResult gauss_kronrod_15_weighted(const Integrand &f, double (*weight)(double x, const double *params),

@@ -20,6 +20,12 @@ constexpr int kGaussKronrod21Points = 21;
 /* 21-point Kronrod extension of the 10-point Gauss rule on [a, b]. */
 RuleResult gauss_kronrod_21(const Integrand &f, double a, double b);
 
+/* The 21-point rule on both halves [a, middle] and [middle, b] of a bisected
+   interval, with one integrand call of 42 points; each result is what
+   gauss_kronrod_21 gives for its half. */
+void gauss_kronrod_21_halves(const Integrand &f, double a, double middle, double b, RuleResult &left,
+                             RuleResult &right);
+
 /* 15-point Kronrod extension of the 7-point Gauss rule on [a, b]. */
 RuleResult gauss_kronrod_15(const Integrand &f, double a, double b);
 
@@ -28,6 +34,31 @@ RuleResult gauss_kronrod_15(const Integrand &f, double a, double b);
    for inf = 2 the integrand is f(x) + f(-x) with bound = 0. Evaluates f at 15
    points, or 30 when inf = 2. */
 RuleResult gauss_kronrod_15_infinite(const Integrand &f, double bound, int inf, double a, double b);
+
+/* gauss_kronrod_15_infinite on both halves [a, middle] and [middle, b] of a bisected
+   interval, with one integrand call (30 points, 60 when inf = 2); each result is
+   what gauss_kronrod_15_infinite gives for its half. */
+void gauss_kronrod_15_infinite_halves(const Integrand &f, double bound, int inf, double a, double middle, double b,
+                                      RuleResult &left, RuleResult &right);
+
+/* The rules the bisection loops apply, on one interval or on both halves of one. */
+struct Kronrod21Rule {
+    const Integrand &f;
+    RuleResult operator()(double a, double b) const { return gauss_kronrod_21(f, a, b); }
+    void halves(double a, double middle, double b, RuleResult &left, RuleResult &right) const {
+        gauss_kronrod_21_halves(f, a, middle, b, left, right);
+    }
+};
+
+struct Kronrod15InfiniteRule {
+    const Integrand &f;
+    double bound;
+    int inf;
+    RuleResult operator()(double a, double b) const { return gauss_kronrod_15_infinite(f, bound, inf, a, b); }
+    void halves(double a, double middle, double b, RuleResult &left, RuleResult &right) const {
+        gauss_kronrod_15_infinite_halves(f, bound, inf, a, middle, b, left, right);
+    }
+};
 
 /* The 15-point rule for ∫_a^b w(x) f(x) dx with a weight function given at
    the nodes (for QAWO's, QAWS's and QAWC's intervals where moments are not used):

@@ -88,8 +88,8 @@ Result qagp(const Integrand &f, double a, double b, const std::vector<double> &p
     start.neval = out.neval;
     start.first_large_depth = 1;
     start.first_bisection_seeds_table = false;
-    auto rule = [&f](double x0, double x1) { return detail::gauss_kronrod_21(f, x0, x1); };
-    out = detail::bisect_and_extrapolate(rule, options, work, start, detail::kGaussKronrod21Points);
+    out = detail::bisect_and_extrapolate(detail::Kronrod21Rule{f}, options, work, start,
+                                         detail::kGaussKronrod21Points);
     out.value *= sign;
     return out;
 }

@@ -57,8 +57,8 @@ Result integrate_from_single_interval(const Rule &rule, double a, double b,
 } // namespace
 
 Result qags(const Integrand &f, double a, double b, const Options &options, Workspace &work) {
-    auto rule = [&f](double lo, double hi) { return detail::gauss_kronrod_21(f, lo, hi); };
-    return integrate_from_single_interval(rule, a, b, options, work, detail::kGaussKronrod21Points);
+    return integrate_from_single_interval(detail::Kronrod21Rule{f}, a, b, options, work,
+                                          detail::kGaussKronrod21Points);
 }
 
 Result qagi(const Integrand &f, double bound, int inf, const Options &options, Workspace &work) {
@@ -69,17 +69,10 @@ Result qagi(const Integrand &f, double bound, int inf, const Options &options, W
         return out;
     }
     if (inf == 2) bound = 0.0;
-    struct Mapping {
-        const Integrand &f;
-        double bound;
-        int inf;
-    } mapping{f, bound, inf};
-    auto rule = [&mapping](double lo, double hi) {
-        return detail::gauss_kronrod_15_infinite(mapping.f, mapping.bound, mapping.inf, lo, hi);
-    };
     /* Both halves of the real line are sampled when inf == 2. */
     int evals = detail::kGaussKronrod15Points * (inf == 2 ? 2 : 1);
-    return integrate_from_single_interval(rule, 0.0, 1.0, options, work, evals);
+    return integrate_from_single_interval(detail::Kronrod15InfiniteRule{f, bound, inf}, 0.0, 1.0, options, work,
+                                          evals);
 }
 
 } // namespace nativecall::integrate

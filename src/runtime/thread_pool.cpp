@@ -14,9 +14,14 @@
 
 namespace nativecall {
 
+/* Read once: glibc counts the online CPUs by reading /sys on every call (~20 us,
+   more than a small routine call costs), and every routine call resolves workers. */
 int hardware_workers() {
-    unsigned n = std::thread::hardware_concurrency();
-    return n == 0 ? 1 : static_cast<int>(n);
+    static const int cores = [] {
+        unsigned n = std::thread::hardware_concurrency();
+        return n == 0 ? 1 : static_cast<int>(n);
+    }();
+    return cores;
 }
 
 int max_workers() { return 4 * hardware_workers(); }

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import nativecall
-from nativecall import _cache, _jit, cfunc
+from nativecall import _cache, _jit, carray, cfunc
 from nativecall.extending import jitable
 
 HERE = Path(__file__).resolve().parent
@@ -796,3 +796,177 @@ def test_a_forked_child_loads_and_runs_cached_code(cache_dir, tmp_path):
         value, runs, exitcode = run_python([str(script), mode], cache_dir).stdout.split()
         assert float(value) == expected
         assert (int(runs), int(exitcode)) == (0, 0)
+
+
+# ---------------------------------------------------------------- the direct object loader
+# A cache hit loads the object code with the engine's own ELF loader (no LLVM runs); what it
+# declines goes to JITLink. These compare what it loads with CPython and with compiled code.
+# The loader claims x86-64 ELF hosts only: elsewhere every load is JITLink's.
+import platform  # noqa: E402
+
+DIRECT_HOST = sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+
+
+def _loads(direct):
+    """What loader_stats() should count for `direct` cached loads on this host."""
+    return (direct, 0) if DIRECT_HOST else (0, direct)
+
+def _loop_with_math(x):
+    total = 0.0
+    for k in range(1, 9):
+        total += math.sin(k * x) / k + math.exp(-0.5 * x * x / k) * math.log1p(k * abs(x))
+    if x > 1.0:
+        total = total * math.tanh(x) + math.atan2(x, 3.0)
+    return total
+
+
+def _lookup_table(n):   # LLVM makes the chain a table in .rodata
+    if n == 0:
+        return 11
+    elif n == 1:
+        return 23
+    elif n == 2:
+        return 37
+    elif n == 3:
+        return 41
+    elif n == 4:
+        return 53
+    elif n == 5:
+        return 67
+    elif n == 6:
+        return 79
+    return -1
+
+
+def _jump_table(n, x):   # different work per branch: a jump table in .rodata, relocated against .text
+    if n == 0:
+        return math.sin(x)
+    elif n == 1:
+        return x * 2.0 + 1.0
+    elif n == 2:
+        return math.cos(x)
+    elif n == 3:
+        return x - 7.0
+    elif n == 4:
+        return math.exp(x)
+    elif n == 5:
+        return x * x
+    elif n == 6:
+        return math.log(x)
+    elif n == 7:
+        return math.atan(x)
+    return -1.0
+
+
+def _integer_powers(n):
+    s = 0
+    for i in range(n):
+        s += i ** 3 // 7 % 5 + 2 ** (i % 11)
+    return s
+
+
+def _floor_division(a, b):
+    return a // b + a % b
+
+
+def _float_division(x):
+    return 1.0 / x + math.sqrt(abs(x))
+
+
+@jitable
+def _clamped(x, lo, hi):
+    return min(max(x, lo), hi)
+
+
+def _through_a_jitable_and_a_cfunc(x):
+    return _clamped(x, -1.0, 1.0) * math.gamma(1.5 + abs(x)) + _tripled(x)
+
+
+LOADER_CASES = [
+    ("float64(float64)", _loop_with_math, [(-2.5,), (0.0,), (0.3,), (1.5,), (7.25,)]),
+    ("int64(int64)", _lookup_table, [(n,) for n in range(-1, 9)]),
+    ("float64(int64, float64)", _jump_table, [(n, 0.625) for n in range(-1, 9)]),
+    ("int64(int64)", _integer_powers, [(0,), (5,), (40,)]),
+    ("int64(int64, int64)", _floor_division, [(7, -2), (-9, 4), (5, 0)]),
+    ("float64(float64)", _float_division, [(4.0,), (-0.5,), (1e-300,)]),
+    ("float64(float64)", _through_a_jitable_and_a_cfunc, [(-3.0,), (0.25,), (2.0,)]),
+]
+
+
+def _outcome(function, args):
+    try:
+        return function(*args)
+    except ZeroDivisionError as e:
+        return ("ZeroDivisionError", str(e))
+
+
+@pytest.mark.parametrize("signature, function, points", LOADER_CASES, ids=[c[1].__name__ for c in LOADER_CASES])
+def test_the_direct_loader_runs_cached_code_as_compiled_code_runs(signature, function, points):
+    compiled = cfunc(signature, cache=True)(function)
+    before = _jit.loader_stats()
+    with Codegen() as warm:
+        loaded = cfunc(signature, cache=True)(function)
+    after = _jit.loader_stats()
+    assert warm.runs == 0
+    assert (after["direct"] - before["direct"], after["linked"] - before["linked"]) == _loads(1), after
+    for args in points:
+        expected = _outcome(function, args)   # CPython, errors included
+        assert _outcome(loaded, args) == _outcome(compiled, args)
+        if isinstance(expected, float):
+            assert _outcome(loaded, args) == pytest.approx(expected, rel=1e-13, abs=1e-300)
+        else:
+            assert _outcome(loaded, args) == expected
+
+
+def _weighted_records(p, n):
+    a = carray(p, n)
+    t = 0.0
+    for i in range(n):
+        t += a[i].a * a[i].b
+    return t
+
+
+def test_the_direct_loader_runs_cached_record_code():
+    import numpy as np
+    from nativecall import types
+    dtype = np.dtype([("a", "f8"), ("b", "i8")], align=True)
+    signature = types.float64(types.CPointer(types.from_dtype(dtype)), types.intp)
+    compiled = cfunc(signature, cache=True)(_weighted_records)
+    before = _jit.loader_stats()
+    loaded = cfunc(signature, cache=True)(_weighted_records)
+    after = _jit.loader_stats()
+    assert (after["direct"] - before["direct"], after["linked"] - before["linked"]) == _loads(1), after
+    values = np.zeros(5, dtype)
+    values["a"], values["b"] = [1.5, -2.0, 0.25, 8.0, 3.0], [3, 1, 4, 1, 5]
+    expected = sum(float(r["a"]) * int(r["b"]) for r in values)
+    assert loaded(values.ctypes.data, 5) == compiled(values.ctypes.data, 5) == expected
+
+
+def test_a_new_process_loads_cached_code_with_the_direct_loader(cache_dir):
+    code = textwrap.dedent("""
+        import json, sys
+        import cfunc_workers
+        from nativecall import _jit
+        values = [cfunc_workers.combined(x) for x in (0.0, 0.5, -1.25)]
+        print(json.dumps({"runs": _jit.codegen_runs(), "loads": _jit.loader_stats(), "values": values}))
+    """)
+    first = json.loads(run_python(code, cache_dir).stdout)
+    second = json.loads(run_python(code, cache_dir).stdout)
+    assert first["runs"] == 2 and first["loads"]["direct"] == 0
+    assert second["runs"] == 0
+    assert (second["loads"]["direct"], second["loads"]["linked"]) == _loads(2)   # gauss and combined
+    assert second["values"] == first["values"]
+
+
+def test_an_object_the_direct_loader_declines_is_linked_as_before():
+    f = cfunc("float64(float64)")(scaled)
+    c = f._compiled
+    before = _jit.loader_stats()
+    foreign = bytearray(c.object_code)
+    foreign[18:20] = (183).to_bytes(2, "little")   # e_machine: AArch64
+    with pytest.raises(RuntimeError, match="does not parse|another target"):
+        _jit.load_compiled(bytes(foreign), c.function_symbol, c.thunk_symbol, c.imports, c.signature, c.name)
+    after = _jit.loader_stats()
+    assert after["linked"] == before["linked"] + 1 and after["direct"] == before["direct"]
+    if DIRECT_HOST:
+        assert "not a little-endian ELF64 relocatable object for x86-64" in after["last_declined"]

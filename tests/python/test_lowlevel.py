@@ -502,6 +502,12 @@ def test_routines_quote_the_users_own_spelling_on_mismatch(clib):
     assert "return type: got 'long' (64-bit signed integer), expected 'int' (32-bit signed integer)" in text
 
 
+def test_cores_are_the_online_cpus_on_every_call():
+    # Counted once per process: the count must still be the system's (os.cpu_count also counts online CPUs).
+    import os
+    assert [nativecall._core.hardware_workers() for _ in range(3)] == [os.cpu_count()] * 3
+
+
 @pytest.mark.parametrize("workers, expected", [(None, 0), (1, 1), (3, 3), (-1, -1)])
 def test_workers_values(workers, expected):
     assert nativecall.lowlevel.workers_value(workers, "quad_batch") == expected

@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 #include "nativecall/integrate/quad.h"
+#include "nativecall/runtime/thread_pool.h"
 
 namespace nativecall::integrate {
 
@@ -46,5 +48,40 @@ struct BatchOutput {
 void quad_batch(const BatchIntegrand &f, std::size_t first, std::size_t count, const double *a,
                 std::size_t a_stride, const double *b, std::size_t b_stride, const QuadSpec &spec, int workers,
                 const BatchOutput &out);
+
+namespace detail {
+/* The items' chunk size: small, since integrals differ widely in cost, but about
+   256 chunks per worker at most: thousands of cheap items would otherwise make the
+   workers contend for the shared cursor (and output cache lines) every few items. */
+std::size_t batch_grain(std::size_t count, int workers);
+} // namespace detail
+
+/* quad_batch for integrands that set each item up once rather than on every
+   rule: `bind(item)` returns the item's sampler by value, a callable
+   void(const double *x, double *fx, std::size_t n) (e.g. holding the item's row of
+   parameters), which the rules then call directly. Same contract otherwise. */
+template <class Bind>
+void quad_batch_bound(const Bind &bind, std::size_t first, std::size_t count, const double *a, std::size_t a_stride,
+                      const double *b, std::size_t b_stride, const QuadSpec &spec, int workers,
+                      const BatchOutput &out) {
+    if (workers < 1) workers = 1;
+    /* One workspace per thread, reused by all the items it takes. */
+    std::vector<Workspace> work(static_cast<std::size_t>(workers));
+    parallel_for(
+        count, workers,
+        [&](std::size_t begin, std::size_t end, int worker) {
+            for (std::size_t k = begin; k < end; ++k) {
+                const std::size_t item = first + k;
+                auto sampler = bind(item);
+                QuadOutcome r = quad(Integrand::from_sampler(sampler), a[item * a_stride], b[item * b_stride], spec,
+                                     work[static_cast<std::size_t>(worker)]);
+                out.value[item] = r.result.value;
+                out.abserr[item] = r.result.abserr;
+                out.ier[item] = r.result.ier;
+                if (out.neval) out.neval[item] = r.result.neval;
+            }
+        },
+        detail::batch_grain(count, workers));
+}
 
 } // namespace nativecall::integrate

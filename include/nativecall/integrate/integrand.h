@@ -8,8 +8,9 @@
 namespace nativecall::integrate {
 
 /* The rules evaluate all their nodes (21 for Gauss-Kronrod 21, 25 for
-   Clenshaw-Curtis) in one call, so the type erasure costs one indirect call per
-   rule rather than one per point, and the user's functor is inlined into the
+   Clenshaw-Curtis, 42 for both halves of a bisected interval) in one call, so
+   the type erasure costs one indirect call per rule rather than one per point,
+   and the user's functor is inlined into the
    loop that fills the values. An Integrand refers to its functor: the functor
    must outlive it (routines take it by const reference for one call). */
 class Integrand {

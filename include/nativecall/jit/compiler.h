@@ -149,6 +149,15 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request);
 /* How many times this process ran LLVM's optimiser and code generator. */
 std::uint64_t codegen_runs();
 
+/* How load_compiled has loaded object code in this process: the engine's direct loader
+   (no LLVM runs) takes what the engine emits; what it declines is linked with JITLink. */
+struct ObjectLoadStats {
+    std::uint64_t direct = 0;    // loaded by the direct loader
+    std::uint64_t linked = 0;    // declined by it, handed to JITLink
+    std::string last_declined;   // why the latest declined object was (empty when none was)
+};
+ObjectLoadStats object_load_stats();
+
 /* A fast 64-bit checksum of `size` bytes (XXH3), for catching damaged cache files: not
    a cryptographic hash (the cache's keys use one). Stable across processes and builds
    of one LLVM major version. */

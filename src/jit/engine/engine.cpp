@@ -1,8 +1,6 @@
-// ORC JIT engine (ExecutionSession + JITLink): one JIT per process, host-CPU O1-class pipeline emitting object code (vectorised loop entries at O2 with libmvec), explicit libm/helper symbols, one JITDylib per function.
+// ORC JIT engine (ExecutionSession + JITLink): one JIT per process, host-CPU O1-class pipeline emitting object code (vectorised loop entries at O2 with libmvec), explicit libm/helper symbols, one JITDylib per function; cached object code goes to the direct loader first.
 #include <algorithm>
 #include <atomic>
-#include <cmath>
-#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -35,33 +33,11 @@
 #include "../codegen/llvm_module.h"
 #include "../codegen/vector_math.h"
 #include "engine.h"
+#include "object_loader.h"
+#include "runtime_symbols.h"
 #include "store_speculation.h"
 #include "nativecall/errors.h"
 #include "nativecall/jit/compiler.h"
-#include "nativecall/runtime/error_record.h"
-
-/* Python's int ** int with 64-bit wrapping; negative exponents record an error (see compiler.h). */
-extern "C" std::int64_t nativecall_jit_ipow(std::int64_t base, std::int64_t exponent) {
-    if (exponent < 0) {
-        nativecall::record_runtime_error(nativecall::RuntimeErrorCode::NegativePower);
-        return 0;
-    }
-    std::uint64_t result = 1, b = static_cast<std::uint64_t>(base);
-    auto e = static_cast<std::uint64_t>(exponent);
-    while (e) {
-        if (e & 1)
-            result *= b;
-        b *= b;
-        e >>= 1;
-    }
-    return static_cast<std::int64_t>(result);
-}
-
-/* lgamma writes the global `signgam`; the reentrant form keeps compiled code thread-safe. */
-extern "C" double nativecall_jit_lgamma(double x) {
-    int sign = 0;
-    return lgamma_r(x, &sign);
-}
 
 namespace nativecall::jit {
 namespace {
@@ -76,80 +52,6 @@ void check(llvm::Error error, const char *what) {
         throw Error(std::string("JIT: ") + what + ": " + llvm::toString(std::move(error)));
 }
 
-struct RuntimeSymbol {
-    const char *name;
-    void *address;
-};
-
-/* Every external symbol compiled code may reference, bound to this process's
-   definitions rather than looked up by name (numba's llvmlite may share the process). */
-const std::vector<RuntimeSymbol> &runtime_symbols() {
-    using D = double (*)(double);
-    using DD = double (*)(double, double);
-    using F = float (*)(float);
-    using FF = float (*)(float, float);
-    static const std::vector<RuntimeSymbol> entries = {
-        {"exp", reinterpret_cast<void *>(static_cast<D>(std::exp))},
-        {"expm1", reinterpret_cast<void *>(static_cast<D>(std::expm1))},
-        {"exp2", reinterpret_cast<void *>(static_cast<D>(std::exp2))},
-        {"log", reinterpret_cast<void *>(static_cast<D>(std::log))},
-        {"log1p", reinterpret_cast<void *>(static_cast<D>(std::log1p))},
-        {"log10", reinterpret_cast<void *>(static_cast<D>(std::log10))},
-        {"log2", reinterpret_cast<void *>(static_cast<D>(std::log2))},
-        {"sqrt", reinterpret_cast<void *>(static_cast<D>(std::sqrt))},
-        {"sin", reinterpret_cast<void *>(static_cast<D>(std::sin))},
-        {"cos", reinterpret_cast<void *>(static_cast<D>(std::cos))},
-        {"tan", reinterpret_cast<void *>(static_cast<D>(std::tan))},
-        {"asin", reinterpret_cast<void *>(static_cast<D>(std::asin))},
-        {"acos", reinterpret_cast<void *>(static_cast<D>(std::acos))},
-        {"atan", reinterpret_cast<void *>(static_cast<D>(std::atan))},
-        {"atan2", reinterpret_cast<void *>(static_cast<DD>(std::atan2))},
-        {"sinh", reinterpret_cast<void *>(static_cast<D>(std::sinh))},
-        {"cosh", reinterpret_cast<void *>(static_cast<D>(std::cosh))},
-        {"tanh", reinterpret_cast<void *>(static_cast<D>(std::tanh))},
-        {"asinh", reinterpret_cast<void *>(static_cast<D>(std::asinh))},
-        {"acosh", reinterpret_cast<void *>(static_cast<D>(std::acosh))},
-        {"atanh", reinterpret_cast<void *>(static_cast<D>(std::atanh))},
-        {"erf", reinterpret_cast<void *>(static_cast<D>(std::erf))},
-        {"erfc", reinterpret_cast<void *>(static_cast<D>(std::erfc))},
-        {"tgamma", reinterpret_cast<void *>(static_cast<D>(std::tgamma))},
-        {"hypot", reinterpret_cast<void *>(static_cast<DD>(std::hypot))},
-        {"pow", reinterpret_cast<void *>(static_cast<DD>(std::pow))},
-        {"fmod", reinterpret_cast<void *>(static_cast<DD>(std::fmod))},
-        {"floor", reinterpret_cast<void *>(static_cast<D>(std::floor))},
-        {"ceil", reinterpret_cast<void *>(static_cast<D>(std::ceil))},
-        {"trunc", reinterpret_cast<void *>(static_cast<D>(std::trunc))},
-        {"rint", reinterpret_cast<void *>(static_cast<D>(std::rint))},
-        {"fabs", reinterpret_cast<void *>(static_cast<D>(std::fabs))},
-        {"copysign", reinterpret_cast<void *>(static_cast<DD>(std::copysign))},
-        {"floorf", reinterpret_cast<void *>(static_cast<F>(std::floor))},
-        {"ceilf", reinterpret_cast<void *>(static_cast<F>(std::ceil))},
-        {"truncf", reinterpret_cast<void *>(static_cast<F>(std::trunc))},
-        {"rintf", reinterpret_cast<void *>(static_cast<F>(std::rint))},
-        {"fmodf", reinterpret_cast<void *>(static_cast<FF>(std::fmod))},
-        {"powf", reinterpret_cast<void *>(static_cast<FF>(std::pow))},
-        /* What LLVM may turn intrinsics and libcalls into: float variants, and sin+cos → sincos. */
-        {"expf", reinterpret_cast<void *>(static_cast<F>(std::exp))},
-        {"exp2f", reinterpret_cast<void *>(static_cast<F>(std::exp2))},
-        {"logf", reinterpret_cast<void *>(static_cast<F>(std::log))},
-        {"log2f", reinterpret_cast<void *>(static_cast<F>(std::log2))},
-        {"log10f", reinterpret_cast<void *>(static_cast<F>(std::log10))},
-        {"sinf", reinterpret_cast<void *>(static_cast<F>(std::sin))},
-        {"cosf", reinterpret_cast<void *>(static_cast<F>(std::cos))},
-        {"fmin", reinterpret_cast<void *>(static_cast<DD>(std::fmin))},
-        {"fmax", reinterpret_cast<void *>(static_cast<DD>(std::fmax))},
-        {"sincos", reinterpret_cast<void *>(&::sincos)},
-        {"sincosf", reinterpret_cast<void *>(&::sincosf)},
-        {"memcpy", reinterpret_cast<void *>(&std::memcpy)},
-        {"memmove", reinterpret_cast<void *>(&std::memmove)},
-        {"memset", reinterpret_cast<void *>(&std::memset)},
-        {"nativecall_record_runtime_error", reinterpret_cast<void *>(&nativecall_record_runtime_error)},
-        {"nativecall_jit_ipow", reinterpret_cast<void *>(&nativecall_jit_ipow)},
-        {"nativecall_jit_lgamma", reinterpret_cast<void *>(&nativecall_jit_lgamma)},
-    };
-    return entries;
-}
-
 /* Defines the runtime symbols an object file asks for when it is linked, and only those:
    defining all of them up front cost a process's first load more than linking the
    object itself (a cached function calls a handful). */
@@ -159,13 +61,9 @@ public:
                               llvm::orc::JITDylibLookupFlags, const llvm::orc::SymbolLookupSet &wanted) override {
         llvm::orc::SymbolMap found;
         for (const auto &[name, flags] : wanted) {
-            llvm::StringRef text = *name;
-            for (const RuntimeSymbol &entry : runtime_symbols())
-                if (text == entry.name) {
-                    found[name] = {llvm::orc::ExecutorAddr::fromPtr(entry.address),
-                                   llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
-                    break;
-                }
+            if (void *address = find_runtime_symbol((*name).str()))
+                found[name] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                               llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
         }
         return found.empty() ? llvm::Error::success() : dylib.define(llvm::orc::absoluteSymbols(std::move(found)));
     }
@@ -192,6 +90,9 @@ private:
 };
 
 std::atomic<std::uint64_t> codegen_counter{0};
+std::atomic<std::uint64_t> direct_loads{0}, linked_loads{0};   // object_load_stats()
+std::mutex last_declined_mutex;
+std::string last_declined;   // under last_declined_mutex
 
 /* The process's target triple (what host_id() names; the JIT takes it from its executor). */
 const std::string &process_triple() {
@@ -452,7 +353,30 @@ std::unique_ptr<JitCode> load_vectorised(std::unique_ptr<CodegenUnit> unit, cons
 
 std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap &imports,
                                      const std::string &function_symbol, const std::string &thunk_symbol) {
+    /* The engine's own objects load without LLVM (no ExecutionSession, not even the Engine:
+       a process that only loads cached code never builds one); what the direct loader
+       declines is linked as before. */
+    std::string declined;
+    auto resolve = [&imports](const std::string &name) { return resolve_object_symbol(imports, name); };
+    if (std::unique_ptr<JitCode> code = load_elf_object(object, resolve, function_symbol, thunk_symbol, declined)) {
+        ++direct_loads;
+        return code;
+    }
+    {
+        std::lock_guard<std::mutex> lock(last_declined_mutex);
+        last_declined = declined;
+    }
+    ++linked_loads;
     return Engine::instance().load(object, imports, function_symbol, thunk_symbol);
+}
+
+ObjectLoadStats object_load_stats() {
+    ObjectLoadStats stats;
+    stats.direct = direct_loads.load();
+    stats.linked = linked_loads.load();
+    std::lock_guard<std::mutex> lock(last_declined_mutex);
+    stats.last_declined = last_declined;
+    return stats;
 }
 
 std::uint64_t codegen_runs() { return codegen_counter.load(); }

@@ -30,9 +30,11 @@ std::unique_ptr<JitCode> load_into_process(std::unique_ptr<CodegenUnit> unit, co
                                            const std::string &thunk_symbol, int opt_level);
 
 /* Loads object code a previous load_into_process emitted (in this or another process),
-   binding its imports to `imports`, without optimising or generating code. A buffer that
-   is not an object file for this host, or that leaves a symbol unresolved, throws
-   nativecall::Error; nothing reaches the linker before the buffer parses. */
+   binding its imports to `imports`, without optimising or generating code: with the
+   direct loader (object_loader.h, no LLVM runs) and, for what it declines, with JITLink.
+   A buffer that is not an object file for this host, or that leaves a symbol unresolved,
+   throws nativecall::Error; nothing reaches JITLink before the buffer parses. Counted in
+   object_load_stats(). */
 std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap &imports,
                                      const std::string &function_symbol, const std::string &thunk_symbol);
 

@@ -169,6 +169,43 @@ TEST_P(QuadBatch, GaussiansMatchALoopOfQuadForAnyWorkerCount) {
     }
 }
 
+TEST_P(QuadBatch, BoundSamplersAreSetUpOncePerItemAndMatchTheTypeErasedBatch) {
+    /* quad_batch_bound: each item's sampler carries its parameter, made once per item. */
+    const int workers = GetParam();
+    const std::size_t n = 101;
+    std::vector<double> alpha(n), lo(n), hi(1, kInf);
+    for (std::size_t i = 0; i < n; ++i) {
+        alpha[i] = 0.2 + 0.05 * static_cast<double>(i);
+        lo[i] = -static_cast<double>(i % 7);
+    }
+    struct Item {
+        double alpha;
+        void operator()(const double *x, double *fx, std::size_t m) const {
+            for (std::size_t k = 0; k < m; ++k) fx[k] = std::exp(-alpha * x[k] * x[k]);
+        }
+    };
+    std::atomic<std::size_t> binds{0};
+    auto bind = [&](std::size_t item) {
+        ++binds;
+        return Item{alpha[item]};
+    };
+    auto erased = [&alpha](std::size_t item, const double *x, double *fx, std::size_t m) { Item{alpha[item]}(x, fx, m); };
+    std::vector<double> value(n), abserr(n), value_erased(n), abserr_erased(n);
+    std::vector<int> ier(n), neval(n), ier_erased(n), neval_erased(n);
+    ni::quad_batch_bound(bind, 0, n, lo.data(), 1, hi.data(), 0, ni::QuadSpec{}, workers,
+                         ni::BatchOutput{value.data(), abserr.data(), ier.data(), neval.data()});
+    ni::quad_batch(ni::BatchIntegrand(erased), 0, n, lo.data(), 1, hi.data(), 0, ni::QuadSpec{}, workers,
+                   ni::BatchOutput{value_erased.data(), abserr_erased.data(), ier_erased.data(), neval_erased.data()});
+    EXPECT_EQ(binds.load(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+        EXPECT_EQ(value[i], value_erased[i]) << i;
+        EXPECT_EQ(abserr[i], abserr_erased[i]) << i;
+        EXPECT_EQ(neval[i], neval_erased[i]) << i;
+        EXPECT_EQ(ier[i], 0) << i;
+        EXPECT_NEAR(value[i], 0.5 * std::sqrt(kPi / alpha[i]) * std::erfc(lo[i] * std::sqrt(alpha[i])), 1e-8) << i;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, QuadBatch, ::testing::Values(1, 2, 4));
 
 TEST(QuadBatchErrors, ExceptionStopsTheBatch) {

@@ -1,10 +1,12 @@
-// The infinite-range rule against a scalar transcription of QUADPACK's qk15i, and the error scaling's pow, bit for bit.
+// The infinite-range rule against a scalar transcription of QUADPACK's qk15i, rules on both halves of an interval in one call, and the error scaling's pow, bit for bit.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <tuple>
+#include <vector>
 
 #include "gauss_kronrod.h"
 
@@ -89,6 +91,17 @@ TEST(GaussKronrodInfinite, MatchesQk15iBitForBitOnEveryHalfAndTheWholeLine) {
                 ASSERT_EQ(ours.abserr, ref.abserr) << "inf " << inf << " on [" << a << ", " << b << "]";
                 ASSERT_EQ(ours.resabs, ref.resabs) << "inf " << inf << " on [" << a << ", " << b << "]";
                 ASSERT_EQ(ours.resasc, ref.resasc) << "inf " << inf << " on [" << a << ", " << b << "]";
+                /* Both halves in one call give what each half gives alone. */
+                const double middle = 0.5 * (a + b);
+                nd::RuleResult left, right;
+                nd::gauss_kronrod_15_infinite_halves(ni::Integrand(call), bound, inf, a, middle, b, left, right);
+                for (auto [half, lo, hi] : {std::tuple{left, a, middle}, std::tuple{right, middle, b}}) {
+                    nd::RuleResult alone = reference_qk15i(f, bound, inf, lo, hi);
+                    ASSERT_EQ(half.result, alone.result) << "inf " << inf << " on [" << lo << ", " << hi << "]";
+                    ASSERT_EQ(half.abserr, alone.abserr) << "inf " << inf << " on [" << lo << ", " << hi << "]";
+                    ASSERT_EQ(half.resabs, alone.resabs) << "inf " << inf << " on [" << lo << ", " << hi << "]";
+                    ASSERT_EQ(half.resasc, alone.resasc) << "inf " << inf << " on [" << lo << ", " << hi << "]";
+                }
             }
         }
     }
@@ -112,6 +125,45 @@ TEST(GaussKronrodInfinite, TheWholeLineSamplesBothHalvesInOneCall) {
     nd::RuleResult ref = reference_qk15i(gaussian, 0.0, 2, 0.25, 0.75);
     EXPECT_EQ(r.result, ref.result);
     EXPECT_EQ(r.abserr, ref.abserr);
+}
+
+TEST(GaussKronrodInfinite, BothHalvesInOneCallMirrorEveryPoint) {
+    /* 60 points in a single call for inf = 2: the 30 of the two halves, then their mirrors. */
+    std::vector<double> xs;
+    int calls = 0;
+    auto sampler = [&](const double *x, double *fx, std::size_t n) {
+        ++calls;
+        xs.assign(x, x + n);
+        for (std::size_t i = 0; i < n; ++i) fx[i] = gaussian(x[i]);
+    };
+    nd::RuleResult left, right;
+    nd::gauss_kronrod_15_infinite_halves(ni::Integrand::from_sampler(sampler), 0.0, 2, 0.25, 0.5, 0.75, left, right);
+    EXPECT_EQ(calls, 1);
+    ASSERT_EQ(xs.size(), 60u);
+    for (int i = 0; i < 30; ++i) EXPECT_EQ(xs[30 + i], -xs[i]) << i;
+}
+
+TEST(GaussKronrod21, BothHalvesInOneCallEqualEachHalfAlone) {
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> unit(-3.0, 3.0);
+    double (*integrands[])(double) = {gaussian, lorentz, skewed};
+    for (double (*f)(double) : integrands) {
+        auto call = [f](double x) { return f(x); };
+        for (int trial = 0; trial < 200; ++trial) {
+            double a = unit(rng), b = unit(rng);
+            if (trial % 3 == 1) b = a + std::ldexp(std::fabs(unit(rng)), -int(10 * std::fabs(unit(rng))));
+            const double middle = 0.5 * (a + b);
+            nd::RuleResult left, right;
+            nd::gauss_kronrod_21_halves(ni::Integrand(call), a, middle, b, left, right);
+            for (auto [half, lo, hi] : {std::tuple{left, a, middle}, std::tuple{right, middle, b}}) {
+                nd::RuleResult alone = nd::gauss_kronrod_21(ni::Integrand(call), lo, hi);
+                ASSERT_EQ(half.result, alone.result) << "[" << lo << ", " << hi << "]";
+                ASSERT_EQ(half.abserr, alone.abserr) << "[" << lo << ", " << hi << "]";
+                ASSERT_EQ(half.resabs, alone.resabs) << "[" << lo << ", " << hi << "]";
+                ASSERT_EQ(half.resasc, alone.resasc) << "[" << lo << ", " << hi << "]";
+            }
+        }
+    }
 }
 
 TEST(PowThreeHalves, EqualsTheLibraryPowEverywhere) {
