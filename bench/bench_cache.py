@@ -78,7 +78,7 @@ def main():
                                 target_ratio=20.0)
     cpu = harness.Comparison("new process: create the same 2 cfuncs, CPU time (immune to other load)",
                              baseline="compile (cold cache)")
-    second = harness.Comparison("new process: the second of the 2 cfuncs alone (LLVM's JIT already started)",
+    second = harness.Comparison("new process: the second of the 2 cfuncs alone (the first one's load has warmed the process)",
                                 baseline="compile (cold cache)")
     imported = harness.Comparison("new process: `from nativecall import cfunc` + create the same 2 cfuncs",
                                   baseline="compile (cold cache)")

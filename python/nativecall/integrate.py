@@ -462,9 +462,9 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     for name, arr in (("a", a_arr), ("b", b_arr)):
         if arr.ndim != 1:
             raise ValueError(f"quad_batch: {name} must be a scalar or a 1-D array, got shape {arr.shape}")
-        bad = np.flatnonzero(np.isnan(arr))
-        if bad.size:
-            raise ValueError(f"quad_batch: {name}[{bad[0]}] is nan; expected numbers or +-inf")
+        nan = np.isnan(arr)
+        if nan.any():
+            raise ValueError(f"quad_batch: {name}[{np.flatnonzero(nan)[0]}] is nan; expected numbers or +-inf")
     rows = None
     if args is not None:
         rows = np.asarray(args, dtype=np.float64)
@@ -506,14 +506,14 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     finally:
         if finish is not None:
             finish()
-    invalid = np.flatnonzero(ier == 6)
-    if invalid.size:
-        i = invalid[0]
-        raise ValueError(f"quad_batch: integral {i} has invalid input: " + _invalid_input_message(
-            a_arr[i % len(a_arr)], b_arr[i % len(b_arr)], epsabs, epsrel, limit, points, weight, wvar,
-            maxp1, limlst))
-    failed = np.flatnonzero(ier != 0)
-    if failed.size:
+    if ier.any():   # the common case, every item converged, costs one pass
+        invalid = np.flatnonzero(ier == 6)
+        if invalid.size:
+            i = invalid[0]
+            raise ValueError(f"quad_batch: integral {i} has invalid input: " + _invalid_input_message(
+                a_arr[i % len(a_arr)], b_arr[i % len(b_arr)], epsabs, epsrel, limit, points, weight, wvar,
+                maxp1, limlst))
+        failed = np.flatnonzero(ier)
         warnings.warn(f"{failed.size} of {n} integrals did not converge (first: item {failed[0]}, "
                       f"ier={ier[failed[0]]}); see the returned ier array", IntegrationWarning, stacklevel=2)
     return values, abserr, ier

@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <memory>
 #include <type_traits>
-#include <vector>
 
 #include "nativecall/integrate/quad.h"
 #include "nativecall/runtime/thread_pool.h"
@@ -65,16 +64,17 @@ void quad_batch_bound(const Bind &bind, std::size_t first, std::size_t count, co
                       const double *b, std::size_t b_stride, const QuadSpec &spec, int workers,
                       const BatchOutput &out) {
     if (workers < 1) workers = 1;
-    /* One workspace per thread, reused by all the items it takes. */
-    std::vector<Workspace> work(static_cast<std::size_t>(workers));
     parallel_for(
         count, workers,
-        [&](std::size_t begin, std::size_t end, int worker) {
+        [&](std::size_t begin, std::size_t end, int) {
+            /* The thread's pooled workspace, reused by every item of the chunk (and by
+               later calls: a call allocates nothing once its threads have one). */
+            PooledWorkspace work;
             for (std::size_t k = begin; k < end; ++k) {
                 const std::size_t item = first + k;
                 auto sampler = bind(item);
                 QuadOutcome r = quad(Integrand::from_sampler(sampler), a[item * a_stride], b[item * b_stride], spec,
-                                     work[static_cast<std::size_t>(worker)]);
+                                     *work);
                 out.value[item] = r.result.value;
                 out.abserr[item] = r.result.abserr;
                 out.ier[item] = r.result.ier;
