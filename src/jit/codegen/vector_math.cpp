@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <vector>
 
 #include <llvm/IR/Instructions.h>
@@ -106,8 +107,11 @@ int load_vector_constants(llvm::Function &f) {
        registers; NEON and SSE have no memory operands of this kind to gain. */
     if (host_vector_doubles() != 4)
         return 0;
-    llvm::Module &module = *f.getParent();
-    int rewritten = 0;
+    /* The uses to rewrite, by vector type: each gets an element of its own in one
+       constant array per type (identical loads would be merged into one value in a
+       register, which is what this avoids; one array, not a global per use, keeps
+       object emission and linking as cheap as before). */
+    std::map<llvm::Type *, std::vector<llvm::Use *>> uses;
     for (llvm::BasicBlock &block : f) {
         for (llvm::Instruction &inst : block) {
             /* A compare and a select sharing a constant make one max/min (the exp's
@@ -132,18 +136,28 @@ int load_vector_constants(llvm::Function &f) {
                 if (!type || type->getNumElements() < 4 || !constant->getSplatValue())
                     continue;
                 llvm::Type *element = type->getElementType();
-                if (!element->isDoubleTy() && !element->isIntegerTy(64))
-                    continue;
-                /* One global per use: identical loads would be merged into one value in a
-                   register, which is what this avoids. */
-                auto *global = new llvm::GlobalVariable(module, type, true, llvm::GlobalValue::PrivateLinkage,
-                                                        constant, "nativecall.splat");
-                const llvm::Align align(module.getDataLayout().getTypeAllocSize(type));
-                global->setAlignment(align);
-                llvm::IRBuilder<> b(&inst);
-                use.set(b.CreateAlignedLoad(type, global, align));
-                ++rewritten;
+                if (element->isDoubleTy() || element->isIntegerTy(64))
+                    uses[type].push_back(&use);
             }
+        }
+    }
+    llvm::Module &module = *f.getParent();
+    int rewritten = 0;
+    for (auto &[type, list] : uses) {
+        std::vector<llvm::Constant *> values;
+        for (llvm::Use *use : list)
+            values.push_back(llvm::cast<llvm::Constant>(use->get()));
+        auto *array_type = llvm::ArrayType::get(type, values.size());
+        auto *table = new llvm::GlobalVariable(module, array_type, true, llvm::GlobalValue::PrivateLinkage,
+                                               llvm::ConstantArray::get(array_type, values), "nativecall.splats");
+        const llvm::Align align(module.getDataLayout().getTypeAllocSize(type));
+        table->setAlignment(align);
+        for (std::size_t k = 0; k < list.size(); ++k) {
+            auto *user = llvm::cast<llvm::Instruction>(list[k]->getUser());
+            llvm::IRBuilder<> b(user);
+            llvm::Value *slot = b.CreateConstInBoundsGEP2_64(array_type, table, 0, k);
+            list[k]->set(b.CreateAlignedLoad(type, slot, align));
+            ++rewritten;
         }
     }
     return rewritten;
