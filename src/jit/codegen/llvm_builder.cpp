@@ -1,5 +1,6 @@
 // LLVM IR construction: ir::Builder over llvm::IRBuilder, C-ABI function declarations and the call thunk.
 #include <cstdio>
+#include <functional>
 
 #include <llvm/Analysis/CFG.h>
 #include <llvm/Analysis/ValueTracking.h>
@@ -401,9 +402,11 @@ bool has_loop_entry(const Signature &signature) { return loop_entry_form(signatu
    constant trip count, which the vectorizer turns into straight-line vector code with
    no lane masks and no remainder. The points that do not fill a block:
    - for a body that may be evaluated twice (repeatable()), the last block is moved
-     back to end at n, recomputing a few points already stored (same values);
-   - otherwise (and when n < block) they go through one more loop, folded into masked
-     vector iterations, so that each point is evaluated exactly once. */
+     back to end at n, recomputing a few points already stored (same values); when
+     n < block, one block runs on a local copy of the points padded with the last
+     one, and its first n results are copied out (one copy of the body in all);
+   - otherwise they go through one more loop, folded into masked vector iterations,
+     so that each point is evaluated exactly once. */
 bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     const int form = function ? loop_entry_form(signature) : 0;
     if (form == 0)
@@ -442,15 +445,16 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     function->addFnAttr(llvm::Attribute::AlwaysInline);
 
     auto new_block = [&](const char *name) { return llvm::BasicBlock::Create(c, name, many); };
-    llvm::BasicBlock *entry = new_block("entry"), *start = new_block("start"), *blocks = new_block("blocks"),
-                     *inner = new_block("block"), *next_block = new_block("next_block"),
-                     *after_blocks = overlap ? nullptr : new_block("after_blocks"), *rest = new_block("rest"),
+    llvm::BasicBlock *entry = new_block("entry"), *start = new_block("start"),
+                     *pad = overlap ? new_block("pad") : nullptr, *blocks_begin = new_block("blocks_begin"),
+                     *blocks = new_block("blocks"), *inner = new_block("block"), *next_block = new_block("next_block"),
+                     *blocks_end = new_block("blocks_end"), *rest = overlap ? nullptr : new_block("rest"),
                      *exit = new_block("exit");
     llvm::Value *n = many->getArg(2);
     auto int64 = [&](std::int64_t v) { return llvm::ConstantInt::get(i64, v); };
     /* fx[k] = f(x[k]) at the builder's insertion point. */
-    auto evaluate = [&](llvm::IRBuilder<> &b, llvm::Value *k) {
-        llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, many->getArg(0), k));
+    auto evaluate = [&](llvm::IRBuilder<> &b, llvm::Value *x_base, llvm::Value *fx_base, llvm::Value *k) {
+        llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, x_base, k));
         std::vector<llvm::Value *> args;
         if (packed)
             b.CreateStore(x, many->getArg(4));
@@ -460,31 +464,75 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
             args.push_back(many->getArg(a));
         llvm::CallInst *call = b.CreateCall(function, args);
         call->setAttributes(function->getAttributes());
-        b.CreateStore(call, b.CreateGEP(f64, many->getArg(1), k));
+        b.CreateStore(call, b.CreateGEP(f64, fx_base, k));
+    };
+    /* A scalar loop k = from .. to - 1 around `body`, which the vectorizer leaves alone. */
+    auto scalar_loop = [&](llvm::IRBuilder<> &b, llvm::Value *from, llvm::Value *to, llvm::BasicBlock *after,
+                           const std::function<void(llvm::Value *)> &body) {
+        llvm::BasicBlock *before = b.GetInsertBlock(), *loop = new_block("copy");
+        b.CreateBr(loop);
+        b.SetInsertPoint(loop);
+        llvm::PHINode *k = b.CreatePHI(i64, 2);
+        k->addIncoming(from, before);
+        body(k);
+        llvm::Value *k_next = b.CreateAdd(k, int64(1), "", true, true);
+        k->addIncoming(k_next, loop);
+        b.CreateCondBr(b.CreateICmpEQ(k_next, to), after, loop)
+            ->setMetadata(llvm::LLVMContext::MD_loop, loop_hints(c, {{"llvm.loop.vectorize.enable", 0}}));
     };
 
     llvm::IRBuilder<> b(entry);
     /* xx[0] is scratch, restored on return: with nothing live after the loops, the
        store of each x into it is dead once the body is inlined. */
     llvm::Value *saved = packed ? b.CreateLoad(f64, many->getArg(4)) : nullptr;
+    /* A repeatable body's points when n < block: padded with copies of the last point. */
+    llvm::Type *block_type = llvm::ArrayType::get(f64, static_cast<std::uint64_t>(block));
+    llvm::Value *x_pad = overlap ? b.CreateAlloca(block_type) : nullptr;
+    llvm::Value *fx_pad = overlap ? b.CreateAlloca(block_type) : nullptr;
     b.CreateCondBr(b.CreateICmpSGT(n, int64(0)), start, exit);
     b.SetInsertPoint(start);
     llvm::Value *whole = b.CreateAnd(n, int64(-block));   // the points in whole blocks
-    b.CreateCondBr(b.CreateICmpNE(whole, int64(0)), blocks, rest);
+    b.CreateCondBr(b.CreateICmpNE(whole, int64(0)), blocks_begin, overlap ? pad : rest);
 
+    if (overlap) {
+        b.SetInsertPoint(pad);
+        llvm::Value *last = b.CreateSub(n, int64(1));
+        scalar_loop(b, int64(0), int64(block), blocks_begin, [&](llvm::Value *k) {
+            llvm::Value *from = b.CreateSelect(b.CreateICmpSGT(k, last), last, k);
+            llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, many->getArg(0), from));
+            b.CreateStore(x, b.CreateGEP(f64, x_pad, k));
+        });
+    }
+    llvm::BasicBlock *padded = overlap ? &many->back() : nullptr;   // the padding loop's block
+
+    /* The blocks run over (x, fx, n), or over the padded copies for a short call. */
+    b.SetInsertPoint(blocks_begin);
+    llvm::Value *x_base = many->getArg(0), *fx_base = many->getArg(1), *count = n;
+    if (overlap) {
+        auto incoming = [&](llvm::Value *direct, llvm::Value *padded_value, llvm::Type *type) {
+            llvm::PHINode *phi = b.CreatePHI(type, 2);
+            phi->addIncoming(direct, start);
+            phi->addIncoming(padded_value, padded);
+            return phi;
+        };
+        x_base = incoming(x_base, x_pad, ptr);
+        fx_base = incoming(fx_base, fx_pad, ptr);
+        count = incoming(n, int64(block), i64);
+    }
+    b.CreateBr(blocks);
     b.SetInsertPoint(blocks);
     llvm::PHINode *i = b.CreatePHI(i64, 2);
-    i->addIncoming(int64(0), start);
+    i->addIncoming(int64(0), blocks_begin);
     llvm::Value *first = i;
     if (overlap) {
-        llvm::Value *last = b.CreateSub(n, int64(block));
+        llvm::Value *last = b.CreateSub(count, int64(block));
         first = b.CreateSelect(b.CreateICmpSGT(i, last), last, i);
     }
     b.CreateBr(inner);
     b.SetInsertPoint(inner);
     llvm::PHINode *j = b.CreatePHI(i64, 2);
     j->addIncoming(int64(0), blocks);
-    evaluate(b, b.CreateAdd(first, j, "", true, true));
+    evaluate(b, x_base, fx_base, b.CreateAdd(first, j, "", true, true));
     llvm::Value *j_next = b.CreateAdd(j, int64(1), "", true, true);
     j->addIncoming(j_next, inner);
     /* The width and interleave the block was sized for; unrolled only by the vectorizer
@@ -498,28 +546,37 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     b.SetInsertPoint(next_block);
     llvm::Value *i_next = b.CreateAdd(i, int64(block), "", true, true);
     i->addIncoming(i_next, next_block);
-    if (overlap) {
-        b.CreateCondBr(b.CreateICmpSLT(i_next, n), blocks, exit);
-    } else {
-        b.CreateCondBr(b.CreateICmpEQ(i_next, whole), after_blocks, blocks);
-        b.SetInsertPoint(after_blocks);
-        b.CreateCondBr(b.CreateICmpEQ(whole, n), exit, rest);
-    }
+    if (overlap)
+        b.CreateCondBr(b.CreateICmpSLT(i_next, count), blocks, blocks_end);
+    else
+        b.CreateCondBr(b.CreateICmpEQ(i_next, whole), blocks_end, blocks);
 
-    b.SetInsertPoint(rest);
-    llvm::PHINode *k = b.CreatePHI(i64, 3);
-    k->addIncoming(int64(0), start);
-    if (!overlap)
-        k->addIncoming(whole, after_blocks);
-    evaluate(b, k);
-    llvm::Value *k_next = b.CreateAdd(k, int64(1), "", true, true);
-    k->addIncoming(k_next, rest);
-    /* Fewer points than a block: masked vector iterations, not a scalar epilogue that
-       would call scalar libm for each. */
-    b.CreateCondBr(b.CreateICmpEQ(k_next, n), exit, rest)
-        ->setMetadata(llvm::LLVMContext::MD_loop,
-                      loop_hints(c, {{"llvm.loop.vectorize.predicate.enable", 1},
-                                     {"llvm.loop.vectorize.width", width}}));
+    b.SetInsertPoint(blocks_end);
+    if (overlap) {
+        /* After a padded block, its first n results are the call's. */
+        llvm::BasicBlock *copy_back = new_block("copy_back");
+        b.CreateCondBr(b.CreateICmpEQ(count, n), exit, copy_back);
+        b.SetInsertPoint(copy_back);
+        scalar_loop(b, int64(0), n, exit, [&](llvm::Value *k) {
+            llvm::Value *y = b.CreateLoad(f64, b.CreateGEP(f64, fx_pad, k));
+            b.CreateStore(y, b.CreateGEP(f64, many->getArg(1), k));
+        });
+    } else {
+        b.CreateCondBr(b.CreateICmpEQ(whole, n), exit, rest);
+        b.SetInsertPoint(rest);
+        llvm::PHINode *k = b.CreatePHI(i64, 3);
+        k->addIncoming(int64(0), start);
+        k->addIncoming(whole, blocks_end);
+        evaluate(b, many->getArg(0), many->getArg(1), k);
+        llvm::Value *k_next = b.CreateAdd(k, int64(1), "", true, true);
+        k->addIncoming(k_next, rest);
+        /* Fewer points than a block: masked vector iterations, not a scalar epilogue
+           that would call scalar libm for each. */
+        b.CreateCondBr(b.CreateICmpEQ(k_next, n), exit, rest)
+            ->setMetadata(llvm::LLVMContext::MD_loop,
+                          loop_hints(c, {{"llvm.loop.vectorize.predicate.enable", 1},
+                                         {"llvm.loop.vectorize.width", width}}));
+    }
 
     b.SetInsertPoint(exit);
     if (packed)
