@@ -241,3 +241,158 @@ def test_quad_remembers_only_the_integrand_it_was_given():
     ni.quad(exp_over_t2, 1, 2)
     with pytest.raises(ValueError, match="extra argument"):
         ni.quad(exp_over_t2, 1, 2, args=(1.0,))
+
+
+# ---------------------------------------------------------------- the loop entry's own exp
+
+@cfunc("float64(float64)")
+def plain_exp(x):
+    return math.exp(x)
+
+
+def libm_exp(x):
+    """CPython's math.exp (glibc's exp), with +inf where it raises OverflowError."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def ulp_distance(a, b):
+    """How many doubles lie between a and b (0 when equal), both arrays without NaN."""
+    def ordered(v):
+        bits = v.view(np.int64)
+        return np.where(bits < 0, np.int64(-2 ** 63) - bits, bits)
+    return np.abs(ordered(a) - ordered(b))
+
+
+def test_loop_entry_exp_is_within_one_ulp_of_libm():
+    rng = np.random.default_rng(2026)
+    thresholds = [709.782712893384, np.nextafter(709.782712893384, 710), 709.78, 709.79, 710.0,
+                  -708.3964185322641, -708.4, -745.1332191019411, -745.1332191019412, -745.2, -746.0, -1000.0]
+    near = np.concatenate([[t, np.nextafter(t, -np.inf), np.nextafter(t, np.inf)] for t in thresholds])
+    x = np.concatenate([
+        np.linspace(-746.0, 710.0, 1_000_003),       # the whole range, steps of 1.5e-3
+        rng.uniform(-0.35, 0.35, 200_000),             # |r| <= ln2/2: n = 0, the polynomial alone
+        rng.uniform(-745.2, -708.3, 200_000),          # subnormal results
+        rng.uniform(700.0, 709.8, 50_000),             # near overflow
+        rng.integers(0, 2 ** 64, 200_000, dtype=np.uint64).view(np.float64),   # any double, NaN payloads too
+        near, [0.0, -0.0, 5e-324, -5e-324, 1e-300, -1e-300, 1e300, -1e300, INF, -INF, np.nan, -np.nan],
+    ])
+    with np.errstate(all="ignore"):
+        got = run_loop(plain_exp, "plain", x)
+    expected = np.array([libm_exp(v) for v in x.tolist()])
+    nan = np.isnan(expected)
+    np.testing.assert_array_equal(np.isnan(got), nan)
+    distance = ulp_distance(got[~nan], expected[~nan])
+    worst = np.argmax(distance)
+    assert distance[worst] <= 1, f"exp({x[~nan][worst]!r}) = {got[~nan][worst]!r}, libm {expected[~nan][worst]!r}"
+    # The ends exactly: 0 below half the smallest subnormal, +inf above DBL_MAX, exp(0) = 1.
+    special = np.array([-INF, -746.0, 0.0, -0.0, 709.8, INF])
+    np.testing.assert_array_equal(run_loop(plain_exp, "plain", special), [0.0, 0.0, 1.0, 1.0, INF, INF])
+
+
+def test_exp_integrands_through_quad_and_quad_batch_agree_with_scipy():
+    @cfunc("float64(float64)")
+    def decaying(x):
+        return math.exp(-x) * math.exp(-0.001 * x * x)
+
+    value, error = ni.quad(decaying, 0, INF)
+    expected, expected_error = si.quad(lambda x: math.exp(-x) * math.exp(-0.001 * x * x), 0, INF)
+    assert abs(value - expected) <= error + expected_error
+    alpha = np.geomspace(1e-3, 1e3, 41)
+    values, errors = ni.quad_batch(packed_gaussian, -INF, INF, args=alpha, workers=1)[:2]
+    for a, v, e in zip(alpha, values, errors):
+        reference, reference_error = si.quad(lambda x: math.exp(-a * x * x), -INF, INF)
+        assert abs(v - reference) <= e + reference_error
+        assert abs(v - math.sqrt(math.pi / a)) <= e
+
+
+# ---------------------------------------------------------------- one evaluation per point
+
+@cfunc("float64(float64, voidptr)")
+def counted(x, data):
+    record = carray(data, (2,), dtype=float64)
+    record[0] += 1.0
+    record[1] = x
+    return math.exp(-x * x)
+
+
+@cfunc("float64(intc, CPointer(float64), voidptr)")
+def counted_packed(n, xx, data):
+    record = carray(data, (2,), dtype=float64)
+    record[0] += 1.0
+    record[1] = xx[0]
+    return math.exp(-xx[1] * xx[0] * xx[0])
+
+
+@cfunc("float64(intc, CPointer(float64))")
+def counts_in_xx(n, xx):
+    xx[1] = xx[1] + 1.0
+    return xx[1] * 1000.0 + xx[0]
+
+
+@cfunc("float64(float64)")
+def rational(x):
+    if x > 1.0:
+        return 1.0 / (x * x)
+    return (3.0 + x * x) * math.exp(-x)
+
+
+@pytest.mark.parametrize("n", range(1, 41))
+def test_each_point_is_evaluated_once_when_the_body_writes_memory(n):
+    x = np.linspace(-3.0, 2.0, n)
+    for function, form, args in ((counted, "data", ()), (counted_packed, "packed_data", (0.7,))):
+        record = (ctypes.c_double * 2)(0.0, 0.0)
+        got = run_loop(function, form, x, args, ctypes.cast(record, ctypes.c_void_p))
+        assert (record[0], record[1]) == (n, x[-1])   # one call per point, in order
+        scalar_record = (ctypes.c_double * 2)(0.0, 0.0)
+        expected = run_scalar(function, form, x, args, ctypes.cast(scalar_record, ctypes.c_void_p))
+        assert (scalar_record[0], scalar_record[1]) == (n, x[-1])
+        np.testing.assert_array_max_ulp(got, expected, maxulp=1)
+    # A body that writes the arguments it is given sees each point once, in order.
+    x = np.arange(n, dtype=np.float64)
+    fx = np.zeros(n)
+    xx = np.array([-1.5, 0.0])
+    LOOP["packed"](counts_in_xx._compiled.many_address)(x.ctypes.data_as(c_double_p), fx.ctypes.data_as(c_double_p),
+                                                        n, 2, xx.ctypes.data_as(c_double_p))
+    np.testing.assert_array_equal(fx, 1000.0 * np.arange(1, n + 1) + x)
+    assert list(xx) == [-1.5, n]
+
+
+@pytest.mark.parametrize("n", range(1, 41))
+def test_a_side_effect_free_body_fills_exactly_its_n_results(n):
+    # Such a body may see the last few points twice; fx[n:] must stay untouched.
+    x = np.linspace(-2.0, 4.0, 48)
+    fx = np.full(48, -7.0)
+    entry = LOOP["plain"](rational._compiled.many_address)
+    entry(x.ctypes.data_as(c_double_p), fx.ctypes.data_as(c_double_p), n)
+    np.testing.assert_array_max_ulp(fx[:n], run_scalar(rational, "plain", x[:n]), maxulp=1)
+    assert np.all(fx[n:] == -7.0)
+
+
+def test_quad_counts_one_call_per_evaluation_through_user_data():
+    import nativecall
+
+    record = (ctypes.c_double * 2)(0.0, 0.0)
+    llc = nativecall.LowLevelCallable(counted, ctypes.cast(record, ctypes.c_void_p))
+    value, error, info = ni.quad(llc, -INF, INF, full_output=1)
+    assert abs(value - math.sqrt(math.pi)) <= error
+    assert record[0] == info["neval"]
+
+
+def test_building_a_loop_entry_that_stays_scalar_prints_nothing(capfd):
+    # The blocks ask LLVM for vectorisation; a body it cannot widen (a call into the
+    # runtime on a NULL user_data) must not make LLVM print remarks or warnings.
+    @cfunc("float64(float64, voidptr)")
+    def scaled(x, data):
+        return carray(data, (1,), dtype=float64)[0] * math.exp(-x * x)
+
+    capfd.readouterr()
+    assert scaled._compiled.many_address != 0
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    a = ctypes.c_double(2.0)
+    x = np.linspace(-1, 1, 13)
+    np.testing.assert_array_max_ulp(run_loop(scaled, "data", x, data=pointer_to(a)),
+                                    run_scalar(scaled, "data", x, data=pointer_to(a)), maxulp=1)

@@ -1,13 +1,20 @@
 // LLVM IR construction: ir::Builder over llvm::IRBuilder, C-ABI function declarations and the call thunk.
 #include <cstdio>
+#include <functional>
 
+#include <llvm/Analysis/CFG.h>
+#include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/CFG.h>
+#include <llvm/IR/DiagnosticInfo.h>
+#include <llvm/IR/DiagnosticHandler.h>
+#include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include "llvm_module.h"
+#include "vector_math.h"
 #include "nativecall/errors.h"
 #include "nativecall/jit/llvm_interop.h"
 #include "nativecall/jit/types.h"
@@ -223,8 +230,24 @@ std::unique_ptr<CodegenUnit> CodegenUnit::create(const std::string &module_name)
     return std::make_unique<LlvmCodegenUnit>(module_name);
 }
 
+namespace {
+
+/* Optimisation remarks and missed-transformation warnings go nowhere: LLVM prints them
+   on stderr, where they mean nothing to the author of the Python function (a loop entry
+   asks for vectorisation that a body calling back into the runtime cannot get, and then
+   runs scalar, correctly). Anything else keeps LLVM's default handling. */
+struct QuietOptimiser : llvm::DiagnosticHandler {
+    bool handleDiagnostics(const llvm::DiagnosticInfo &info) override {
+        return llvm::isa<llvm::DiagnosticInfoOptimizationBase>(info) && info.getSeverity() != llvm::DS_Error;
+    }
+};
+
+} // namespace
+
 LlvmCodegenUnit::LlvmCodegenUnit(const std::string &module_name)
-    : context(std::make_unique<llvm::LLVMContext>()), module(std::make_unique<llvm::Module>(module_name, *context)) {}
+    : context(std::make_unique<llvm::LLVMContext>()), module(std::make_unique<llvm::Module>(module_name, *context)) {
+    context->setDiagnosticHandler(std::make_unique<QuietOptimiser>());
+}
 
 LlvmCodegenUnit::~LlvmCodegenUnit() {
     builder_.reset();   // before the module its handles point into
@@ -315,42 +338,92 @@ int loop_entry_form(const Signature &signature) {
     return 0;
 }
 
-/* libmvec's vector exp hands every lane beyond about +-708 to scalar exp, one call
-   per lane, so integrands that decay to 0 along a mapped infinite range spend most
-   of their time there. Lanes whose result is certainly +0 (x < -745.2, below half
-   the smallest subnormal, so libm's exp rounds to 0 too) compute exp(0) instead and
-   get 0 selected. */
-void steer_exp_underflow(llvm::Function &body) {
-    std::vector<llvm::CallInst *> calls;
-    for (llvm::BasicBlock &block : body)
-        for (llvm::Instruction &inst : block)
-            if (auto *call = llvm::dyn_cast<llvm::CallInst>(&inst))
-                if (call->getIntrinsicID() == llvm::Intrinsic::exp && call->getType()->isDoubleTy())
-                    calls.push_back(call);
-    for (llvm::CallInst *call : calls) {
-        llvm::IRBuilder<> b(call);
-        llvm::Type *f64 = call->getType();
-        llvm::Value *x = call->getArgOperand(0);
-        llvm::Value *zero = llvm::ConstantFP::get(f64, 0.0);
-        llvm::Value *vanishes = b.CreateFCmpOLT(x, llvm::ConstantFP::get(f64, -745.2));
-        call->setArgOperand(0, b.CreateSelect(vanishes, zero, x));
-        b.SetInsertPoint(call->getNextNode());
-        llvm::Value *result = b.CreateSelect(vanishes, zero, call);
-        call->replaceUsesWithIf(result, [&](llvm::Use &use) { return use.getUser() != result; });
+/* Whether evaluating some points a second time, after all points were evaluated once
+   in order, leaves everything as one evaluation per point would, and the loop around
+   the body stays innermost (what the vectorizer widens): no stores but to the body's
+   own stack, no calls but to functions that access no memory (libm) or to the body
+   itself, no other memory writes (atomics, fences, volatile accesses), no loops.
+   Error recording (the runtime call behind raise and carray's NULL check) counts as
+   a side effect here: repeating it would be harmless (the first error wins, and a
+   repeated point was already evaluated once), but where it depends on x it keeps
+   the block scalar, and repeated points would then cost a call each. */
+bool repeatable(llvm::Function &body) {
+    auto local = [](const llvm::Value *pointer) {
+        return llvm::isa<llvm::AllocaInst>(llvm::getUnderlyingObject(pointer, 0));
+    };
+    for (llvm::BasicBlock &block : body) {
+        for (llvm::Instruction &inst : block) {
+            if (auto *store = llvm::dyn_cast<llvm::StoreInst>(&inst)) {
+                if (store->isVolatile() || store->isAtomic() || !local(store->getPointerOperand()))
+                    return false;
+            } else if (auto *call = llvm::dyn_cast<llvm::CallBase>(&inst)) {
+                if (call->getCalledFunction() == &body || call->isLifetimeStartOrEnd() ||
+                    llvm::isa<llvm::DbgInfoIntrinsic>(call))
+                    continue;
+                if (auto *fill = llvm::dyn_cast<llvm::MemIntrinsic>(call)) {
+                    if (fill->isVolatile() || !local(fill->getDest()))
+                        return false;
+                } else if (!call->doesNotAccessMemory()) {
+                    return false;
+                }
+            } else if (inst.mayWriteToMemory()) {
+                return false;
+            }
+        }
     }
+    llvm::SmallVector<std::pair<const llvm::BasicBlock *, const llvm::BasicBlock *>, 4> back_edges;
+    llvm::FindFunctionBackedges(body, back_edges);
+    return back_edges.empty();
+}
+
+/* A distinct, self-referencing loop ID carrying `hints` (llvm.loop.* names; a value of
+   -1 means the hint takes no operand, 0/1 become i1 for the boolean hints). */
+llvm::MDNode *loop_hints(llvm::LLVMContext &c, std::initializer_list<std::pair<const char *, int>> hints) {
+    std::vector<llvm::Metadata *> ops{nullptr};
+    for (const auto &[name, value] : hints) {
+        std::vector<llvm::Metadata *> hint{llvm::MDString::get(c, name)};
+        if (value >= 0) {
+            const bool boolean = llvm::StringRef(name).ends_with(".enable");
+            llvm::Type *type = boolean ? llvm::Type::getInt1Ty(c) : llvm::Type::getInt32Ty(c);
+            hint.push_back(llvm::ConstantAsMetadata::get(llvm::ConstantInt::get(type, value)));
+        }
+        ops.push_back(llvm::MDNode::get(c, hint));
+    }
+    llvm::MDNode *id = llvm::MDNode::getDistinct(c, ops);
+    id->replaceOperandWith(0, id);
+    return id;
 }
 
 } // namespace
 
 bool has_loop_entry(const Signature &signature) { return loop_entry_form(signature) != 0; }
 
+/* The loop evaluates blocks of `block` points, each block an inner loop of that
+   constant trip count, which the vectorizer turns into straight-line vector code with
+   no lane masks and no remainder. The points that do not fill a block:
+   - for a body that may be evaluated twice (repeatable()), the last block is moved
+     back to end at n, recomputing a few points already stored (same values); when
+     n < block, one block runs on a local copy of the points padded with the last
+     one, and its first n results are copied out (one copy of the body in all);
+   - otherwise they go through one more loop, folded into masked vector iterations,
+     so that each point is evaluated exactly once. */
 bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     const int form = function ? loop_entry_form(signature) : 0;
     if (form == 0)
         return false;
     const bool packed = form == 2;
     const std::vector<CType> &p = signature.params;
-    steer_exp_underflow(*function);
+    /* Our exp, inlined and widened with the loop: libmvec's costs a call per vector
+       (with every vector register spilled around it) and hands lanes beyond about
+       +-708 to scalar exp one by one. */
+    inline_exp_calls(*function);
+    const bool overlap = repeatable(*function);
+    const int width = host_vector_doubles();
+    /* Blocks of 8 points (4 with SSE2 or NEON): two vectors per block share the exp's
+       constants in registers, and the integration rules' 15, 21 and 30 points waste
+       little; one AVX-512 vector is already 8. */
+    const int interleave = width >= 8 ? 1 : 2;
+    const std::int64_t block = width * interleave;
 
     llvm::LLVMContext &c = *context;
     llvm::Type *ptr = llvm::PointerType::get(c, 0), *f64 = llvm::Type::getDoubleTy(c), *i64 = llvm::Type::getInt64Ty(c);
@@ -367,44 +440,144 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
     many->addParamAttr(1, llvm::Attribute::NoAlias);
     if (packed)
         many->addParamAttr(4, llvm::Attribute::NoAlias);
-    /* The scalar body exists here only to be inlined into the loop. */
+    /* The scalar body exists here only to be inlined into the loops. */
     function->setLinkage(llvm::GlobalValue::InternalLinkage);
     function->addFnAttr(llvm::Attribute::AlwaysInline);
 
-    llvm::BasicBlock *entry = llvm::BasicBlock::Create(c, "entry", many);
-    llvm::BasicBlock *loop = llvm::BasicBlock::Create(c, "loop", many);
-    llvm::BasicBlock *exit = llvm::BasicBlock::Create(c, "exit", many);
-    llvm::IRBuilder<> b(entry);
+    auto new_block = [&](const char *name) { return llvm::BasicBlock::Create(c, name, many); };
+    llvm::BasicBlock *entry = new_block("entry"), *start = new_block("start"),
+                     *pad = overlap ? new_block("pad") : nullptr, *blocks_begin = new_block("blocks_begin"),
+                     *blocks = new_block("blocks"), *inner = new_block("block"), *next_block = new_block("next_block"),
+                     *blocks_end = new_block("blocks_end"), *rest = overlap ? nullptr : new_block("rest"),
+                     *exit = new_block("exit");
     llvm::Value *n = many->getArg(2);
-    /* xx[0] is scratch, restored on return: with nothing live after the loop,
-       the vectorizer can fold the remainder into masked iterations. */
+    auto int64 = [&](std::int64_t v) { return llvm::ConstantInt::get(i64, v); };
+    /* fx[k] = f(x[k]) at the builder's insertion point. */
+    auto evaluate = [&](llvm::IRBuilder<> &b, llvm::Value *x_base, llvm::Value *fx_base, llvm::Value *k) {
+        llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, x_base, k));
+        std::vector<llvm::Value *> args;
+        if (packed)
+            b.CreateStore(x, many->getArg(4));
+        else
+            args.push_back(x);
+        for (unsigned a = 3; a < many->arg_size(); ++a)
+            args.push_back(many->getArg(a));
+        llvm::CallInst *call = b.CreateCall(function, args);
+        call->setAttributes(function->getAttributes());
+        b.CreateStore(call, b.CreateGEP(f64, fx_base, k));
+    };
+    /* A scalar loop k = from .. to - 1 around `body`, which the vectorizer leaves alone. */
+    auto scalar_loop = [&](llvm::IRBuilder<> &b, llvm::Value *from, llvm::Value *to, llvm::BasicBlock *after,
+                           const std::function<void(llvm::Value *)> &body) {
+        llvm::BasicBlock *before = b.GetInsertBlock(), *loop = new_block("copy");
+        b.CreateBr(loop);
+        b.SetInsertPoint(loop);
+        llvm::PHINode *k = b.CreatePHI(i64, 2);
+        k->addIncoming(from, before);
+        body(k);
+        llvm::Value *k_next = b.CreateAdd(k, int64(1), "", true, true);
+        k->addIncoming(k_next, loop);
+        b.CreateCondBr(b.CreateICmpEQ(k_next, to), after, loop)
+            ->setMetadata(llvm::LLVMContext::MD_loop, loop_hints(c, {{"llvm.loop.vectorize.enable", 0}}));
+    };
+
+    llvm::IRBuilder<> b(entry);
+    /* xx[0] is scratch, restored on return: with nothing live after the loops, the
+       store of each x into it is dead once the body is inlined. */
     llvm::Value *saved = packed ? b.CreateLoad(f64, many->getArg(4)) : nullptr;
-    b.CreateCondBr(b.CreateICmpSGT(n, llvm::ConstantInt::get(i64, 0)), loop, exit);
-    b.SetInsertPoint(loop);
+    /* A repeatable body's points when n < block: padded with copies of the last point. */
+    llvm::Type *block_type = llvm::ArrayType::get(f64, static_cast<std::uint64_t>(block));
+    llvm::Value *x_pad = overlap ? b.CreateAlloca(block_type) : nullptr;
+    llvm::Value *fx_pad = overlap ? b.CreateAlloca(block_type) : nullptr;
+    b.CreateCondBr(b.CreateICmpSGT(n, int64(0)), start, exit);
+    b.SetInsertPoint(start);
+    llvm::Value *whole = b.CreateAnd(n, int64(-block));   // the points in whole blocks
+    b.CreateCondBr(b.CreateICmpNE(whole, int64(0)), blocks_begin, overlap ? pad : rest);
+
+    if (overlap) {
+        b.SetInsertPoint(pad);
+        llvm::Value *last = b.CreateSub(n, int64(1));
+        scalar_loop(b, int64(0), int64(block), blocks_begin, [&](llvm::Value *k) {
+            llvm::Value *from = b.CreateSelect(b.CreateICmpSGT(k, last), last, k);
+            llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, many->getArg(0), from));
+            b.CreateStore(x, b.CreateGEP(f64, x_pad, k));
+        });
+    }
+    llvm::BasicBlock *padded = overlap ? &many->back() : nullptr;   // the padding loop's block
+
+    /* The blocks run over (x, fx, n), or over the padded copies for a short call. */
+    b.SetInsertPoint(blocks_begin);
+    llvm::Value *x_base = many->getArg(0), *fx_base = many->getArg(1), *count = n;
+    if (overlap) {
+        auto incoming = [&](llvm::Value *direct, llvm::Value *padded_value, llvm::Type *type) {
+            llvm::PHINode *phi = b.CreatePHI(type, 2);
+            phi->addIncoming(direct, start);
+            phi->addIncoming(padded_value, padded);
+            return phi;
+        };
+        x_base = incoming(x_base, x_pad, ptr);
+        fx_base = incoming(fx_base, fx_pad, ptr);
+        count = incoming(n, int64(block), i64);
+    }
+    b.CreateBr(blocks);
+    b.SetInsertPoint(blocks);
     llvm::PHINode *i = b.CreatePHI(i64, 2);
-    i->addIncoming(llvm::ConstantInt::get(i64, 0), entry);
-    llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, many->getArg(0), i));
-    std::vector<llvm::Value *> args;
-    if (packed)
-        b.CreateStore(x, many->getArg(4));
+    i->addIncoming(int64(0), blocks_begin);
+    llvm::Value *first = i;
+    if (overlap) {
+        llvm::Value *last = b.CreateSub(count, int64(block));
+        first = b.CreateSelect(b.CreateICmpSGT(i, last), last, i);
+    }
+    b.CreateBr(inner);
+    b.SetInsertPoint(inner);
+    llvm::PHINode *j = b.CreatePHI(i64, 2);
+    j->addIncoming(int64(0), blocks);
+    evaluate(b, x_base, fx_base, b.CreateAdd(first, j, "", true, true));
+    llvm::Value *j_next = b.CreateAdd(j, int64(1), "", true, true);
+    j->addIncoming(j_next, inner);
+    /* The width and interleave the block was sized for; unrolled only by the vectorizer
+       (fully unrolling the scalar block first would leave it to the SLP vectorizer). */
+    b.CreateCondBr(b.CreateICmpEQ(j_next, int64(block)), next_block, inner)
+        ->setMetadata(llvm::LLVMContext::MD_loop,
+                      loop_hints(c, {{"llvm.loop.vectorize.enable", 1},
+                                     {"llvm.loop.vectorize.width", width},
+                                     {"llvm.loop.interleave.count", interleave},
+                                     {"llvm.loop.unroll.disable", -1}}));
+    b.SetInsertPoint(next_block);
+    llvm::Value *i_next = b.CreateAdd(i, int64(block), "", true, true);
+    i->addIncoming(i_next, next_block);
+    if (overlap)
+        b.CreateCondBr(b.CreateICmpSLT(i_next, count), blocks, blocks_end);
     else
-        args.push_back(x);
-    for (unsigned k = 3; k < many->arg_size(); ++k)
-        args.push_back(many->getArg(k));
-    llvm::CallInst *call = b.CreateCall(function, args);
-    call->setAttributes(function->getAttributes());
-    b.CreateStore(call, b.CreateGEP(f64, many->getArg(1), i));
-    llvm::Value *next = b.CreateAdd(i, llvm::ConstantInt::get(i64, 1), "", true, true);
-    i->addIncoming(next, loop);
-    llvm::BranchInst *latch = b.CreateCondBr(b.CreateICmpEQ(next, n), exit, loop);
-    /* Fold the remainder into masked vector iterations: the rules ask for 15, 21
-       or 30 points, and a scalar epilogue would call scalar libm for the last few. */
-    llvm::Metadata *predicate[] = {llvm::MDString::get(c, "llvm.loop.vectorize.predicate.enable"),
-                                   llvm::ConstantAsMetadata::get(llvm::ConstantInt::getTrue(c))};
-    llvm::Metadata *ids[] = {nullptr, llvm::MDNode::get(c, predicate)};
-    llvm::MDNode *loop_id = llvm::MDNode::getDistinct(c, ids);
-    loop_id->replaceOperandWith(0, loop_id);
-    latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+        b.CreateCondBr(b.CreateICmpEQ(i_next, whole), blocks_end, blocks);
+
+    b.SetInsertPoint(blocks_end);
+    if (overlap) {
+        /* After a padded block, its first n results are the call's. */
+        llvm::BasicBlock *copy_back = new_block("copy_back");
+        b.CreateCondBr(b.CreateICmpEQ(count, n), exit, copy_back);
+        b.SetInsertPoint(copy_back);
+        scalar_loop(b, int64(0), n, exit, [&](llvm::Value *k) {
+            llvm::Value *y = b.CreateLoad(f64, b.CreateGEP(f64, fx_pad, k));
+            b.CreateStore(y, b.CreateGEP(f64, many->getArg(1), k));
+        });
+    } else {
+        b.CreateCondBr(b.CreateICmpEQ(whole, n), exit, rest);
+        b.SetInsertPoint(rest);
+        llvm::PHINode *k = b.CreatePHI(i64, 3);
+        k->addIncoming(int64(0), start);
+        k->addIncoming(whole, blocks_end);
+        evaluate(b, many->getArg(0), many->getArg(1), k);
+        llvm::Value *k_next = b.CreateAdd(k, int64(1), "", true, true);
+        k->addIncoming(k_next, rest);
+        /* Fewer points than a block: masked vector iterations, not a scalar epilogue
+           that would call scalar libm for each. */
+        b.CreateCondBr(b.CreateICmpEQ(k_next, n), exit, rest)
+            ->setMetadata(llvm::LLVMContext::MD_loop,
+                          loop_hints(c, {{"llvm.loop.vectorize.predicate.enable", 1},
+                                         {"llvm.loop.vectorize.width", width}}));
+    }
+
     b.SetInsertPoint(exit);
     if (packed)
         b.CreateStore(saved, many->getArg(4));

@@ -31,6 +31,7 @@
 #endif
 
 #include "../codegen/llvm_module.h"
+#include "../codegen/vector_math.h"
 #include "engine.h"
 #include "object_loader.h"
 #include "runtime_symbols.h"
@@ -248,6 +249,9 @@ private:
                                         : opt_level == 2 ? llvm::OptimizationLevel::O2
                                                          : llvm::OptimizationLevel::O3;
         pb.buildPerModuleDefaultPipeline(level).run(module, mam);
+        if (vectorise)   // splat constants of the widened loops as memory operands (see vector_math.h)
+            for (llvm::Function &f : module)
+                load_vector_constants(f);
     }
 
     std::recursive_mutex mutex_;   // recursive: a failed load frees its code under it
@@ -280,9 +284,12 @@ std::unique_ptr<JitCode> Engine::compile(LlvmCodegenUnit &unit, const std::strin
     unit.module->setDataLayout(data_layout_);
     unit.module->setTargetTriple(host_triple_.str());
     optimise(*unit.module, opt_level, vectorise);
+    /* A loop entry's IR is read by nothing (CompiledFunction::llvm_ir is the scalar
+       entry's), and printing its widened code cost a tenth of building it. */
     std::string ir;
     llvm::raw_string_ostream out(ir);
-    unit.module->print(out, nullptr);
+    if (!vectorise)
+        unit.module->print(out, nullptr);
     out.flush();
     llvm::orc::SimpleCompiler emit(*target_machine_);
     std::unique_ptr<llvm::MemoryBuffer> object = unwrap(emit(*unit.module), "emitting object code");

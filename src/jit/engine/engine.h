@@ -16,7 +16,7 @@ public:
     virtual ~JitCode() = default;
     void *function = nullptr;
     void *thunk = nullptr;
-    std::string optimized_ir;
+    std::string optimized_ir;   // empty for a vectorised loop entry (load_vectorised)
     std::string object;   // the relocatable object file the code was loaded from
 };
 
