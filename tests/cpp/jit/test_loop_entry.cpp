@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include <sys/mman.h>
@@ -304,6 +305,8 @@ public:
         const std::size_t bytes = (n * sizeof(double) + page_ - 1) / page_ * page_;
         map_ = static_cast<char *>(mmap(nullptr, bytes + page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
         size_ = bytes + page_;
+        if (map_ == MAP_FAILED)
+            throw std::runtime_error("mmap of a guarded array failed");
         if (guard_after) {
             mprotect(map_ + bytes, page_, PROT_NONE);
             data_ = reinterpret_cast<double *>(map_ + bytes) - n;
