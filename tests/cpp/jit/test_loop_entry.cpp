@@ -374,5 +374,46 @@ TEST(LoopEntry, PaddingRaisesNoFloatingPointFlagsOfItsOwn) {
     std::feclearexcept(FE_ALL_EXCEPT);
 }
 
+/* A check that fails for every point of a call or for none (carray's NULL check on
+   user_data) lets the body be evaluated again: with a NULL pointer every point records
+   the same error and returns 0, as in the scalar entry; with a valid one, the points
+   not filling a block go through the recomputed last block or the padded copy, not
+   through masked lanes (whose inactive lanes divided by 0 and raised FE_DIVBYZERO). */
+TEST(LoopEntry, AnErrorCheckTheSameForEveryPointKeepsTheBodyRepeatable) {
+    CompileRequest request;
+    request.source = "def f(x, data):\n    return carray(data, (1,), dtype=float64)[0] / x\n";
+    request.filename = "test.py";
+    request.signature = parse_signature("double (double, void *)");
+    request.globals = {{"carray", GlobalValue::of_function("carray")}, {"float64", GlobalValue::of_dtype("float64")}};
+    auto f = compile(request);
+    using DataLoop = void(const double *, double *, std::int64_t, void *);
+    auto *many = reinterpret_cast<DataLoop *>(f->many_address());
+    ASSERT_NE(many, nullptr);
+    auto scalar = reinterpret_cast<double (*)(double, void *)>(f->address());
+    double a = 2.0;
+    const int flags = FE_DIVBYZERO | FE_INVALID | FE_OVERFLOW | FE_UNDERFLOW;
+    for (int n = 1; n <= 40; ++n) {
+        std::vector<double> x(n), fx(n, -1.0), expected(n);
+        for (int i = 0; i < n; ++i)
+            x[i] = 0.25 + 0.5 * i;
+        std::feclearexcept(FE_ALL_EXCEPT);
+        for (int i = 0; i < n; ++i)
+            expected[i] = scalar(x[i], &a);
+        const int scalar_flags = std::fetestexcept(flags);
+        std::feclearexcept(FE_ALL_EXCEPT);
+        many(x.data(), fx.data(), n, &a);
+        EXPECT_EQ(std::fetestexcept(flags), scalar_flags) << "n = " << n;
+        EXPECT_EQ(fx, expected) << "n = " << n;
+        take_runtime_error();
+        many(x.data(), fx.data(), n, nullptr);
+        EXPECT_EQ(take_runtime_error(), RuntimeErrorCode::NullView);
+        for (int i = 0; i < n; ++i)
+            expected[i] = scalar(x[i], nullptr);
+        EXPECT_EQ(take_runtime_error(), RuntimeErrorCode::NullView);
+        EXPECT_EQ(fx, expected) << "n = " << n;
+    }
+    std::feclearexcept(FE_ALL_EXCEPT);
+}
+
 } // namespace
 } // namespace nativecall::jit
