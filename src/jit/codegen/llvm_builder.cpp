@@ -340,15 +340,6 @@ int loop_entry_form(const Signature &signature) {
     return 0;
 }
 
-/* Whether evaluating some points a second time, after all points were evaluated once
-   in order, leaves everything as one evaluation per point would, and the loop around
-   the body stays innermost (what the vectorizer widens): no stores but to the body's
-   own stack, no calls but to functions that access no memory (libm) or to the body
-   itself, no other memory writes (atomics, fences, volatile accesses), no loops.
-   Error recording (the runtime call behind raise and carray's NULL check) counts as
-   a side effect here: repeating it would be harmless (the first error wins, and a
-   repeated point was already evaluated once), but where it depends on x it keeps
-   the block scalar, and repeated points would then cost a call each. */
 /* Whether `v` has one value for every point of one loop entry call: made, without
    memory reads or calls, of constants and the body's integer and pointer parameters
    (user_data, the packed forms' count and xx; not x, and not what xx points to). */
@@ -398,6 +389,16 @@ void promote_locals(llvm::Function &body) {
     llvm::PromoteMemToReg(slots, dominators);
 }
 
+/* Whether evaluating some points a second time, after all points were evaluated once
+   in order, leaves everything as one evaluation per point would, and the loop around
+   the body stays innermost (what the vectorizer widens): no stores but to the body's
+   own stack, no calls but to functions that access no memory (libm) or to the body
+   itself, no other memory writes (atomics, fences, volatile accesses), no loops.
+   Error recording (the runtime call behind raise, integer division and carray's NULL
+   check) counts as a side effect unless its check is the same for every point
+   (same_error_for_every_point): repeating any of it would be harmless (the first error
+   wins, and a repeated point was already evaluated once), but a check that depends on
+   x keeps the block scalar, and repeated points would then cost a call each. */
 bool repeatable(llvm::Function &body) {
     auto local = [](const llvm::Value *pointer) {
         return llvm::isa<llvm::AllocaInst>(llvm::getUnderlyingObject(pointer, 0));
