@@ -396,3 +396,28 @@ def test_building_a_loop_entry_that_stays_scalar_prints_nothing(capfd):
     x = np.linspace(-1, 1, 13)
     np.testing.assert_array_max_ulp(run_loop(scaled, "data", x, data=pointer_to(a)),
                                     run_scalar(scaled, "data", x, data=pointer_to(a)), maxulp=1)
+
+
+@cfunc("float64(voidptr)")
+def bump(data):
+    record = carray(data, (1,), dtype=float64)
+    record[0] += 1.0
+    return 0.0
+
+
+@cfunc("float64(float64, voidptr)")
+def calls_bump(x, data):
+    return math.exp(-x * x) + bump(data)
+
+
+@pytest.mark.parametrize("n", [1, 5, 7, 8, 9, 15, 21, 30, 33])
+def test_a_body_calling_a_cfunc_with_side_effects_sees_each_point_once(n):
+    # The call is opaque to the loop entry (the callee could do anything): one call per point.
+    x = np.linspace(-2.0, 2.0, n)
+    record = (ctypes.c_double * 1)(0.0)
+    got = run_loop(calls_bump, "data", x, data=ctypes.cast(record, ctypes.c_void_p))
+    assert record[0] == n
+    scalar_record = (ctypes.c_double * 1)(0.0)
+    expected = run_scalar(calls_bump, "data", x, data=ctypes.cast(scalar_record, ctypes.c_void_p))
+    assert scalar_record[0] == n
+    np.testing.assert_array_max_ulp(got, expected, maxulp=1)

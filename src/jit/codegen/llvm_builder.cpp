@@ -5,6 +5,7 @@
 #include <llvm/Analysis/CFG.h>
 #include <llvm/Analysis/ValueTracking.h>
 #include <llvm/IR/CFG.h>
+#include <llvm/IR/Dominators.h>
 #include <llvm/IR/DiagnosticInfo.h>
 #include <llvm/IR/DiagnosticHandler.h>
 #include <llvm/IR/IntrinsicInst.h>
@@ -12,6 +13,7 @@
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
+#include <llvm/Transforms/Utils/PromoteMemToReg.h>
 
 #include "llvm_module.h"
 #include "vector_math.h"
@@ -338,15 +340,65 @@ int loop_entry_form(const Signature &signature) {
     return 0;
 }
 
+/* Whether `v` has one value for every point of one loop entry call: made, without
+   memory reads or calls, of constants and the body's integer and pointer parameters
+   (user_data, the packed forms' count and xx; not x, and not what xx points to). */
+bool same_for_every_point(const llvm::Value *v, int depth = 0) {
+    if (llvm::isa<llvm::Constant>(v))
+        return true;
+    if (auto *argument = llvm::dyn_cast<llvm::Argument>(v))
+        return !argument->getType()->isFloatingPointTy();
+    auto *inst = llvm::dyn_cast<llvm::Instruction>(v);
+    if (!inst || depth > 8 || inst->mayReadOrWriteMemory() || llvm::isa<llvm::PHINode>(inst) ||
+        llvm::isa<llvm::CallBase>(inst))
+        return false;
+    for (const llvm::Value *operand : inst->operands())
+        if (!same_for_every_point(operand, depth + 1))
+            return false;
+    return true;
+}
+
+/* An error check that fails for every point of a call or for none (carray's NULL check
+   on user_data): a block holding only the call that records it, entered from a branch on
+   a condition that is the same for every point. Evaluating points again then records
+   nothing new (the first error wins, and it was recorded by the first evaluation of
+   the first point), and LLVM moves the check out of the loop, which stays vectorisable. */
+bool same_error_for_every_point(const llvm::CallBase &call) {
+    const llvm::Function *callee = call.getCalledFunction();
+    if (!callee || callee->getName() != "nativecall_record_runtime_error")
+        return false;
+    const llvm::BasicBlock *block = call.getParent();
+    const llvm::BasicBlock *from = block->getSinglePredecessor();
+    if (!from || block->size() != 2 || call.getNextNode() != block->getTerminator())
+        return false;   // the call, then the return or the jump back
+    auto *branch = llvm::dyn_cast<llvm::BranchInst>(from->getTerminator());
+    return branch && branch->isConditional() && same_for_every_point(branch->getCondition());
+}
+
+/* Lowering keeps parameters and variables in stack slots, promoted to values by the
+   optimiser; same_for_every_point() needs them promoted now. */
+void promote_locals(llvm::Function &body) {
+    std::vector<llvm::AllocaInst *> slots;
+    for (llvm::Instruction &inst : body.getEntryBlock())
+        if (auto *slot = llvm::dyn_cast<llvm::AllocaInst>(&inst))
+            if (llvm::isAllocaPromotable(slot))
+                slots.push_back(slot);
+    if (slots.empty())
+        return;
+    llvm::DominatorTree dominators(body);
+    llvm::PromoteMemToReg(slots, dominators);
+}
+
 /* Whether evaluating some points a second time, after all points were evaluated once
    in order, leaves everything as one evaluation per point would, and the loop around
    the body stays innermost (what the vectorizer widens): no stores but to the body's
    own stack, no calls but to functions that access no memory (libm) or to the body
    itself, no other memory writes (atomics, fences, volatile accesses), no loops.
-   Error recording (the runtime call behind raise and carray's NULL check) counts as
-   a side effect here: repeating it would be harmless (the first error wins, and a
-   repeated point was already evaluated once), but where it depends on x it keeps
-   the block scalar, and repeated points would then cost a call each. */
+   Error recording (the runtime call behind raise, integer division and carray's NULL
+   check) counts as a side effect unless its check is the same for every point
+   (same_error_for_every_point): repeating any of it would be harmless (the first error
+   wins, and a repeated point was already evaluated once), but a check that depends on
+   x keeps the block scalar, and repeated points would then cost a call each. */
 bool repeatable(llvm::Function &body) {
     auto local = [](const llvm::Value *pointer) {
         return llvm::isa<llvm::AllocaInst>(llvm::getUnderlyingObject(pointer, 0));
@@ -358,7 +410,7 @@ bool repeatable(llvm::Function &body) {
                     return false;
             } else if (auto *call = llvm::dyn_cast<llvm::CallBase>(&inst)) {
                 if (call->getCalledFunction() == &body || call->isLifetimeStartOrEnd() ||
-                    llvm::isa<llvm::DbgInfoIntrinsic>(call))
+                    llvm::isa<llvm::DbgInfoIntrinsic>(call) || same_error_for_every_point(*call))
                     continue;
                 if (auto *fill = llvm::dyn_cast<llvm::MemIntrinsic>(call)) {
                     if (fill->isVolatile() || !local(fill->getDest()))
@@ -417,6 +469,7 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
        (with every vector register spilled around it) and hands lanes beyond about
        +-708 to scalar exp one by one. */
     inline_exp_calls(*function);
+    promote_locals(*function);
     const bool overlap = repeatable(*function);
     const int width = host_vector_doubles();
     /* Blocks of 8 points (4 with SSE2 or NEON): two vectors per block share the exp's

@@ -1,5 +1,6 @@
 // exp in LLVM IR for the vectorised loop entries (see vector_math.h): reduction, polynomial and scaling chosen so the widened code needs no table, branch or call.
 #include "vector_math.h"
+#include "vector_math_exp.h"
 
 #include <cstdint>
 #include <iterator>
@@ -13,35 +14,8 @@
 #include <llvm/TargetParser/Triple.h>
 
 namespace nativecall::jit {
-namespace {
 
-constexpr double kLog2e = 0x1.71547652b82fep0;   // 1/ln2 rounded
-/* 1.5 * 2^52: adding it rounds to an integer and leaves that integer in the low bits. */
-constexpr double kShifter = 0x1.8p52;
-/* ln2 split so that n * kLn2Hi is exact for |n| < 2^21 (trailing zero bits), which keeps
-   x - n * kLn2Hi exact with or without FMA; kLn2Lo is the rest of ln2. */
-constexpr double kLn2Hi = 0x1.62e42fee00000p-1;
-constexpr double kLn2Lo = 0x1.a39ef35793c76p-33;
-/* Beyond these, exp is 0 (below 2^-1075, half the smallest subnormal, from -745.14 on)
-   or +inf (above DBL_MAX, from 709.79 on): clamping keeps n within what the scaling
-   below handles and lets -inf and +inf take the ordinary path. NaN passes the clamps. */
-constexpr double kClampLow = -746.0;
-constexpr double kClampHigh = 710.0;
-/* exp(r) = 1 + r * Q(r) on |r| <= 0.34658 (ln2/2 plus what rounding n may add), Q of
-   degree 10: a Chebyshev fit of expm1(r)/r in 50-digit arithmetic, rounded to doubles.
-   Its relative error with these rounded coefficients is below 0.09 * 2^-53, so the
-   result's error is dominated by the last rounding. Highest degree first. */
-constexpr double kQ[] = {
-    0x1.af4ddfbb33a59p-26, 0x1.28a2c273b03b8p-22, 0x1.71de02364614ap-19, 0x1.a019a668bb4f4p-16,
-    0x1.a01a01abe683ap-13, 0x1.6c16c17f44310p-10, 0x1.11111111100dep-7,  0x1.55555555520adp-5,
-    0x1.5555555555557p-3,  0x1.0000000000005p-1,  0x1.0p0,
-};
-/* 2^n is applied as 2^(n - m) * 2^m with m = 60 for x >= 0 and -60 for x < 0: both
-   factors are normal for every n the clamps allow (-1076 .. 1024), the first product
-   is exact, and the second rounds once, into +inf or a subnormal when the result is one. */
-constexpr int kSplit = 60;
-
-} // namespace
+using namespace exp_kernel;   // the constants, shared with the scalar model
 
 llvm::Value *emit_exp(llvm::IRBuilder<> &b, llvm::Value *x, bool fused) {
     llvm::Type *type = x->getType();
