@@ -13,6 +13,27 @@
 namespace nativecall::integrate::detail {
 
 
+/* The rules the bisection loops apply, on one interval or on both halves of one.
+   Here, not in gauss_kronrod.h: clang refuses a function that becomes multiversioned
+   (target_clones) after a use in the same translation unit, as these inline calls are. */
+struct Kronrod21Rule {
+    const Integrand &f;
+    RuleResult operator()(double a, double b) const { return gauss_kronrod_21(f, a, b); }
+    void halves(double a, double middle, double b, RuleResult &left, RuleResult &right) const {
+        gauss_kronrod_21_halves(f, a, middle, b, left, right);
+    }
+};
+
+struct Kronrod15InfiniteRule {
+    const Integrand &f;
+    double bound;
+    int inf;
+    RuleResult operator()(double a, double b) const { return gauss_kronrod_15_infinite(f, bound, inf, a, b); }
+    void halves(double a, double middle, double b, RuleResult &left, RuleResult &right) const {
+        gauss_kronrod_15_infinite_halves(f, bound, inf, a, middle, b, left, right);
+    }
+};
+
 /* The state after a routine's first pass over its initial intervals. */
 struct InitialPass {
     double result = 0.0;  // sum of the first estimates

@@ -41,24 +41,6 @@ RuleResult gauss_kronrod_15_infinite(const Integrand &f, double bound, int inf, 
 void gauss_kronrod_15_infinite_halves(const Integrand &f, double bound, int inf, double a, double middle, double b,
                                       RuleResult &left, RuleResult &right);
 
-/* The rules the bisection loops apply, on one interval or on both halves of one. */
-struct Kronrod21Rule {
-    const Integrand &f;
-    RuleResult operator()(double a, double b) const { return gauss_kronrod_21(f, a, b); }
-    void halves(double a, double middle, double b, RuleResult &left, RuleResult &right) const {
-        gauss_kronrod_21_halves(f, a, middle, b, left, right);
-    }
-};
-
-struct Kronrod15InfiniteRule {
-    const Integrand &f;
-    double bound;
-    int inf;
-    RuleResult operator()(double a, double b) const { return gauss_kronrod_15_infinite(f, bound, inf, a, b); }
-    void halves(double a, double middle, double b, RuleResult &left, RuleResult &right) const {
-        gauss_kronrod_15_infinite_halves(f, bound, inf, a, middle, b, left, right);
-    }
-};
 
 /* The 15-point rule for ∫_a^b w(x) f(x) dx with a weight function given at
    the nodes (for QAWO's, QAWS's and QAWC's intervals where moments are not used):
