@@ -38,8 +38,13 @@ class NativeBuilder:
         c_file.write_text(source)
         return _compile([c_file], base.with_suffix(".so"))
 
-    def ctypes_library(self, source: str) -> ctypes.CDLL:
-        return ctypes.CDLL(str(self.c_library(source)))
+    def ctypes_library(self, source: str, signatures=None) -> ctypes.CDLL:
+        """The library loaded with ctypes; `signatures` maps function names to (restype, argtypes)."""
+        library = ctypes.CDLL(str(self.c_library(source)))
+        for name, (restype, argtypes) in (signatures or {}).items():
+            function = getattr(library, name)
+            function.restype, function.argtypes = restype, list(argtypes)
+        return library
 
     def extension(self, name: str, source: str, language: str = "c"):
         """Build and import a CPython extension module from C or Cython source."""

@@ -27,12 +27,8 @@ RANGES = [(-INF, INF), (0.5, INF), (-INF, -0.25)]
 
 @pytest.fixture(scope="module")
 def lib(native):
-    library = native.ctypes_library(C_SOURCE)
-    for name in NAMES:
-        fn = getattr(library, name)
-        fn.restype = ctypes.c_double
-        fn.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_double)]
-    return library
+    packed = (ctypes.c_double, [ctypes.c_int, ctypes.POINTER(ctypes.c_double)])
+    return native.ctypes_library(C_SOURCE, {name: packed for name in NAMES})
 
 
 @pytest.mark.parametrize("name", ["bumpy_gaussian", "lorentz", "decay"])

@@ -33,16 +33,10 @@ PACKED = ("product3", "gaussian2", "xy_scaled", "kink", "gauss_param", "shifted_
 
 @pytest.fixture(scope="module")
 def lib(native):
-    library = native.ctypes_library(C_SOURCE)
-    for name in PACKED:
-        fn = getattr(library, name)
-        fn.restype = ctypes.c_double
-        fn.argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_double)]
-    for name in ("one_over_x", "plain_exp"):
-        fn = getattr(library, name)
-        fn.restype = ctypes.c_double
-        fn.argtypes = [ctypes.c_double]
-    return library
+    packed = (ctypes.c_double, [ctypes.c_int, ctypes.POINTER(ctypes.c_double)])
+    scalar = (ctypes.c_double, [ctypes.c_double])
+    return native.ctypes_library(C_SOURCE, {**{name: packed for name in PACKED},
+                                            **{name: scalar for name in ("one_over_x", "plain_exp")}})
 
 
 def close(ours, theirs):

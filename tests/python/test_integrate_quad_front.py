@@ -117,6 +117,16 @@ def test_uncommon_calls_go_to_the_general_path(keywords):
         assert got[2]["neval"] == general[2]["neval"]
 
 
+def assert_same_error(call, ours, theirs, kind):
+    """call(ours) and call(theirs) raise the same exception type with the same message."""
+    with pytest.raises(kind) as raised_by_ours:
+        call(ours)
+    with pytest.raises(kind) as raised_by_theirs:
+        call(theirs)
+    assert type(raised_by_ours.value) is type(raised_by_theirs.value)
+    assert str(raised_by_ours.value) == str(raised_by_theirs.value)
+
+
 @pytest.mark.parametrize("call", [
     lambda q: q(math.cos, 0.0, 1.0, nonsense=1),
     lambda q: q(math.cos, 0.0),
@@ -125,11 +135,7 @@ def test_uncommon_calls_go_to_the_general_path(keywords):
     lambda q: q(),
 ], ids=["unknown_keyword", "missing_b", "given_twice", "too_many_positional", "nothing"])
 def test_argument_errors_read_as_scipys(call):
-    with pytest.raises(TypeError) as ours:
-        call(ni.quad)
-    with pytest.raises(TypeError) as theirs:
-        call(si.quad)
-    assert str(ours.value) == str(theirs.value)
+    assert_same_error(call, ni.quad, si.quad, TypeError)
 
 
 def test_signature_and_docstring_are_the_python_functions():
@@ -231,12 +237,7 @@ def test_argument_kinds_scipy_rejects_are_rejected_on_both_paths(call, kind):
     lambda q: q(EXP, 0.0, 1.0, epsrel="tight"),
 ], ids=["args_without_place", "wrong_signature", "nan_tolerance", "huge_limit", "text_tolerance"])
 def test_errors_raised_in_cpp_are_the_general_paths(call):
-    with pytest.raises(Exception) as ours:
-        call(ni.quad)
-    with pytest.raises(Exception) as general:
-        call(ni._quad_general)
-    assert type(ours.value) is type(general.value)
-    assert str(ours.value) == str(general.value)
+    assert_same_error(call, ni.quad, ni._quad_general, Exception)
 
 
 def test_none_as_integrand_after_the_remembered_integrand_died_is_an_error_not_a_crash():
