@@ -956,21 +956,26 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
        item's rules; in place for the usual few parameters (no allocation per item). */
     constexpr std::size_t kInlineArgs = 31;
     struct NativeItem {
+        /* Copies the item's row; only xx[0, count) is ever read, so the inline
+           buffer is left uninitialised beyond it (zeroing it cost more than the copy). */
+        NativeItem(const NativeIntegrand *integrand, const double *row, std::size_t nargs)
+            : f(integrand), count(static_cast<int>(nargs + 1)) {
+            if (nargs > kInlineArgs) heap_xx.resize(nargs + 1);
+            double *xx = data();
+            xx[0] = 0.0;
+            std::copy(row, row + nargs, xx + 1);
+        }
+        double *data() { return heap_xx.empty() ? inline_xx.data() : heap_xx.data(); }
+        void operator()(const double *x, double *fx, std::size_t m) { f->sample(x, fx, m, data(), count); }
+
         const NativeIntegrand *f;
         int count;   // 1 + the parameters
         std::array<double, kInlineArgs + 1> inline_xx;
         std::vector<double> heap_xx;
-        void operator()(const double *x, double *fx, std::size_t m) {
-            f->sample(x, fx, m, heap_xx.empty() ? inline_xx.data() : heap_xx.data(), count);
-        }
     };
     const NativeIntegrand *native_f = native ? &*native : nullptr;
     auto bind_native = [native_f, rows, nargs](std::size_t item) {
-        NativeItem sampler{native_f, static_cast<int>(nargs + 1), {}, {}};
-        if (nargs > kInlineArgs) sampler.heap_xx.resize(nargs + 1);
-        double *xx = sampler.heap_xx.empty() ? sampler.inline_xx.data() : sampler.heap_xx.data();
-        std::copy(rows + item * nargs, rows + (item + 1) * nargs, xx + 1);
-        return sampler;
+        return NativeItem(native_f, rows + item * nargs, nargs);
     };
     /* The item's parameters as Python floats, made once per item. */
     std::size_t cached_item = static_cast<std::size_t>(-1);

@@ -29,9 +29,14 @@ llvm::Value *emit_exp(llvm::IRBuilder<> &b, llvm::Value *x, bool fused) {
         return b.CreateFAdd(b.CreateFMul(a, m), add);
     };
 
-    /* "x < low ? low : x" keeps NaN (an unordered compare is false): one maxpd on x86. */
+    /* Below the low clamp exp is 0: those lanes compute exp(0) and are zeroed at the
+       end, since letting the scaling underflow to 0 costs a microcode assist per vector
+       on some processors (twice the time of a whole block on AMD Zen 3), and integrands
+       like exp(-a x^2) on infinite ranges meet it in many lanes. An unordered compare
+       is false, so NaN passes both tests. */
     llvm::Value *low = constant(kClampLow), *high = constant(kClampHigh);
-    llvm::Value *xc = b.CreateSelect(b.CreateFCmpOLT(x, low), low, x);
+    llvm::Value *zero_result = b.CreateFCmpOLT(x, low);
+    llvm::Value *xc = b.CreateSelect(zero_result, constant(0.0), x);
     xc = b.CreateSelect(b.CreateFCmpOGT(xc, high), high, xc);
 
     /* n = rint(x / ln2), both as a double and in the low bits of t. */
@@ -40,10 +45,16 @@ llvm::Value *emit_exp(llvm::IRBuilder<> &b, llvm::Value *x, bool fused) {
     llvm::Value *r = mul_add(n, constant(-kLn2Hi), xc);
     r = mul_add(n, constant(-kLn2Lo), r);
 
-    /* Horner: the fewest operations; the loop's independent lanes and iterations hide
-       its latency. */
-    llvm::Value *q = constant(kQ[0]);
-    for (std::size_t k = 1; k < std::size(kQ); ++k)
+    /* Q's low terms by Horner, its high ones by Estrin (see exp_model): a dependency
+       chain of 7 operations instead of 11, and the chain, not the operation count,
+       bounds the loop (a block's dependent FMAs fill the scheduler before the next
+       block's can start). */
+    llvm::Value *r2 = b.CreateFMul(r, r), *r4 = b.CreateFMul(r2, r2);
+    llvm::Value *pairs[4];
+    for (int k = 0; k < 4; ++k)
+        pairs[k] = mul_add(constant(kQ[2 * k]), r, constant(kQ[2 * k + 1]));
+    llvm::Value *q = mul_add(mul_add(pairs[0], r2, pairs[1]), r4, mul_add(pairs[2], r2, pairs[3]));
+    for (std::size_t k = kQEstrinTerms; k < std::size(kQ); ++k)
         q = mul_add(q, r, constant(kQ[k]));
     llvm::Value *p = mul_add(q, r, constant(1.0));
 
@@ -57,7 +68,7 @@ llvm::Value *emit_exp(llvm::IRBuilder<> &b, llvm::Value *x, bool fused) {
     /* 2^m: its exponent field is 2046 minus the bias's, one subtraction where a second
        select would hold two more constants in vector registers. */
     llvm::Value *second = b.CreateBitCast(b.CreateSub(bits(std::uint64_t(2046) << 52), bias), type);
-    return b.CreateFMul(b.CreateFMul(p, first), second);
+    return b.CreateSelect(zero_result, constant(0.0), b.CreateFMul(b.CreateFMul(p, first), second));
 }
 
 int inline_exp_calls(llvm::Function &body) {

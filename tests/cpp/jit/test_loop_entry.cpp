@@ -222,6 +222,10 @@ TEST(LoopEntry, ExpFormulasAreAccurateAgainstTheExactValueWithAndWithoutFma) {
         EXPECT_FALSE(std::signbit(exp_model(-inf, mul_add)));
         EXPECT_EQ(exp_model(-745.1332191019411, mul_add), 5e-324);   // just above half the smallest subnormal
         EXPECT_EQ(exp_model(-745.1332191019412, mul_add), 0.0);      // just below
+        for (double below_clamp : {std::nextafter(exp_kernel::kClampLow, -inf), -1e4, -1e300}) {
+            EXPECT_EQ(exp_model(below_clamp, mul_add), 0.0) << below_clamp;   // zeroed, not scaled
+            EXPECT_FALSE(std::signbit(exp_model(below_clamp, mul_add))) << below_clamp;
+        }
         EXPECT_EQ(exp_model(709.782712893384, mul_add), std::exp(709.782712893384));
         EXPECT_EQ(exp_model(std::nextafter(709.782712893384, inf), mul_add), inf);
         EXPECT_TRUE(std::isnan(exp_model(nan, mul_add)));
