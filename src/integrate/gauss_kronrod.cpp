@@ -326,54 +326,62 @@ NATIVECALL_RULE_INLINE Quad both_sides(Pair v) { return __builtin_shufflevector(
 /* kronrod_15_infinite<Inf, 2> written in vectors: the same operations on the same
    values in the same order (so the same bits), with each node's four points (left
    and right, both intervals) in one register from the transform to the sums. The
-   compiler's own vectorisation of the flat loops shuffles between pair and quad
-   layouts through the stack (~500 instructions a call; this is about 300). The
-   points reach the integrand in the same node-major order. */
+   compiler's own vectorisation of the flat loops shuffled between pair and quad
+   layouts through the stack (~500 instructions a call).
+   The integrand sees the points in the order of the registers: for each node its
+   quad [left of interval 0, left of 1, right of 0, right of 1], for inf = 2 followed
+   by the quad's mirror, and the two centres (and their mirrors) last. Every quad then
+   lies where a 4-wide integrand (the JIT's loop entry) loads and stores one, so its
+   loads are forwarded from these stores and the folded values load in one piece. */
 template <int Inf>
 NATIVECALL_RULE_INLINE void kronrod_15_infinite_pair(const Integrand &f, double bound, const double (&ends)[3],
                                                      RuleResult (&out)[2]) {
-    constexpr int m = 7, all = 2 * kGaussKronrod15Points, right_offset = 2 + 2 * m;
+    constexpr int m = 7, stride = Inf == 2 ? 8 : 4, centres_at = m * stride, count = centres_at + stride / 2;
     const KronrodRule<m> &rule = kRule15;
     const double sign = Inf == -1 ? -1.0 : 1.0;
     const Pair centre = {0.5 * (ends[0] + ends[1]), 0.5 * (ends[1] + ends[2])};
     const Pair half = {0.5 * (ends[1] - ends[0]), 0.5 * (ends[2] - ends[1])};
     const Quad centre4 = both_sides(centre), half4 = both_sides(half);
     Quad t[m];
-    double x[2 * all], fx[2 * all];
+    double x[count], fx[count];
     /* centre - half node on the left, centre + half node on the right: half (-node)
        is -(half node) exactly, so the sum rounds as the difference does. */
     for (int j = 0; j < m; ++j) t[j] = centre4 + half4 * Quad{-rule.node[j], -rule.node[j], rule.node[j], rule.node[j]};
-    const Pair centre_x = bound + sign * (1.0 - centre) / centre;
-    std::memcpy(x, &centre_x, sizeof centre_x);
     for (int j = 0; j < m; ++j) {
         const Quad xj = bound + sign * (1.0 - t[j]) / t[j];
-        const Pair left = left_points(xj), right = right_points(xj);
-        std::memcpy(x + 2 + 2 * j, &left, sizeof left);
-        std::memcpy(x + right_offset + 2 * j, &right, sizeof right);
+        std::memcpy(x + j * stride, &xj, sizeof xj);
+        if (Inf == 2) {
+            const Quad mirrored = -xj;
+            std::memcpy(x + j * stride + 4, &mirrored, sizeof mirrored);
+        }
     }
-    if (Inf == 2)
-        for (int i = 0; i < all; ++i) x[all + i] = -x[i];
-    f(x, fx, Inf == 2 ? 2 * all : all);
+    const Pair centre_x = bound + sign * (1.0 - centre) / centre;
+    if (Inf == 2) {
+        const Quad both = __builtin_shufflevector(centre_x, -centre_x, 0, 1, 2, 3);
+        std::memcpy(x + centres_at, &both, sizeof both);
+    } else {
+        std::memcpy(x + centres_at, &centre_x, sizeof centre_x);
+    }
+    f(x, fx, count);
 
     /* dx = dt / t^2 on the mapped range; the two halves of the real line fold together. */
-    auto values_at = [&](int left_at, int right_at) {
-        Pair left, right;
-        std::memcpy(&left, fx + left_at, sizeof left);
-        std::memcpy(&right, fx + right_at, sizeof right);
-        return __builtin_shufflevector(left, right, 0, 1, 2, 3);
-    };
     Pair g_centre;
-    std::memcpy(&g_centre, fx, sizeof g_centre);
+    std::memcpy(&g_centre, fx + centres_at, sizeof g_centre);
     if (Inf == 2) {
         Pair mirrored;
-        std::memcpy(&mirrored, fx + all, sizeof mirrored);
+        std::memcpy(&mirrored, fx + centres_at + 2, sizeof mirrored);
         g_centre = g_centre + mirrored;
     }
     g_centre = g_centre / centre / centre;
     Quad g[m];
     for (int j = 0; j < m; ++j) {
-        Quad values = values_at(2 + 2 * j, right_offset + 2 * j);
-        if (Inf == 2) values = values + values_at(all + 2 + 2 * j, all + right_offset + 2 * j);
+        Quad values;
+        std::memcpy(&values, fx + j * stride, sizeof values);
+        if (Inf == 2) {
+            Quad mirrored;
+            std::memcpy(&mirrored, fx + j * stride + 4, sizeof mirrored);
+            values = values + mirrored;
+        }
         g[j] = values / t[j] / t[j];
     }
 
