@@ -404,12 +404,94 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite_pair(const Integrand &f, double 
     }
     for (int k = 0; k < 2; ++k) out[k] = estimate(kronrod[k], gauss[k], resabs[k], resasc[k], half[k]);
 }
+/* kronrod_15_infinite<Inf, 1> in vectors, on the same plan as the two-interval rule:
+   quad i holds nodes 2i and 2i + 1, [left 2i, left 2i + 1, right 2i, right 2i + 1],
+   and the last one node 6 and the centre, [left 6, centre, right 6, centre] (the
+   centre's offset is half * 0, so the lane is the centre exactly). The integrand
+   sees each quad (and for inf = 2 its mirror) in turn, the last with its repeated
+   centre left out: 15 or 30 points, as the rule evaluates them. */
+template <int Inf>
+NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite_one(const Integrand &f, double bound, double a, double b) {
+    constexpr int m = 7, quads = 4, stride = Inf == 2 ? 8 : 4;
+    constexpr int count = Inf == 2 ? 2 * kGaussKronrod15Points : kGaussKronrod15Points;
+    const KronrodRule<m> &rule = kRule15;
+    const double sign = Inf == -1 ? -1.0 : 1.0;
+    const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
+    Quad t[quads];
+    for (int i = 0; i + 1 < quads; ++i) {
+        const double near = rule.node[2 * i], far = rule.node[2 * i + 1];
+        t[i] = centre + half * Quad{-near, -far, near, far};
+    }
+    t[quads - 1] = centre + half * Quad{-rule.node[m - 1], 0.0, rule.node[m - 1], 0.0};
+    /* Room for the last quad's fourth lane (and its mirror's), which the integrand
+       neither sees nor fills. */
+    double x[count + 1], fx[count + 1];
+    for (int i = 0; i < quads; ++i) {
+        const Quad xi = bound + sign * (1.0 - t[i]) / t[i];
+        std::memcpy(x + i * stride, &xi, sizeof xi);
+        if (Inf == 2) {
+            const Quad mirrored = -xi;
+            std::memcpy(x + i * stride + (i + 1 < quads ? 4 : 3), &mirrored, sizeof mirrored);
+        }
+    }
+    fx[count] = 0.0;
+    f(x, fx, count);
+
+    Quad g[quads];
+    for (int i = 0; i < quads; ++i) {
+        Quad values;
+        std::memcpy(&values, fx + i * stride, sizeof values);
+        if (Inf == 2) {
+            Quad mirrored;
+            std::memcpy(&mirrored, fx + i * stride + (i + 1 < quads ? 4 : 3), sizeof mirrored);
+            values = values + mirrored;
+        }
+        g[i] = values / t[i] / t[i];
+    }
+
+    /* The sums in qk15i's order: node by node, the centre first. */
+    const Quad &edge = g[quads - 1];
+    const double g_centre = edge[1];
+    double kronrod = rule.weight[m] * g_centre;
+    double gauss = rule.gauss_centre * g_centre;
+    double resabs = std::fabs(kronrod);
+    for (int i = 0; i + 1 < quads; ++i) {
+        const Pair weight = {rule.weight[2 * i], rule.weight[2 * i + 1]};
+        const Pair pair = left_points(g[i]) + right_points(g[i]);
+        const Quad size = magnitude(g[i]);
+        const Pair kronrod_term = weight * pair, abs_term = weight * (left_points(size) + right_points(size));
+        kronrod += kronrod_term[0];
+        kronrod += kronrod_term[1];
+        resabs += abs_term[0];
+        resabs += abs_term[1];
+        gauss += rule.gauss[i] * pair[1];   // node 2i + 1 is the Gauss rule's node i
+    }
+    kronrod += rule.weight[m - 1] * (edge[0] + edge[2]);
+    resabs += rule.weight[m - 1] * (std::fabs(edge[0]) + std::fabs(edge[2]));
+    const double mean = kronrod * 0.5;
+    double resasc = rule.weight[m] * std::fabs(g_centre - mean);
+    for (int i = 0; i + 1 < quads; ++i) {
+        const Pair weight = {rule.weight[2 * i], rule.weight[2 * i + 1]};
+        const Quad deviation = magnitude(g[i] - mean);
+        const Pair deviation_term = weight * (left_points(deviation) + right_points(deviation));
+        resasc += deviation_term[0];
+        resasc += deviation_term[1];
+    }
+    resasc += rule.weight[m - 1] * (std::fabs(edge[0] - mean) + std::fabs(edge[2] - mean));
+    return estimate(kronrod, gauss, resabs, resasc, half);
+}
 #endif
 
 template <int K>
 NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound, int inf,
                                                 const double (&ends)[K + 1], RuleResult (&out)[K]) {
 #ifdef NATIVECALL_PAIR_RULE_IN_VECTORS
+    if constexpr (K == 1) {
+        if (inf == 2) out[0] = kronrod_15_infinite_one<2>(f, bound, ends[0], ends[1]);
+        else if (inf == -1) out[0] = kronrod_15_infinite_one<-1>(f, bound, ends[0], ends[1]);
+        else out[0] = kronrod_15_infinite_one<1>(f, bound, ends[0], ends[1]);
+        return;
+    }
     if constexpr (K == 2) {
         if (inf == 2) return kronrod_15_infinite_pair<2>(f, bound, ends, out);
         if (inf == -1) return kronrod_15_infinite_pair<-1>(f, bound, ends, out);
