@@ -7,6 +7,9 @@
 
 namespace nativecall::integrate::detail {
 
+/* The comparisons are written as QUADPACK writes them (and fmax, not std::max), so a
+   NaN in the table takes the branches it takes there: SciPy's results for integrands
+   that return NaN or infinities are reproduced, not only for finite ones. */
 EpsilonTable::Estimate EpsilonTable::extrapolate(double value) {
     constexpr double epmach = std::numeric_limits<double>::epsilon();
     constexpr double oflow = std::numeric_limits<double>::max();
@@ -18,7 +21,7 @@ EpsilonTable::Estimate EpsilonTable::extrapolate(double value) {
     ++calls_;
     double abserr = oflow;
     double result = e[n];
-    if (n < 3) return {result, std::max(abserr, 5.0 * epmach * std::fabs(result))};
+    if (n < 3) return {result, std::fmax(abserr, 5.0 * epmach * std::fabs(result))};
 
     e[n + 2] = e[n];
     int new_elements = (n - 1) / 2;
@@ -31,26 +34,26 @@ EpsilonTable::Estimate EpsilonTable::extrapolate(double value) {
         double e0 = e[k3], e1 = e[k2], e2 = res;
         double e1abs = std::fabs(e1);
         double delta2 = e2 - e1, err2 = std::fabs(delta2);
-        double tol2 = std::max(std::fabs(e2), e1abs) * epmach;
+        double tol2 = std::fmax(std::fabs(e2), e1abs) * epmach;
         double delta3 = e1 - e0, err3 = std::fabs(delta3);
-        double tol3 = std::max(e1abs, std::fabs(e0)) * epmach;
-        if (err2 <= tol2 && err3 <= tol3) {
+        double tol3 = std::fmax(e1abs, std::fabs(e0)) * epmach;
+        if (!(err2 > tol2 || err3 > tol3)) {
             /* e0, e1 and e2 agree to machine accuracy: the sequence has converged. */
             result = res;
             abserr = err2 + err3;
             size_ = n;
-            return {result, std::max(abserr, 5.0 * epmach * std::fabs(result))};
+            return {result, std::fmax(abserr, 5.0 * epmach * std::fabs(result))};
         }
         double e3 = e[k1];
         e[k1] = e1;
         double delta1 = e1 - e3, err1 = std::fabs(delta1);
-        double tol1 = std::max(e1abs, std::fabs(e3)) * epmach;
+        double tol1 = std::fmax(e1abs, std::fabs(e3)) * epmach;
         /* Two elements too close, or an irregular table: cut the table here. */
         double ss = 0.0;
         bool irregular = err1 <= tol1 || err2 <= tol2 || err3 <= tol3;
         if (!irregular) {
             ss = 1.0 / delta1 + 1.0 / delta2 - 1.0 / delta3;
-            irregular = std::fabs(ss * e1) <= 1.0e-4;
+            irregular = !(std::fabs(ss * e1) > 1.0e-4);
         }
         if (irregular) {
             n = i + i - 1;
@@ -60,7 +63,7 @@ EpsilonTable::Estimate EpsilonTable::extrapolate(double value) {
         e[k1] = res;
         k1 -= 2;
         double error = err2 + std::fabs(res - e2) + err3;
-        if (error <= abserr) {
+        if (!(error > abserr)) {
             abserr = error;
             result = res;
         }
@@ -89,7 +92,7 @@ EpsilonTable::Estimate EpsilonTable::extrapolate(double value) {
         last_three_[1] = last_three_[2];
         last_three_[2] = result;
     }
-    return {result, std::max(abserr, 5.0 * epmach * std::fabs(result))};
+    return {result, std::fmax(abserr, 5.0 * epmach * std::fabs(result))};
 }
 
 } // namespace nativecall::integrate::detail

@@ -19,6 +19,11 @@ public:
     /* Appends an element without extrapolating (the first one or two estimates). */
     void push(double value) { table_[size_++] = value; }
     int size() const { return size_; }
+    /* The last element: the newest estimate, except after an extrapolation that
+       found the table converged, which leaves QUADPACK's placeholder (DBL_MAX) there
+       and the estimate two places further (QAWF reads its partial sums here, as
+       QUADPACK does, placeholder included). */
+    double newest() const { return table_[size_ - 1]; }
 
     struct Estimate {
         double value;

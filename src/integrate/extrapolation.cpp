@@ -12,7 +12,7 @@ namespace nativecall::integrate::detail {
 
 ExtrapolationStep extrapolation_step(EpsilonTable &table, double area, double errsum, double erlarg,
                                      const Options &options, double &result, double &abserr, double &correc,
-                                     double &ertest, int &ktmin, bool &noext, int &ier) {
+                                     double &ertest, int &ktmin, bool &noext, int &ier, bool converges_below) {
     if (table.size() + 1 <= 2) {
         table.push(area);
         return ExtrapolationStep::TablePushed;
@@ -20,13 +20,15 @@ ExtrapolationStep extrapolation_step(EpsilonTable &table, double area, double er
     EpsilonTable::Estimate estimate = table.extrapolate(area);
     ++ktmin;
     if (ktmin > 5 && abserr < 1.0e-3 * errsum) ier = 5;
-    if (estimate.abserr < abserr) {
+    /* QUADPACK keeps the estimate unless its error is not smaller ("abseps >= abserr"),
+       so a NaN error estimate is taken, as there. */
+    if (!(estimate.abserr >= abserr)) {
         ktmin = 0;
         abserr = estimate.abserr;
         result = estimate.value;
         correc = erlarg;
         ertest = std::max(options.epsabs, options.epsrel * std::fabs(estimate.value));
-        if (abserr <= ertest) return ExtrapolationStep::Converged;
+        if (converges_below ? abserr < ertest : abserr <= ertest) return ExtrapolationStep::Converged;
     }
     if (table.size() == 1) noext = true;
     return ier == 5 ? ExtrapolationStep::RoundoffInTable : ExtrapolationStep::Extrapolated;
@@ -56,7 +58,7 @@ Result conclude_extrapolation(LoopState s, const Workspace &work, bool divergenc
             if (!use_interval_sum && test_divergence) {
                 /* The extrapolated value and the plain sum disagree in magnitude,
                    or the error exceeds the sum: probably divergent. */
-                if (!(s.ksgn == -1 && std::max(std::fabs(result), std::fabs(s.area)) <= s.resabs * 0.01)) {
+                if (!(s.ksgn == -1 && std::fmax(std::fabs(result), std::fabs(s.area)) <= s.resabs * 0.01)) {
                     double ratio = result / s.area;
                     bool error_too_big = divergence_test_inclusive ? s.errsum >= std::fabs(s.area)
                                                                    : s.errsum > std::fabs(s.area);

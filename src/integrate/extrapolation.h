@@ -49,6 +49,9 @@ struct InitialPass {
     /* QAGS and QAGI record the estimate after the first bisection as the
        second table element; QAGP starts extrapolating from its first pass. */
     bool first_bisection_seeds_table = true;
+    /* QAGP stops on an extrapolated error strictly below the tolerance, the others
+       on one at or below it. */
+    bool extrapolation_converges_below = false;
 };
 
 /* QUADPACK's roundoff counters for an extrapolating loop. Roundoff shows when
@@ -62,7 +65,11 @@ struct RoundoffWatch {
     void note(const RuleResult &left, const RuleResult &right, double previous, double area12, double erro12,
               double errmax, int last, bool extrapolating) {
         if (left.resasc == left.abserr || right.resasc == right.abserr) return;
-        if (std::fabs(previous - area12) <= 1.0e-5 * std::fabs(area12) && erro12 >= 0.99 * errmax) {
+        /* QUADPACK's test as it is written, "neither changed nor improved": with a NaN
+           estimate or error both comparisons are false, and the step counts as roundoff
+           (a NaN integrand ends with ier 2, as scipy's does), which the reversed
+           comparisons would not count. */
+        if (!(std::fabs(previous - area12) > 1.0e-5 * std::fabs(area12) || erro12 < 0.99 * errmax)) {
             if (extrapolating)
                 ++iroff2;
             else
@@ -92,10 +99,12 @@ enum class ExtrapolationStep {
    (`result`, `abserr`; noting `correc` = erlarg and the new tolerance
    `ertest`), and count steps without improvement in `ktmin`: more than five
    while the error is already small means roundoff in the table (ier 5). A
-   table that collapsed to one element sets `noext`. */
+   table that collapsed to one element sets `noext`. `converges_below`: stop
+   only on an error strictly below `ertest` (QAGP's test). */
 ExtrapolationStep extrapolation_step(EpsilonTable &table, double area, double errsum, double erlarg,
                                      const Options &options, double &result, double &abserr, double &correc,
-                                     double &ertest, int &ktmin, bool &noext, int &ier);
+                                     double &ertest, int &ktmin, bool &noext, int &ier,
+                                     bool converges_below = false);
 
 /* While extrapolating, the largest errors should sit on small intervals: walk
    the error order from position `nrmax` for an interval that `is_large`
@@ -222,7 +231,7 @@ Result bisect_and_extrapolate(const Rule &rule, const Options &options, Workspac
             extrap = true;
             nrmax = 1;
         }
-        if (ierro != 3 && erlarg > ertest) {
+        if (ierro != 3 && !(erlarg <= ertest)) {   // QUADPACK's test, which a NaN erlarg passes
             /* The smallest intervals have the largest errors: bisect the large
                ones first, lowering erlarg, before extrapolating. */
             if (select_large_interval(work, limit, last, nrmax, maxerr, errmax,
@@ -231,7 +240,7 @@ Result bisect_and_extrapolate(const Rule &rule, const Options &options, Workspac
         }
 
         ExtrapolationStep step = extrapolation_step(table, area, errsum, erlarg, options, result, abserr, correc,
-                                                    ertest, ktmin, noext, ier);
+                                                    ertest, ktmin, noext, ier, start.extrapolation_converges_below);
         if (step == ExtrapolationStep::Converged || step == ExtrapolationStep::RoundoffInTable) break;
         /* Go back to bisecting the largest-error interval, with a finer notion of "small". */
         maxerr = work.iord[0];

@@ -34,11 +34,14 @@ Result bisect_plainly(const PlainBisection &scheme, const Options &options, Work
             if (last > 10 && erro12 > errmax) ++iroff2;
         }
         const double errbnd = std::max(options.epsabs, options.epsrel * std::fabs(area));
-        if (errsum > errbnd) {
-            bool roundoff = scheme.roundoff_needs_both ? (iroff1 >= 6 && iroff2 > 20)
-                                                       : (iroff1 >= 6 || iroff2 >= 20);
-            if (roundoff) ier = RoundoffError;
+        /* Not "errsum > errbnd": a NaN error sum must not pass as converged. */
+        if (!(errsum <= errbnd)) {
+            const bool roundoff = scheme.roundoff_needs_both ? (iroff1 >= 6 && iroff2 > 20)
+                                                             : (iroff1 >= 6 || iroff2 >= 20);
+            /* Which flag wins when both hold differs between QAWC (the limit) and QAWS (roundoff). */
+            if (roundoff && !scheme.roundoff_wins) ier = RoundoffError;
             if (last == limit) ier = SubdivisionLimit;
+            if (roundoff && scheme.roundoff_wins) ier = RoundoffError;
             if (too_small_to_bisect(a1, a2, b2)) ier = BadIntegrand;
         }
         store_halves(work, maxerr, last, a1, b1, halves.left.result, halves.left.abserr, a2, b2,

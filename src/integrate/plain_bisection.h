@@ -24,6 +24,9 @@ struct PlainBisection {
     std::function<HalvesResult(double a1, double b1, double a2, double b2)> evaluate;
     /* QAWC flags roundoff only when both counters trip, QAWS when either does. */
     bool roundoff_needs_both = false;
+    /* When roundoff and the subdivision limit show at the same step: QAWS reports
+       roundoff, QAWC the limit. */
+    bool roundoff_wins = false;
 };
 
 /* Continues from `intervals` intervals already in `work` (ordered in iord,

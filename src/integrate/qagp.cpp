@@ -66,7 +66,7 @@ Result qagp(const Integrand &f, double a, double b, const std::vector<double> &p
         for (int i = 0; i < nint - 1; ++i) {
             int best = work.iord[i], at = i;
             for (int j = i + 1; j < nint; ++j) {
-                if (work.elist[best] <= work.elist[work.iord[j]]) {
+                if (!(work.elist[best] > work.elist[work.iord[j]])) {   // QUADPACK's test: a NaN error moves up
                     best = work.iord[j];
                     at = j;
                 }
@@ -88,6 +88,7 @@ Result qagp(const Integrand &f, double a, double b, const std::vector<double> &p
     start.neval = out.neval;
     start.first_large_depth = 1;
     start.first_bisection_seeds_table = false;
+    start.extrapolation_converges_below = true;
     out = detail::bisect_and_extrapolate(detail::Kronrod21Rule{f}, options, work, start,
                                          detail::kGaussKronrod21Points);
     out.value *= sign;

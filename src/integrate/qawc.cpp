@@ -21,7 +21,7 @@ double cauchy_weight(double x, const double *c) { return 1.0 / (x - *c); }
 detail::RuleResult cauchy_rule(const Integrand &f, double a, double b, double c, int &neval,
                                bool &reliable_gauss_kronrod) {
     const double cc = (2.0 * c - b - a) / (b - a);
-    if (std::fabs(cc) >= 1.1) {
+    if (!(std::fabs(cc) < 1.1)) {
         detail::RuleResult r = detail::gauss_kronrod_15_weighted(f, cauchy_weight, &c, a, b);
         neval += detail::kGaussKronrod15Points;
         reliable_gauss_kronrod = r.resasc != r.abserr;
@@ -73,7 +73,8 @@ Result qawc(const Integrand &f, double a, double b, double c, const Options &opt
     work.iord[0] = 0;
     const double errbnd = std::max(options.epsabs, options.epsrel * std::fabs(first.result));
     if (options.limit == 1) out.ier = SubdivisionLimit;
-    bool done = first.abserr < std::min(0.01 * std::fabs(first.result), errbnd) || out.ier == SubdivisionLimit;
+    /* fmin, as QUADPACK's min is taken: a NaN estimate leaves the tolerance. */
+    bool done = first.abserr < std::fmin(0.01 * std::fabs(first.result), errbnd) || out.ier == SubdivisionLimit;
     if (!done) {
         work.alist[0] = lo;
         work.blist[0] = hi;

@@ -161,7 +161,7 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
         errbnd = std::max(epsabs, epsrel * std::fabs(area));
         roundoff.judge(ier, ierro);
         if (last == limit) ier = 1;
-        if (detail::too_small_to_bisect(a1, a2, b2)) ier = 4;
+        if (detail::too_small_to_bisect(a1, a2, b2, 1000.0 * epmach)) ier = 4;   // SciPy's floor for QAWO
         detail::store_halves(work, maxerr, last, a1, b1, left.result, left.abserr, a2, b2, right.result,
                              right.abserr);
         detail::reorder_by_error(limit, last, maxerr, errmax, work.elist.data(), work.iord.data(), nrmax);
@@ -201,7 +201,7 @@ Result qawo(const Integrand &f, double a, double b, double omega, int kind, cons
             nrmax = 1;
             go_extrapolate = true;
         }
-        if (go_extrapolate && ierro != 3 && erlarg > ertest) {
+        if (go_extrapolate && ierro != 3 && !(erlarg <= ertest)) {   // as QUADPACK tests it (NaN passes)
             if (detail::select_large_interval(work, limit, last, nrmax, maxerr, errmax, [&](int i) {
                     return std::fabs(work.blist[i] - work.alist[i]) > small;
                 }))
@@ -269,9 +269,9 @@ Result qawf(const Integrand &f, double a, double omega, int kind, double epsabs,
     double fact = 1.0, correc = 0.0, abserr = 0.0, errsum = 0.0, result = 0.0, drl = 0.0;
     double c1 = a, c2 = cycle + a;
     int ier = 0, ktmin = 0, lst = 0;
+    /* The partial sums over the cycles, extrapolated; the last one is the running sum. */
     detail::EpsilonTable partial_sums;
     partial_sums.reset();
-    double running_sum = 0.0;
     bool take_partial_sum = false;
     bool moments_ready = false;
 
@@ -285,8 +285,8 @@ Result qawf(const Integrand &f, double a, double omega, int kind, double epsabs,
         fact *= p;
         errsum += cycle_result.abserr;
         drl = 50.0 * std::fabs(cycle_result.value);
-        running_sum += cycle_result.value;
-        /* The remaining cycles can only add about as much as the last one did. */
+        /* The remaining cycles can only add about as much as the last one did: the
+           sum so far (without this cycle, as QUADPACK takes it) is the result. */
         if (errsum + drl <= epsabs && lst >= 6) {
             take_partial_sum = true;
             break;
@@ -300,14 +300,16 @@ Result qawf(const Integrand &f, double a, double omega, int kind, double epsabs,
             take_partial_sum = true;
             break;
         }
+        const double partial_sum = lst == 1 ? cycle_result.value : partial_sums.newest() + cycle_result.value;
         if (lst <= 2) {
-            partial_sums.push(running_sum);
+            partial_sums.push(partial_sum);
         } else {
             if (lst == limlst) ier = 8;
-            detail::EpsilonTable::Estimate estimate = partial_sums.extrapolate(running_sum);
+            detail::EpsilonTable::Estimate estimate = partial_sums.extrapolate(partial_sum);
             ++ktmin;
             if (ktmin >= 15 && abserr <= 1.0e-3 * (errsum + drl)) ier = 11;
-            if (estimate.abserr <= abserr || lst == 3) {
+            /* QUADPACK's "keep unless worse": a NaN error estimate is kept. */
+            if (!(estimate.abserr > abserr) || lst == 3) {
                 abserr = estimate.abserr;
                 result = estimate.value;
                 ktmin = 0;
@@ -320,6 +322,7 @@ Result qawf(const Integrand &f, double a, double omega, int kind, double epsabs,
     }
     if (lst > limlst) lst = limlst;
 
+    const double running_sum = partial_sums.newest();
     if (!take_partial_sum) {
         /* Choose between the extrapolated sum and the plain partial sum. */
         abserr += 10.0 * correc;

@@ -175,6 +175,7 @@ Result qaws(const Integrand &f, double a, double b, double alpha, double beta, i
         return h;
     };
     scheme.roundoff_needs_both = false;
+    scheme.roundoff_wins = true;
     return detail::bisect_plainly(scheme, options, work, out);
 }
 

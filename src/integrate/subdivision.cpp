@@ -17,10 +17,11 @@ void reorder_by_error(int limit, int last, int &maxerr, double &errmax, const do
     } else {
         double errmax_value = elist[maxerr];
         /* After extrapolation nrmax may point below the top; an interval whose
-           error grew moves up past smaller ones first. */
+           error grew moves up past smaller ones first (only past smaller ones: a
+           NaN error stays, as in SciPy's QUADPACK). */
         for (int steps = nrmax; steps > 0; --steps) {
             int above = iord[nrmax - 1];
-            if (errmax_value <= elist[above]) break;
+            if (!(errmax_value > elist[above])) break;
             iord[nrmax] = above;
             --nrmax;
         }
@@ -89,10 +90,9 @@ double sum_of_results(const Workspace &work, int last) {
     return sum;
 }
 
-bool too_small_to_bisect(double a1, double a2, double b2) {
+bool too_small_to_bisect(double a1, double a2, double b2, double floor) {
     constexpr double epmach = std::numeric_limits<double>::epsilon();
-    constexpr double uflow = std::numeric_limits<double>::min();
-    return std::max(std::fabs(a1), std::fabs(b2)) <= (1.0 + 100.0 * epmach) * (std::fabs(a2) + 1000.0 * uflow);
+    return std::max(std::fabs(a1), std::fabs(b2)) <= (1.0 + 100.0 * epmach) * (std::fabs(a2) + floor);
 }
 
 bool tolerances_invalid(double epsabs, double epsrel) {

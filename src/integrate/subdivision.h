@@ -1,6 +1,8 @@
 // The bookkeeping every adaptive QUADPACK driver shares: the error-ordered list of subintervals and bisection.
 #pragma once
 
+#include <limits>
+
 #include "nativecall/integrate/quadpack.h"
 
 namespace nativecall::integrate::detail {
@@ -24,8 +26,11 @@ void store_halves(Workspace &work, int maxerr, int last, double a1, double b1, d
 double sum_of_results(const Workspace &work, int last);
 
 /* QUADPACK's test that an interval has become too small to bisect: its end
-   points agree to about 100 ulps. */
-bool too_small_to_bisect(double a1, double a2, double b2);
+   points agree to about 100 ulps, or it lies within `floor` of 0 (QUADPACK's
+   floor is 1000 times the smallest normal double; SciPy's QAWO uses 1000 machine
+   epsilons, which stops a bisection towards 0 after about 42 halvings). */
+bool too_small_to_bisect(double a1, double a2, double b2,
+                         double floor = 1000.0 * std::numeric_limits<double>::min());
 
 /* Rejects tolerances QUADPACK rejects (epsabs <= 0 with epsrel below
    max(50 eps, 5e-29)). */

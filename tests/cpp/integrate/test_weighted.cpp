@@ -62,7 +62,9 @@ TEST(Qawf, FourierIntegralsOnTheHalfLine) {
     ni::Result r = ni::qawf(ni::Integrand(lorentz), 0.0, 2.0, 1, 1e-9, 50, 50, 50, work);
     EXPECT_EQ(r.ier, ni::Converged);
     EXPECT_NEAR(r.value, kPi / 2 * std::exp(-2.0), 1e-8);
-    auto inv_sqrt = [](double x) { return 1.0 / std::sqrt(x); };
+    /* 0 at x = 0, as QUADPACK's own example has it: an infinite value there makes
+       the first cycle NaN, and QAWF then ends as SciPy's does, with no usable value. */
+    auto inv_sqrt = [](double x) { return x > 0.0 ? 1.0 / std::sqrt(x) : 0.0; };
     ni::Result s = ni::qawf(ni::Integrand(inv_sqrt), 0.0, 3.0, 2, 1e-8, 50, 50, 50, work);
     EXPECT_NEAR(s.value, std::sqrt(kPi / 6.0), 1e-6);
     EXPECT_GE(s.last, 3);
