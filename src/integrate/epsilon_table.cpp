@@ -15,6 +15,14 @@ EpsilonTable::Estimate EpsilonTable::extrapolate(double value) {
     constexpr double oflow = std::numeric_limits<double>::max();
     /* 1-based view so the index arithmetic reads like the published scheme. */
     double *e = table_ - 1;
+    /* QUADPACK trims a full table only on its regular path; the "converged" return
+       (every call, once a NaN is in the table) leaves it growing, and QUADPACK (and
+       SciPy) then write past its end. Here the two oldest entries go instead, which
+       keeps the diagonals' parity; a table that never fills is unaffected. */
+    if (size_ >= kMaxElements) {
+        for (int i = 2; i < size_; ++i) table_[i - 2] = table_[i];
+        size_ -= 2;
+    }
     table_[size_++] = value;
     int n = size_;
 

@@ -32,12 +32,15 @@ std::string format_number(double x) {
 /* f(-x), for moving (-inf, b] onto [-b, inf). */
 struct Reflected {
     const Integrand &f;
+    bool negated;   // -f(-x): for the sine weight, which is odd
     void operator()(const double *x, double *fx, std::size_t n) const {
         double reflected[64];
         for (std::size_t start = 0; start < n; start += 64) {
             std::size_t count = std::min<std::size_t>(64, n - start);
             for (std::size_t i = 0; i < count; ++i) reflected[i] = -x[start + i];
             f(reflected, fx + start, count);
+            if (negated)
+                for (std::size_t i = 0; i < count; ++i) fx[start + i] = -fx[start + i];
         }
     }
 };
@@ -73,16 +76,11 @@ Result integrate_ordered(const Integrand &f, double a, double b, const QuadSpec 
         routine = Routine::Qawf;
         if (a == -inf && b == inf) throw InvalidArgument("Cannot integrate with this weight from -Inf to +Inf.");
         if (b == inf) return qawf(f, a, omega, kind, options.epsabs, spec.limlst, options.limit, spec.maxp1, work);
-        /* ∫_{-inf}^{b} f(x) w(ωx) dx = ∫_{-b}^{inf} f(-y) w(-ωy) dy, and sin is odd. */
-        Reflected reflected{f};
-        Result r = qawf(Integrand::from_sampler(reflected), -b, omega, kind, options.epsabs, spec.limlst,
-                        options.limit, spec.maxp1, work);
-        if (kind == 2) {
-            /* The cycle table describes the reflected integral: flip it back too. */
-            r.value = -r.value;
-            for (double &cycle_value : work.rslst) cycle_value = -cycle_value;
-        }
-        return r;
+        /* ∫_{-inf}^{b} f(x) w(ωx) dx = ∫_{-b}^{inf} f(-y) w(-ωy) dy, and sin is odd: its
+           integrand is -f(-y), as scipy forms it (so zero values keep scipy's sign). */
+        Reflected reflected{f, kind == 2};
+        return qawf(Integrand::from_sampler(reflected), -b, omega, kind, options.epsabs, spec.limlst,
+                    options.limit, spec.maxp1, work);
     }
     case Weight::Alg:
     case Weight::AlgLogA:

@@ -96,3 +96,19 @@ def test_special_values_end_as_in_scipy(integrand, routine):
             tolerance = 0.0
         assert same_number(value, s_value, tolerance), (value, s_value)
         assert math.isnan(abserr) == math.isnan(s_abserr) and math.isinf(abserr) == math.isinf(s_abserr)
+
+
+@pytest.mark.parametrize("limit", [60, 100, 500])
+def test_long_runs_with_nan_keep_the_extrapolation_table_in_bounds(limit):
+    # A NaN passes QUADPACK's convergence test in the epsilon table on every step, which
+    # then grows by one element per step: scipy's own tables overflow past about 50
+    # steps (its process may crash); ours drop their oldest entries instead.
+    integrand = lambda x: math.nan if x > 0.3 else x * x
+    ours = ni.quad(integrand, -INF, 0.5, limit=limit, full_output=1)
+    assert math.isnan(ours[0]) and ours[2]["last"] <= limit and len(ours) == 4
+    if limit <= 60:   # within scipy's table: the same steps and diagnosis
+        theirs = si.quad(integrand, -INF, 0.5, limit=limit, full_output=1)
+        assert (ours[2]["neval"], ours[2]["last"], ours[3]) == (theirs[2]["neval"], theirs[2]["last"], theirs[3])
+    cycles = ni.quad(lambda x: integrand(1.0 / (1.0 + x)), 0.0, INF, weight="cos", wvar=2.0, limlst=200,
+                     full_output=1)
+    assert cycles[2]["lst"] <= 200

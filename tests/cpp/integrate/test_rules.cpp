@@ -176,4 +176,36 @@ TEST(EpsilonTable, AcceleratesASlowlyConvergingAlternatingSeries) {
     EXPECT_GE(best_error * 10.0, std::fabs(best - std::log(2.0)));  // the estimate is not wildly optimistic
 }
 
+TEST(EpsilonTable, StaysWithinItsStorageWhenNaNMakesEveryCallConverge) {
+    /* With a NaN in the table QUADPACK's convergence test passes on every call, which
+       skips the trimming of a full table; hundreds of further estimates (a long QAGS
+       run, or QAWF's cycles) must neither grow it past its storage nor stop it working. */
+    nd::EpsilonTable table;
+    table.reset();
+    table.push(1.0);
+    table.push(std::nan(""));
+    for (int k = 0; k < 300; ++k) {
+        nd::EpsilonTable::Estimate e = table.extrapolate(k % 3 == 0 ? std::nan("") : 0.5 * k);
+        ASSERT_LE(table.size(), nd::EpsilonTable::kMaxElements) << "after " << k + 1 << " estimates";
+        ASSERT_GE(table.size(), 1);
+        (void)e;
+    }
+    /* A finite sequence afterwards (a fresh integral) extrapolates as before. */
+    table.reset();
+    double sum = 0.0, best_error = std::numeric_limits<double>::max(), best = 0.0;
+    for (int k = 0; k < 20; ++k) {
+        sum += (k % 2 == 0 ? 1.0 : -1.0) / (k + 1);
+        if (table.size() < 2) {
+            table.push(sum);
+            continue;
+        }
+        nd::EpsilonTable::Estimate e = table.extrapolate(sum);
+        if (e.abserr < best_error) {
+            best = e.value;
+            best_error = e.abserr;
+        }
+    }
+    EXPECT_NEAR(best, std::log(2.0), 1e-10);
+}
+
 } // namespace
