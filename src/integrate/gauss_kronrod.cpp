@@ -323,6 +323,34 @@ NATIVECALL_RULE_INLINE Pair left_points(Quad v) { return __builtin_shufflevector
 NATIVECALL_RULE_INLINE Pair right_points(Quad v) { return __builtin_shufflevector(v, v, 2, 3); }
 NATIVECALL_RULE_INLINE Quad both_sides(Pair v) { return __builtin_shufflevector(v, v, 0, 1, 0, 1); }
 
+/* A quad of nodes t mapped onto the range, x = bound + sign (1 - t) / t, stored at `x`
+   and, for inf = 2, its mirror -x stored `mirror_at` entries further on. */
+template <int Inf>
+NATIVECALL_RULE_INLINE void place_quad(double bound, Quad t, double *x, int mirror_at) {
+    const double sign = Inf == -1 ? -1.0 : 1.0;
+    const Quad mapped = bound + sign * (1.0 - t) / t;
+    std::memcpy(x, &mapped, sizeof mapped);
+    if (Inf == 2) {
+        const Quad mirrored = -mapped;
+        std::memcpy(x + mirror_at, &mirrored, sizeof mirrored);
+    }
+}
+
+/* The transformed integrand at those nodes from the values placed as place_quad
+   placed the points: dx = dt / t^2, and for inf = 2 the two halves of the real
+   line fold together, f(x) + f(-x). */
+template <int Inf>
+NATIVECALL_RULE_INLINE Quad folded_quad(const double *fx, int mirror_at, Quad t) {
+    Quad values;
+    std::memcpy(&values, fx, sizeof values);
+    if (Inf == 2) {
+        Quad mirrored;
+        std::memcpy(&mirrored, fx + mirror_at, sizeof mirrored);
+        values = values + mirrored;
+    }
+    return values / t / t;
+}
+
 /* kronrod_15_infinite<Inf, 2> written in vectors: the same operations on the same
    values in the same order (so the same bits), with each node's four points (left
    and right, both intervals) in one register from the transform to the sums. The
@@ -347,14 +375,7 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite_pair(const Integrand &f, double 
     /* centre - half node on the left, centre + half node on the right: half (-node)
        is -(half node) exactly, so the sum rounds as the difference does. */
     for (int j = 0; j < m; ++j) t[j] = centre4 + half4 * Quad{-rule.node[j], -rule.node[j], rule.node[j], rule.node[j]};
-    for (int j = 0; j < m; ++j) {
-        const Quad xj = bound + sign * (1.0 - t[j]) / t[j];
-        std::memcpy(x + j * stride, &xj, sizeof xj);
-        if (Inf == 2) {
-            const Quad mirrored = -xj;
-            std::memcpy(x + j * stride + 4, &mirrored, sizeof mirrored);
-        }
-    }
+    for (int j = 0; j < m; ++j) place_quad<Inf>(bound, t[j], x + j * stride, 4);
     const Pair centre_x = bound + sign * (1.0 - centre) / centre;
     if (Inf == 2) {
         const Quad both = __builtin_shufflevector(centre_x, -centre_x, 0, 1, 2, 3);
@@ -374,16 +395,7 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite_pair(const Integrand &f, double 
     }
     g_centre = g_centre / centre / centre;
     Quad g[m];
-    for (int j = 0; j < m; ++j) {
-        Quad values;
-        std::memcpy(&values, fx + j * stride, sizeof values);
-        if (Inf == 2) {
-            Quad mirrored;
-            std::memcpy(&mirrored, fx + j * stride + 4, sizeof mirrored);
-            values = values + mirrored;
-        }
-        g[j] = values / t[j] / t[j];
-    }
+    for (int j = 0; j < m; ++j) g[j] = folded_quad<Inf>(fx + j * stride, 4, t[j]);
 
     Pair kronrod = rule.weight[m] * g_centre;
     Pair gauss = rule.gauss_centre * g_centre;
@@ -415,7 +427,6 @@ NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite_one(const Integrand &f, do
     constexpr int m = 7, quads = 4, stride = Inf == 2 ? 8 : 4;
     constexpr int count = Inf == 2 ? 2 * kGaussKronrod15Points : kGaussKronrod15Points;
     const KronrodRule<m> &rule = kRule15;
-    const double sign = Inf == -1 ? -1.0 : 1.0;
     const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
     Quad t[quads];
     for (int i = 0; i + 1 < quads; ++i) {
@@ -426,28 +437,14 @@ NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite_one(const Integrand &f, do
     /* Room for the last quad's fourth lane (and its mirror's), which the integrand
        neither sees nor fills. */
     double x[count + 1], fx[count + 1];
-    for (int i = 0; i < quads; ++i) {
-        const Quad xi = bound + sign * (1.0 - t[i]) / t[i];
-        std::memcpy(x + i * stride, &xi, sizeof xi);
-        if (Inf == 2) {
-            const Quad mirrored = -xi;
-            std::memcpy(x + i * stride + (i + 1 < quads ? 4 : 3), &mirrored, sizeof mirrored);
-        }
-    }
+    /* The last quad's mirror overwrites its repeated centre. */
+    auto mirror_at = [](int i) { return i + 1 < quads ? 4 : 3; };
+    for (int i = 0; i < quads; ++i) place_quad<Inf>(bound, t[i], x + i * stride, mirror_at(i));
     fx[count] = 0.0;
     f(x, fx, count);
 
     Quad g[quads];
-    for (int i = 0; i < quads; ++i) {
-        Quad values;
-        std::memcpy(&values, fx + i * stride, sizeof values);
-        if (Inf == 2) {
-            Quad mirrored;
-            std::memcpy(&mirrored, fx + i * stride + (i + 1 < quads ? 4 : 3), sizeof mirrored);
-            values = values + mirrored;
-        }
-        g[i] = values / t[i] / t[i];
-    }
+    for (int i = 0; i < quads; ++i) g[i] = folded_quad<Inf>(fx + i * stride, mirror_at(i), t[i]);
 
     /* The sums in qk15i's order: node by node, the centre first. */
     const Quad &edge = g[quads - 1];

@@ -151,29 +151,37 @@ TEST(EndpointMoments, MatchTheDefiningIntegrals) {
     }
 }
 
-TEST(EpsilonTable, AcceleratesASlowlyConvergingAlternatingSeries) {
-    /* Partial sums of Σ (-1)^k / (k+1) converge to log 2 with error ~1/n; the
-       epsilon algorithm gets many digits from 20 terms. The drivers keep the
-       estimate with the smallest error, as here. */
-    nd::EpsilonTable table;
+/* The 20 first partial sums of Σ (-1)^k / (k+1), which converge to log 2 with error
+   ~1/n, through `table`; the estimate with the smallest error, as the drivers keep it. */
+struct SeriesEstimate {
+    double last_partial_sum, best, best_error;
+};
+SeriesEstimate extrapolate_alternating_series(nd::EpsilonTable &table) {
     table.reset();
-    double sum = 0.0, best = 0.0, best_error = std::numeric_limits<double>::max();
+    SeriesEstimate out{0.0, 0.0, std::numeric_limits<double>::max()};
     for (int k = 0; k < 20; ++k) {
-        sum += (k % 2 == 0 ? 1.0 : -1.0) / (k + 1);
+        out.last_partial_sum += (k % 2 == 0 ? 1.0 : -1.0) / (k + 1);
         if (table.size() < 2) {
-            table.push(sum);
+            table.push(out.last_partial_sum);
             continue;
         }
-        nd::EpsilonTable::Estimate e = table.extrapolate(sum);
-        if (e.abserr < best_error) {
-            best = e.value;
-            best_error = e.abserr;
+        nd::EpsilonTable::Estimate e = table.extrapolate(out.last_partial_sum);
+        if (e.abserr < out.best_error) {
+            out.best = e.value;
+            out.best_error = e.abserr;
         }
     }
-    EXPECT_NEAR(sum, std::log(2.0), 0.03);  // the plain partial sum is far off
-    EXPECT_NEAR(best, std::log(2.0), 1e-10);
-    EXPECT_LT(best_error, 1e-8);
-    EXPECT_GE(best_error * 10.0, std::fabs(best - std::log(2.0)));  // the estimate is not wildly optimistic
+    return out;
+}
+
+TEST(EpsilonTable, AcceleratesASlowlyConvergingAlternatingSeries) {
+    /* The epsilon algorithm gets many digits from 20 terms. */
+    nd::EpsilonTable table;
+    SeriesEstimate s = extrapolate_alternating_series(table);
+    EXPECT_NEAR(s.last_partial_sum, std::log(2.0), 0.03);  // the plain partial sum is far off
+    EXPECT_NEAR(s.best, std::log(2.0), 1e-10);
+    EXPECT_LT(s.best_error, 1e-8);
+    EXPECT_GE(s.best_error * 10.0, std::fabs(s.best - std::log(2.0)));  // the estimate is not wildly optimistic
 }
 
 TEST(EpsilonTable, StaysWithinItsStorageWhenNaNMakesEveryCallConverge) {
@@ -191,21 +199,7 @@ TEST(EpsilonTable, StaysWithinItsStorageWhenNaNMakesEveryCallConverge) {
         (void)e;
     }
     /* A finite sequence afterwards (a fresh integral) extrapolates as before. */
-    table.reset();
-    double sum = 0.0, best_error = std::numeric_limits<double>::max(), best = 0.0;
-    for (int k = 0; k < 20; ++k) {
-        sum += (k % 2 == 0 ? 1.0 : -1.0) / (k + 1);
-        if (table.size() < 2) {
-            table.push(sum);
-            continue;
-        }
-        nd::EpsilonTable::Estimate e = table.extrapolate(sum);
-        if (e.abserr < best_error) {
-            best = e.value;
-            best_error = e.abserr;
-        }
-    }
-    EXPECT_NEAR(best, std::log(2.0), 1e-10);
+    EXPECT_NEAR(extrapolate_alternating_series(table).best, std::log(2.0), 1e-10);
 }
 
 } // namespace
