@@ -7,14 +7,26 @@ namespace nativecall::integrate::detail {
 
 namespace {
 
-/* cos(j pi / 24) for j = 0..47, so cos(j k pi / 24) = table[(j k) mod 48]. */
+/* cos(j pi / 24) for j = 0..12, correctly rounded (std::cos(j * pi / 24) is one ulp
+   off for j = 4, 8, 9 and 11, e.g. 0.5000000000000001 for cos(pi / 3)): QUADPACK's
+   nodes are these values, so the rules sample the integrand where QUADPACK does. */
+constexpr double kQuarterCosines[13] = {
+    1.0,
+    0x1.fb9ea92ec689bp-1, 0x1.ee8dd4748bf15p-1, 0x1.d906bcf328d46p-1, 0x1.bb67ae8584caap-1,
+    0x1.963268b572492p-1, 0x1.6a09e667f3bcdp-1, 0x1.37af93f9513eap-1, 0x1.0000000000000p-1,
+    0x1.87de2a6aea963p-2, 0x1.0907dc1930690p-2, 0x1.0b5150f6da2d1p-3,
+    0.0,
+};
+
+/* cos(j pi / 24) for j = 0..47, so cos(j k pi / 24) = table[(j k) mod 48], filled from
+   the first quarter by symmetry (so symmetric terms cancel exactly). */
 struct CosineTable {
     double value[48];
     CosineTable() {
-        const double pi = 3.14159265358979323846264338327950;
-        for (int j = 0; j < 48; ++j) value[j] = std::cos(j * pi / 24.0);
-        /* Exact zeros and ±1 where cos is exact, so symmetric terms cancel exactly. */
-        value[12] = value[36] = 0.0;
+        for (int j = 0; j < 48; ++j) {
+            const int folded = j <= 24 ? j : 48 - j;   // cos(2 pi - t) = cos t
+            value[j] = folded <= 12 ? kQuarterCosines[folded] : -kQuarterCosines[24 - folded];
+        }
     }
 };
 
