@@ -92,14 +92,18 @@ public:
             std::lock_guard<std::mutex> lock(mutex_);
             job_ = &job;
             helpers_wanted_ = workers - 1;
+            helpers_joined_ = 0;
             helpers_done_ = 0;
             ++generation_;
         }
         wake_.notify_all();
         job.run(0);
+        /* The caller waits only for helpers that joined before it ran out of chunks:
+           one still waking up (tens of microseconds here) would find nothing left, and
+           waiting for it made every small job as slow as a thread wake-up. */
         std::unique_lock<std::mutex> lock(mutex_);
-        done_.wait(lock, [&] { return helpers_done_ == helpers_wanted_; });
         job_ = nullptr;
+        done_.wait(lock, [&] { return helpers_done_ == helpers_joined_; });
         return true;
     }
 
@@ -121,8 +125,10 @@ private:
                 std::unique_lock<std::mutex> lock(mutex_);
                 wake_.wait(lock, [&] { return generation_ != seen; });
                 seen = generation_;
-                if (index >= helpers_wanted_) continue;
+                /* Not wanted, or the job is over (the caller took every chunk). */
+                if (index >= helpers_wanted_ || job_ == nullptr) continue;
                 job = job_;
+                ++helpers_joined_;
             }
             job->run(index + 1);
             {
@@ -136,8 +142,8 @@ private:
     std::mutex submit_mutex_, mutex_;
     std::condition_variable wake_, done_;
     std::vector<std::thread> threads_;
-    Job *job_ = nullptr;
-    int helpers_wanted_ = 0, helpers_done_ = 0;
+    Job *job_ = nullptr;   // the job helpers may still join; null once the caller stops waiting for more
+    int helpers_wanted_ = 0, helpers_joined_ = 0, helpers_done_ = 0;
     std::size_t generation_ = 0;
 };
 
