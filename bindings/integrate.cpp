@@ -61,21 +61,25 @@ struct NativeIntegrand {
     void *user_data = nullptr;
     bool thread_safe = false;
     void *many = nullptr;   // a cfunc's vectorised loop entry for the same form, or null
+    void *mirrored_sum = nullptr;   // its loop filling f(x) + f(-x), or null
+    bool mirrored_sum_sought = false;   // whether mirrored_sum was asked for (it is built on demand)
 
     bool packed() const { return form == NativeForm::Packed || form == NativeForm::PackedWithData; }
 
+    /* Runs `loop`, one of the cfunc's loop entries, on n points. */
+    void run_loop(void *loop, const double *x, double *fx, std::size_t n, double *xx, int count) const {
+        const auto m = static_cast<std::int64_t>(n);
+        switch (form) {
+        case NativeForm::Scalar: return reinterpret_cast<ScalarLoop *>(loop)(x, fx, m);
+        case NativeForm::ScalarWithData: return reinterpret_cast<ScalarDataLoop *>(loop)(x, fx, m, user_data);
+        case NativeForm::Packed: return reinterpret_cast<PackedLoop *>(loop)(x, fx, m, count, xx);
+        case NativeForm::PackedWithData: return reinterpret_cast<PackedDataLoop *>(loop)(x, fx, m, count, xx, user_data);
+        }
+    }
+
     /* fx[i] = f(x[i]) with xx[1:] already holding the arguments. */
     void sample(const double *x, double *fx, std::size_t n, double *xx, int count) const {
-        if (many) {
-            const auto m = static_cast<std::int64_t>(n);
-            switch (form) {
-            case NativeForm::Scalar: return reinterpret_cast<ScalarLoop *>(many)(x, fx, m);
-            case NativeForm::ScalarWithData: return reinterpret_cast<ScalarDataLoop *>(many)(x, fx, m, user_data);
-            case NativeForm::Packed: return reinterpret_cast<PackedLoop *>(many)(x, fx, m, count, xx);
-            case NativeForm::PackedWithData:
-                return reinterpret_cast<PackedDataLoop *>(many)(x, fx, m, count, xx, user_data);
-            }
-        }
+        if (many) return run_loop(many, x, fx, n, xx, count);
         switch (form) {
         case NativeForm::Scalar: {
             auto fn = reinterpret_cast<ScalarFn *>(function);
@@ -130,17 +134,35 @@ NativeIntegrand native_integrand(const Callback &cb, std::size_t extra_args, con
     return f;
 }
 
+/* A native integrand with its arguments in xx[1:], as the rules call it
+   (Integrand::from_sampler), with the cfunc's mirrored-sum loop when it has one. */
+struct NativeSampler {
+    const NativeIntegrand *f;
+    double *xx;
+    int count;   // 1 + the arguments
+    void operator()(const double *x, double *fx, std::size_t n) const { f->sample(x, fx, n, xx, count); }
+    bool has_mirrored_sum() const { return f->mirrored_sum != nullptr; }
+    void mirrored_sum(const double *x, double *fx, std::size_t n) const {
+        f->run_loop(f->mirrored_sum, x, fx, n, xx, count);
+    }
+};
+
+/* Whether [a, b] is the whole real line (QAGI's inf = 2), where the rules sum f(x) + f(-x). */
+bool doubly_infinite(double a, double b) { return std::isinf(a) && std::isinf(b) && a != b; }
+
 /* A routine's integrand argument: a native integrand (matched) or a Python callable. */
 struct IntegrandArg {
     std::optional<NativeIntegrand> native;
     nb::handle python;
 };
 
-/* The vectorised loop entry when `lowlevel` wraps a nativecall cfunc (its function
-   is a nativecall.jit.CFunc with the same address and C signature), else null:
+/* The vectorised loop entries (CompiledFunction::many_address and
+   mirrored_sum_address) when `lowlevel` wraps a nativecall cfunc (its function is a
+   nativecall.jit.CFunc with the same address and C signature), else left null:
    anything unexpected on the way means the scalar entry is used. The first call
-   for a cfunc builds the loop (CompiledFunction::many_address). */
-void *loop_entry(nb::handle lowlevel) {
+   for a cfunc builds the loop; the mirrored one only when `mirrored` (a doubly
+   infinite range) asks for it, since building it costs as much again. */
+void find_loop_entries(nb::handle lowlevel, bool mirrored, NativeIntegrand &f) {
     /* Found once nativecall.jit is loaded (a cfunc cannot exist before), never
        imported here: loading the JIT costs more than many quads. Kept for the life
        of the process. */
@@ -150,13 +172,13 @@ void *loop_entry(nb::handle lowlevel) {
         PyObject *module = PyImport_GetModule(name.ptr());
         if (!module) {
             PyErr_Clear();
-            return nullptr;
+            return;
         }
         cfunc_type = PyObject_GetAttrString(module, "CFunc");
         Py_DECREF(module);
         if (!cfunc_type) {
             PyErr_Clear();
-            return nullptr;
+            return;
         }
     }
     nb::object function = lowlevel.attr("_function");
@@ -164,13 +186,16 @@ void *loop_entry(nb::handle lowlevel) {
     const int is_cfunc = PyObject_IsInstance(function.ptr(), cfunc_type);
     if (is_cfunc != 1) {
         PyErr_Clear();
-        return nullptr;
+        return;
     }
     nb::object compiled = nb::getattr(function, "_compiled", nb::none());
     if (!nb::hasattr(compiled, "many_address") || !function.attr("address").equal(lowlevel.attr("_address")) ||
         !function.attr("c_signature").equal(lowlevel.attr("_c_signature")))
-        return nullptr;
-    return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("many_address")));
+        return;
+    f.many = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("many_address")));
+    f.mirrored_sum_sought = mirrored;
+    if (f.many && mirrored && nb::hasattr(compiled, "mirrored_sum_address"))
+        f.mirrored_sum = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("mirrored_sum_address")));
 }
 
 /* The last object whose integrand resolved to native code, by a weak reference
@@ -192,13 +217,16 @@ RememberedIntegrand &remembered() {
 }
 
 /* The native integrand `key` resolved to last time, when it is the last one
-   resolved and takes `extra_args` arguments; otherwise false and `arg` unchanged. */
-bool recall(nb::handle key, std::size_t extra_args, IntegrandArg &arg) {
+   resolved, takes `extra_args` arguments and, if `mirrored`, had its mirrored-sum
+   loop sought; otherwise false and `arg` unchanged. */
+bool recall(nb::handle key, std::size_t extra_args, IntegrandArg &arg, bool mirrored = false) {
     const RememberedIntegrand &last = remembered();
     if (!last.ref) return false;
     /* A reference whose object died reads None: never a match (quad(None, ...) must not run freed code). */
     PyObject *object = PyWeakref_GetObject(last.ref);
-    if (object == Py_None || object != key.ptr() || (extra_args > 0 && !last.native.packed())) return false;
+    if (object == Py_None || object != key.ptr() || (extra_args > 0 && !last.native.packed()) ||
+        (mirrored && last.native.many && !last.native.mirrored_sum_sought))
+        return false;
     arg.native = last.native;
     return true;
 }
@@ -216,13 +244,15 @@ void remember(nb::handle key, const NativeIntegrand &native) {
    accepted signatures each signature text matched, so repeated calls with the
    same callback skip parsing: for a single quad the parse costs as much as the
    integral. `key` is the object the caller was given, when `obj` was made from
-   it (see remembered()). The cache is only touched with the GIL held. */
-IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *routine, nb::handle key = {}) {
+   it (see remembered()); `mirrored` as for find_loop_entries. The cache is only
+   touched with the GIL held. */
+IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *routine, nb::handle key = {},
+                           bool mirrored = false) {
     static std::unordered_map<std::string, NativeForm> forms;
     if (!key.is_valid()) key = obj;
     IntegrandArg arg;
     if (python::is_lowlevel(obj)) {
-        if (recall(key, extra_args, arg)) return arg;
+        if (recall(key, extra_args, arg, mirrored)) return arg;
         std::string text = nb::cast<std::string>(obj.attr("_c_signature"));
         auto found = forms.find(text);
         if (found != forms.end()) {
@@ -239,7 +269,7 @@ IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *r
             arg.native = native_integrand(*cb.native, extra_args, routine);
             if (forms.size() < 64) forms.emplace(std::move(text), arg.native->form);
         }
-        arg.native->many = loop_entry(obj);
+        find_loop_entries(obj, mirrored, *arg.native);
         remember(key, *arg.native);
         return arg;
     }
@@ -476,9 +506,7 @@ QuadOutcome run_quad(const IntegrandArg &integrand, double a, double b, nb::tupl
             std::vector<double> extra = float_args(args, "quad");
             std::copy(extra.begin(), extra.end(), xx + 1);
         }
-        auto sampler = [&](const double *x, double *fx, std::size_t n) {
-            f.sample(x, fx, n, xx, static_cast<int>(count));
-        };
+        NativeSampler sampler{&f, xx, static_cast<int>(count)};
         python::run_native([&] { outcome = quad(Integrand::from_sampler(sampler), a, b, spec, work); });
     } else {
         nb::handle callable = integrand.python;
@@ -537,9 +565,10 @@ nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, 
     /* A cfunc seen last time skips routine_callback's Python call too. */
     IntegrandArg integrand;
     nb::object callback;
-    if (!recall(func, nb::len(args), integrand)) {
+    const bool mirrored = doubly_infinite(a, b);
+    if (!recall(func, nb::len(args), integrand, mirrored)) {
         callback = routine_callback(func);
-        integrand = integrand_arg(callback, nb::len(args), "quad", func);
+        integrand = integrand_arg(callback, nb::len(args), "quad", func, mirrored);
     }
     QuadSpec spec;
     spec.options = Options{epsabs, epsrel, limit};
@@ -742,7 +771,7 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
                      std::optional<std::pair<nb::handle, std::vector<double>>> wopts, nb::handle maxp1_obj,
                      nb::handle limlst_obj) {
     const int limit = int_option(limit_obj, "limit"), maxp1 = int_option(maxp1_obj, "maxp1");
-    IntegrandArg integrand = integrand_arg(func, nb::len(args), "quad");
+    IntegrandArg integrand = integrand_arg(func, nb::len(args), "quad", {}, doubly_infinite(a, b));
     QuadSpec spec = spec_from(float_option(epsabs, "epsabs"), float_option(epsrel, "epsrel"), limit, points, weight,
                               wvar, maxp1, int_option(limlst_obj, "limlst"));
     PooledWorkspace pooled;
@@ -946,7 +975,10 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
                               int_option(limlst, "limlst"));
     BatchOutput out{value.data(), abserr.data(), ier.data(), neval.data()};
 
-    IntegrandArg integrand = integrand_arg(func, nargs, "quad_batch");
+    bool any_doubly_infinite = false;
+    for (std::size_t i = 0; i < n && !any_doubly_infinite; ++i)
+        any_doubly_infinite = doubly_infinite(a.data()[i * a_stride], b.data()[i * b_stride]);
+    IntegrandArg integrand = integrand_arg(func, nargs, "quad_batch", {}, any_doubly_infinite);
     const std::optional<NativeIntegrand> &native = integrand.native;
     /* A Python integrand runs on this thread with the GIL; foreign native code
        on one thread unless the user asks for more. */
@@ -967,6 +999,8 @@ void quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows>
         }
         double *data() { return heap_xx.empty() ? inline_xx.data() : heap_xx.data(); }
         void operator()(const double *x, double *fx, std::size_t m) { f->sample(x, fx, m, data(), count); }
+        bool has_mirrored_sum() const { return f->mirrored_sum != nullptr; }
+        void mirrored_sum(const double *x, double *fx, std::size_t m) { f->run_loop(f->mirrored_sum, x, fx, m, data(), count); }
 
         const NativeIntegrand *f;
         int count;   // 1 + the parameters

@@ -610,6 +610,12 @@ NB_MODULE(_jit, m) {
             return reinterpret_cast<std::uintptr_t>(f.many_address());
         },
                      "The vectorised loop entry for integrand signatures (0 when there is none).")
+        .def_prop_ro("mirrored_sum_address", [](const CompiledFunction &f) {
+            forget_typing_exception();
+            nb::gil_scoped_release released;   // built with many_address, on first use
+            return reinterpret_cast<std::uintptr_t>(f.mirrored_sum_address());
+        },
+                     "The loop entry filling fx[i] = f(x[i]) + f(-x[i]) (0 when there is none).")
         .def_prop_ro("llvm_ir", &CompiledFunction::llvm_ir)
         .def_prop_ro("name", &CompiledFunction::name)
         .def_prop_ro("signature", [](const CompiledFunction &f) { return f.signature().numba_spelling(); })

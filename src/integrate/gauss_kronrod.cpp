@@ -239,10 +239,12 @@ template <int M, int K> struct RepeatedWeights {
    running sums of the K intervals advance together, one vector add per node. Each
    interval's sums still add in QUADPACK's order, so every value rounds as QUADPACK's
    does. `Inf` is QUADPACK's inf; 2 samples the mirrored points in the same call as
-   the points themselves. */
-template <int Inf, int K>
+   the points themselves, or with `Summed` asks the integrand for f(x) + f(-x)
+   (Integrand::mirrored_sum), the same values. */
+template <int Inf, int K, bool Summed = false>
 NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound, const double (&ends)[K + 1],
                                                 RuleResult (&out)[K]) {
+    constexpr bool mirrored = Inf == 2 && !Summed;
     constexpr int n = kGaussKronrod15Points, m = 7, all = K * n, sides = K * m;
     const KronrodRule<m> &rule = kRule15;
     static constexpr RepeatedWeights<m, K> repeated(kRule15);
@@ -262,11 +264,14 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound
             right_t[j * K + k] = centre[k] + offset;
         }
     for (int i = 0; i < all; ++i) x[i] = bound + sign * (1.0 - t[i]) / t[i];
-    if (Inf == 2)
+    if (mirrored)
         for (int i = 0; i < all; ++i) x[all + i] = -x[i];
-    f(x, fx, Inf == 2 ? 2 * all : all);
+    if (Summed)
+        f.mirrored_sum(x, fx, all);
+    else
+        f(x, fx, mirrored ? 2 * all : all);
     /* dx = dt / t^2 on the mapped range; the two halves of the real line fold together. */
-    if (Inf == 2)
+    if (mirrored)
         for (int i = 0; i < all; ++i) g[i] = (fx[i] + fx[all + i]) / t[i] / t[i];
     else
         for (int i = 0; i < all; ++i) g[i] = fx[i] / t[i] / t[i];
@@ -327,13 +332,14 @@ NATIVECALL_RULE_INLINE Pair right_points(Quad v) { return __builtin_shufflevecto
 NATIVECALL_RULE_INLINE Quad both_sides(Pair v) { return __builtin_shufflevector(v, v, 0, 1, 0, 1); }
 
 /* A quad of nodes t mapped onto the range, x = bound + sign (1 - t) / t, stored at `x`
-   and, for inf = 2, its mirror -x stored `mirror_at` entries further on. */
-template <int Inf>
+   and, for inf = 2 unless the integrand sums the mirrors itself (`Summed`), its
+   mirror -x stored `mirror_at` entries further on. */
+template <int Inf, bool Summed>
 NATIVECALL_RULE_INLINE void place_quad(double bound, Quad t, double *x, int mirror_at) {
     const double sign = Inf == -1 ? -1.0 : 1.0;
     const Quad mapped = bound + sign * (1.0 - t) / t;
     std::memcpy(x, &mapped, sizeof mapped);
-    if (Inf == 2) {
+    if (Inf == 2 && !Summed) {
         const Quad mirrored = -mapped;
         std::memcpy(x + mirror_at, &mirrored, sizeof mirrored);
     }
@@ -341,12 +347,12 @@ NATIVECALL_RULE_INLINE void place_quad(double bound, Quad t, double *x, int mirr
 
 /* The transformed integrand at those nodes from the values placed as place_quad
    placed the points: dx = dt / t^2, and for inf = 2 the two halves of the real
-   line fold together, f(x) + f(-x). */
-template <int Inf>
+   line fold together, f(x) + f(-x) (already summed by a `Summed` integrand). */
+template <int Inf, bool Summed>
 NATIVECALL_RULE_INLINE Quad folded_quad(const double *fx, int mirror_at, Quad t) {
     Quad values;
     std::memcpy(&values, fx, sizeof values);
-    if (Inf == 2) {
+    if (Inf == 2 && !Summed) {
         Quad mirrored;
         std::memcpy(&mirrored, fx + mirror_at, sizeof mirrored);
         values = values + mirrored;
@@ -364,10 +370,11 @@ NATIVECALL_RULE_INLINE Quad folded_quad(const double *fx, int mirror_at, Quad t)
    by the quad's mirror, and the two centres (and their mirrors) last. Every quad then
    lies where a 4-wide integrand (the JIT's loop entry) loads and stores one, so its
    loads are forwarded from these stores and the folded values load in one piece. */
-template <int Inf>
+template <int Inf, bool Summed>
 NATIVECALL_RULE_INLINE void kronrod_15_infinite_pair(const Integrand &f, double bound, const double (&ends)[3],
                                                      RuleResult (&out)[2]) {
-    constexpr int m = 7, stride = Inf == 2 ? 8 : 4, centres_at = m * stride, count = centres_at + stride / 2;
+    constexpr bool mirrored = Inf == 2 && !Summed;
+    constexpr int m = 7, stride = mirrored ? 8 : 4, centres_at = m * stride, count = centres_at + stride / 2;
     const KronrodRule<m> &rule = kRule15;
     const double sign = Inf == -1 ? -1.0 : 1.0;
     const Pair centre = {0.5 * (ends[0] + ends[1]), 0.5 * (ends[1] + ends[2])};
@@ -378,27 +385,30 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite_pair(const Integrand &f, double 
     /* centre - half node on the left, centre + half node on the right: half (-node)
        is -(half node) exactly, so the sum rounds as the difference does. */
     for (int j = 0; j < m; ++j) t[j] = centre4 + half4 * Quad{-rule.node[j], -rule.node[j], rule.node[j], rule.node[j]};
-    for (int j = 0; j < m; ++j) place_quad<Inf>(bound, t[j], x + j * stride, 4);
+    for (int j = 0; j < m; ++j) place_quad<Inf, Summed>(bound, t[j], x + j * stride, 4);
     const Pair centre_x = bound + sign * (1.0 - centre) / centre;
-    if (Inf == 2) {
+    if (mirrored) {
         const Quad both = __builtin_shufflevector(centre_x, -centre_x, 0, 1, 2, 3);
         std::memcpy(x + centres_at, &both, sizeof both);
     } else {
         std::memcpy(x + centres_at, &centre_x, sizeof centre_x);
     }
-    f(x, fx, count);
+    if (Summed)
+        f.mirrored_sum(x, fx, count);
+    else
+        f(x, fx, count);
 
     /* dx = dt / t^2 on the mapped range; the two halves of the real line fold together. */
     Pair g_centre;
     std::memcpy(&g_centre, fx + centres_at, sizeof g_centre);
-    if (Inf == 2) {
+    if (mirrored) {
         Pair mirrored;
         std::memcpy(&mirrored, fx + centres_at + 2, sizeof mirrored);
         g_centre = g_centre + mirrored;
     }
     g_centre = g_centre / centre / centre;
     Quad g[m];
-    for (int j = 0; j < m; ++j) g[j] = folded_quad<Inf>(fx + j * stride, 4, t[j]);
+    for (int j = 0; j < m; ++j) g[j] = folded_quad<Inf, Summed>(fx + j * stride, 4, t[j]);
 
     Pair kronrod = rule.weight[m] * g_centre;
     Pair gauss = rule.gauss_centre * g_centre;
@@ -425,10 +435,11 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite_pair(const Integrand &f, double 
    centre's offset is half * 0, so the lane is the centre exactly). The integrand
    sees each quad (and for inf = 2 its mirror) in turn, the last with its repeated
    centre left out: 15 or 30 points, as the rule evaluates them. */
-template <int Inf>
+template <int Inf, bool Summed>
 NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite_one(const Integrand &f, double bound, double a, double b) {
-    constexpr int m = 7, quads = 4, stride = Inf == 2 ? 8 : 4;
-    constexpr int count = Inf == 2 ? 2 * kGaussKronrod15Points : kGaussKronrod15Points;
+    constexpr bool mirrored = Inf == 2 && !Summed;
+    constexpr int m = 7, quads = 4, stride = mirrored ? 8 : 4;
+    constexpr int count = mirrored ? 2 * kGaussKronrod15Points : kGaussKronrod15Points;
     const KronrodRule<m> &rule = kRule15;
     const double centre = 0.5 * (a + b), half = 0.5 * (b - a);
     Quad t[quads];
@@ -442,12 +453,15 @@ NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite_one(const Integrand &f, do
     double x[count + 1], fx[count + 1];
     /* The last quad's mirror overwrites its repeated centre. */
     auto mirror_at = [](int i) { return i + 1 < quads ? 4 : 3; };
-    for (int i = 0; i < quads; ++i) place_quad<Inf>(bound, t[i], x + i * stride, mirror_at(i));
+    for (int i = 0; i < quads; ++i) place_quad<Inf, Summed>(bound, t[i], x + i * stride, mirror_at(i));
     fx[count] = 0.0;
-    f(x, fx, count);
+    if (Summed)
+        f.mirrored_sum(x, fx, count);
+    else
+        f(x, fx, count);
 
     Quad g[quads];
-    for (int i = 0; i < quads; ++i) g[i] = folded_quad<Inf>(fx + i * stride, mirror_at(i), t[i]);
+    for (int i = 0; i < quads; ++i) g[i] = folded_quad<Inf, Summed>(fx + i * stride, mirror_at(i), t[i]);
 
     /* The sums in qk15i's order: node by node, the centre first. */
     const Quad &edge = g[quads - 1];
@@ -485,19 +499,23 @@ NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite_one(const Integrand &f, do
 template <int K>
 NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound, int inf,
                                                 const double (&ends)[K + 1], RuleResult (&out)[K]) {
+    const bool summed = inf == 2 && f.has_mirrored_sum();
 #ifdef NATIVECALL_PAIR_RULE_IN_VECTORS
     if constexpr (K == 1) {
-        if (inf == 2) out[0] = kronrod_15_infinite_one<2>(f, bound, ends[0], ends[1]);
-        else if (inf == -1) out[0] = kronrod_15_infinite_one<-1>(f, bound, ends[0], ends[1]);
-        else out[0] = kronrod_15_infinite_one<1>(f, bound, ends[0], ends[1]);
+        if (summed) out[0] = kronrod_15_infinite_one<2, true>(f, bound, ends[0], ends[1]);
+        else if (inf == 2) out[0] = kronrod_15_infinite_one<2, false>(f, bound, ends[0], ends[1]);
+        else if (inf == -1) out[0] = kronrod_15_infinite_one<-1, false>(f, bound, ends[0], ends[1]);
+        else out[0] = kronrod_15_infinite_one<1, false>(f, bound, ends[0], ends[1]);
         return;
     }
     if constexpr (K == 2) {
-        if (inf == 2) return kronrod_15_infinite_pair<2>(f, bound, ends, out);
-        if (inf == -1) return kronrod_15_infinite_pair<-1>(f, bound, ends, out);
-        return kronrod_15_infinite_pair<1>(f, bound, ends, out);
+        if (summed) return kronrod_15_infinite_pair<2, true>(f, bound, ends, out);
+        if (inf == 2) return kronrod_15_infinite_pair<2, false>(f, bound, ends, out);
+        if (inf == -1) return kronrod_15_infinite_pair<-1, false>(f, bound, ends, out);
+        return kronrod_15_infinite_pair<1, false>(f, bound, ends, out);
     }
 #endif
+    if (summed) return kronrod_15_infinite<2, K, true>(f, bound, ends, out);
     if (inf == 2) return kronrod_15_infinite<2, K>(f, bound, ends, out);
     if (inf == -1) return kronrod_15_infinite<-1, K>(f, bound, ends, out);
     return kronrod_15_infinite<1, K>(f, bound, ends, out);

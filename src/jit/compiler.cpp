@@ -81,13 +81,13 @@ namespace {
 
 class JitCompiledFunction : public CompiledFunction {
 public:
-    /* `build_many` makes the loop entry (or returns null) the first time it is asked for. */
+    /* `build_loop` makes a loop entry (or returns null) the first time it is asked for. */
     JitCompiledFunction(std::unique_ptr<JitCode> code, Signature signature, std::string name,
                         std::string function_symbol, std::string thunk_symbol, ImportMap imports,
-                        std::function<std::unique_ptr<JitCode>()> build_many)
+                        std::function<std::unique_ptr<JitCode>(LoopValue)> build_loop)
         : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)),
           function_symbol_(std::move(function_symbol)), thunk_symbol_(std::move(thunk_symbol)),
-          imports_(std::move(imports)), build_many_(std::move(build_many)) {}
+          imports_(std::move(imports)), build_loop_(std::move(build_loop)) {}
     void *address() const override { return code_->function; }
     void *thunk() const override { return code_->thunk; }
     const std::string &llvm_ir() const override { return code_->optimized_ir; }
@@ -97,25 +97,33 @@ public:
     const std::string &function_symbol() const override { return function_symbol_; }
     const std::string &thunk_symbol() const override { return thunk_symbol_; }
     const std::map<std::string, std::uintptr_t> &imports() const override { return imports_; }
-    /* Built on first use: it costs several times the scalar compile and only integrate uses it. */
-    void *many_address() const override {
-        std::call_once(many_built_, [this] {
-            if (build_many_)
-                many_ = build_many_();
-            build_many_ = nullptr;   // releases the AST it held
-        });
-        return many_ ? many_->function : nullptr;
-    }
+    /* Built on first use: each costs about twice the scalar compile and only integrate uses them. */
+    void *many_address() const override { return loop(LoopValue::Value); }
+    void *mirrored_sum_address() const override { return loop(LoopValue::MirroredSum); }
 
 private:
+    void *loop(LoopValue value) const {
+        const auto index = static_cast<std::size_t>(value);
+        std::lock_guard<std::mutex> lock(loops_mutex_);
+        if (!loop_built_[index]) {
+            if (build_loop_)
+                loops_[index] = build_loop_(value);
+            loop_built_[index] = true;
+            if (loop_built_[0] && loop_built_[1])
+                build_loop_ = nullptr;   // releases the AST it held
+        }
+        return loops_[index] ? loops_[index]->function : nullptr;
+    }
+
     std::unique_ptr<JitCode> code_;
     Signature signature_;
     std::string name_;
     std::string function_symbol_, thunk_symbol_;
     ImportMap imports_;
-    mutable std::function<std::unique_ptr<JitCode>()> build_many_;
-    mutable std::once_flag many_built_;
-    mutable std::unique_ptr<JitCode> many_;   // the vectorised loop entry, when there is one
+    mutable std::mutex loops_mutex_;
+    mutable std::function<std::unique_ptr<JitCode>(LoopValue)> build_loop_;
+    mutable bool loop_built_[2] = {false, false};
+    mutable std::unique_ptr<JitCode> loops_[2];   // the loop entries by LoopValue, when there are
 };
 
 /* Symbols must be unique across the process-wide JIT. */
@@ -124,19 +132,21 @@ std::string unique_symbol(const std::string &name) {
     return "nativecall_cfunc_" + std::to_string(++counter) + "_" + name;
 }
 
-/* The loop entry for integrand signatures (CompiledFunction::many_address). It is
-   a module of its own with a private copy of the body, lowered again, so the scalar
-   entry is optimised exactly as without it and only the loop meets the vectorizer. */
+/* A loop entry for integrand signatures (CompiledFunction::many_address or
+   mirrored_sum_address). It is a module of its own with a private copy of the body,
+   lowered again, so the scalar entry is optimised exactly as without it and only the
+   loop meets the vectorizer. */
 std::unique_ptr<JitCode> compile_many(const TypedFunction &typed, const Registry &registry,
-                                      const CompileOptions &options, const std::string &symbol) {
-    std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(symbol + "_many");
-    ir::Builder &builder = unit->define_function(symbol + "_body", typed.signature);
+                                      const CompileOptions &options, const std::string &symbol, LoopValue value) {
+    const std::string loop = symbol + (value == LoopValue::MirroredSum ? "_many_mirrored" : "_many");
+    std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(loop);
+    ir::Builder &builder = unit->define_function(loop + "_body", typed.signature);
     lower_function(typed, builder, registry, options.debug);
-    unit->define_many(symbol + "_many");
+    unit->define_many(loop, value);
     std::string problems = unit->verify();
     if (!problems.empty())
         throw Error("internal compiler error: invalid IR for the loop entry of '" + typed.def->name + "': " + problems);
-    return load_vectorised(std::move(unit), symbol + "_many", options.opt_level);
+    return load_vectorised(std::move(unit), loop, options.opt_level);
 }
 
 /* Unoptimised code is for debugging: it keeps to the scalar entry. */
@@ -144,14 +154,15 @@ bool wants_loop_entry(const Signature &signature, const CompileOptions &options)
     return options.opt_level > 0 && has_loop_entry(signature);
 }
 
-/* What builds, on first use, the loop entry of the function `typed` compiled to `symbol`
+/* What builds, on first use, the loop entries of the function `typed` compiled to `symbol`
    with `registry` (a snapshot kept for the life of the process); empty when it has none. */
-std::function<std::unique_ptr<JitCode>()> loop_entry_builder(TypedFunction typed, const Registry &registry,
-                                                             const CompileOptions &options, const std::string &symbol) {
+std::function<std::unique_ptr<JitCode>(LoopValue)> loop_entry_builder(TypedFunction typed, const Registry &registry,
+                                                                      const CompileOptions &options,
+                                                                      const std::string &symbol) {
     if (!wants_loop_entry(typed.signature, options))
         return nullptr;
-    return [typed = std::move(typed), &registry, options, symbol] {
-        return compile_many(typed, registry, options, symbol);
+    return [typed = std::move(typed), &registry, options, symbol](LoopValue value) {
+        return compile_many(typed, registry, options, symbol, value);
     };
 }
 
@@ -198,22 +209,26 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
        compile would use now. The scalar code is known to work, the source only believed
        to be its own: source that no longer compiles here (an extension it used is not
        registered in this process) leaves the scalar entry, not an error. */
-    std::function<std::unique_ptr<JitCode>()> build_many;
+    std::function<std::unique_ptr<JitCode>(LoopValue)> build_many;
     std::function<std::shared_ptr<const CompileRequest>()> make_source = request.make_source;
     if (request.source)
         make_source = [source = request.source] { return source; };
     /* The options are the request's: only a signature with a loop entry is worth keeping it for. */
     if (make_source && has_loop_entry(request.signature))
         build_many = [make_source = std::move(make_source), loaded = request.signature.c_spelling(),
-                      extensions = active_extensions()] {
+                      extensions = active_extensions(),
+                      source = std::shared_ptr<const CompileRequest>()](LoopValue value) mutable {
             const Registry &registry = extensions ? *extensions : Registry::builtins();
             try {
-                std::shared_ptr<const CompileRequest> source = make_source();
+                if (make_source) {   // made once for both loops (the JitCompiledFunction serialises builds)
+                    source = make_source();
+                    make_source = nullptr;
+                }
                 if (!source || !wants_loop_entry(source->signature, source->options) ||
                     source->signature.c_spelling() != loaded)
                     return std::unique_ptr<JitCode>();
                 TypedFunction typed = type_request(*source, registry);
-                return compile_many(typed, registry, source->options, unique_symbol(typed.def->name));
+                return compile_many(typed, registry, source->options, unique_symbol(typed.def->name), value);
             } catch (const CompileError &) {
                 return std::unique_ptr<JitCode>();
             }

@@ -12,6 +12,7 @@ jit = pytest.importorskip("nativecall.jit", reason="the cfunc JIT is an optional
 from nativecall import cfunc  # noqa: E402
 from nativecall.jit import carray  # noqa: E402
 from nativecall.types import float64  # noqa: E402
+from nativecall import _jit  # noqa: E402
 
 INF = math.inf
 c_double_p = ctypes.POINTER(ctypes.c_double)
@@ -421,3 +422,99 @@ def test_a_body_calling_a_cfunc_with_side_effects_sees_each_point_once(n):
     expected = run_scalar(calls_bump, "data", x, data=ctypes.cast(scalar_record, ctypes.c_void_p))
     assert scalar_record[0] == n
     np.testing.assert_array_max_ulp(got, expected, maxulp=1)
+
+
+def run_mirrored(function, form, x, args=(), data=None):
+    """Calls the mirrored-sum loop entry of `function` on x; returns f(x) + f(-x)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    fx = np.full_like(x, np.nan)
+    entry = LOOP[form](function._compiled.mirrored_sum_address)
+    xp, fxp = x.ctypes.data_as(c_double_p), fx.ctypes.data_as(c_double_p)
+    if form in ("packed", "packed_data"):
+        xx = np.array([-123.5, *args], dtype=np.float64)
+        entry(xp, fxp, len(x), len(xx), xx.ctypes.data_as(c_double_p), *((data,) if form == "packed_data" else ()))
+        assert xx[0] == -123.5
+    elif form == "data":
+        entry(xp, fxp, len(x), data)
+    else:
+        entry(xp, fxp, len(x))
+    return fx
+
+
+def assert_same_bits(got, expected):
+    nan = np.isnan(expected)
+    np.testing.assert_array_equal(np.isnan(got), nan)
+    np.testing.assert_array_equal(got[~nan].view(np.int64), expected[~nan].view(np.int64))
+
+
+@pytest.mark.parametrize("function, form, args", [
+    (trig_mix, "plain", ()),
+    (branchy, "plain", ()),
+    (packed_gaussian, "packed", (2.5,)),
+    (cube, "packed", (0.3, 0.7)),
+    (packed_sum, "packed", (0.5, 2.0, -1.0)),
+])
+def test_mirrored_sum_entry_is_the_loop_entry_at_x_plus_at_minus_x_bit_for_bit(function, form, args):
+    rng = np.random.default_rng(11)
+    for n in SIZES + [60, 61]:
+        x = rng.uniform(-30.0, 30.0, size=n)
+        with np.errstate(all="ignore"):
+            expected = run_loop(function, form, x, args) + run_loop(function, form, -x, args)
+        assert_same_bits(run_mirrored(function, form, x, args), expected)
+    with np.errstate(all="ignore"):
+        expected = run_loop(function, form, GRID, args) + run_loop(function, form, -GRID, args)
+        assert_same_bits(run_mirrored(function, form, GRID, args), expected)
+
+
+def test_mirrored_sum_entry_passes_user_data():
+    a, shift = ctypes.c_double(1.75), ctypes.c_double(0.25)
+    x = np.linspace(-4, 4, 29)
+    assert_same_bits(run_mirrored(scaled_gaussian, "data", x, data=pointer_to(a)),
+                     run_loop(scaled_gaussian, "data", x, data=pointer_to(a)) +
+                     run_loop(scaled_gaussian, "data", -x, data=pointer_to(a)))
+    assert_same_bits(run_mirrored(packed_with_data, "packed_data", x, (3.0,), pointer_to(shift)),
+                     run_loop(packed_with_data, "packed_data", x, (3.0,), pointer_to(shift)) +
+                     run_loop(packed_with_data, "packed_data", -x, (3.0,), pointer_to(shift)))
+
+
+def test_the_mirrored_sum_loop_is_built_once_and_only_for_the_whole_real_line():
+    @cfunc("float64(intc, CPointer(float64))")
+    def bell(n, xx):
+        return math.exp(-xx[1] * xx[0] * xx[0])
+
+    runs = _jit.codegen_runs()
+    assert ni.quad(bell, 0, INF, args=(2.0,))[0] == pytest.approx(0.5 * math.sqrt(math.pi / 2.0), rel=1e-12)
+    ni.quad(bell, -1, 1, args=(2.0,), full_output=1)
+    ni.quad_batch(bell, [0.0, -INF], [INF, 3.0], args=[[1.0], [2.0]])
+    assert _jit.codegen_runs() == runs + 1   # the plain loop only
+    for _ in range(3):   # quad's front door, full_output's path and quad_batch each find it
+        value, error = ni.quad(bell, -INF, INF, args=(2.0,))[:2]
+        assert abs(value - math.sqrt(math.pi / 2.0)) <= error
+        ni.quad(bell, -INF, INF, args=(3.0,), full_output=1)
+        ni.quad_batch(bell, [0.0, -INF], [INF, INF], args=[[1.0], [2.0]])
+    assert _jit.codegen_runs() == runs + 2
+
+
+def test_whole_line_integrals_with_cfuncs_match_scipy_and_quad_batch_matches_quad():
+    # Even, odd and neither: the mirrored loop serves all of them.
+    @cfunc("float64(intc, CPointer(float64))")
+    def shifted(n, xx):
+        return math.exp(-xx[1] * (xx[0] - 0.3) ** 2) * math.cos(xx[0])
+
+    @cfunc("float64(float64)")
+    def odd_plus_even(x):
+        return x * math.exp(-abs(x)) + 2.0 / (1.0 + x ** 4)
+
+    for function, args, python in [
+            (packed_gaussian, (0.7,), lambda x: math.exp(-0.7 * x * x)),
+            (shifted, (1.3,), lambda x: math.exp(-1.3 * (x - 0.3) ** 2) * math.cos(x)),
+            (odd_plus_even, (), lambda x: x * math.exp(-abs(x)) + 2.0 / (1.0 + x ** 4))]:
+        value, error, info = ni.quad(function, -INF, INF, args=args, full_output=1)
+        expected, expected_error, expected_info = si.quad(python, -INF, INF, full_output=1)
+        assert abs(value - expected) <= error + expected_error
+        assert info["neval"] == expected_info["neval"]
+    alpha = np.linspace(0.2, 5.0, 41)
+    batch = ni.quad_batch(shifted, -INF, INF, args=alpha)
+    loop = np.array([ni.quad(shifted, -INF, INF, args=(a,))[:2] for a in alpha])
+    np.testing.assert_array_equal(batch[0], loop[:, 0])
+    np.testing.assert_array_equal(batch[1], loop[:, 1])

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <type_traits>
+#include <utility>
 
 namespace nativecall::integrate {
 
@@ -22,13 +23,37 @@ public:
         : object_(const_cast<void *>(static_cast<const void *>(std::addressof(f)))),
           sample_(&sample_pointwise<F>) {}
 
-    /* A callable void(const double *x, double *fx, size_t n) that fills fx[i] = f(x[i]). */
+    /* A callable void(const double *x, double *fx, size_t n) that fills fx[i] = f(x[i]).
+       When it also has `bool has_mirrored_sum() const` and `void mirrored_sum(const
+       double *x, double *fx, size_t n)` and the first says true, the second serves as
+       with_mirrored_sum's callable (below). */
     template <class F> static Integrand from_sampler(F &sampler) noexcept {
         Integrand result;
         result.object_ = const_cast<void *>(static_cast<const void *>(std::addressof(sampler)));
         result.sample_ = &sample_batch<F>;
+        if constexpr (offers_mirrored_sum<F>::value) {
+            if (sampler.has_mirrored_sum()) {
+                result.mirrored_object_ = result.object_;
+                result.mirrored_sum_ = &sample_mirrored_member<F>;
+            }
+        }
         return result;
     }
+
+    /* Adds a callable void(const double *x, double *fx, size_t n) that fills
+       fx[i] = f(x[i]) + f(-x[i]), added in that order: the rules on (-inf, inf) then
+       ask for that sum at each point instead of evaluating the mirrored points
+       themselves. It must agree with f (the results are then bit for bit those
+       without it); one pass can be cheaper, and a compiler can evaluate an even f
+       once for both points (nativecall's JIT does). `sampler` must outlive the Integrand. */
+    template <class G> Integrand &with_mirrored_sum(G &sampler) noexcept {
+        mirrored_object_ = const_cast<void *>(static_cast<const void *>(std::addressof(sampler)));
+        mirrored_sum_ = &sample_batch<G>;
+        return *this;
+    }
+    bool has_mirrored_sum() const noexcept { return mirrored_sum_ != nullptr; }
+    /* fx[i] = f(x[i]) + f(-x[i]) for i < n; only when has_mirrored_sum(). */
+    void mirrored_sum(const double *x, double *fx, std::size_t n) const { mirrored_sum_(mirrored_object_, x, fx, n); }
 
     /* fx[i] = f(x[i]) for i < n. May throw whatever the functor throws. */
     void operator()(const double *x, double *fx, std::size_t n) const { sample_(object_, x, fx, n); }
@@ -50,9 +75,20 @@ private:
     template <class F> static void sample_batch(void *object, const double *x, double *fx, std::size_t n) {
         (*static_cast<F *>(object))(x, fx, n);
     }
+    template <class F> static void sample_mirrored_member(void *object, const double *x, double *fx, std::size_t n) {
+        static_cast<F *>(object)->mirrored_sum(x, fx, n);
+    }
+    template <class F, class = void> struct offers_mirrored_sum : std::false_type {};
+    template <class F>
+    struct offers_mirrored_sum<F, std::void_t<decltype(std::declval<const F &>().has_mirrored_sum()),
+                                              decltype(std::declval<F &>().mirrored_sum(
+                                                  std::declval<const double *>(), std::declval<double *>(),
+                                                  std::size_t{}))>> : std::true_type {};
 
     void *object_ = nullptr;
     void (*sample_)(void *, const double *, double *, std::size_t) = nullptr;
+    void *mirrored_object_ = nullptr;
+    void (*mirrored_sum_)(void *, const double *, double *, std::size_t) = nullptr;
 };
 
 } // namespace nativecall::integrate

@@ -114,6 +114,11 @@ public:
        for other signatures, at opt_level 0, and for load_compiled code without
        LoadRequest::source. */
     virtual void *many_address() const { return nullptr; }
+    /* Like many_address() (nullptr when it is; built on its own first use, one more
+       codegen run), but the loop fills fx[i] = f(x[i]) + f(-x[i]): what the rules on
+       (-inf, inf) sum at each point, in one pass, where a body even in x (exp(-x*x),
+       cos(x), 1/(1+x*x)) is evaluated once for both points. */
+    virtual void *mirrored_sum_address() const { return nullptr; }
 };
 
 /* Runs the whole pipeline. Throws CompileError for programs it cannot compile,
@@ -136,8 +141,9 @@ struct LoadRequest {
        not hold one; without it, when its signature differs or when it does not compile
        here, many_address() is nullptr. */
     std::shared_ptr<const CompileRequest> source;
-    /* Optional, when `source` is null: makes it on the first many_address() (at most
-       once), so a load that never asks for the loop entry builds no compile request. */
+    /* Optional, when `source` is null: makes it on the first many_address() or
+       mirrored_sum_address() (at most once), so a load that never asks for a loop
+       entry builds no compile request. */
     std::function<std::shared_ptr<const CompileRequest>()> make_source;
 };
 

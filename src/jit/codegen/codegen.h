@@ -11,6 +11,10 @@
 
 namespace nativecall::jit {
 
+/* What a loop entry stores for each point: f(x), or f(x) + f(-x) for the rules on
+   (-inf, inf), which fold the two halves of the real line together. */
+enum class LoopValue { Value, MirroredSum };
+
 /* One module under construction: the compiled function and its call thunk. */
 class CodegenUnit {
 public:
@@ -33,8 +37,9 @@ public:
        double *fx, int64 n, <the scalar function's other parameters>)` filling
        fx[i] = f(x[i]) in a loop the vectorizer can widen (the packed forms see x[i]
        in xx[0], which is restored on return; x, fx and xx must not overlap).
-       Returns false, adding nothing, for any other signature. */
-    virtual bool define_many(const std::string &symbol) = 0;
+       With LoopValue::MirroredSum it fills fx[i] = f(x[i]) + f(-x[i]) instead; a
+       unit may hold both loops. Returns false, adding nothing, for any other signature. */
+    virtual bool define_many(const std::string &symbol, LoopValue value = LoopValue::Value) = 0;
 };
 
 /* True for the scalar integrand signatures double(double), double(double, void *),

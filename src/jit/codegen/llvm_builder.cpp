@@ -459,15 +459,15 @@ bool has_loop_entry(const Signature &signature) { return loop_entry_form(signatu
      one, and its first n results are copied out (one copy of the body in all);
    - otherwise they go through one more loop, folded into masked vector iterations,
      so that each point is evaluated exactly once. */
-bool LlvmCodegenUnit::define_many(const std::string &symbol) {
+bool LlvmCodegenUnit::define_many(const std::string &symbol, LoopValue value) {
     const int form = function ? loop_entry_form(signature) : 0;
     if (form == 0)
         return false;
-    const bool packed = form == 2;
+    const bool packed = form == 2, mirrored = value == LoopValue::MirroredSum;
     const std::vector<CType> &p = signature.params;
     /* Our exp, inlined and widened with the loop: libmvec's costs a call per vector
        (with every vector register spilled around it) and hands lanes beyond about
-       +-708 to scalar exp one by one. */
+       +-708 to scalar exp one by one. (Both steps find nothing to do for a second loop.) */
     inline_exp_calls(*function);
     promote_locals(*function);
     const bool overlap = repeatable(*function);
@@ -505,9 +505,8 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
                      *exit = new_block("exit");
     llvm::Value *n = many->getArg(2);
     auto int64 = [&](std::int64_t v) { return llvm::ConstantInt::get(i64, v); };
-    /* fx[k] = f(x[k]) at the builder's insertion point. */
-    auto evaluate = [&](llvm::IRBuilder<> &b, llvm::Value *x_base, llvm::Value *fx_base, llvm::Value *k) {
-        llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, x_base, k));
+    /* f(x) at the builder's insertion point. */
+    auto call_at = [&](llvm::IRBuilder<> &b, llvm::Value *x) -> llvm::Value * {
         std::vector<llvm::Value *> args;
         if (packed)
             b.CreateStore(x, many->getArg(4));
@@ -517,7 +516,15 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol) {
             args.push_back(many->getArg(a));
         llvm::CallInst *call = b.CreateCall(function, args);
         call->setAttributes(function->getAttributes());
-        b.CreateStore(call, b.CreateGEP(f64, fx_base, k));
+        return call;
+    };
+    /* fx[k] = f(x[k]), or f(x[k]) + f(-x[k]) (in that order, as QUADPACK adds them). */
+    auto evaluate = [&](llvm::IRBuilder<> &b, llvm::Value *x_base, llvm::Value *fx_base, llvm::Value *k) {
+        llvm::Value *x = b.CreateLoad(f64, b.CreateGEP(f64, x_base, k));
+        llvm::Value *fx = call_at(b, x);
+        if (mirrored)
+            fx = b.CreateFAdd(fx, call_at(b, b.CreateFNeg(x)));
+        b.CreateStore(fx, b.CreateGEP(f64, fx_base, k));
     };
     /* A scalar loop k = from .. to - 1 around `body`, which the vectorizer leaves alone. */
     auto scalar_loop = [&](llvm::IRBuilder<> &b, llvm::Value *from, llvm::Value *to, llvm::BasicBlock *after,

@@ -19,7 +19,7 @@ public:
     const std::map<std::string, std::uintptr_t> &imports() const override { return imports_; }
     /* The symbol standing for `address` in this module (declared by call_address). */
     std::string import_symbol(std::uintptr_t address);
-    bool define_many(const std::string &symbol) override;
+    bool define_many(const std::string &symbol, LoopValue value = LoopValue::Value) override;
     /* Drops the builder; called before the module is handed to the JIT. */
     void finish() { builder_.reset(); }
 

@@ -17,6 +17,7 @@
 #include <llvm/ExecutionEngine/JITLink/JITLink.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SimpleLoopUnswitch.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/xxhash.h>
@@ -35,6 +36,7 @@
 #include "engine.h"
 #include "object_loader.h"
 #include "runtime_symbols.h"
+#include "negation_hoisting.h"
 #include "store_speculation.h"
 #include "nativecall/errors.h"
 #include "nativecall/jit/compiler.h"
@@ -231,8 +233,13 @@ private:
                                                        llvm::Triple(module.getTargetTriple()));
         fam.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
         llvm::PassBuilder pb(target_machine_.get(), tuning);
-        pb.registerPeepholeEPCallback([](llvm::FunctionPassManager &passes, llvm::OptimizationLevel) {
+        pb.registerPeepholeEPCallback([vectorise](llvm::FunctionPassManager &passes, llvm::OptimizationLevel) {
             passes.addPass(StoreSpeculationPass());
+            /* A mirrored-sum loop's two copies of an even body become one (negation_hoisting.h). */
+            if (vectorise) {
+                passes.addPass(NegationHoistingPass());
+                passes.addPass(llvm::EarlyCSEPass());
+            }
         });
         /* A loop-invariant runtime check in the body (carray's NULL check on user_data)
            would keep the loop scalar: unswitch it out of vectorised loops, as O3 does. */

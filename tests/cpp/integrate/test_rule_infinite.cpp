@@ -71,6 +71,17 @@ double gaussian(double x) { return std::exp(-0.37 * x * x); }
 double lorentz(double x) { return 1.0 / (1.0 + (x - 0.4) * (x - 0.4)); }
 double skewed(double x) { return x > 0.0 ? std::exp(-x) * std::sin(3.0 * x) : std::exp(2.0 * x) * x * x; }
 
+/* The same four numbers, bit for bit (NaN matching NaN). */
+::testing::AssertionResult same_rule(const nd::RuleResult &got, const nd::RuleResult &expected) {
+    auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+    if (same(got.result, expected.result) && same(got.abserr, expected.abserr) && same(got.resabs, expected.resabs) &&
+        same(got.resasc, expected.resasc))
+        return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "got (" << got.result << ", " << got.abserr << ", " << got.resabs << ", "
+                                         << got.resasc << "), expected (" << expected.result << ", " << expected.abserr
+                                         << ", " << expected.resabs << ", " << expected.resasc << ")";
+}
+
 TEST(GaussKronrodInfinite, MatchesQk15iBitForBitOnEveryHalfAndTheWholeLine) {
     std::mt19937_64 rng(20261127);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -86,21 +97,15 @@ TEST(GaussKronrodInfinite, MatchesQk15iBitForBitOnEveryHalfAndTheWholeLine) {
                 if (a == b || b > 1.0) continue;
                 const double bound = inf == 2 ? 0.0 : 4.0 * unit(rng) - 2.0;
                 nd::RuleResult ours = nd::gauss_kronrod_15_infinite(ni::Integrand(call), bound, inf, a, b);
-                nd::RuleResult ref = reference_qk15i(f, bound, inf, a, b);
-                ASSERT_EQ(ours.result, ref.result) << "inf " << inf << " on [" << a << ", " << b << "]";
-                ASSERT_EQ(ours.abserr, ref.abserr) << "inf " << inf << " on [" << a << ", " << b << "]";
-                ASSERT_EQ(ours.resabs, ref.resabs) << "inf " << inf << " on [" << a << ", " << b << "]";
-                ASSERT_EQ(ours.resasc, ref.resasc) << "inf " << inf << " on [" << a << ", " << b << "]";
+                ASSERT_TRUE(same_rule(ours, reference_qk15i(f, bound, inf, a, b)))
+                    << "inf " << inf << " on [" << a << ", " << b << "]";
                 /* Both halves in one call give what each half gives alone. */
                 const double middle = 0.5 * (a + b);
                 nd::RuleResult left, right;
                 nd::gauss_kronrod_15_infinite_halves(ni::Integrand(call), bound, inf, a, middle, b, left, right);
                 for (auto [half, lo, hi] : {std::tuple{left, a, middle}, std::tuple{right, middle, b}}) {
-                    nd::RuleResult alone = reference_qk15i(f, bound, inf, lo, hi);
-                    ASSERT_EQ(half.result, alone.result) << "inf " << inf << " on [" << lo << ", " << hi << "]";
-                    ASSERT_EQ(half.abserr, alone.abserr) << "inf " << inf << " on [" << lo << ", " << hi << "]";
-                    ASSERT_EQ(half.resabs, alone.resabs) << "inf " << inf << " on [" << lo << ", " << hi << "]";
-                    ASSERT_EQ(half.resasc, alone.resasc) << "inf " << inf << " on [" << lo << ", " << hi << "]";
+                    ASSERT_TRUE(same_rule(half, reference_qk15i(f, bound, inf, lo, hi)))
+                        << "inf " << inf << " on [" << lo << ", " << hi << "]";
                 }
             }
         }
@@ -152,6 +157,67 @@ TEST(GaussKronrodInfinite, BothHalvesInOneCallMirrorEveryPoint) {
     EXPECT_EQ(calls, 1);
     ASSERT_EQ(xs.size(), 60u);
     expect_mirrored(xs);
+}
+
+double with_nan_tail(double x) { return x > 30.0 ? std::numeric_limits<double>::quiet_NaN() : std::exp(-0.01 * x * x); }
+
+/* A sampler of f that also offers f(x) + f(-x) (Integrand::from_sampler finds it),
+   counting which of the two the rules ask for and keeping the points they pass. */
+struct MirroringSampler {
+    double (*f)(double);
+    int plain_calls = 0, mirrored_calls = 0;
+    std::vector<double> points;
+    void operator()(const double *x, double *fx, std::size_t n) {
+        ++plain_calls;
+        for (std::size_t i = 0; i < n; ++i) fx[i] = f(x[i]);
+    }
+    bool has_mirrored_sum() const { return true; }
+    void mirrored_sum(const double *x, double *fx, std::size_t n) {
+        ++mirrored_calls;
+        points.assign(x, x + n);
+        for (std::size_t i = 0; i < n; ++i) fx[i] = f(x[i]) + f(-x[i]);
+    }
+};
+
+TEST(GaussKronrodInfinite, AMirroredSumGivesQk15iBitForBitFromHalfThePoints) {
+    std::mt19937_64 rng(20261128);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    double (*integrands[])(double) = {gaussian, lorentz, skewed, with_nan_tail};
+    for (double (*f)(double) : integrands) {
+        for (int trial = 0; trial < 200; ++trial) {
+            double a = trial == 0 ? 0.0 : unit(rng), b = trial == 0 ? 1.0 : unit(rng);
+            if (trial % 3 == 1) b = a + std::ldexp(unit(rng), -int(40 * unit(rng)));
+            if (a > b) std::swap(a, b);
+            if (a == b || b > 1.0) continue;
+            MirroringSampler one{f};
+            nd::RuleResult whole = nd::gauss_kronrod_15_infinite(ni::Integrand::from_sampler(one), 0.0, 2, a, b);
+            ASSERT_TRUE(same_rule(whole, reference_qk15i(f, 0.0, 2, a, b))) << "on [" << a << ", " << b << "]";
+            EXPECT_EQ(one.plain_calls, 0);
+            EXPECT_EQ(one.mirrored_calls, 1);
+            EXPECT_EQ(one.points.size(), 15u);
+            const double middle = 0.5 * (a + b);
+            MirroringSampler both{f};
+            nd::RuleResult left, right;
+            nd::gauss_kronrod_15_infinite_halves(ni::Integrand::from_sampler(both), 0.0, 2, a, middle, b, left, right);
+            ASSERT_TRUE(same_rule(left, reference_qk15i(f, 0.0, 2, a, middle))) << "on [" << a << ", " << middle << "]";
+            ASSERT_TRUE(same_rule(right, reference_qk15i(f, 0.0, 2, middle, b))) << "on [" << middle << ", " << b << "]";
+            EXPECT_EQ(both.plain_calls, 0);
+            EXPECT_EQ(both.mirrored_calls, 1);
+            EXPECT_EQ(both.points.size(), 30u);
+            /* Each point once, on the positive half only (the mirrors are the integrand's business). */
+            for (double x : both.points) EXPECT_GE(x, 0.0);
+            std::sort(both.points.begin(), both.points.end());
+            EXPECT_EQ(std::adjacent_find(both.points.begin(), both.points.end()), both.points.end());
+        }
+    }
+    /* One-sided ranges have no mirrors: the plain entry serves them. */
+    for (int inf : {1, -1}) {
+        MirroringSampler one{gaussian};
+        nd::RuleResult r = nd::gauss_kronrod_15_infinite(ni::Integrand::from_sampler(one), 0.5, inf, 0.25, 0.75);
+        EXPECT_TRUE(same_rule(r, reference_qk15i(gaussian, 0.5, inf, 0.25, 0.75)));
+        EXPECT_EQ(one.mirrored_calls, 0);
+        EXPECT_EQ(one.plain_calls, 1);
+    }
 }
 
 TEST(GaussKronrod21, BothHalvesInOneCallEqualEachHalfAlone) {

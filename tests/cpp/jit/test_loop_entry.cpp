@@ -419,5 +419,103 @@ TEST(LoopEntry, AnErrorCheckTheSameForEveryPointKeepsTheBodyRepeatable) {
     std::feclearexcept(FE_ALL_EXCEPT);
 }
 
+/* ---- the mirrored-sum loop (CompiledFunction::mirrored_sum_address) */
+
+/* The same bits, NaN matching NaN. */
+bool same_bits(double a, double b) {
+    if (std::isnan(a) || std::isnan(b))
+        return std::isnan(a) && std::isnan(b);
+    return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* fx[i] = f(x[i]) + f(-x[i]) with the plain loop's f bit for bit: for bodies even in x
+   (whose two evaluations the compiler merges), odd or neither, with and without
+   parameters in xx, at every length around the blocks, on ordinary and special points. */
+TEST(LoopEntry, MirroredSumIsThePlainLoopAtXPlusAtMinusX) {
+    const char *bodies[] = {
+        "def f(n, xx):\n    return math.exp(-xx[1] * xx[0] * xx[0])\n",
+        "def f(n, xx):\n    return math.exp(-2.0 * xx[0] * xx[0]) * math.cos(xx[1] * xx[0]) / (1.0 + xx[0] ** 2)\n",
+        "def f(n, xx):\n    return xx[0] * math.exp(-abs(xx[0])) + xx[1] / (1.0 - xx[0] * xx[1])\n",
+        "def f(n, xx):\n    return math.exp(-(xx[0] - xx[1]) ** 2) if xx[0] < 3.0 else -xx[0] / xx[1]\n",
+        "def f(n, xx):\n    return math.exp(xx[0] * -xx[1] * xx[0]) + math.exp((-xx[0]) * xx[1] / (-xx[0]))\n",
+    };
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> points = {0.0, -0.0, inf, -inf, nan, 1e-310, -5e-324, 27.0, 1e200, -1e-200};
+    std::mt19937_64 random(11);
+    std::uniform_real_distribution<double> spread(-40.0, 40.0);
+    while (points.size() < 80)
+        points.push_back(spread(random));
+    for (const char *body : bodies) {
+        auto f = build(body, "double (int, double *)");
+        PackedLoop *many = loop_of<PackedLoop>(f);
+        auto *mirrored = reinterpret_cast<PackedLoop *>(f->mirrored_sum_address());
+        ASSERT_NE(many, nullptr);
+        ASSERT_NE(mirrored, nullptr);
+        for (double parameter : {0.5, -1.75, 0.0}) {
+            for (std::size_t n = 0; n <= points.size(); n += (n < 20 ? 1 : 13)) {
+                std::vector<double> x(points.begin(), points.begin() + n), negated(n), fx(n), fminus(n), sum(n + 1, 7.0);
+                for (std::size_t i = 0; i < n; ++i)
+                    negated[i] = -x[i];
+                double xx[2] = {1.25, parameter};
+                many(x.data(), fx.data(), n, 2, xx);
+                many(negated.data(), fminus.data(), n, 2, xx);
+                mirrored(x.data(), sum.data(), n, 2, xx);
+                EXPECT_EQ(xx[0], 1.25);   // the scratch slot is restored
+                for (std::size_t i = 0; i < n; ++i)
+                    EXPECT_TRUE(same_bits(sum[i], fx[i] + fminus[i]))
+                        << body << "at x = " << x[i] << " (parameter " << parameter << "): " << sum[i] << " vs "
+                        << fx[i] + fminus[i];
+                EXPECT_EQ(sum[n], 7.0) << "written past the end, n = " << n;
+            }
+        }
+    }
+    /* The scalar form too. */
+    auto g = build("def f(x):\n    return 1.0 / (1.0 + x * x) + math.sin(x)\n", "double (double)");
+    auto *plain = loop_of<ScalarLoop>(g);
+    auto *summed = reinterpret_cast<ScalarLoop *>(g->mirrored_sum_address());
+    ASSERT_NE(summed, nullptr);
+    std::vector<double> x(points.begin(), points.end()), negated(x.size()), fx(x.size()), fminus(x.size()),
+        sum(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+        negated[i] = -x[i];
+    plain(x.data(), fx.data(), x.size());
+    plain(negated.data(), fminus.data(), x.size());
+    summed(x.data(), sum.data(), x.size());
+    for (std::size_t i = 0; i < x.size(); ++i)
+        EXPECT_TRUE(same_bits(sum[i], fx[i] + fminus[i])) << "at x = " << x[i];
+}
+
+/* A body with side effects sees x then -x for each point in turn, each once. */
+TEST(LoopEntry, MirroredSumEvaluatesEachSignOnceInOrderWhenTheBodyWritesMemory) {
+    auto f = build("def f(n, xx):\n    xx[1] = xx[1] + 1.0\n    return xx[1] * 1000.0 + xx[0]\n",
+                   "double (int, double *)");
+    auto *mirrored = reinterpret_cast<PackedLoop *>(f->mirrored_sum_address());
+    ASSERT_NE(mirrored, nullptr);
+    for (int n = 0; n <= 20; ++n) {
+        std::vector<double> x(n), fx(n);
+        for (int i = 0; i < n; ++i)
+            x[i] = 0.25 * (i + 1);
+        double xx[2] = {-3.5, 0.0};
+        mirrored(x.data(), fx.data(), n, 2, xx);
+        for (int i = 0; i < n; ++i)   // calls 2i + 1 (at x) and 2i + 2 (at -x)
+            EXPECT_EQ(fx[i], (1000.0 * (2 * i + 1) + x[i]) + (1000.0 * (2 * i + 2) - x[i])) << "n = " << n;
+        EXPECT_EQ(xx[1], 2 * n);
+    }
+}
+
+/* Each loop entry is built on its own first use: asking for one does not build the other. */
+TEST(LoopEntry, EachLoopIsBuiltOnlyWhenAskedFor) {
+    auto f = build("def f(x):\n    return math.exp(-x * x)\n", "double (double)");
+    const auto before = codegen_runs();
+    ASSERT_NE(f->many_address(), nullptr);
+    EXPECT_EQ(codegen_runs(), before + 1);
+    ASSERT_NE(f->many_address(), nullptr);
+    EXPECT_EQ(codegen_runs(), before + 1);
+    ASSERT_NE(f->mirrored_sum_address(), nullptr);
+    EXPECT_EQ(codegen_runs(), before + 2);
+    ASSERT_NE(f->mirrored_sum_address(), nullptr);
+    EXPECT_EQ(codegen_runs(), before + 2);
+}
+
 } // namespace
 } // namespace nativecall::jit
