@@ -82,11 +82,12 @@ def packed_with_data(n, xx, data):
     return math.cos(xx[0] - shift) * xx[1]
 
 
-def run_loop(function, form, x, args=(), data=None):
-    """Calls the loop entry of `function` on the array x; returns fx."""
+def run_loop(function, form, x, args=(), data=None, entry="many_address"):
+    """Calls a loop entry of `function` (many_address, or mirrored_sum_address for
+    f(x) + f(-x)) on the array x; returns fx."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     fx = np.full_like(x, np.nan)
-    entry = LOOP[form](function._compiled.many_address)
+    entry = LOOP[form](getattr(function._compiled, entry))
     xp, fxp = x.ctypes.data_as(c_double_p), fx.ctypes.data_as(c_double_p)
     if form in ("packed", "packed_data"):
         xx = np.array([-123.5, *args], dtype=np.float64)
@@ -425,20 +426,8 @@ def test_a_body_calling_a_cfunc_with_side_effects_sees_each_point_once(n):
 
 
 def run_mirrored(function, form, x, args=(), data=None):
-    """Calls the mirrored-sum loop entry of `function` on x; returns f(x) + f(-x)."""
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    fx = np.full_like(x, np.nan)
-    entry = LOOP[form](function._compiled.mirrored_sum_address)
-    xp, fxp = x.ctypes.data_as(c_double_p), fx.ctypes.data_as(c_double_p)
-    if form in ("packed", "packed_data"):
-        xx = np.array([-123.5, *args], dtype=np.float64)
-        entry(xp, fxp, len(x), len(xx), xx.ctypes.data_as(c_double_p), *((data,) if form == "packed_data" else ()))
-        assert xx[0] == -123.5
-    elif form == "data":
-        entry(xp, fxp, len(x), data)
-    else:
-        entry(xp, fxp, len(x))
-    return fx
+    """The mirrored-sum loop entry of `function` on x: f(x) + f(-x)."""
+    return run_loop(function, form, x, args, data, entry="mirrored_sum_address")
 
 
 def assert_same_bits(got, expected):

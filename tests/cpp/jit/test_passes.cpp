@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <llvm/AsmParser/Parser.h>
 #include <llvm/IR/Instructions.h>
@@ -56,77 +57,46 @@ int calls_to_exp(const llvm::Function &f) {
     return calls;
 }
 
-/* f(x) + f(-x) for exp(-a*x*x) as the frontend writes it and as InstCombine leaves
-   the mirrored copy ((-a) * (-x) folded to a * x), then with a negative constant
-   (exp(-2*x*x): -2 * (-x) folded to x * 2) and with a quotient (exp(-(x*x)/a)). */
-TEST(NegationHoisting, AnEvenBodyAtXAndAtMinusXBecomesOneEvaluation) {
-    const char *cases[] = {
-        R"(
-define double @f(double %a, double %x) {
-  %na = fneg double %a
-  %m1 = fmul double %na, %x
-  %p1 = fmul double %m1, %x
-  %e1 = call double @llvm.exp.f64(double %p1)
-  %nx = fneg double %x
-  %m2 = fmul double %a, %x
-  %p2 = fmul double %m2, %nx
-  %e2 = call double @llvm.exp.f64(double %p2)
-  %s = fadd double %e1, %e2
-  ret double %s
-})",
-        R"(
-define double @f(double %a, double %x) {
-  %m1 = fmul double %x, -2.0
-  %p1 = fmul double %m1, %x
-  %e1 = call double @llvm.exp.f64(double %p1)
-  %nx = fneg double %x
-  %m2 = fmul double %x, 2.0
-  %p2 = fmul double %m2, %nx
-  %e2 = call double @llvm.exp.f64(double %p2)
-  %s = fadd double %e1, %e2
-  ret double %s
-})",
-        R"(
-define double @f(double %a, double %x) {
-  %sq1 = fmul double %x, %x
-  %n1 = fneg double %sq1
-  %q1 = fdiv double %n1, %a
-  %e1 = call double @llvm.exp.f64(double %q1)
-  %nx = fneg double %x
-  %sq2 = fmul double %nx, %nx
-  %n2 = fneg double %sq2
-  %q2 = fdiv double %n2, %a
-  %e2 = call double @llvm.exp.f64(double %q2)
-  %s = fadd double %e1, %e2
-  ret double %s
-})",
+/* @f(a, x) = g(x) + g(-x), g's IR given with {x} for its argument and {n} in its value
+   names, ending in %e{n}: the shape of a mirrored-sum loop's body after inlining. */
+std::string at_x_and_minus_x(const std::string &body) {
+    auto instance = [&body](const std::string &x, const std::string &n) {
+        std::string text = body;
+        for (const auto &[key, value] : {std::pair{std::string("{x}"), x}, std::pair{std::string("{n}"), n}})
+            for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size()))
+                text.replace(at, key.size(), value);
+        return text;
     };
-    for (const char *ir : cases) {
+    return "define double @f(double %a, double %x) {\n" + instance("%x", "1") + "  %nx = fneg double %x\n" +
+           instance("%nx", "2") + "  %s = fadd double %e1, %e2\n  ret double %s\n}\n" +
+           "declare double @llvm.exp.f64(double)\n";
+}
+
+/* exp(-a*x*x) as the frontend writes it, exp(x*(-2)*x) with a negative constant, and
+   exp(-(x*x)/a) with a quotient: each even, so one exp is left. */
+TEST(NegationHoisting, AnEvenBodyAtXAndAtMinusXBecomesOneEvaluation) {
+    const char *bodies[] = {
+        "  %na{n} = fneg double %a\n  %m{n} = fmul double %na{n}, {x}\n  %p{n} = fmul double %m{n}, {x}\n"
+        "  %e{n} = call double @llvm.exp.f64(double %p{n})\n",
+        "  %m{n} = fmul double {x}, -2.0\n  %p{n} = fmul double %m{n}, {x}\n"
+        "  %e{n} = call double @llvm.exp.f64(double %p{n})\n",
+        "  %sq{n} = fmul double {x}, {x}\n  %ng{n} = fneg double %sq{n}\n  %q{n} = fdiv double %ng{n}, %a\n"
+        "  %e{n} = call double @llvm.exp.f64(double %q{n})\n",
+    };
+    for (const char *body : bodies) {
         llvm::LLVMContext context;
-        std::unique_ptr<llvm::Module> module =
-            hoist_then_cse(context, std::string(ir) + "\ndeclare double @llvm.exp.f64(double)\n");
+        std::unique_ptr<llvm::Module> module = hoist_then_cse(context, at_x_and_minus_x(body));
         ASSERT_TRUE(module);
-        EXPECT_EQ(calls_to_exp(*module->getFunction("f")), 1) << ir;
+        EXPECT_EQ(calls_to_exp(*module->getFunction("f")), 1) << body;
     }
 }
 
-/* An odd or shifted body keeps both evaluations: the pass only moves signs. */
+/* A shifted body, exp((x-a)^2), keeps both evaluations: the pass only moves signs. */
 TEST(NegationHoisting, ABodyThatIsNotEvenKeepsBothEvaluations) {
     llvm::LLVMContext context;
-    std::unique_ptr<llvm::Module> module = hoist_then_cse(context, R"(
-define double @f(double %a, double %x) {
-  %d1 = fsub double %x, %a
-  %p1 = fmul double %d1, %d1
-  %e1 = call double @llvm.exp.f64(double %p1)
-  %nx = fneg double %x
-  %d2 = fsub double %nx, %a
-  %p2 = fmul double %d2, %d2
-  %e2 = call double @llvm.exp.f64(double %p2)
-  %s = fadd double %e1, %e2
-  ret double %s
-}
-declare double @llvm.exp.f64(double)
-)");
+    std::unique_ptr<llvm::Module> module = hoist_then_cse(
+        context, at_x_and_minus_x("  %d{n} = fsub double {x}, %a\n  %p{n} = fmul double %d{n}, %d{n}\n"
+                                  "  %e{n} = call double @llvm.exp.f64(double %p{n})\n"));
     ASSERT_TRUE(module);
     EXPECT_EQ(calls_to_exp(*module->getFunction("f")), 2);
 }
