@@ -874,9 +874,12 @@ nb::tuple nquad_entry(nb::handle func, nb::handle ranges, nb::tuple args, nb::ha
     const std::size_t extra_values = nb::len(args) + dims - 1;
     IntegrandArg integrand_in;
     nb::object callback;
-    if (!recall(func, extra_values, integrand_in)) {
+    /* The innermost level over the whole real line sums mirrored points (a callable
+       range may too, but building that loop for it is left to quad). */
+    const bool mirrored = !inputs[0].range_fn.is_valid() && doubly_infinite(inputs[0].lo, inputs[0].hi);
+    if (!recall(func, extra_values, integrand_in, mirrored)) {
         callback = routine_callback(func);
-        integrand_in = integrand_arg(callback, extra_values, "nquad", func);
+        integrand_in = integrand_arg(callback, extra_values, "nquad", func, mirrored);
     }
     const std::optional<NativeIntegrand> &native = integrand_in.native;
     std::vector<NquadLevel> levels(dims);
@@ -934,9 +937,16 @@ nb::tuple nquad_entry(nb::handle func, nb::handle ranges, nb::tuple args, nb::ha
     if (native) {
         const NativeIntegrand f = *native;
         /* The packed forms get the coordinates and arguments array itself as xx. */
-        auto sampler = [&f](double *x, std::size_t count, const double *t, double *ft, std::size_t n) {
-            f.sample(t, ft, n, x, static_cast<int>(count));
-        };
+        struct Sampler {
+            const NativeIntegrand &f;
+            void operator()(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
+                f.sample(t, ft, n, x, static_cast<int>(count));
+            }
+            bool has_mirrored_sum() const { return f.mirrored_sum != nullptr; }
+            void mirrored_sum(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
+                f.run_loop(f.mirrored_sum, t, ft, n, x, static_cast<int>(count));
+            }
+        } sampler{f};
         python::run_native(
             [&] { result = nquad(MultiIntegrand::from_sampler(sampler), levels, native_args); });
     } else {

@@ -45,14 +45,7 @@ public:
             varying.points = std::move(kept);
             spec = &varying;
         }
-        auto sampler = [this, depth](const double *t, double *ft, std::size_t n) {
-            /* The innermost level hands the whole rule to f at once. */
-            if (depth == 0) return f_(x_.data(), x_.size(), t, ft, n);
-            for (std::size_t i = 0; i < n; ++i) {
-                x_[depth] = t[i];
-                ft[i] = integrate(depth - 1);
-            }
-        };
+        LevelSampler sampler{this, depth};
         QuadOutcome outcome = quad(Integrand::from_sampler(sampler), lo, hi, *spec, *work_[depth]);
         /* Invalid options stay invalid at every call: stop at the first. */
         if (outcome.result.ier == InvalidInput)
@@ -75,6 +68,25 @@ public:
     }
 
 private:
+    /* Level `depth`'s integrand: the innermost level hands the whole rule to f at
+       once (and, over (-inf, inf), asks f for the mirrored sums when it offers them);
+       the others integrate the level below at each point. */
+    struct LevelSampler {
+        IteratedIntegral *self;
+        std::size_t depth;
+        void operator()(const double *t, double *ft, std::size_t n) const {
+            if (depth == 0) return self->f_(self->x_.data(), self->x_.size(), t, ft, n);
+            for (std::size_t i = 0; i < n; ++i) {
+                self->x_[depth] = t[i];
+                ft[i] = self->integrate(depth - 1);
+            }
+        }
+        bool has_mirrored_sum() const { return depth == 0 && self->f_.has_mirrored_sum(); }
+        void mirrored_sum(const double *t, double *ft, std::size_t n) const {
+            self->f_.mirrored_sum(self->x_.data(), self->x_.size(), t, ft, n);
+        }
+    };
+
     const MultiIntegrand &f_;
     const std::vector<NquadLevel> &levels_;
     std::size_t dims_;

@@ -507,3 +507,21 @@ def test_whole_line_integrals_with_cfuncs_match_scipy_and_quad_batch_matches_qua
     loop = np.array([ni.quad(shifted, -INF, INF, args=(a,))[:2] for a in alpha])
     np.testing.assert_array_equal(batch[0], loop[:, 0])
     np.testing.assert_array_equal(batch[1], loop[:, 1])
+
+
+def test_nquad_over_the_whole_line_uses_the_mirrored_loop_and_matches_scipy():
+    @cfunc("float64(intc, CPointer(float64))")
+    def tilted(n, xx):
+        return math.exp(-(xx[0] * xx[0] + xx[2] * xx[1] * xx[1])) * math.cos(xx[0] - xx[1])
+
+    runs = _jit.codegen_runs()
+    for ranges in ([[-1, 2], [-INF, INF]], [[0, INF], [-1, 1]]):
+        ni.nquad(tilted, ranges, args=(0.5,))
+    assert _jit.codegen_runs() == runs + 1   # the plain loop only
+    value, error, info = ni.nquad(tilted, [[-INF, INF], [-2, INF]], args=(0.5,), full_output=True)
+    assert _jit.codegen_runs() == runs + 2
+    expected, expected_error, expected_info = si.nquad(
+        lambda x, y, a: math.exp(-(x * x + a * y * y)) * math.cos(x - y), [[-INF, INF], [-2, INF]], args=(0.5,),
+        full_output=True)
+    assert abs(value - expected) <= error + expected_error
+    assert info["neval"] == expected_info["neval"]

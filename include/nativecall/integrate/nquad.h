@@ -27,17 +27,29 @@ public:
           sample_(&sample_pointwise<F>) {}
 
     /* A callable void(double *x, size_t count, const double *t, double *ft, size_t n)
-       that fills ft[i] = f(x with x[0] = t[i]); it may leave any value in x[0]. */
+       that fills ft[i] = f(x with x[0] = t[i]); it may leave any value in x[0]. When
+       it also has `bool has_mirrored_sum() const` and a `mirrored_sum` with the same
+       parameters filling f(x with x[0] = t[i]) + f(x with x[0] = -t[i]), and the first
+       says true, an innermost level over (-inf, inf) asks for that sum instead
+       (Integrand::with_mirrored_sum). */
     template <class F> static MultiIntegrand from_sampler(F &sampler) noexcept {
         MultiIntegrand result;
         result.object_ = const_cast<void *>(static_cast<const void *>(std::addressof(sampler)));
         result.sample_ = &sample_batch<F>;
+        if constexpr (offers_mirrored_sum<F>::value) {
+            if (sampler.has_mirrored_sum()) result.mirrored_sum_ = &sample_mirrored_member<F>;
+        }
         return result;
     }
 
     /* ft[i] = f(x with x[0] = t[i]) for i < n; x[0] is left changed. */
     void operator()(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
         sample_(object_, x, count, t, ft, n);
+    }
+    bool has_mirrored_sum() const noexcept { return mirrored_sum_ != nullptr; }
+    /* ft[i] = f(.., t[i], ..) + f(.., -t[i], ..); only when has_mirrored_sum(). */
+    void mirrored_sum(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
+        mirrored_sum_(object_, x, count, t, ft, n);
     }
 
 private:
@@ -58,8 +70,22 @@ private:
         (*static_cast<F *>(object))(x, count, t, ft, n);
     }
 
+    template <class F>
+    static void sample_mirrored_member(void *object, double *x, std::size_t count, const double *t, double *ft,
+                                       std::size_t n) {
+        static_cast<F *>(object)->mirrored_sum(x, count, t, ft, n);
+    }
+    template <class F, class = void> struct offers_mirrored_sum : std::false_type {};
+    template <class F>
+    struct offers_mirrored_sum<F, std::void_t<decltype(std::declval<const F &>().has_mirrored_sum()),
+                                              decltype(std::declval<F &>().mirrored_sum(
+                                                  std::declval<double *>(), std::size_t{},
+                                                  std::declval<const double *>(), std::declval<double *>(),
+                                                  std::size_t{}))>> : std::true_type {};
+
     void *object_ = nullptr;
     void (*sample_)(void *, double *, std::size_t, const double *, double *, std::size_t) = nullptr;
+    void (*mirrored_sum_)(void *, double *, std::size_t, const double *, double *, std::size_t) = nullptr;
 };
 
 /* One level of an nquad: variable x_i, with levels[0] the innermost (scipy's

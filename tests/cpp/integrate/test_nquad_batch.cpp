@@ -82,6 +82,49 @@ TEST(Nquad, SamplerIntegrandSeesWholeRulesAndMatchesPointwiseExactly) {
     EXPECT_EQ(points, calls * 21);  // one call per 21-point rule of the innermost level
 }
 
+/* A sampler that also offers f(.., t, ..) + f(.., -t, ..): the innermost level over the
+   whole real line asks for that sum and nothing else, with the same bits as without it;
+   outer levels and other ranges never do. */
+TEST(Nquad, AnInnermostWholeLineLevelAsksForMirroredSums) {
+    auto pointwise = [](const double *x, std::size_t) {
+        return std::exp(-x[2] * (x[0] * x[0] + x[1] * x[1])) * std::cos(x[0] - x[1]);
+    };
+    struct Mirroring {
+        decltype(pointwise) &f;
+        std::size_t plain = 0, mirrored = 0;
+        void operator()(double *x, std::size_t count, const double *t, double *ft, std::size_t n) {
+            plain += n;
+            for (std::size_t i = 0; i < n; ++i) {
+                x[0] = t[i];
+                ft[i] = f(x, count);
+            }
+        }
+        bool has_mirrored_sum() const { return true; }
+        void mirrored_sum(double *x, std::size_t count, const double *t, double *ft, std::size_t n) {
+            mirrored += n;
+            for (std::size_t i = 0; i < n; ++i) {
+                x[0] = t[i];
+                ft[i] = f(x, count);
+                x[0] = -t[i];
+                ft[i] += f(x, count);
+            }
+        }
+    };
+    for (const auto &inner : {constant_level(-kInf, kInf), constant_level(-1.0, 2.0), constant_level(0.0, kInf)}) {
+        std::vector<ni::NquadLevel> levels{inner, constant_level(-kInf, kInf)};
+        Mirroring sampler{pointwise};
+        ni::NquadResult r = ni::nquad(ni::MultiIntegrand::from_sampler(sampler), levels, {0.7});
+        ni::NquadResult expected = ni::nquad(pointwise, levels, {0.7});
+        EXPECT_EQ(r.value, expected.value);
+        EXPECT_EQ(r.abserr, expected.abserr);
+        EXPECT_EQ(r.neval, expected.neval);
+        const bool whole_line = std::isinf(inner.lo) && std::isinf(inner.hi);
+        /* Over the whole line each summed point stands for two evaluations (QUADPACK counts both). */
+        EXPECT_EQ(static_cast<long long>(whole_line ? 2 * sampler.mirrored : sampler.plain), r.neval);
+        EXPECT_EQ(whole_line ? sampler.plain : sampler.mirrored, 0u);
+    }
+}
+
 TEST(Nquad, BreakPointsOutsideALevelsCurrentRangeAreIgnored) {
     auto f = [](const double *x, std::size_t) { return std::fabs(x[0] - 0.5); };
     ni::NquadLevel inner;
