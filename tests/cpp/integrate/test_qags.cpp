@@ -160,6 +160,38 @@ TEST(Qags, AcceptsPlainFunctionsAndFunctors) {
     EXPECT_NEAR(from_functor.value, 9.0, 1e-13);
 }
 
+/* A lambda's mirrored sum (Integrand::with_mirrored_sum) changes nothing in QAGI's
+   results on the whole line, however the integrand ends (converged, at the limit,
+   with NaNs), and is not used on half-lines or finite ranges. */
+TEST(Qagi, AMirroredSumGivesTheSameResultsAndIsUsedOnlyOnTheWholeLine) {
+    std::vector<double (*)(double)> integrands = {
+        [](double x) { return std::exp(-0.3 * x * x) * std::cos(x); },
+        [](double x) { return 1.0 / (1.0 + std::fabs(x - 1.5)); },   // divergent: ier != 0
+        [](double x) { return x > 40.0 ? std::numeric_limits<double>::quiet_NaN() : std::exp(-std::fabs(x)); },
+    };
+    for (double (*f)(double) : integrands) {
+        int summed_points = 0;
+        auto sum = [&](const double *x, double *fx, std::size_t n) {
+            summed_points += static_cast<int>(n);
+            for (std::size_t i = 0; i < n; ++i) fx[i] = f(x[i]) + f(-x[i]);
+        };
+        auto plain = [f](double x) { return f(x); };
+        for (auto [a, b] : {std::pair{-kInf, kInf}, std::pair{0.5, kInf}, std::pair{-kInf, 2.0}, std::pair{-1.0, 3.0}}) {
+            summed_points = 0;
+            ni::QuadSpec spec;
+            ni::Workspace with_sum_work, plain_work;
+            ni::QuadOutcome with_sum = ni::quad(ni::Integrand(plain).with_mirrored_sum(sum), a, b, spec, with_sum_work);
+            ni::QuadOutcome expected = ni::quad(ni::Integrand(plain), a, b, spec, plain_work);
+            auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+            EXPECT_TRUE(same(with_sum.result.value, expected.result.value)) << a << ", " << b;
+            EXPECT_TRUE(same(with_sum.result.abserr, expected.result.abserr)) << a << ", " << b;
+            EXPECT_EQ(with_sum.result.ier, expected.result.ier);
+            EXPECT_EQ(with_sum.result.neval, expected.result.neval);
+            EXPECT_EQ(summed_points, std::isinf(a) && std::isinf(b) ? expected.result.neval / 2 : 0);
+        }
+    }
+}
+
 TEST(Qags, ExceptionsFromTheIntegrandPropagate) {
     auto f = [](double x) -> double {
         if (x > 0.7) throw std::runtime_error("integrand failed");
