@@ -194,8 +194,14 @@ void find_loop_entries(nb::handle lowlevel, bool mirrored, NativeIntegrand &f) {
         return;
     f.many = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("many_address")));
     f.mirrored_sum_sought = mirrored;
-    if (f.many && mirrored && nb::hasattr(compiled, "mirrored_sum_address"))
-        f.mirrored_sum = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("mirrored_sum_address")));
+    if (!f.many || !mirrored) return;
+    /* Read once (the first read builds it); a build that fails leaves the plain loop to serve. */
+    nb::object address = nb::steal(PyObject_GetAttrString(compiled.ptr(), "mirrored_sum_address"));
+    if (!address.is_valid()) {
+        PyErr_Clear();
+        return;
+    }
+    f.mirrored_sum = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(address));
 }
 
 /* The last object whose integrand resolved to native code, by a weak reference
@@ -771,7 +777,9 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
                      std::optional<std::pair<nb::handle, std::vector<double>>> wopts, nb::handle maxp1_obj,
                      nb::handle limlst_obj) {
     const int limit = int_option(limit_obj, "limit"), maxp1 = int_option(maxp1_obj, "maxp1");
-    IntegrandArg integrand = integrand_arg(func, nb::len(args), "quad", {}, doubly_infinite(a, b));
+    /* Only QAGI sums mirrored points: no weight, no break points. */
+    const bool mirrored = doubly_infinite(a, b) && weight.is_none() && points.is_none();
+    IntegrandArg integrand = integrand_arg(func, nb::len(args), "quad", {}, mirrored);
     QuadSpec spec = spec_from(float_option(epsabs, "epsabs"), float_option(epsrel, "epsrel"), limit, points, weight,
                               wvar, maxp1, int_option(limlst_obj, "limlst"));
     PooledWorkspace pooled;
@@ -975,11 +983,6 @@ std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optiona
                              nb::handle epsrel, nb::handle limit, nb::handle points, nb::handle weight,
                              nb::handle wvar, nb::handle maxp1, nb::handle limlst, nb::handle workers_obj,
                              nb::handle progress, DoublesOut value, DoublesOut abserr, IntsOut ier, IntsOut neval) {
-    for (const auto &[name, limits] : {std::pair{"a", &a}, std::pair{"b", &b}})
-        for (std::size_t i = 0; i < limits->shape(0); ++i)
-            if (std::isnan(limits->data()[i]))
-                throw InvalidArgument(std::string("quad_batch: ") + name + "[" + std::to_string(i) +
-                                      "] is nan; expected numbers or +-inf");
     const int workers = int_option(workers_obj, "workers");
     const std::size_t n = value.shape(0);
     const std::size_t a_stride = a.shape(0) == 1 ? 0 : 1, b_stride = b.shape(0) == 1 ? 0 : 1;
@@ -991,7 +994,7 @@ std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optiona
     BatchOutput out{value.data(), abserr.data(), ier.data(), neval.data()};
 
     bool any_doubly_infinite = false;
-    for (std::size_t i = 0; i < n && !any_doubly_infinite; ++i)
+    for (std::size_t i = 0; i < n && !any_doubly_infinite && weight.is_none() && points.is_none(); ++i)
         any_doubly_infinite = doubly_infinite(a.data()[i * a_stride], b.data()[i * b_stride]);
     IntegrandArg integrand = integrand_arg(func, nargs, "quad_batch", {}, any_doubly_infinite);
     const std::optional<NativeIntegrand> &native = integrand.native;

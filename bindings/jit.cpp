@@ -612,7 +612,7 @@ NB_MODULE(_jit, m) {
                      "The vectorised loop entry for integrand signatures (0 when there is none).")
         .def_prop_ro("mirrored_sum_address", [](const CompiledFunction &f) {
             forget_typing_exception();
-            nb::gil_scoped_release released;   // built with many_address, on first use
+            nb::gil_scoped_release released;   // the first call compiles, as for many_address
             return reinterpret_cast<std::uintptr_t>(f.mirrored_sum_address());
         },
                      "The loop entry filling fx[i] = f(x[i]) + f(-x[i]) (0 when there is none).")

@@ -241,10 +241,15 @@ def _chebyshev_moments(wopts, maxp1):
 def _batch_limits(np, value, name):
     """quad_batch's a or b as a contiguous 1-D float64 array (a scalar as one entry)."""
     if type(value) is float or type(value) is int:   # the usual scalar limit, without numpy's conversions
+        if value != value:
+            raise ValueError(f"quad_batch: {name}[0] is nan; expected numbers or +-inf")
         return np.array((value,), dtype=np.float64)
     arr = np.ascontiguousarray(np.atleast_1d(np.asarray(value, dtype=np.float64)))
     if arr.ndim != 1:
         raise ValueError(f"quad_batch: {name} must be a scalar or a 1-D array, got shape {arr.shape}")
+    nan = np.isnan(arr)
+    if nan.any():
+        raise ValueError(f"quad_batch: {name}[{np.flatnonzero(nan)[0]}] is nan; expected numbers or +-inf")
     return arr
 
 
@@ -470,7 +475,7 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     import numpy as np
 
     # Every step here costs microseconds on a call that may integrate only a few
-    # items: NaN limits and failed items are found by the C++ side.
+    # items: scalars skip numpy's conversions, and the C++ side counts failed items.
     a_arr, b_arr = _batch_limits(np, a, "a"), _batch_limits(np, b, "b")
     rows = None
     if args is not None:

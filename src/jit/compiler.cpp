@@ -1,5 +1,6 @@
 // The cfunc compiler pipeline: parse → select function → infer types → lower through codegen → load with the engine.
 #include <atomic>
+#include <exception>
 #include <functional>
 #include <mutex>
 
@@ -102,16 +103,24 @@ public:
     void *mirrored_sum_address() const override { return loop(LoopValue::MirroredSum); }
 
 private:
+    /* Each loop is built once, on its own first use, without holding up the other. A
+       build that throws hands its exception to that first caller; later ones find no
+       loop (the scalar entry serves them) rather than starting LLVM again each time. */
     void *loop(LoopValue value) const {
         const auto index = static_cast<std::size_t>(value);
-        std::lock_guard<std::mutex> lock(loops_mutex_);
-        if (!loop_built_[index]) {
-            if (build_loop_)
-                loops_[index] = build_loop_(value);
-            loop_built_[index] = true;
-            if (loop_built_[0] && loop_built_[1])
-                build_loop_ = nullptr;   // releases the AST it held
-        }
+        std::exception_ptr failure;
+        std::call_once(loop_built_[index], [&] {
+            try {
+                if (build_loop_)
+                    loops_[index] = build_loop_(value);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            if (++loops_settled_ == 2)
+                build_loop_ = nullptr;   // both built: releases the AST it held
+        });
+        if (failure)
+            std::rethrow_exception(failure);
         return loops_[index] ? loops_[index]->function : nullptr;
     }
 
@@ -120,9 +129,10 @@ private:
     std::string name_;
     std::string function_symbol_, thunk_symbol_;
     ImportMap imports_;
-    mutable std::mutex loops_mutex_;
+    /* Called by both loops' builds, possibly at once: it must be safe for that. */
     mutable std::function<std::unique_ptr<JitCode>(LoopValue)> build_loop_;
-    mutable bool loop_built_[2] = {false, false};
+    mutable std::once_flag loop_built_[2];
+    mutable std::atomic<int> loops_settled_{0};
     mutable std::unique_ptr<JitCode> loops_[2];   // the loop entries by LoopValue, when there are
 };
 
@@ -165,6 +175,25 @@ std::function<std::unique_ptr<JitCode>(LoopValue)> loop_entry_builder(TypedFunct
         return compile_many(typed, registry, options, symbol, value);
     };
 }
+
+/* A loaded function's source request, made on the first call of get() from any
+   thread (both loop builds may ask at once) and then kept. */
+class SourceOnce {
+public:
+    explicit SourceOnce(std::function<std::shared_ptr<const CompileRequest>()> make) : make_(std::move(make)) {}
+    std::shared_ptr<const CompileRequest> get() {
+        std::call_once(made_, [this] {
+            source_ = make_();
+            make_ = nullptr;
+        });
+        return source_;
+    }
+
+private:
+    std::function<std::shared_ptr<const CompileRequest>()> make_;
+    std::once_flag made_;
+    std::shared_ptr<const CompileRequest> source_;
+};
 
 /* Parsing and type inference: the stages a compile and a loop entry for loaded code share. */
 TypedFunction type_request(const CompileRequest &request, const Registry &registry) {
@@ -215,15 +244,11 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
         make_source = [source = request.source] { return source; };
     /* The options are the request's: only a signature with a loop entry is worth keeping it for. */
     if (make_source && has_loop_entry(request.signature))
-        build_many = [make_source = std::move(make_source), loaded = request.signature.c_spelling(),
-                      extensions = active_extensions(),
-                      source = std::shared_ptr<const CompileRequest>()](LoopValue value) mutable {
+        build_many = [made = std::make_shared<SourceOnce>(std::move(make_source)),
+                      loaded = request.signature.c_spelling(), extensions = active_extensions()](LoopValue value) {
             const Registry &registry = extensions ? *extensions : Registry::builtins();
             try {
-                if (make_source) {   // made once for both loops (the JitCompiledFunction serialises builds)
-                    source = make_source();
-                    make_source = nullptr;
-                }
+                std::shared_ptr<const CompileRequest> source = made->get();
                 if (!source || !wants_loop_entry(source->signature, source->options) ||
                     source->signature.c_spelling() != loaded)
                     return std::unique_ptr<JitCode>();

@@ -46,9 +46,15 @@ public:
        themselves. It must agree with f (the results are then bit for bit those
        without it); one pass can be cheaper, and a compiler can evaluate an even f
        once for both points (nativecall's JIT does). `sampler` must outlive the Integrand. */
-    template <class G> Integrand &with_mirrored_sum(G &sampler) noexcept {
+    template <class G> Integrand &with_mirrored_sum(G &sampler) & noexcept {
         mirrored_object_ = const_cast<void *>(static_cast<const void *>(std::addressof(sampler)));
         mirrored_sum_ = &sample_batch<G>;
+        return *this;
+    }
+    /* On a temporary (Integrand(f).with_mirrored_sum(g)): the result by value, so a
+       reference to it cannot outlive the statement. */
+    template <class G> Integrand with_mirrored_sum(G &sampler) && noexcept {
+        with_mirrored_sum(sampler);
         return *this;
     }
     bool has_mirrored_sum() const noexcept { return mirrored_sum_ != nullptr; }

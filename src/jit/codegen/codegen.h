@@ -15,6 +15,9 @@ namespace nativecall::jit {
    (-inf, inf), which fold the two halves of the real line together. */
 enum class LoopValue { Value, MirroredSum };
 
+/* The function attribute that marks a MirroredSum loop for the engine's negation hoisting. */
+inline constexpr const char *kHoistNegationsAttribute = "nativecall-hoist-negations";
+
 /* One module under construction: the compiled function and its call thunk. */
 class CodegenUnit {
 public:
@@ -37,8 +40,8 @@ public:
        double *fx, int64 n, <the scalar function's other parameters>)` filling
        fx[i] = f(x[i]) in a loop the vectorizer can widen (the packed forms see x[i]
        in xx[0], which is restored on return; x, fx and xx must not overlap).
-       With LoopValue::MirroredSum it fills fx[i] = f(x[i]) + f(-x[i]) instead; a
-       unit may hold both loops. Returns false, adding nothing, for any other signature. */
+       With LoopValue::MirroredSum it fills fx[i] = f(x[i]) + f(-x[i]) instead,
+       evaluating x[i] then -x[i]. Returns false, adding nothing, for any other signature. */
     virtual bool define_many(const std::string &symbol, LoopValue value = LoopValue::Value) = 0;
 };
 

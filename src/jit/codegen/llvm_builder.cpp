@@ -487,6 +487,10 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol, LoopValue value) {
     auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(c), params, false);
     llvm::Function *many = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, *module);
     many->setDoesNotThrow();
+    /* Where the engine's negation hoisting may run (negation_hoisting.h): only here does
+       it pay, and it may flip the sign of a NaN, which copysign could make visible. */
+    if (mirrored)
+        many->addFnAttr(kHoistNegationsAttribute);
     /* No overlap between x, fx and xx: what lets the loop keep xx[0] in a register and widen. */
     many->addParamAttr(0, llvm::Attribute::NoAlias);
     many->addParamAttr(0, llvm::Attribute::ReadOnly);

@@ -1,6 +1,8 @@
 // Negation hoisting for compiled loop entries: a * (-b) becomes -(a * b), exactly, so mirrored evaluations meet in CSE.
 #include "negation_hoisting.h"
 
+#include "../codegen/codegen.h"
+
 #include <llvm/IR/Constants.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Instructions.h>
@@ -9,12 +11,15 @@
 namespace nativecall::jit {
 namespace {
 
-/* `v` without its sign when it is a negation or a negative constant (a scalar or a
-   splat; -0.0 counts, NaN does not), else null. */
+/* `v` without its sign when it is a negation (fneg, or -0.0 - x, which equals it for
+   every x; not 0.0 - x, which differs at x = +0) or a negative constant (a scalar or
+   a splat; -0.0 counts, NaN does not), else null. */
 llvm::Value *magnitude_of_negated(llvm::Value *v) {
     using namespace llvm::PatternMatch;
+    if (auto *unary = llvm::dyn_cast<llvm::UnaryOperator>(v); unary && unary->getOpcode() == llvm::Instruction::FNeg)
+        return unary->getOperand(0);
     llvm::Value *inner = nullptr;
-    if (match(v, m_FNeg(m_Value(inner))))
+    if (match(v, m_FSub(m_NegZeroFP(), m_Value(inner))))
         return inner;
     const llvm::APFloat *value = nullptr;
     if (match(v, m_APFloat(value)) && value->isNegative() && !value->isNaN())
@@ -25,6 +30,8 @@ llvm::Value *magnitude_of_negated(llvm::Value *v) {
 } // namespace
 
 llvm::PreservedAnalyses NegationHoistingPass::run(llvm::Function &function, llvm::FunctionAnalysisManager &) {
+    if (!function.hasFnAttribute(kHoistNegationsAttribute))
+        return llvm::PreservedAnalyses::all();
     bool changed = false;
     for (llvm::BasicBlock &block : function) {
         for (auto it = block.begin(); it != block.end();) {

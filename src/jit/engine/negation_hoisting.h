@@ -7,8 +7,10 @@ namespace nativecall::jit {
 
 /* Rewrites (-a) * b as -(a * b), a * (-b) as -(a * b), (-a) * (-b) as a * b, and the
    same for division, with a negative constant counting as the negation of its
-   magnitude. Round-to-nearest is symmetric in sign, so every rewritten value has the
-   same bits as before (only a NaN's sign bit may differ, which nothing defines).
+   magnitude, in functions carrying kHoistNegationsAttribute (codegen.h). Round-to-
+   nearest is symmetric in sign, so every rewritten value has the same bits as
+   before, except that a NaN's sign bit may differ (IEEE leaves it unspecified, but
+   copysign can read it); hence only the mirrored-sum loops ask for it.
 
    Why: loop entries that sum f(x) + f(-x) (LoopValue::MirroredSum) inline the body
    twice. For a body that is even in x, say exp(-a*x*x), the second copy computes

@@ -9,6 +9,7 @@
 #include <limits>
 #include <random>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <sys/mman.h>
@@ -515,6 +516,27 @@ TEST(LoopEntry, EachLoopIsBuiltOnlyWhenAskedFor) {
     EXPECT_EQ(codegen_runs(), before + 2);
     ASSERT_NE(f->mirrored_sum_address(), nullptr);
     EXPECT_EQ(codegen_runs(), before + 2);
+}
+
+/* First uses from several threads at once: each loop is built once, and every thread
+   gets it (the two builds may run side by side). */
+TEST(LoopEntry, BothLoopsBuildOnceUnderConcurrentFirstUse) {
+    for (int trial = 0; trial < 3; ++trial) {
+        auto f = build("def f(x):\n    return math.exp(-x * x) * math.cos(x)\n", "double (double)");
+        const auto before = codegen_runs();
+        std::vector<void *> seen(8, nullptr);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t)
+            threads.emplace_back([&, t] { seen[t] = t % 2 ? f->mirrored_sum_address() : f->many_address(); });
+        for (std::thread &thread : threads)
+            thread.join();
+        EXPECT_EQ(codegen_runs(), before + 2);
+        for (int t = 0; t < 8; ++t) {
+            EXPECT_NE(seen[t], nullptr);
+            EXPECT_EQ(seen[t], seen[t % 2]);
+        }
+        EXPECT_NE(seen[0], seen[1]);
+    }
 }
 
 } // namespace

@@ -16,6 +16,7 @@
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 
+#include "codegen/codegen.h"
 #include "engine/negation_hoisting.h"
 
 namespace nativecall::jit {
@@ -57,6 +58,9 @@ int calls_to_exp(const llvm::Function &f) {
     return calls;
 }
 
+/* The attribute that lets the pass run (codegen.h), for the @f of the tests' IR. */
+const std::string kMarked = std::string("attributes #0 = { \"") + kHoistNegationsAttribute + "\" }\n";
+
 /* @f(a, x) = g(x) + g(-x), g's IR given with {x} for its argument and {n} in its value
    names, ending in %e{n}: the shape of a mirrored-sum loop's body after inlining. */
 std::string at_x_and_minus_x(const std::string &body) {
@@ -67,9 +71,9 @@ std::string at_x_and_minus_x(const std::string &body) {
                 text.replace(at, key.size(), value);
         return text;
     };
-    return "define double @f(double %a, double %x) {\n" + instance("%x", "1") + "  %nx = fneg double %x\n" +
+    return "define double @f(double %a, double %x) #0 {\n" + instance("%x", "1") + "  %nx = fneg double %x\n" +
            instance("%nx", "2") + "  %s = fadd double %e1, %e2\n  ret double %s\n}\n" +
-           "declare double @llvm.exp.f64(double)\n";
+           "declare double @llvm.exp.f64(double)\n" + kMarked;
 }
 
 /* exp(-a*x*x) as the frontend writes it, exp(x*(-2)*x) with a negative constant, and
@@ -106,7 +110,7 @@ TEST(NegationHoisting, ABodyThatIsNotEvenKeepsBothEvaluations) {
 TEST(NegationHoisting, SignsMoveToTheResult) {
     llvm::LLVMContext context;
     std::unique_ptr<llvm::Module> module = hoist_then_cse(context, R"(
-define double @f(double %a, double %b) {
+define double @f(double %a, double %b) #0 {
   %na = fneg double %a
   %nb = fneg double %b
   %both = fmul double %na, %nb
@@ -115,7 +119,7 @@ define double @f(double %a, double %b) {
   %nan = fmul double %zero, 0xFFF8000000000000
   ret double %nan
 }
-)");
+)" + kMarked);
     ASSERT_TRUE(module);
     std::string text;
     llvm::raw_string_ostream out(text);
@@ -127,6 +131,35 @@ define double @f(double %a, double %b) {
     EXPECT_NE(text.find("0.000000e+00"), std::string::npos) << text;
     EXPECT_EQ(text.find("-0.000000e+00"), std::string::npos) << text;
     EXPECT_NE(text.find("0xFFF8000000000000"), std::string::npos) << text;
+}
+
+/* The pass leaves functions without the attribute alone, and takes -0.0 - x for a
+   negation but not 0.0 - x (+0 at x = +0, where -x is -0). */
+TEST(NegationHoisting, OnlyMarkedFunctionsAndExactNegations) {
+    const std::string body = R"(
+  %na = fsub double -0.0, %a
+  %p = fmul double %na, %b
+  %zb = fsub double 0.0, %b
+  %q = fmul double %p, %zb
+  ret double %q
+}
+)";
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> marked =
+        hoist_then_cse(context, "define double @f(double %a, double %b) #0 {" + body + kMarked);
+    std::unique_ptr<llvm::Module> unmarked = hoist_then_cse(context, "define double @f(double %a, double %b) {" + body);
+    ASSERT_TRUE(marked && unmarked);
+    auto text_of = [](const llvm::Module &module) {
+        std::string text;
+        llvm::raw_string_ostream out(text);
+        module.getFunction("f")->print(out);
+        return out.str();
+    };
+    const std::string hoisted = text_of(*marked), untouched = text_of(*unmarked);
+    EXPECT_NE(hoisted.find("fmul double %a, %b"), std::string::npos) << hoisted;
+    EXPECT_NE(hoisted.find("fsub double 0.000000e+00, %b"), std::string::npos) << hoisted;
+    EXPECT_EQ(untouched.find("fmul double %a, %b"), std::string::npos) << untouched;
+    EXPECT_NE(untouched.find("fmul double %na, %b"), std::string::npos) << untouched;
 }
 
 } // namespace
