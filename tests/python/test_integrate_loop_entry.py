@@ -475,6 +475,8 @@ def test_the_mirrored_sum_loop_is_built_once_and_only_for_the_whole_real_line():
     assert ni.quad(bell, 0, INF, args=(2.0,))[0] == pytest.approx(0.5 * math.sqrt(math.pi / 2.0), rel=1e-12)
     ni.quad(bell, -1, 1, args=(2.0,), full_output=1)
     ni.quad_batch(bell, [0.0, -INF], [INF, 3.0], args=[[1.0], [2.0]])
+    with pytest.raises(ValueError):   # weights are not for the whole line (as in scipy)
+        ni.quad(bell, -INF, INF, args=(2.0,), weight="cos", wvar=1.0)
     assert _jit.codegen_runs() == runs + 1   # the plain loop only
     for _ in range(3):   # quad's front door, full_output's path and quad_batch each find it
         value, error = ni.quad(bell, -INF, INF, args=(2.0,))[:2]
