@@ -154,8 +154,9 @@ double pow_three_halves(double q) {
        margin of 0.01 ulp, far above the 2^-100 of the estimate). */
     if (q >= 0x1p-500 && q < 1.0) {
         const double s = std::sqrt(q);
-        const double ss = s * s;
-        const double residual = (q - ss) - std::fma(s, s, -ss);   // q - s^2, exact
+        /* q - s^2 is a double when s is the correctly rounded square root, so one
+           fused operation gives it exactly (a shorter chain than q - s s in two parts). */
+        const double residual = std::fma(-s, s, q);
         const double h = q * s;
         /* q^1.5 = h + tail: the rounding of q s, plus q times sqrt(q) - s ≈ residual / 2s,
            i.e. residual s / 2 (q / s^2 = 1 + O(2^-52) and residual = O(2^-53 q), so the
