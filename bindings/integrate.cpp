@@ -1018,7 +1018,9 @@ std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optiona
         double *data() { return heap_xx.empty() ? inline_xx.data() : heap_xx.data(); }
         void operator()(const double *x, double *fx, std::size_t m) { f->sample(x, fx, m, data(), count); }
         bool has_mirrored_sum() const { return f->mirrored_sum != nullptr; }
-        void mirrored_sum(const double *x, double *fx, std::size_t m) { f->run_loop(f->mirrored_sum, x, fx, m, data(), count); }
+        void mirrored_sum(const double *x, double *fx, std::size_t m) {
+            f->run_loop(f->mirrored_sum, x, fx, m, data(), count);
+        }
 
         const NativeIntegrand *f;
         int count;   // 1 + the parameters
