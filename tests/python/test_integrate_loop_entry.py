@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 import scipy.integrate as si
 
 import nativecall.integrate as ni
@@ -527,3 +528,34 @@ def test_nquad_over_the_whole_line_uses_the_mirrored_loop_and_matches_scipy():
         full_output=True)
     assert abs(value - expected) <= error + expected_error
     assert info["neval"] == expected_info["neval"]
+
+
+def float_expressions(depth):
+    """Random float expressions of x = xx[0] and a parameter p = xx[1]: odd, even and
+    neither, with negations in every position the negation hoisting rewrites."""
+    leaves = st.sampled_from(["x", "p", "(-x)", "0.5", "-2.0", "-0.0", "3.0"])
+    if depth == 0:
+        return leaves
+    sub = float_expressions(depth - 1)
+    return st.one_of(
+        leaves,
+        st.tuples(sub, st.sampled_from(["+", "-", "*", "/"]), sub).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        sub.map(lambda e: f"(-{e})"),
+        sub.map(lambda e: f"abs({e})"),
+        sub.map(lambda e: f"({e}) ** 2"),
+        sub.map(lambda e: f"math.exp(-({e}) * ({e}))"),
+        sub.map(lambda e: f"math.cos({e})"),
+        st.tuples(sub, sub).map(lambda t: f"min({t[0]}, {t[1]})"),
+        st.tuples(sub, sub, sub).map(lambda t: f"({t[0]} if x < p else {t[1]} * {t[2]})"),
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(expr=float_expressions(3), p=st.sampled_from([0.0, -0.0, 0.75, -2.5, math.inf]))
+def test_random_bodies_mirrored_sum_is_the_loop_at_x_plus_at_minus_x(expr, p):
+    source = f"def f(n, xx):\n    x = xx[0]\n    p = xx[1]\n    return {expr}\n"
+    function = cfunc("float64(intc, CPointer(float64))", source=source)
+    x = np.concatenate([np.linspace(-6.0, 6.0, 25), [0.0, -0.0, 1e-300, 700.0, math.inf, -math.inf, math.nan]])
+    with np.errstate(all="ignore"):
+        expected = run_loop(function, "packed", x, (p,)) + run_loop(function, "packed", -x, (p,))
+    assert_same_bits(run_mirrored(function, "packed", x, (p,)), expected)
