@@ -62,7 +62,9 @@ struct NativeIntegrand {
     bool thread_safe = false;
     void *many = nullptr;   // a cfunc's vectorised loop entry for the same form, or null
     void *mirrored_sum = nullptr;   // its loop filling f(x) + f(-x), or null
-    bool mirrored_sum_sought = false;   // whether mirrored_sum was asked for (it is built on demand)
+    /* Whether `many` and `mirrored_sum` were looked for: each is built on its first
+       use, and a call that will not use one does not pay for building it. */
+    bool many_sought = false, mirrored_sum_sought = false;
 
     bool packed() const { return form == NativeForm::Packed || form == NativeForm::PackedWithData; }
 
@@ -156,13 +158,15 @@ struct IntegrandArg {
     nb::handle python;
 };
 
-/* The vectorised loop entries (CompiledFunction::many_address and
-   mirrored_sum_address) when `lowlevel` wraps a nativecall cfunc (its function is a
-   nativecall.jit.CFunc with the same address and C signature), else left null:
-   anything unexpected on the way means the scalar entry is used. The first call
-   for a cfunc builds the loop; the mirrored one only when `mirrored` (a doubly
-   infinite range) asks for it, since building it costs as much again. */
-void find_loop_entries(nb::handle lowlevel, bool mirrored, NativeIntegrand &f) {
+/* The vectorised loop entries when `lowlevel` wraps a nativecall cfunc (its function
+   is a nativecall.jit.CFunc with the same address and C signature): `many`
+   (CompiledFunction::many_address) when `plain` asks for it, `mirrored_sum` when
+   `mirrored` does (a whole-line integral). Each costs an LLVM run on its first use,
+   so only what the call will use is looked for. Anything unexpected on the way
+   leaves them null, and the scalar entry is used. */
+void find_loop_entries(nb::handle lowlevel, bool plain, bool mirrored, NativeIntegrand &f) {
+    /* What is not a cfunc has no loops to look for, now or later. */
+    f.many_sought = f.mirrored_sum_sought = true;
     /* Found once nativecall.jit is loaded (a cfunc cannot exist before), never
        imported here: loading the JIT costs more than many quads. Kept for the life
        of the process. */
@@ -189,19 +193,23 @@ void find_loop_entries(nb::handle lowlevel, bool mirrored, NativeIntegrand &f) {
         return;
     }
     nb::object compiled = nb::getattr(function, "_compiled", nb::none());
-    if (!nb::hasattr(compiled, "many_address") || !function.attr("address").equal(lowlevel.attr("_address")) ||
+    if (compiled.is_none() || !function.attr("address").equal(lowlevel.attr("_address")) ||
         !function.attr("c_signature").equal(lowlevel.attr("_c_signature")))
         return;
-    f.many = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(compiled.attr("many_address")));
+    /* Each property read builds its loop the first time; one that fails (or is
+       missing) leaves that loop null. */
+    auto loop_at = [&compiled](const char *property) -> void * {
+        nb::object address = nb::steal(PyObject_GetAttrString(compiled.ptr(), property));
+        if (!address.is_valid()) {
+            PyErr_Clear();
+            return nullptr;
+        }
+        return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(address));
+    };
+    f.many_sought = plain;
     f.mirrored_sum_sought = mirrored;
-    if (!f.many || !mirrored) return;
-    /* Read once (the first read builds it); a build that fails leaves the plain loop to serve. */
-    nb::object address = nb::steal(PyObject_GetAttrString(compiled.ptr(), "mirrored_sum_address"));
-    if (!address.is_valid()) {
-        PyErr_Clear();
-        return;
-    }
-    f.mirrored_sum = reinterpret_cast<void *>(nb::cast<std::uintptr_t>(address));
+    if (plain) f.many = loop_at("many_address");
+    if (mirrored) f.mirrored_sum = loop_at("mirrored_sum_address");
 }
 
 /* The last object whose integrand resolved to native code, by a weak reference
@@ -223,15 +231,15 @@ RememberedIntegrand &remembered() {
 }
 
 /* The native integrand `key` resolved to last time, when it is the last one
-   resolved, takes `extra_args` arguments and, if `mirrored`, had its mirrored-sum
-   loop sought; otherwise false and `arg` unchanged. */
-bool recall(nb::handle key, std::size_t extra_args, IntegrandArg &arg, bool mirrored = false) {
+   resolved, takes `extra_args` arguments and had the loops `plain` and `mirrored`
+   ask for sought; otherwise false and `arg` unchanged. */
+bool recall(nb::handle key, std::size_t extra_args, IntegrandArg &arg, bool plain = true, bool mirrored = false) {
     const RememberedIntegrand &last = remembered();
     if (!last.ref) return false;
     /* A reference whose object died reads None: never a match (quad(None, ...) must not run freed code). */
     PyObject *object = PyWeakref_GetObject(last.ref);
     if (object == Py_None || object != key.ptr() || (extra_args > 0 && !last.native.packed()) ||
-        (mirrored && last.native.many && !last.native.mirrored_sum_sought))
+        (plain && !last.native.many_sought) || (mirrored && !last.native.mirrored_sum_sought))
         return false;
     arg.native = last.native;
     return true;
@@ -250,15 +258,15 @@ void remember(nb::handle key, const NativeIntegrand &native) {
    accepted signatures each signature text matched, so repeated calls with the
    same callback skip parsing: for a single quad the parse costs as much as the
    integral. `key` is the object the caller was given, when `obj` was made from
-   it (see remembered()); `mirrored` as for find_loop_entries. The cache is only
-   touched with the GIL held. */
+   it (see remembered()); `plain` and `mirrored` as for find_loop_entries. The
+   cache is only touched with the GIL held. */
 IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *routine, nb::handle key = {},
-                           bool mirrored = false) {
+                           bool plain = true, bool mirrored = false) {
     static std::unordered_map<std::string, NativeForm> forms;
     if (!key.is_valid()) key = obj;
     IntegrandArg arg;
     if (python::is_lowlevel(obj)) {
-        if (recall(key, extra_args, arg, mirrored)) return arg;
+        if (recall(key, extra_args, arg, plain, mirrored)) return arg;
         std::string text = nb::cast<std::string>(obj.attr("_c_signature"));
         auto found = forms.find(text);
         if (found != forms.end()) {
@@ -275,7 +283,7 @@ IntegrandArg integrand_arg(nb::handle obj, std::size_t extra_args, const char *r
             arg.native = native_integrand(*cb.native, extra_args, routine);
             if (forms.size() < 64) forms.emplace(std::move(text), arg.native->form);
         }
-        find_loop_entries(obj, mirrored, *arg.native);
+        find_loop_entries(obj, plain, mirrored, *arg.native);
         remember(key, *arg.native);
         return arg;
     }
@@ -571,10 +579,10 @@ nb::tuple quad_plain_entry(nb::handle func, nb::handle a_obj, nb::handle b_obj, 
     /* A cfunc seen last time skips routine_callback's Python call too. */
     IntegrandArg integrand;
     nb::object callback;
-    const bool mirrored = doubly_infinite(a, b);
-    if (!recall(func, nb::len(args), integrand, mirrored)) {
+    const bool mirrored = doubly_infinite(a, b);   // QAGI then asks only for mirrored sums
+    if (!recall(func, nb::len(args), integrand, !mirrored, mirrored)) {
         callback = routine_callback(func);
-        integrand = integrand_arg(callback, nb::len(args), "quad", func, mirrored);
+        integrand = integrand_arg(callback, nb::len(args), "quad", func, !mirrored, mirrored);
     }
     QuadSpec spec;
     spec.options = Options{epsabs, epsrel, limit};
@@ -777,9 +785,9 @@ nb::tuple quad_entry(nb::handle func, double a, double b, nb::tuple args, bool f
                      std::optional<std::pair<nb::handle, std::vector<double>>> wopts, nb::handle maxp1_obj,
                      nb::handle limlst_obj) {
     const int limit = int_option(limit_obj, "limit"), maxp1 = int_option(maxp1_obj, "maxp1");
-    /* Only QAGI sums mirrored points: no weight, no break points. */
+    /* Only QAGI sums mirrored points (no weight, no break points), and then only those. */
     const bool mirrored = doubly_infinite(a, b) && weight.is_none() && points.is_none();
-    IntegrandArg integrand = integrand_arg(func, nb::len(args), "quad", {}, mirrored);
+    IntegrandArg integrand = integrand_arg(func, nb::len(args), "quad", {}, !mirrored, mirrored);
     QuadSpec spec = spec_from(float_option(epsabs, "epsabs"), float_option(epsrel, "epsrel"), limit, points, weight,
                               wvar, maxp1, int_option(limlst_obj, "limlst"));
     PooledWorkspace pooled;
@@ -885,9 +893,9 @@ nb::tuple nquad_entry(nb::handle func, nb::handle ranges, nb::tuple args, nb::ha
     /* The innermost level over the whole real line sums mirrored points (a callable
        range may too, but building that loop for it is left to quad). */
     const bool mirrored = !inputs[0].range_fn.is_valid() && doubly_infinite(inputs[0].lo, inputs[0].hi);
-    if (!recall(func, extra_values, integrand_in, mirrored)) {
+    if (!recall(func, extra_values, integrand_in, !mirrored, mirrored)) {
         callback = routine_callback(func);
-        integrand_in = integrand_arg(callback, extra_values, "nquad", func, mirrored);
+        integrand_in = integrand_arg(callback, extra_values, "nquad", func, !mirrored, mirrored);
     }
     const std::optional<NativeIntegrand> &native = integrand_in.native;
     std::vector<NquadLevel> levels(dims);
@@ -993,10 +1001,14 @@ std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optiona
                               int_option(limlst, "limlst"));
     BatchOutput out{value.data(), abserr.data(), ier.data(), neval.data()};
 
-    bool any_doubly_infinite = false;
-    for (std::size_t i = 0; i < n && !any_doubly_infinite && weight.is_none() && points.is_none(); ++i)
-        any_doubly_infinite = doubly_infinite(a.data()[i * a_stride], b.data()[i * b_stride]);
-    IntegrandArg integrand = integrand_arg(func, nargs, "quad_batch", {}, any_doubly_infinite);
+    /* The loops the items will use: mirrored sums on the whole line (QAGI, no weight or
+       break points), plain values anywhere else. */
+    const bool weighted = !weight.is_none() || !points.is_none();
+    bool plain = weighted, mirrored = false;
+    if (!weighted)
+        for (std::size_t i = 0; i < n && !(plain && mirrored); ++i)
+            (doubly_infinite(a.data()[i * a_stride], b.data()[i * b_stride]) ? mirrored : plain) = true;
+    IntegrandArg integrand = integrand_arg(func, nargs, "quad_batch", {}, plain, mirrored);
     const std::optional<NativeIntegrand> &native = integrand.native;
     /* A Python integrand runs on this thread with the GIL; foreign native code
        on one thread unless the user asks for more. */

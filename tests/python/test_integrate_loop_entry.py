@@ -487,6 +487,39 @@ def test_the_mirrored_sum_loop_is_built_once_and_only_for_the_whole_real_line():
     assert _jit.codegen_runs() == runs + 2
 
 
+def test_each_call_builds_only_the_loops_it_uses():
+    def fresh():
+        @cfunc("float64(intc, CPointer(float64))")
+        def bell(n, xx):
+            return math.exp(-xx[1] * xx[0] * xx[0])
+        return bell
+
+    # quad, nquad and quad_batch on the whole line use only the mirrored loop ...
+    for call in (lambda f: ni.quad(f, -INF, INF, args=(2.0,)),
+                 lambda f: ni.quad(f, -INF, INF, args=(2.0,), full_output=1),
+                 lambda f: ni.nquad(f, [[-INF, INF]], args=(2.0,)),
+                 lambda f: ni.quad_batch(f, -INF, INF, args=[1.0, 2.0])):
+        bell = fresh()
+        runs = _jit.codegen_runs()
+        call(bell)
+        assert _jit.codegen_runs() == runs + 1
+        # ... and a later integral elsewhere builds the plain one, once.
+        ni.quad(bell, 0, 1, args=(2.0,))
+        ni.quad(bell, -INF, INF, args=(2.0,))
+        ni.quad(bell, 0, 1, args=(2.0,))
+        assert _jit.codegen_runs() == runs + 2
+    # A batch with items of both kinds builds both, and a weighted whole-line batch only the plain one.
+    bell = fresh()
+    runs = _jit.codegen_runs()
+    values = ni.quad_batch(bell, [-INF, 0.0], INF, args=[2.0, 2.0])[0]
+    assert _jit.codegen_runs() == runs + 2
+    np.testing.assert_allclose(values, [math.sqrt(math.pi / 2), 0.5 * math.sqrt(math.pi / 2)], rtol=1e-12)
+    bell = fresh()
+    runs = _jit.codegen_runs()
+    ni.quad_batch(bell, 0.0, INF, args=[2.0], weight="cos", wvar=1.0)
+    assert _jit.codegen_runs() == runs + 1
+
+
 def test_whole_line_integrals_with_cfuncs_match_scipy_and_quad_batch_matches_quad():
     # Even, odd and neither: the mirrored loop serves all of them.
     @cfunc("float64(intc, CPointer(float64))")
