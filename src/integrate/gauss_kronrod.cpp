@@ -223,6 +223,15 @@ RuleResult gauss_kronrod_15(const Integrand &f, double a, double b) { return app
 
 namespace {
 
+/* The integrand at x[0, n): f(x), or for a `Summed` rule f(x) + f(-x) (Integrand::mirrored_sum). */
+template <bool Summed>
+NATIVECALL_RULE_INLINE void sample(const Integrand &f, const double *x, double *fx, std::size_t n) {
+    if (Summed)
+        f.mirrored_sum(x, fx, n);
+    else
+        f(x, fx, n);
+}
+
 /* A rule's weights with each repeated K times (node-major, as the K-interval
    rule lays out its nodes), so products with them run as one flat loop. */
 template <int M, int K> struct RepeatedWeights {
@@ -267,10 +276,7 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound
     for (int i = 0; i < all; ++i) x[i] = bound + sign * (1.0 - t[i]) / t[i];
     if (mirrored)
         for (int i = 0; i < all; ++i) x[all + i] = -x[i];
-    if (Summed)
-        f.mirrored_sum(x, fx, all);
-    else
-        f(x, fx, mirrored ? 2 * all : all);
+    sample<Summed>(f, x, fx, mirrored ? 2 * all : all);
     /* dx = dt / t^2 on the mapped range; the two halves of the real line fold together. */
     if (mirrored)
         for (int i = 0; i < all; ++i) g[i] = (fx[i] + fx[all + i]) / t[i] / t[i];
@@ -394,10 +400,7 @@ NATIVECALL_RULE_INLINE void kronrod_15_infinite_pair(const Integrand &f, double 
     } else {
         std::memcpy(x + centres_at, &centre_x, sizeof centre_x);
     }
-    if (Summed)
-        f.mirrored_sum(x, fx, count);
-    else
-        f(x, fx, count);
+    sample<Summed>(f, x, fx, count);
 
     /* dx = dt / t^2 on the mapped range; the two halves of the real line fold together. */
     Pair g_centre;
@@ -456,10 +459,7 @@ NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite_one(const Integrand &f, do
     auto mirror_at = [](int i) { return i + 1 < quads ? 4 : 3; };
     for (int i = 0; i < quads; ++i) place_quad<Inf, Summed>(bound, t[i], x + i * stride, mirror_at(i));
     fx[count] = 0.0;
-    if (Summed)
-        f.mirrored_sum(x, fx, count);
-    else
-        f(x, fx, count);
+    sample<Summed>(f, x, fx, count);
 
     Quad g[quads];
     for (int i = 0; i < quads; ++i) g[i] = folded_quad<Inf, Summed>(fx + i * stride, mirror_at(i), t[i]);

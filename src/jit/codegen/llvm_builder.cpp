@@ -467,7 +467,7 @@ bool LlvmCodegenUnit::define_many(const std::string &symbol, LoopValue value) {
     const std::vector<CType> &p = signature.params;
     /* Our exp, inlined and widened with the loop: libmvec's costs a call per vector
        (with every vector register spilled around it) and hands lanes beyond about
-       +-708 to scalar exp one by one. (Both steps find nothing to do for a second loop.) */
+       +-708 to scalar exp one by one. */
     inline_exp_calls(*function);
     promote_locals(*function);
     const bool overlap = repeatable(*function);
