@@ -8,6 +8,18 @@
 
 namespace nativecall::integrate {
 
+namespace detail {
+/* Whether a sampler F offers `bool has_mirrored_sum() const` and a `mirrored_sum`
+   taking the arguments of `Signature` (void(Args...)), as Integrand::from_sampler
+   and MultiIntegrand::from_sampler look for. */
+template <class F, class Signature, class = void> struct offers_mirrored_sum : std::false_type {};
+template <class F, class... Args>
+struct offers_mirrored_sum<F, void(Args...),
+                           std::void_t<decltype(std::declval<const F &>().has_mirrored_sum()),
+                                       decltype(std::declval<F &>().mirrored_sum(std::declval<Args>()...))>>
+    : std::true_type {};
+} // namespace detail
+
 /* The rules evaluate all their nodes (21 for Gauss-Kronrod 21, 25 for
    Clenshaw-Curtis, 42 for both halves of a bisected interval) in one call, so
    the type erasure costs one indirect call per rule rather than one per point,
@@ -31,7 +43,7 @@ public:
         Integrand result;
         result.object_ = const_cast<void *>(static_cast<const void *>(std::addressof(sampler)));
         result.sample_ = &sample_batch<F>;
-        if constexpr (offers_mirrored_sum<F>::value) {
+        if constexpr (detail::offers_mirrored_sum<F, void(const double *, double *, std::size_t)>::value) {
             if (sampler.has_mirrored_sum()) {
                 result.mirrored_object_ = result.object_;
                 result.mirrored_sum_ = &sample_mirrored_member<F>;
@@ -84,12 +96,6 @@ private:
     template <class F> static void sample_mirrored_member(void *object, const double *x, double *fx, std::size_t n) {
         static_cast<F *>(object)->mirrored_sum(x, fx, n);
     }
-    template <class F, class = void> struct offers_mirrored_sum : std::false_type {};
-    template <class F>
-    struct offers_mirrored_sum<F, std::void_t<decltype(std::declval<const F &>().has_mirrored_sum()),
-                                              decltype(std::declval<F &>().mirrored_sum(
-                                                  std::declval<const double *>(), std::declval<double *>(),
-                                                  std::size_t{}))>> : std::true_type {};
 
     void *object_ = nullptr;
     void (*sample_)(void *, const double *, double *, std::size_t) = nullptr;

@@ -36,7 +36,8 @@ public:
         MultiIntegrand result;
         result.object_ = const_cast<void *>(static_cast<const void *>(std::addressof(sampler)));
         result.sample_ = &sample_batch<F>;
-        if constexpr (offers_mirrored_sum<F>::value) {
+        if constexpr (detail::offers_mirrored_sum<F, void(double *, std::size_t, const double *, double *,
+                                                           std::size_t)>::value) {
             if (sampler.has_mirrored_sum()) result.mirrored_sum_ = &sample_mirrored_member<F>;
         }
         return result;
@@ -75,13 +76,6 @@ private:
                                        std::size_t n) {
         static_cast<F *>(object)->mirrored_sum(x, count, t, ft, n);
     }
-    template <class F, class = void> struct offers_mirrored_sum : std::false_type {};
-    template <class F>
-    struct offers_mirrored_sum<F, std::void_t<decltype(std::declval<const F &>().has_mirrored_sum()),
-                                              decltype(std::declval<F &>().mirrored_sum(
-                                                  std::declval<double *>(), std::size_t{},
-                                                  std::declval<const double *>(), std::declval<double *>(),
-                                                  std::size_t{}))>> : std::true_type {};
 
     void *object_ = nullptr;
     void (*sample_)(void *, double *, std::size_t, const double *, double *, std::size_t) = nullptr;
