@@ -36,6 +36,12 @@ public:
             varying = level.spec_at(outer, outer_count);
             spec = &varying;
         }
+        /* A level's workspace is pooled and reused by every quad at that level. */
+        if (spec->reuse_moments)
+            throw InvalidArgument("nquad: the options for ranges[" + std::to_string(depth) +
+                                  "] set QuadSpec::reuse_moments, but each level's quads share one pooled "
+                                  "workspace, whose moments belong to other integrals; reuse moments with quad() "
+                                  "and a Workspace of your own");
         /* scipy keeps only the break points inside this level's current range. */
         if (!spec->points.empty()) {
             std::vector<double> kept;

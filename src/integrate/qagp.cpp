@@ -24,11 +24,18 @@ Result qagp(const Integrand &f, double a, double b, const std::vector<double> &p
     }
     const double sign = a > b ? -1.0 : 1.0;
     const double lo = std::min(a, b), hi = std::max(a, b);
+    /* A NaN limit or break point is invalid, found before sorting (which NaN would
+       leave in an unspecified order). */
+    const auto is_nan = [](double v) { return std::isnan(v); };
+    if (std::isnan(a) || std::isnan(b) || std::any_of(points.begin(), points.end(), is_nan)) {
+        out.ier = InvalidInput;
+        return out;
+    }
     work.pts.assign(1, lo);
     work.pts.insert(work.pts.end(), points.begin(), points.end());
     work.pts.push_back(hi);
     std::sort(work.pts.begin(), work.pts.end());
-    if (work.pts.front() != lo || work.pts.back() != hi || std::isnan(work.pts.front())) {
+    if (work.pts.front() != lo || work.pts.back() != hi) {
         out.ier = InvalidInput;
         return out;
     }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "nativecall/errors.h"
 #include "nativecall/integrate/quad.h"
 #include "nativecall/runtime/thread_pool.h"
 
@@ -43,7 +44,9 @@ struct BatchOutput {
 /* Integrates items [first, first + count): item i over [a[i * a_stride], b[i * b_stride]]
    (stride 0: one limit for all) with the same spec. `workers` threads from the
    shared pool (1: inline on the calling thread). Results do not depend on the
-   number of workers. Exceptions from f stop the batch and propagate. */
+   number of workers. Exceptions from f stop the batch and propagate. The items run on
+   pooled workspaces, so spec.reuse_moments (moments left in a Workspace of the
+   caller's) is an InvalidArgument. */
 void quad_batch(const BatchIntegrand &f, std::size_t first, std::size_t count, const double *a,
                 std::size_t a_stride, const double *b, std::size_t b_stride, const QuadSpec &spec, int workers,
                 const BatchOutput &out);
@@ -63,6 +66,12 @@ template <class Bind>
 void quad_batch_bound(const Bind &bind, std::size_t first, std::size_t count, const double *a, std::size_t a_stride,
                       const double *b, std::size_t b_stride, const QuadSpec &spec, int workers,
                       const BatchOutput &out) {
+    /* Each thread's pooled workspace holds the moments of whatever it integrated last,
+       which would make results depend on history and on which thread ran an item. */
+    if (spec.reuse_moments)
+        throw InvalidArgument("quad_batch: QuadSpec::reuse_moments is set, but the items run on pooled "
+                              "workspaces whose moments belong to other integrals; reuse moments with quad() "
+                              "and a Workspace of your own");
     if (workers < 1) workers = 1;
     parallel_for(
         count, workers,

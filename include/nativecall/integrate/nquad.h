@@ -109,10 +109,12 @@ struct NquadResult {
    or option callable propagate. */
 NquadResult nquad(const MultiIntegrand &f, const std::vector<NquadLevel> &levels, const std::vector<double> &args);
 
-/* For a C++ callable f(const double *x, size_t count). */
+/* For a C++ callable f(const double *x, size_t count): lambdas, functors, plain
+   functions (which the wrapping lambda lets through; MultiIntegrand cannot point at one). */
 template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, MultiIntegrand>>>
 NquadResult nquad(F &&f, const std::vector<NquadLevel> &levels, const std::vector<double> &args = {}) {
-    return nquad(MultiIntegrand(f), levels, args);
+    auto call = [&f](const double *x, std::size_t count) -> double { return f(x, count); };
+    return nquad(MultiIntegrand(call), levels, args);
 }
 
 } // namespace nativecall::integrate

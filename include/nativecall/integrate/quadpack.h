@@ -104,7 +104,7 @@ Result qags(const Integrand &f, double a, double b, const Options &options, Work
    (QNG), non-adaptive: stops at the first rule whose error estimate meets the
    tolerance; ier = 1 if even the 87-point rule does not. For smooth integrands;
    options.limit is not used. scipy's quad never picks it, so quad() does not either. */
-Result qng(const Integrand &f, double a, double b, const Options &options);
+Result qng(const Integrand &f, double a, double b, const Options &options = {});
 
 /* Infinite range (QAGI): `inf` = 1 for [bound, +inf), -1 for (-inf, bound],
    2 for (-inf, +inf) (bound ignored). Maps the range onto (0, 1] with

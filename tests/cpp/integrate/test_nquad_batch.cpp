@@ -34,6 +34,16 @@ TEST(Nquad, ThreeDimensionalProduct) {
     EXPECT_GT(r.neval, 21 * 21);
 }
 
+double product_xy(const double *x, std::size_t) { return x[0] * x[1]; }
+
+TEST(Nquad, TakesAPlainFunction) {
+    /* ∫_0^1∫_0^2 x y = 1/2 * 2 = 1, by name and by pointer. */
+    ni::NquadResult by_name = ni::nquad(product_xy, {constant_level(0, 1), constant_level(0, 2)});
+    ni::NquadResult by_pointer = ni::nquad(&product_xy, {constant_level(0, 1), constant_level(0, 2)});
+    EXPECT_NEAR(by_name.value, 1.0, 1e-14);
+    EXPECT_EQ(by_name.value, by_pointer.value);
+}
+
 TEST(Nquad, CallableLimitsSeeOuterCoordinatesThenArguments) {
     /* ∫_0^1 ∫_0^{t x} dy dx with t = 3 passed as an argument: 3/2. */
     auto f = [](const double *, std::size_t) { return 1.0; };
@@ -183,6 +193,15 @@ TEST(Nquad, InvalidOptionsThrowAndIntegrandErrorsPropagate) {
     bad.spec.options.limit = 0;
     EXPECT_THROW(ni::nquad(f, {bad}), nativecall::InvalidArgument);
     EXPECT_THROW(ni::nquad(f, {}), nativecall::InvalidArgument);
+    /* Each level's quads share a pooled workspace: no moments of the caller's to reuse. */
+    ni::NquadLevel reusing = constant_level(0, 1);
+    reusing.spec.weight = ni::Weight::Cos;
+    reusing.spec.wvar[0] = 5.0;
+    reusing.spec.reuse_moments = true;
+    EXPECT_THROW(ni::nquad(f, {reusing}), nativecall::InvalidArgument);
+    ni::NquadLevel reusing_at = constant_level(0, 1);
+    reusing_at.spec_at = [&reusing](const double *, std::size_t) { return reusing.spec; };
+    EXPECT_THROW(ni::nquad(f, {constant_level(0, 1), reusing_at}), nativecall::InvalidArgument);
     auto failing = [](const double *, std::size_t) -> double { throw std::runtime_error("boom"); };
     EXPECT_THROW(ni::nquad(failing, {constant_level(0, 1), constant_level(0, 1)}), std::runtime_error);
 }
@@ -250,6 +269,26 @@ TEST_P(QuadBatch, BoundSamplersAreSetUpOncePerItemAndMatchTheTypeErasedBatch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, QuadBatch, ::testing::Values(1, 2, 4));
+
+TEST(QuadBatchErrors, ReusingMomentsIsInvalidAndNothingIsEvaluated) {
+    /* Pooled workspaces hold other integrals' moments: results would depend on history. */
+    std::atomic<int> calls{0};
+    auto f = [&calls](std::size_t, const double *x, double *fx, std::size_t m) {
+        ++calls;
+        for (std::size_t k = 0; k < m; ++k) fx[k] = std::exp(-x[k]);
+    };
+    ni::QuadSpec spec;
+    spec.weight = ni::Weight::Cos;
+    spec.wvar[0] = 50.0;
+    spec.reuse_moments = true;
+    std::vector<double> a(4, 0.0), b(4, 3.0), value(4), abserr(4);
+    std::vector<int> ier(4);
+    for (int workers : {1, 2})
+        EXPECT_THROW(ni::quad_batch(ni::BatchIntegrand(f), 0, 4, a.data(), 1, b.data(), 1, spec, workers,
+                                    ni::BatchOutput{value.data(), abserr.data(), ier.data()}),
+                     nativecall::InvalidArgument);
+    EXPECT_EQ(calls.load(), 0);
+}
 
 TEST(QuadBatchErrors, ExceptionStopsTheBatch) {
     std::atomic<int> calls{0};

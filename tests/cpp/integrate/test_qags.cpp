@@ -227,6 +227,21 @@ TEST(Qagp, PointsOutsideTheRangeAreInvalid) {
     EXPECT_EQ(ni::qagp(f, 0.0, 1.0, {0.2, 0.5}, few).ier, ni::InvalidInput);
 }
 
+TEST(Qagp, ANanBreakPointAnywhereIsInvalidAndNothingIsEvaluated) {
+    /* Sorting would put a NaN anywhere; each position must be caught before it. */
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    int calls = 0;
+    auto f = [&calls](double x) { return ++calls, x; };
+    for (const std::vector<double> &points :
+         {std::vector<double>{nan}, {0.5, nan}, {nan, 0.5}, {0.2, nan, 0.7}, {0.2, 0.7, nan}}) {
+        ni::Result r = ni::qagp(f, 0.0, 1.0, points);
+        EXPECT_EQ(r.ier, ni::InvalidInput) << points.size();
+        EXPECT_EQ(r.neval, 0);
+    }
+    EXPECT_EQ(ni::qagp(f, nan, 1.0, {0.5}).ier, ni::InvalidInput);
+    EXPECT_EQ(calls, 0);
+}
+
 TEST(QuadRouting, RejectsWhatNoRoutineCanTake) {
     auto f = [](double x) { return x; };
     ni::Workspace work;

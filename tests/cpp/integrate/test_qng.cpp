@@ -48,6 +48,22 @@ TEST(Qng, AnIntegrandTooRoughForEightySevenPointsReportsIer1) {
     EXPECT_NEAR(r.value, 2.0 / 3.0, 1e-5);
 }
 
+TEST(Qng, ANanIntegrandIsNotTakenForConvergence) {
+    /* QUADPACK's test is abserr <= tolerance, false for NaN: all three rules run, then ier 1. */
+    auto nan = [](double) { return std::numeric_limits<double>::quiet_NaN(); };
+    ni::Result r = ni::qng(nan, 0.0, 1.0);
+    EXPECT_EQ(r.ier, ni::SubdivisionLimit);
+    EXPECT_EQ(r.neval, 87);
+    EXPECT_TRUE(std::isnan(r.value));
+}
+
+TEST(Qng, TakesAnIntegrandWithDefaultOptions) {
+    auto f = [](double x) { return x * x; };
+    ni::Result r = ni::qng(ni::Integrand(f), 0.0, 3.0);
+    EXPECT_EQ(r.ier, ni::Converged);
+    EXPECT_NEAR(r.value, 9.0, 1e-13);
+}
+
 TEST(Qng, InvalidTolerancesGiveIer6WithoutEvaluating) {
     int calls = 0;
     ni::Result r = ni::qng([&calls](double x) { return ++calls, x; }, 0.0, 1.0, ni::Options{0.0, 1e-30, 50});
