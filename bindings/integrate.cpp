@@ -391,8 +391,10 @@ QuadSpec spec_from(double epsabs, double epsrel, int limit, nb::handle points, n
     spec.options = Options{epsabs, epsrel, limit};
     spec.maxp1 = maxp1;
     spec.limlst = limlst;
-    if (points.is_valid() && !points.is_none())
+    if (points.is_valid() && !points.is_none()) {
+        spec.break_points_given = true;   // QAGP even for points=[], as scipy
         for (nb::handle p : points) spec.points.push_back(float_option(p, "each break point in 'points'"));
+    }
     if (weight.is_valid() && !weight.is_none()) {
         spec.weight = parse_weight(nb::cast<std::string>(nb::str(weight)));
         const std::string name = weight_name(spec.weight);
@@ -443,12 +445,53 @@ QuadSpec spec_from_dict(nb::handle opts, const QuadSpec &defaults) {
         return d.contains(key) ? nb::borrow(d[key]) : nb::object();
     };
     nb::object epsabs = get("epsabs"), epsrel = get("epsrel"), limit = get("limit"), maxp1 = get("maxp1"),
-               limlst = get("limlst");
+               limlst = get("limlst"), points = get("points"), weight = get("weight");
+    const bool weighted = weight.is_valid() && !weight.is_none();
+    /* As quad(**opts) in scipy: points beside a weight are dropped with its warning,
+       and maxp1 and limlst are read only for the cos and sin weights (any value,
+       None included, is accepted and unused otherwise). */
+    if (weighted && points.is_valid() && !points.is_none()) {
+        nb::object category = nb::module_::import_("nativecall.integrate").attr("IntegrationWarning");
+        if (PyErr_WarnEx(category.ptr(),
+                         "Break points cannot be specified when using weighted integrand.\n"
+                         "Continuing, ignoring specified points.",
+                         1) < 0)
+            throw nb::python_error();
+        points = nb::object();
+    }
+    bool fourier = false;
+    if (weighted) {
+        const std::string name = nb::cast<std::string>(nb::str(weight));
+        fourier = name == "cos" || name == "sin";
+    }
     return spec_from(epsabs.is_valid() ? float_option(epsabs, "epsabs") : defaults.options.epsabs,
                      epsrel.is_valid() ? float_option(epsrel, "epsrel") : defaults.options.epsrel,
-                     limit.is_valid() ? int_option(limit, "limit") : defaults.options.limit, get("points"),
-                     get("weight"), get("wvar"), maxp1.is_valid() ? int_option(maxp1, "maxp1") : defaults.maxp1,
-                     limlst.is_valid() ? int_option(limlst, "limlst") : defaults.limlst);
+                     limit.is_valid() ? int_option(limit, "limit") : defaults.options.limit, points, weight,
+                     get("wvar"), fourier && maxp1.is_valid() ? int_option(maxp1, "maxp1") : defaults.maxp1,
+                     fourier && limlst.is_valid() ? int_option(limlst, "limlst") : defaults.limlst);
+}
+
+/* Why a level's options are invalid, in quad's words (scipy's where it has them):
+   the message quad would raise with those options and that range. */
+std::string invalid_level_message(const InvalidLevelOptions &e) {
+    const QuadSpec &spec = e.spec;
+    nb::object points = nb::none();
+    if (spec.break_points_given) {
+        nb::list given;
+        for (double p : spec.points) given.append(p);
+        points = given;
+    }
+    nb::object weight = nb::none(), wvar = nb::none();
+    if (spec.weight != Weight::None) {
+        weight = nb::str(weight_name(spec.weight));
+        const bool pair = spec.weight != Weight::Cos && spec.weight != Weight::Sin && spec.weight != Weight::Cauchy;
+        wvar = pair ? nb::object(nb::make_tuple(spec.wvar[0], spec.wvar[1])) : nb::object(nb::float_(spec.wvar[0]));
+    }
+    nb::object explain = nb::module_::import_("nativecall.integrate").attr("_invalid_input_message");
+    nb::object message = explain(std::min(e.lo, e.hi), std::max(e.lo, e.hi), spec.options.epsabs,
+                                 spec.options.epsrel, spec.options.limit, points, weight, wvar, spec.maxp1,
+                                 spec.limlst);
+    return "nquad: ranges[" + std::to_string(e.level) + "]'s options: " + nb::cast<std::string>(message);
 }
 
 const char *routine_name(Routine r) {
@@ -950,28 +993,32 @@ nb::tuple nquad_entry(nb::handle func, nb::handle ranges, nb::tuple args, nb::ha
         }
     }
     NquadResult result;
-    if (native) {
-        const NativeIntegrand f = *native;
-        /* The packed forms get the coordinates and arguments array itself as xx. */
-        struct Sampler {
-            const NativeIntegrand &f;
-            void operator()(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
-                f.sample(t, ft, n, x, static_cast<int>(count));
-            }
-            bool has_mirrored_sum() const { return f.mirrored_sum != nullptr; }
-            void mirrored_sum(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
-                f.run_loop(f.mirrored_sum, t, ft, n, x, static_cast<int>(count));
-            }
-        } sampler{f};
-        python::run_native(
-            [&] { result = nquad(MultiIntegrand::from_sampler(sampler), levels, native_args); });
-    } else {
-        /* A Python integrand keeps the GIL; the limits' gil_scoped_acquire is then a no-op. */
-        nb::handle callable = integrand_in.python;
-        auto integrand = [callable, args, dims](const double *x, std::size_t) {
-            return call_python(callable, x, dims, args);
-        };
-        result = nquad(MultiIntegrand(integrand), levels, {});
+    try {
+        if (native) {
+            const NativeIntegrand f = *native;
+            /* The packed forms get the coordinates and arguments array itself as xx. */
+            struct Sampler {
+                const NativeIntegrand &f;
+                void operator()(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
+                    f.sample(t, ft, n, x, static_cast<int>(count));
+                }
+                bool has_mirrored_sum() const { return f.mirrored_sum != nullptr; }
+                void mirrored_sum(double *x, std::size_t count, const double *t, double *ft, std::size_t n) const {
+                    f.run_loop(f.mirrored_sum, t, ft, n, x, static_cast<int>(count));
+                }
+            } sampler{f};
+            python::run_native(
+                [&] { result = nquad(MultiIntegrand::from_sampler(sampler), levels, native_args); });
+        } else {
+            /* A Python integrand keeps the GIL; the limits' gil_scoped_acquire is then a no-op. */
+            nb::handle callable = integrand_in.python;
+            auto integrand = [callable, args, dims](const double *x, std::size_t) {
+                return call_python(callable, x, dims, args);
+            };
+            result = nquad(MultiIntegrand(integrand), levels, {});
+        }
+    } catch (const InvalidLevelOptions &e) {
+        throw InvalidArgument(invalid_level_message(e));
     }
     nb::object failed_opts = nb::none();
     if (result.first_failure_ier != 0 && inputs[static_cast<std::size_t>(result.first_failure_level)].opts_dict.is_valid())
@@ -987,7 +1034,10 @@ using Rows = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cp
 using DoublesOut = nb::ndarray<double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 using IntsOut = nb::ndarray<int, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
-std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows> args, nb::handle epsabs,
+/* `python_rows`: None, or the rows as the caller gave them (e.g. integers) for a
+   Python integrand, which gets tuple(python_rows[i]) as quad's args would be. */
+std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows> args,
+                             nb::handle python_rows, nb::handle epsabs,
                              nb::handle epsrel, nb::handle limit, nb::handle points, nb::handle weight,
                              nb::handle wvar, nb::handle maxp1, nb::handle limlst, nb::handle workers_obj,
                              nb::handle progress, DoublesOut value, DoublesOut abserr, IntsOut ier, IntsOut neval) {
@@ -1043,15 +1093,24 @@ std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optiona
     auto bind_native = [native_f, rows, nargs](std::size_t item) {
         return NativeItem(native_f, rows + item * nargs, nargs);
     };
-    /* The item's parameters as Python floats, made once per item. */
+    /* The item's parameters as Python objects (floats, or the caller's own values),
+       made once per item. */
     std::size_t cached_item = static_cast<std::size_t>(-1);
     nb::tuple item_args;
     nb::handle callable = integrand.python;
     auto python_sampler = [&](std::size_t item, const double *x, double *fx, std::size_t m) {
         if (item != cached_item) {
-            nb::list values;
-            for (std::size_t j = 0; j < nargs; ++j) values.append(rows[item * nargs + j]);
-            item_args = nb::tuple(values);
+            if (python_rows.is_valid() && !python_rows.is_none()) {
+                PyObject *row = PySequence_GetItem(python_rows.ptr(), static_cast<Py_ssize_t>(item));
+                PyObject *values = row ? PySequence_Tuple(row) : nullptr;
+                Py_XDECREF(row);
+                if (!values) throw nb::python_error();
+                item_args = nb::steal<nb::tuple>(values);
+            } else {
+                nb::list values;
+                for (std::size_t j = 0; j < nargs; ++j) values.append(rows[item * nargs + j]);
+                item_args = nb::tuple(values);
+            }
             cached_item = item;
         }
         for (std::size_t i = 0; i < m; ++i) fx[i] = call_python(callable, x + i, 1, item_args);
@@ -1105,7 +1164,7 @@ NB_MODULE(_integrate, m) {
           "scipy's nquad with `args` a tuple; returns (value, abserr, neval, first_failure_ier, the failed level's "
           "opts dict or None, routine).");
     m.def("quad_batch", &quad_batch_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args").none(),
-          nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"), nb::arg("points").none(), nb::arg("weight").none(),
+          nb::arg("python_rows").none(), nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"), nb::arg("points").none(), nb::arg("weight").none(),
           nb::arg("wvar").none(), nb::arg("maxp1"), nb::arg("limlst"), nb::arg("workers"),
           nb::arg("progress").none(), nb::arg("value"), nb::arg("abserr"), nb::arg("ier"), nb::arg("neval"),
           "Fills value, abserr, ier and neval; returns how many items have ier != 0.");

@@ -151,6 +151,29 @@ def _limit_value(value, name, routine):
     return x
 
 
+def _check_tolerances(epsabs, epsrel):
+    """scipy's ValueError for tolerances QUADPACK cannot meet (ier=6), before any work."""
+    if epsabs <= 0 and epsrel < max(50 * sys.float_info.epsilon, 5e-29):
+        raise ValueError("If 'epsabs'<=0, 'epsrel' must be greater than both 5e-29 and 50*(machine epsilon).")
+
+
+def _fourier_options(weight, infinite, maxp1, limlst, routine):
+    """maxp1 and limlst as integers where the routine reads them, 50 elsewhere.
+
+    scipy reads maxp1 only for cos/sin weights and limlst only for those on an
+    infinite range; elsewhere any value, None included, is accepted and unused.
+    """
+    fourier = weight in ("cos", "sin")
+
+    def integer(name, value):
+        try:
+            return operator.index(value)
+        except TypeError:
+            raise TypeError(f"{routine}: {name} must be an integer for weight {weight!r}, got {value!r}") from None
+    return (integer("maxp1", maxp1) if fourier else 50,
+            integer("limlst", limlst) if fourier and infinite else 50)
+
+
 def _check_weight(weight, wvar, points):
     if weight is None:
         return
@@ -244,13 +267,33 @@ def _batch_limits(np, value, name):
         if value != value:
             raise ValueError(f"quad_batch: {name}[0] is nan; expected numbers or +-inf")
         return np.array((value,), dtype=np.float64)
-    arr = np.ascontiguousarray(np.atleast_1d(np.asarray(value, dtype=np.float64)))
+    arr = _batch_numbers(np, value, name)
     if arr.ndim != 1:
         raise ValueError(f"quad_batch: {name} must be a scalar or a 1-D array, got shape {arr.shape}")
     nan = np.isnan(arr)
     if nan.any():
         raise ValueError(f"quad_batch: {name}[{np.flatnonzero(nan)[0]}] is nan; expected numbers or +-inf")
     return arr
+
+
+def _batch_numbers(np, value, name):
+    """`value` as a contiguous float64 array of at least one dimension, or a TypeError
+    naming `name`: numpy alone would parse text ("1") and turn None into nan."""
+    try:
+        arr = np.asarray(value)
+    except ValueError as error:   # ragged nesting
+        raise ValueError(f"quad_batch: {name} must be a regular array of numbers; {error}") from None
+    if arr.dtype.kind == "O":
+        import numbers
+        flat = arr.ravel().tolist()
+        bad = next((i for i, v in enumerate(flat) if not isinstance(v, numbers.Real)), None)
+        if bad is not None:
+            raise TypeError(f"quad_batch: {name} must hold real numbers, got {flat[bad]!r} "
+                            f"(flat index {bad})")
+    elif arr.dtype.kind not in "biuf":
+        raise TypeError(f"quad_batch: {name} must hold real numbers, got an array of dtype {arr.dtype} "
+                        f"({value!r:.60})")
+    return np.ascontiguousarray(np.atleast_1d(arr.astype(np.float64, copy=False)))
 
 
 def _real_option(name, value):
@@ -304,11 +347,12 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
                     "iord": np.zeros(limit, dtype=np.int32)}
         return (0.0, 0.0, {"real": infodict, "imag": infodict}) if complex_func else (0.0, 0.0, infodict)
 
-    callback = _routine_callback(func)
     if complex_func:
-        if not callable(callback) or isinstance(callback, LowLevelCallable):
+        # As scipy: the real and imaginary parts come from calling func in Python,
+        # so anything callable there (a ctypes function pointer too) is accepted.
+        if not callable(func) or isinstance(func, LowLevelCallable):
             raise TypeError("quad: complex_func=True needs a Python callable returning complex values; "
-                            "a native integrand returns double")
+                            f"got {func!r}, which cannot be called from Python")
         real = quad(lambda x, *p: func(x, *p).real, a, b, args, full_output, epsabs, epsrel, limit,
                     points, weight, wvar, wopts, maxp1, limlst)
         imag = quad(lambda x, *p: func(x, *p).imag, a, b, args, full_output, epsabs, epsrel, limit,
@@ -318,18 +362,13 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
             retval += ({"real": real[2:], "imag": imag[2:]},)
         return retval
 
+    callback = _routine_callback(func)
     if weight is not None and points is not None:
         warnings.warn("Break points cannot be specified when using weighted integrand.\n"
                       "Continuing, ignoring specified points.", IntegrationWarning, stacklevel=2)
         points = None
     _check_weight(weight, wvar, points)
-    # scipy reads maxp1 only for cos/sin weights and limlst only for those on an
-    # infinite range; elsewhere any value, None included, is accepted and unused.
-    fourier = weight in ("cos", "sin")
-    if not fourier:
-        maxp1 = 50
-    if not (fourier and math.inf in (abs(a), abs(b))):
-        limlst = 50
+    maxp1, limlst = _fourier_options(weight, math.inf in (abs(a), abs(b)), maxp1, limlst, "quad")
     points = _points_list(points)
     chebyshev = None
     if wopts is not None and weight in ("cos", "sin"):
@@ -373,6 +412,21 @@ quad = _integrate.make_quad_front("quad", _quad_general, _plain_quad_warning)  #
 
 # ---------------------------------------------------------------- nquad and friends
 
+def _nquad_args(args):
+    """nquad's args as a tuple: scipy unpacks them with *args, so any iterable
+    (a list, a numpy array, a range) gives its items; a lone number is one argument."""
+    if args is None:
+        return ()
+    if isinstance(args, tuple):
+        return args
+    if isinstance(args, (str, bytes)) or getattr(args, "ndim", None) == 0:
+        return (args,)
+    try:
+        return tuple(args)
+    except TypeError:
+        return (args,)
+
+
 def nquad(func, ranges, args=None, opts=None, full_output=False):
     """Integration over multiple variables, as scipy.integrate.nquad.
 
@@ -384,7 +438,7 @@ def nquad(func, ranges, args=None, opts=None, full_output=False):
     level runs in C++ with the GIL released. Returns ``(result, abserr)``, plus
     ``{'neval': n}`` with ``full_output``.
     """
-    args = () if args is None else (tuple(args) if isinstance(args, (tuple, list)) else (args,))
+    args = _nquad_args(args)
     # The ranges and opts are read in C++ (their checks cost more than a small
     # nquad in Python); a failed level comes back with its opts dict, if any.
     value, abserr, neval, ier, level_opts, routine = _integrate.nquad(func, ranges, args, opts)
@@ -406,6 +460,7 @@ def dblquad(func, a, b, gfun, hfun, args=(), epsabs=1.49e-8, epsrel=1.49e-8):
             return [gfun(x) if callable(gfun) else gfun, hfun(x) if callable(hfun) else hfun]
     else:
         inner = [gfun, hfun]
+    _check_tolerances(epsabs, epsrel)
     options = {"epsabs": epsabs, "epsrel": epsrel}
     return nquad(func, [inner, [a, b]], args=args, opts=options)
 
@@ -423,6 +478,7 @@ def tplquad(func, a, b, gfun, hfun, qfun, rfun, args=(), epsabs=1.49e-8, epsrel=
             return [gfun(x) if callable(gfun) else gfun, hfun(x) if callable(hfun) else hfun]
     else:
         middle = [gfun, hfun]
+    _check_tolerances(epsabs, epsrel)
     options = {"epsabs": epsabs, "epsrel": epsrel}
     return nquad(func, [innermost, middle, [a, b]], args=args, opts=options)
 
@@ -477,11 +533,12 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     # Every step here costs microseconds on a call that may integrate only a few
     # items: scalars skip numpy's conversions, and the C++ side counts failed items.
     a_arr, b_arr = _batch_limits(np, a, "a"), _batch_limits(np, b, "b")
-    rows = None
+    rows = given_rows = None
     if args is not None:
-        rows = np.asarray(args, dtype=np.float64)
+        rows = _batch_numbers(np, args, "args")
+        given_rows = np.asarray(args)
         if rows.ndim == 1:
-            rows = rows[:, None]
+            rows, given_rows = rows[:, None], given_rows.reshape(-1, 1)
         if rows.ndim != 2:
             raise ValueError(f"quad_batch: args must be a 1-D or 2-D array (one row of parameters per "
                              f"integral), got shape {rows.shape}")
@@ -495,15 +552,20 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     n = lengths.pop() if lengths else 1
     if rows is not None and rows.shape[0] == 1 and n > 1:
         rows = np.ascontiguousarray(np.broadcast_to(rows, (n, rows.shape[1])))
+        given_rows = np.broadcast_to(given_rows, rows.shape)
+    # A Python integrand gets each row as tuple(args[i]) would give it (integers stay
+    # integers); native ones read the float64 rows.
+    python_rows = given_rows if given_rows is not None and given_rows.dtype != np.float64 else None
     epsabs, epsrel = _real_option("epsabs", epsabs), _real_option("epsrel", epsrel)
     limit = _int_option("limit", limit)
-    if epsabs <= 0 and epsrel < max(50 * sys.float_info.epsilon, 5e-29):
-        raise ValueError("If 'epsabs'<=0, 'epsrel' must be greater than both 5e-29 and 50*(machine epsilon).")
+    _check_tolerances(epsabs, epsrel)
     if limit < 1:
         raise ValueError(f"Invalid 'limit' argument ({limit}). There must be at least one subinterval")
     if weight is not None and points is not None:
         raise ValueError("quad_batch: break points cannot be combined with a weight")
     _check_weight(weight, wvar, points)
+    infinite = bool(np.isinf(a_arr).any() or np.isinf(b_arr).any())
+    maxp1, limlst = _fourier_options(weight, infinite, maxp1, limlst, "quad_batch")
 
     callback = _routine_callback(func)
     values = np.empty(n, dtype=np.float64)
@@ -512,7 +574,7 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     neval = np.empty(n, dtype=np.int32)
     report, finish = _progress_reporter(progress, n)
     try:
-        failures = _integrate.quad_batch(callback, a_arr, b_arr, rows, epsabs, epsrel, limit,
+        failures = _integrate.quad_batch(callback, a_arr, b_arr, rows, python_rows, epsabs, epsrel, limit,
                                          _points_list(points), weight, wvar, maxp1, limlst,
                                          workers_value(workers, "quad_batch"), report, values, abserr, ier, neval)
     finally:

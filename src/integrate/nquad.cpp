@@ -54,10 +54,7 @@ public:
         LevelSampler sampler{this, depth};
         QuadOutcome outcome = quad(Integrand::from_sampler(sampler), lo, hi, *spec, *work_[depth]);
         /* Invalid options stay invalid at every call: stop at the first. */
-        if (outcome.result.ier == InvalidInput)
-            throw InvalidArgument("nquad: the options for ranges[" + std::to_string(depth) +
-                                  "] are invalid (QUADPACK ier=6): check epsabs/epsrel, limit >= 1, "
-                                  "maxp1 >= 1, limlst >= 3 and wvar");
+        if (outcome.result.ier == InvalidInput) throw InvalidLevelOptions(depth, *spec, lo, hi);
         if (depth == 0) result_.neval += outcome.result.neval;
         result_.abserr = std::max(result_.abserr, outcome.result.abserr);
         if (outcome.result.ier != 0 && result_.first_failure_ier == 0) {

@@ -52,7 +52,7 @@ Result integrate_ordered(const Integrand &f, double a, double b, const QuadSpec 
     const Options &options = spec.options;
     switch (spec.weight) {
     case Weight::None:
-        if (!spec.points.empty()) {
+        if (!spec.points.empty() || spec.break_points_given) {
             if (!finite) throw InvalidArgument("Infinity inputs cannot be used with break points.");
             routine = Routine::Qagp;
             return qagp(f, a, b, interior_break_points(spec.points, a, b), options, work);

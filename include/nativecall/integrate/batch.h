@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <type_traits>
 
 #include "nativecall/errors.h"
@@ -82,8 +83,12 @@ void quad_batch_bound(const Bind &bind, std::size_t first, std::size_t count, co
             for (std::size_t k = begin; k < end; ++k) {
                 const std::size_t item = first + k;
                 auto sampler = bind(item);
-                QuadOutcome r = quad(Integrand::from_sampler(sampler), a[item * a_stride], b[item * b_stride], spec,
-                                     *work);
+                QuadOutcome r;
+                try {
+                    r = quad(Integrand::from_sampler(sampler), a[item * a_stride], b[item * b_stride], spec, *work);
+                } catch (const InvalidArgument &e) {   // e.g. break points outside this item's range
+                    throw InvalidArgument("quad_batch: integral " + std::to_string(item) + ": " + e.what());
+                }
                 out.value[item] = r.result.value;
                 out.abserr[item] = r.result.abserr;
                 out.ier[item] = r.result.ier;

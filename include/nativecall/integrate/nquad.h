@@ -4,10 +4,12 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "nativecall/errors.h"
 #include "nativecall/integrate/quad.h"
 
 namespace nativecall::integrate {
@@ -104,9 +106,23 @@ struct NquadResult {
     Routine first_failure_routine = Routine::Qags;
 };
 
+/* A level's options that no routine accepts (QUADPACK's ier 6): which level, and the
+   options and range it had then, so a front end can say what is wrong in its terms. */
+class InvalidLevelOptions : public InvalidArgument {
+public:
+    InvalidLevelOptions(std::size_t level, const QuadSpec &spec, double lo, double hi)
+        : InvalidArgument("nquad: the options for ranges[" + std::to_string(level) +
+                          "] are invalid (QUADPACK ier=6): check epsabs/epsrel, limit >= 1, maxp1 >= 1, "
+                          "limlst >= 3 and wvar"),
+          level(level), spec(spec), lo(lo), hi(hi) {}
+    std::size_t level;
+    QuadSpec spec;
+    double lo, hi;
+};
+
 /* ∫...∫ f over the levels, outermost level last in `levels`. `args` follow
    the coordinates in the array f receives. Exceptions from f or from a range
-   or option callable propagate. */
+   or option callable propagate; invalid options throw InvalidLevelOptions. */
 NquadResult nquad(const MultiIntegrand &f, const std::vector<NquadLevel> &levels, const std::vector<double> &args);
 
 /* For a C++ callable f(const double *x, size_t count): lambdas, functors, plain

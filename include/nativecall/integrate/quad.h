@@ -30,6 +30,9 @@ const char *weight_name(Weight weight);
 struct QuadSpec {
     Options options;              // epsabs, epsrel, limit
     std::vector<double> points;   // break points (no weight, finite range)
+    /* QAGP even when `points` is empty or holds only the ends, as scipy's quad runs
+       it whenever points is given (points=[] included); an empty list otherwise means QAGS. */
+    bool break_points_given = false;
     Weight weight = Weight::None;
     double wvar[2] = {0.0, 0.0};  // omega, (alpha, beta) or c
     int maxp1 = 50;               // Chebyshev moment depths kept (cos/sin)

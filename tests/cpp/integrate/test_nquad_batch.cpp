@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "nativecall/errors.h"
@@ -192,6 +193,16 @@ TEST(Nquad, InvalidOptionsThrowAndIntegrandErrorsPropagate) {
     ni::NquadLevel bad = constant_level(0, 1);
     bad.spec.options.limit = 0;
     EXPECT_THROW(ni::nquad(f, {bad}), nativecall::InvalidArgument);
+    /* The error carries the level, its options and its range, for a front end's message. */
+    try {
+        ni::nquad(f, {constant_level(0, 1), bad, constant_level(2, 5)});
+        ADD_FAILURE() << "invalid options were accepted";
+    } catch (const ni::InvalidLevelOptions &e) {
+        EXPECT_EQ(e.level, 1u);
+        EXPECT_EQ(e.spec.options.limit, 0);
+        EXPECT_EQ(e.lo, 0.0);
+        EXPECT_EQ(e.hi, 1.0);
+    }
     EXPECT_THROW(ni::nquad(f, {}), nativecall::InvalidArgument);
     /* Each level's quads share a pooled workspace: no moments of the caller's to reuse. */
     ni::NquadLevel reusing = constant_level(0, 1);
@@ -288,6 +299,23 @@ TEST(QuadBatchErrors, ReusingMomentsIsInvalidAndNothingIsEvaluated) {
                                     ni::BatchOutput{value.data(), abserr.data(), ier.data()}),
                      nativecall::InvalidArgument);
     EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(QuadBatchErrors, AnInvalidItemIsNamed) {
+    auto f = [](std::size_t, const double *x, double *fx, std::size_t m) {
+        for (std::size_t k = 0; k < m; ++k) fx[k] = x[k];
+    };
+    ni::QuadSpec spec;
+    spec.points = {0.5};
+    std::vector<double> a(3, 0.0), b{1.0, 0.4, 2.0}, value(3), abserr(3);
+    std::vector<int> ier(3);
+    try {
+        ni::quad_batch(ni::BatchIntegrand(f), 0, 3, a.data(), 1, b.data(), 1, spec, 1,
+                       ni::BatchOutput{value.data(), abserr.data(), ier.data()});
+        ADD_FAILURE() << "a break point outside item 1's range was accepted";
+    } catch (const nativecall::InvalidArgument &e) {
+        EXPECT_NE(std::string(e.what()).find("quad_batch: integral 1: break point 0.5"), std::string::npos) << e.what();
+    }
 }
 
 TEST(QuadBatchErrors, ExceptionStopsTheBatch) {

@@ -264,4 +264,24 @@ TEST(QuadRouting, BreakPointsAtTheEndsAndDuplicatesAreDropped) {
     EXPECT_EQ(kept, (std::vector<double>{0.25, 0.5}));
 }
 
+TEST(QuadRouting, BreakPointsGivenWithoutInteriorOnesStillRunQagp) {
+    /* scipy's quad runs QAGP whenever points is given; QAGP differs from QAGS (it
+       extrapolates from its first pass), so the routine, not just the value, must match. */
+    auto f = [](double x) { return 1.0 / std::sqrt(std::fabs(x - 0.3) + 1e-9); };
+    ni::Workspace work;
+    ni::QuadSpec plain, given;
+    given.break_points_given = true;
+    ni::QuadOutcome qags = ni::quad(ni::Integrand(f), 0.0, 1.0, plain, work);
+    ni::QuadOutcome none = ni::quad(ni::Integrand(f), 0.0, 1.0, given, work);
+    given.points = {0.0, 1.0};
+    ni::QuadOutcome ends = ni::quad(ni::Integrand(f), 0.0, 1.0, given, work);
+    ni::Result direct = ni::qagp(f, 0.0, 1.0, {});
+    EXPECT_EQ(qags.routine, ni::Routine::Qags);
+    EXPECT_EQ(none.routine, ni::Routine::Qagp);
+    EXPECT_EQ(ends.routine, ni::Routine::Qagp);
+    EXPECT_EQ(none.result.value, direct.value);
+    EXPECT_EQ(none.result.neval, direct.neval);
+    EXPECT_EQ(ends.result.value, direct.value);
+}
+
 } // namespace
