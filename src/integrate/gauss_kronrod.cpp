@@ -15,10 +15,8 @@ namespace {
    compiled for its target, and the error estimate into the rules. */
 #if defined(__GNUC__)
 #define NATIVECALL_RULE_INLINE inline __attribute__((always_inline))
-#define NATIVECALL_RULE_LAMBDA_INLINE __attribute__((always_inline))
 #else
 #define NATIVECALL_RULE_INLINE inline
-#define NATIVECALL_RULE_LAMBDA_INLINE
 #endif
 
 /* A symmetric Kronrod rule on [-1, 1]: positive nodes in decreasing order
@@ -499,37 +497,29 @@ NATIVECALL_RULE_INLINE RuleResult kronrod_15_infinite_one(const Integrand &f, do
 }
 #endif
 
-/* QUADPACK's runtime inf (1, -1 or 2), and on the whole line whether the integrand
-   sums f(x) + f(-x) itself, as the compile-time form the rules are written for. */
-template <int Inf, bool Summed> struct InfiniteForm {
-    static constexpr int inf = Inf;
-    static constexpr bool summed = Summed;
-};
-
-/* Calls `rule` with the InfiniteForm these values select. The rule is a lambda, and
-   an inlined one: called out of line it would be compiled for the default target
-   only, and the AVX copies of the rules below would lose their AVX. */
-template <class Rule> NATIVECALL_RULE_INLINE void with_infinite_form(int inf, bool summed, const Rule &rule) {
-    if (summed) return rule(InfiniteForm<2, true>{});
-    if (inf == 2) return rule(InfiniteForm<2, false>{});
-    if (inf == -1) return rule(InfiniteForm<-1, false>{});
-    return rule(InfiniteForm<1, false>{});
-}
-
 template <int K>
 NATIVECALL_RULE_INLINE void kronrod_15_infinite(const Integrand &f, double bound, int inf,
                                                 const double (&ends)[K + 1], RuleResult (&out)[K]) {
-    with_infinite_form(inf, inf == 2 && f.has_mirrored_sum(), [&](auto form) NATIVECALL_RULE_LAMBDA_INLINE {
-        using Form = decltype(form);
+    const bool summed = inf == 2 && f.has_mirrored_sum();
 #ifdef NATIVECALL_PAIR_RULE_IN_VECTORS
-        if constexpr (K == 1)
-            out[0] = kronrod_15_infinite_one<Form::inf, Form::summed>(f, bound, ends[0], ends[1]);
-        else if constexpr (K == 2)
-            kronrod_15_infinite_pair<Form::inf, Form::summed>(f, bound, ends, out);
-        else
+    if constexpr (K == 1) {
+        if (summed) out[0] = kronrod_15_infinite_one<2, true>(f, bound, ends[0], ends[1]);
+        else if (inf == 2) out[0] = kronrod_15_infinite_one<2, false>(f, bound, ends[0], ends[1]);
+        else if (inf == -1) out[0] = kronrod_15_infinite_one<-1, false>(f, bound, ends[0], ends[1]);
+        else out[0] = kronrod_15_infinite_one<1, false>(f, bound, ends[0], ends[1]);
+        return;
+    }
+    if constexpr (K == 2) {
+        if (summed) return kronrod_15_infinite_pair<2, true>(f, bound, ends, out);
+        if (inf == 2) return kronrod_15_infinite_pair<2, false>(f, bound, ends, out);
+        if (inf == -1) return kronrod_15_infinite_pair<-1, false>(f, bound, ends, out);
+        return kronrod_15_infinite_pair<1, false>(f, bound, ends, out);
+    }
 #endif
-            kronrod_15_infinite<Form::inf, K, Form::summed>(f, bound, ends, out);
-    });
+    if (summed) return kronrod_15_infinite<2, K, true>(f, bound, ends, out);
+    if (inf == 2) return kronrod_15_infinite<2, K>(f, bound, ends, out);
+    if (inf == -1) return kronrod_15_infinite<-1, K>(f, bound, ends, out);
+    return kronrod_15_infinite<1, K>(f, bound, ends, out);
 }
 
 } // namespace
