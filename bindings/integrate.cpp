@@ -422,8 +422,10 @@ QuadSpec spec_from(double epsabs, double epsrel, int limit, nb::handle points, n
     return spec;
 }
 
-/* A per-level option dict as scipy's nquad passes to quad(**opts). */
-QuadSpec spec_from_dict(nb::handle opts, const QuadSpec &defaults) {
+/* A per-level option dict as scipy's nquad passes to quad(**opts). `level` is the
+   level's index (named in errors); `may_be_infinite` whether its range can have an
+   infinite end (a constant finite range cannot), where limlst is read. */
+QuadSpec spec_from_dict(nb::handle opts, std::size_t level, bool may_be_infinite) {
     static const char *known[] = {"epsabs", "epsrel", "limit", "points", "weight", "wvar", "maxp1", "limlst"};
     if (!PyDict_Check(opts.ptr()))
         throw nb::type_error(("nquad: each entry of opts must be a dict of quad's keywords (or a callable "
@@ -448,8 +450,8 @@ QuadSpec spec_from_dict(nb::handle opts, const QuadSpec &defaults) {
                limlst = get("limlst"), points = get("points"), weight = get("weight");
     const bool weighted = weight.is_valid() && !weight.is_none();
     /* As quad(**opts) in scipy: points beside a weight are dropped with its warning,
-       and maxp1 and limlst are read only for the cos and sin weights (any value,
-       None included, is accepted and unused otherwise). */
+       maxp1 is read only for the cos and sin weights, and limlst only for those on an
+       infinite range (any value, None included, is accepted and unused otherwise). */
     if (weighted && points.is_valid() && !points.is_none()) {
         nb::object category = nb::module_::import_("nativecall.integrate").attr("IntegrationWarning");
         if (PyErr_WarnEx(category.ptr(),
@@ -464,11 +466,18 @@ QuadSpec spec_from_dict(nb::handle opts, const QuadSpec &defaults) {
         const std::string name = nb::cast<std::string>(nb::str(weight));
         fourier = name == "cos" || name == "sin";
     }
-    return spec_from(epsabs.is_valid() ? float_option(epsabs, "epsabs") : defaults.options.epsabs,
-                     epsrel.is_valid() ? float_option(epsrel, "epsrel") : defaults.options.epsrel,
-                     limit.is_valid() ? int_option(limit, "limit") : defaults.options.limit, points, weight,
-                     get("wvar"), fourier && maxp1.is_valid() ? int_option(maxp1, "maxp1") : defaults.maxp1,
-                     fourier && limlst.is_valid() ? int_option(limlst, "limlst") : defaults.limlst);
+    const std::string where = "nquad: opts for ranges[" + std::to_string(level) + "]: ";
+    auto real = [&](const nb::object &value, const char *name, double fallback) {
+        return value.is_valid() ? float_option(value, (where + name).c_str()) : fallback;
+    };
+    auto integer = [&](const nb::object &value, const char *name, bool read, int fallback) {
+        return read && value.is_valid() ? int_option(value, (where + name).c_str()) : fallback;
+    };
+    const QuadSpec defaults;
+    return spec_from(real(epsabs, "epsabs", defaults.options.epsabs), real(epsrel, "epsrel", defaults.options.epsrel),
+                     integer(limit, "limit", true, defaults.options.limit), points, weight, get("wvar"),
+                     integer(maxp1, "maxp1", fourier, defaults.maxp1),
+                     integer(limlst, "limlst", fourier && may_be_infinite, defaults.limlst));
 }
 
 /* Why a level's options are invalid, in quad's words (scipy's where it has them):
@@ -962,6 +971,7 @@ nb::tuple nquad_entry(nb::handle func, nb::handle ranges, nb::tuple args, nb::ha
     for (std::size_t i = 0; i < dims; ++i) {
         const LevelInput &input = inputs[i];
         NquadLevel &l = levels[i];
+        const bool may_be_infinite = input.range_fn.is_valid() || std::isinf(input.lo) || std::isinf(input.hi);
         if (input.range_fn.is_valid()) {
             nb::object fn = input.range_fn;
             l.range = [fn, call_outer, i](const double *outer, std::size_t count) {
@@ -984,12 +994,12 @@ nb::tuple nquad_entry(nb::handle func, nb::handle ranges, nb::tuple args, nb::ha
         }
         if (input.opts_fn.is_valid()) {
             nb::object fn = input.opts_fn;
-            l.spec_at = [fn, call_outer](const double *outer, std::size_t count) {
+            l.spec_at = [fn, call_outer, i, may_be_infinite](const double *outer, std::size_t count) {
                 nb::gil_scoped_acquire gil;
-                return spec_from_dict(call_outer(fn, outer, count), QuadSpec{});
+                return spec_from_dict(call_outer(fn, outer, count), i, may_be_infinite);
             };
         } else if (input.opts_dict.is_valid()) {
-            l.spec = spec_from_dict(input.opts_dict, QuadSpec{});
+            l.spec = spec_from_dict(input.opts_dict, i, may_be_infinite);
         }
     }
     NquadResult result;

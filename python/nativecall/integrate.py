@@ -151,10 +151,13 @@ def _limit_value(value, name, routine):
     return x
 
 
-def _check_tolerances(epsabs, epsrel):
-    """scipy's ValueError for tolerances QUADPACK cannot meet (ier=6), before any work."""
+def _check_tolerances(epsabs, epsrel, routine):
+    """The tolerances as floats (a TypeError naming one that is not a real number), and
+    scipy's ValueError for tolerances QUADPACK cannot meet (ier=6), before any work."""
+    epsabs, epsrel = _real_option("epsabs", epsabs, routine), _real_option("epsrel", epsrel, routine)
     if epsabs <= 0 and epsrel < max(50 * sys.float_info.epsilon, 5e-29):
         raise ValueError("If 'epsabs'<=0, 'epsrel' must be greater than both 5e-29 and 50*(machine epsilon).")
+    return epsabs, epsrel
 
 
 def _fourier_options(weight, infinite, maxp1, limlst, routine):
@@ -296,13 +299,13 @@ def _batch_numbers(np, value, name):
     return np.ascontiguousarray(np.atleast_1d(arr.astype(np.float64, copy=False)))
 
 
-def _real_option(name, value):
-    """A float option of quad_batch as a float, or a TypeError naming it."""
+def _real_option(name, value, routine):
+    """A float option as a float, or a TypeError naming it and the routine."""
     if type(value) is float:   # the defaults and most values given
         return value
     import numbers
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"quad_batch: {name} must be a real number, got {value!r}")
+        raise TypeError(f"{routine}: {name} must be a real number, got {value!r}")
     return float(value)
 
 
@@ -350,9 +353,9 @@ def quad(func, a, b, args=(), full_output=0, epsabs=1.49e-8, epsrel=1.49e-8, lim
     if complex_func:
         # As scipy: the real and imaginary parts come from calling func in Python,
         # so anything callable there (a ctypes function pointer too) is accepted.
-        if not callable(func) or isinstance(func, LowLevelCallable):
+        if not callable(func):
             raise TypeError("quad: complex_func=True needs a Python callable returning complex values; "
-                            f"got {func!r}, which cannot be called from Python")
+                            f"got {func!r}, which is not callable")
         real = quad(lambda x, *p: func(x, *p).real, a, b, args, full_output, epsabs, epsrel, limit,
                     points, weight, wvar, wopts, maxp1, limlst)
         imag = quad(lambda x, *p: func(x, *p).imag, a, b, args, full_output, epsabs, epsrel, limit,
@@ -414,12 +417,13 @@ quad = _integrate.make_quad_front("quad", _quad_general, _plain_quad_warning)  #
 
 def _nquad_args(args):
     """nquad's args as a tuple: scipy unpacks them with *args, so any iterable
-    (a list, a numpy array, a range) gives its items; a lone number is one argument."""
+    (a list, a numpy array, a range, a string) gives its items; a lone number,
+    which scipy refuses, is taken as one argument."""
     if args is None:
         return ()
     if isinstance(args, tuple):
         return args
-    if isinstance(args, (str, bytes)) or getattr(args, "ndim", None) == 0:
+    if getattr(args, "ndim", None) == 0:
         return (args,)
     try:
         return tuple(args)
@@ -460,7 +464,7 @@ def dblquad(func, a, b, gfun, hfun, args=(), epsabs=1.49e-8, epsrel=1.49e-8):
             return [gfun(x) if callable(gfun) else gfun, hfun(x) if callable(hfun) else hfun]
     else:
         inner = [gfun, hfun]
-    _check_tolerances(epsabs, epsrel)
+    epsabs, epsrel = _check_tolerances(epsabs, epsrel, "dblquad")
     options = {"epsabs": epsabs, "epsrel": epsrel}
     return nquad(func, [inner, [a, b]], args=args, opts=options)
 
@@ -478,7 +482,7 @@ def tplquad(func, a, b, gfun, hfun, qfun, rfun, args=(), epsabs=1.49e-8, epsrel=
             return [gfun(x) if callable(gfun) else gfun, hfun(x) if callable(hfun) else hfun]
     else:
         middle = [gfun, hfun]
-    _check_tolerances(epsabs, epsrel)
+    epsabs, epsrel = _check_tolerances(epsabs, epsrel, "tplquad")
     options = {"epsabs": epsabs, "epsrel": epsrel}
     return nquad(func, [innermost, middle, [a, b]], args=args, opts=options)
 
@@ -553,12 +557,12 @@ def quad_batch(func, a, b, args=None, *, epsabs=1.49e-8, epsrel=1.49e-8, limit=5
     if rows is not None and rows.shape[0] == 1 and n > 1:
         rows = np.ascontiguousarray(np.broadcast_to(rows, (n, rows.shape[1])))
         given_rows = np.broadcast_to(given_rows, rows.shape)
-    # A Python integrand gets each row as tuple(args[i]) would give it (integers stay
-    # integers); native ones read the float64 rows.
-    python_rows = given_rows if given_rows is not None and given_rows.dtype != np.float64 else None
-    epsabs, epsrel = _real_option("epsabs", epsabs), _real_option("epsrel", epsrel)
+    # A Python integrand gets integer, bool and object rows as tuple(args[i]) would
+    # give them (integers stay integers); floats of any width arrive as float64, as
+    # native integrands read them.
+    python_rows = given_rows if given_rows is not None and given_rows.dtype.kind in "biuO" else None
+    epsabs, epsrel = _check_tolerances(epsabs, epsrel, "quad_batch")
     limit = _int_option("limit", limit)
-    _check_tolerances(epsabs, epsrel)
     if limit < 1:
         raise ValueError(f"Invalid 'limit' argument ({limit}). There must be at least one subinterval")
     if weight is not None and points is not None:

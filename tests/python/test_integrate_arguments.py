@@ -27,6 +27,13 @@ def test_nquad_family_unpacks_any_iterable_of_args(args):
     assert ni.tplquad(lambda z, y, x, a, b: a * z + b, 0, 1, 0, 1, 0, 1, args=args)[0] == pytest.approx(2.0)
 
 
+def test_nquad_unpacks_a_string_of_args_as_scipy_does():
+    def f(x, y, *extra):
+        return x * y * len(extra)
+    assert ni.nquad(f, [[0, 1], [0, 1]], args="ab") == pytest.approx(si.nquad(f, [[0, 1], [0, 1]], args="ab"))
+    assert ni.nquad(f, [[0, 1], [0, 1]], args=iter((1.0, 2.0)))[0] == pytest.approx(0.5)
+
+
 def test_nquad_with_array_args_reaches_a_python_range_callable():
     seen = []
 
@@ -51,6 +58,16 @@ def test_nquad_says_what_is_wrong_with_a_levels_options(opts, pattern):
         ni.nquad(lambda x, y: x * y, [(0, 1), (0, 1)], opts=opts)
 
 
+@pytest.mark.parametrize("routine, call", [
+    ("dblquad", lambda **kw: ni.dblquad(lambda y, x: 1.0, 0, 1, 0, 1, **kw)),
+    ("tplquad", lambda **kw: ni.tplquad(lambda z, y, x: 1.0, 0, 1, 0, 1, 0, 1, **kw)),
+])
+@pytest.mark.parametrize("tolerance", [None, "1e-8", np.array([0.0, 1.0])], ids=["None", "text", "array"])
+def test_dblquad_and_tplquad_name_a_tolerance_that_is_not_a_number(routine, call, tolerance):
+    with pytest.raises(TypeError, match=rf"{routine}: epsabs must be a real number, got"):
+        call(epsabs=tolerance)
+
+
 def test_dblquad_and_tplquad_report_bad_tolerances_in_scipys_words():
     message = r"If 'epsabs'<=0, 'epsrel' must be greater than both 5e-29"
     with pytest.raises(ValueError, match=message):
@@ -73,8 +90,15 @@ def test_unused_fourier_options_may_be_none_and_used_ones_must_be_integers():
         ni.quad(lambda x: x, 0, 1, weight="cos", wvar=2, maxp1=None)
     with pytest.raises(TypeError, match=r"quad_batch: limlst must be an integer for weight 'sin', got None"):
         ni.quad_batch(lambda x: math.exp(-x), 0, math.inf, weight="sin", wvar=2, limlst=None)
-    with pytest.raises(TypeError, match=r"maxp1 must be an integer, got None"):
+    with pytest.raises(TypeError, match=r"nquad: opts for ranges\[0\]: maxp1 must be an integer, got None"):
         ni.nquad(lambda x, y: x, f, opts=[{"weight": "cos", "wvar": 1.0, "maxp1": None}, {}])
+    # limlst only counts on an infinite range (QAWF): a finite constant one ignores it, as scipy.
+    finite_cos = [{"weight": "cos", "wvar": 1.0, "limlst": None}, {}]
+    assert ni.nquad(lambda x, y: x, f, opts=finite_cos) == pytest.approx(
+        si.nquad(lambda x, y: x, f, opts=finite_cos), rel=1e-14)
+    with pytest.raises(TypeError, match=r"nquad: opts for ranges\[0\]: limlst must be an integer, got None"):
+        ni.nquad(lambda x, y: math.exp(-x), [(0, math.inf), (0, 1)],
+                 opts=[{"weight": "cos", "wvar": 1.0, "limlst": None}, {}])
 
 
 def test_nquad_warns_like_quad_when_points_come_with_a_weight():
@@ -130,6 +154,11 @@ def test_quad_batch_bad_args_say_so(args, error, pattern):
 def test_quad_batch_names_the_item_whose_range_a_break_point_misses():
     with pytest.raises(ValueError, match=r"quad_batch: integral 1: break point 0.5 in 'points' lies outside"):
         ni.quad_batch(lambda x: x, 0, np.array([1.0, 0.4, 2.0]), points=[0.5])
+    # An empty item is 0 whatever the points, as quad gives; an infinite one gets quad's (and scipy's) error.
+    values = ni.quad_batch(lambda x: x, [0.0, 1.0], [1.0, 1.0], points=[0.5])[0]
+    assert values.tolist() == [ni.quad(lambda x: x, 0, 1, points=[0.5])[0], 0.0]
+    with pytest.raises(ValueError, match="Infinity inputs cannot be used with break points"):
+        ni.quad_batch(lambda x: x, [0.0, -math.inf], [1.0, 0.0], points=[0.5])
 
 
 def test_quad_batch_hands_a_python_integrand_its_row_as_given():
@@ -142,11 +171,23 @@ def test_quad_batch_hands_a_python_integrand_its_row_as_given():
     assert values == pytest.approx([0.5, 1.0, 1.5])
     # Broadcast single rows too.
     assert ni.quad_batch(repeated, 0, [1.0, 2.0], args=np.array([[2]]))[0] == pytest.approx([1.0, 4.0])
+    # Floats of any width arrive as float64 (no float32 arithmetic in the integrand).
+    seen = []
+
+    def scaled(x, p):
+        seen.append(type(p))
+        return p * x
+    narrow = ni.quad_batch(scaled, 0, 1, args=np.array([1.5], dtype=np.float32))
+    assert narrow[0][0] == ni.quad(scaled, 0, 1, args=(1.5,))[0] and narrow[1][0] < 1e-13
+    assert set(seen) == {float}
 
 
 def test_complex_func_calls_any_python_callable_as_scipy_does():
     prototype = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)
     pointer = prototype(lambda x: x * x)
     assert ni.quad(pointer, 0, 1, complex_func=True) == si.quad(pointer, 0, 1, complex_func=True)
-    with pytest.raises(TypeError, match="complex_func=True needs a Python callable"):
-        ni.quad(nativecall.LowLevelCallable(pointer), 0, 1, complex_func=True)
+    # nativecall's LowLevelCallable can be called from Python too.
+    assert ni.quad(nativecall.LowLevelCallable(pointer), 0, 1, complex_func=True) == si.quad(
+        pointer, 0, 1, complex_func=True)
+    with pytest.raises(TypeError, match="complex_func=True needs a Python callable.*not callable"):
+        ni.quad(3.0, 0, 1, complex_func=True)

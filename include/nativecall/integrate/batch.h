@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -76,10 +77,12 @@ void quad_batch_bound(const Bind &bind, std::size_t first, std::size_t count, co
                               "and a Workspace of your own");
     /* Break points shared by items of different ranges: one outside an item's range is
        reported before any work, naming the item (a handler around each item's quad
-       would cost a few percent of a small integral). */
-    if (!spec.points.empty()) {
+       would cost a few percent of a small integral). Empty and infinite ranges are
+       left to quad (0, and its own error), and a weight ignores the points. */
+    if (!spec.points.empty() && spec.weight == Weight::None) {
         for (std::size_t item = first; item < first + count; ++item) {
             const double lo = a[item * a_stride], hi = b[item * b_stride];
+            if (lo == hi || !std::isfinite(lo) || !std::isfinite(hi)) continue;
             try {
                 interior_break_points(spec.points, std::min(lo, hi), std::max(lo, hi));
             } catch (const InvalidArgument &e) {
