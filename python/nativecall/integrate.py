@@ -23,7 +23,7 @@ import sys
 import warnings
 
 from . import _integrate
-from .lowlevel import LowLevelCallable, as_callback_cached, workers_value
+from .lowlevel import as_callback_cached, workers_value
 
 __all__ = ["quad", "dblquad", "tplquad", "nquad", "quad_batch", "IntegrationWarning", "SIGNATURES"]
 
