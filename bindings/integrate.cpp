@@ -1046,11 +1046,11 @@ using IntsOut = nb::ndarray<int, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
 /* `python_rows`: None, or the rows as the caller gave them (e.g. integers) for a
    Python integrand, which gets tuple(python_rows[i]) as quad's args would be. */
-std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows> args,
-                             nb::handle python_rows, nb::handle epsabs,
-                             nb::handle epsrel, nb::handle limit, nb::handle points, nb::handle weight,
-                             nb::handle wvar, nb::handle maxp1, nb::handle limlst, nb::handle workers_obj,
-                             nb::handle progress, DoublesOut value, DoublesOut abserr, IntsOut ier, IntsOut neval) {
+std::size_t quad_batch_entry(nb::handle func, Doubles a, Doubles b, std::optional<Rows> args, nb::handle python_rows,
+                             nb::handle epsabs, nb::handle epsrel, nb::handle limit, nb::handle points,
+                             nb::handle weight, nb::handle wvar, nb::handle maxp1, nb::handle limlst,
+                             nb::handle workers_obj, nb::handle progress, DoublesOut value, DoublesOut abserr,
+                             IntsOut ier, IntsOut neval) {
     const int workers = int_option(workers_obj, "workers");
     const std::size_t n = value.shape(0);
     const std::size_t a_stride = a.shape(0) == 1 ? 0 : 1, b_stride = b.shape(0) == 1 ? 0 : 1;
@@ -1174,8 +1174,8 @@ NB_MODULE(_integrate, m) {
           "scipy's nquad with `args` a tuple; returns (value, abserr, neval, first_failure_ier, the failed level's "
           "opts dict or None, routine).");
     m.def("quad_batch", &quad_batch_entry, nb::arg("func"), nb::arg("a"), nb::arg("b"), nb::arg("args").none(),
-          nb::arg("python_rows").none(), nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"), nb::arg("points").none(), nb::arg("weight").none(),
-          nb::arg("wvar").none(), nb::arg("maxp1"), nb::arg("limlst"), nb::arg("workers"),
+          nb::arg("python_rows").none(), nb::arg("epsabs"), nb::arg("epsrel"), nb::arg("limit"),
+          nb::arg("points").none(), nb::arg("weight").none(), nb::arg("wvar").none(), nb::arg("maxp1"), nb::arg("limlst"), nb::arg("workers"),
           nb::arg("progress").none(), nb::arg("value"), nb::arg("abserr"), nb::arg("ier"), nb::arg("neval"),
           "Fills value, abserr, ier and neval; returns how many items have ier != 0.");
     m.def("signatures", &signatures, "The C signatures a native integrand may have.");

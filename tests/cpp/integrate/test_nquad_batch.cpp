@@ -314,7 +314,8 @@ TEST(QuadBatchErrors, AnInvalidItemIsNamed) {
                        ni::BatchOutput{value.data(), abserr.data(), ier.data()});
         ADD_FAILURE() << "a break point outside item 1's range was accepted";
     } catch (const nativecall::InvalidArgument &e) {
-        EXPECT_NE(std::string(e.what()).find("quad_batch: integral 1: break point 0.5"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("quad_batch: integral 1: break point 0.5"), std::string::npos)
+            << e.what();
     }
 }
 
