@@ -161,8 +161,8 @@ struct IntegrandArg {
 /* The vectorised loop entries when `lowlevel` wraps a nativecall cfunc (its function
    is a nativecall.jit.CFunc with the same address and C signature): `many`
    (CompiledFunction::many_address) when `plain` asks for it, `mirrored_sum` when
-   `mirrored` does (a whole-line integral). Each costs an LLVM run on its first use,
-   so only what the call will use is looked for. Anything unexpected on the way
+   `mirrored` does (a whole-line integral). Each costs an LLVM run on its first use
+   (unless the compile cache holds it), so only what the call will use is looked for. Anything unexpected on the way
    leaves them null, and the scalar entry is used. */
 void find_loop_entries(nb::handle lowlevel, bool plain, bool mirrored, NativeIntegrand &f) {
     /* What is not a cfunc has no loops to look for, now or later. */
@@ -196,20 +196,21 @@ void find_loop_entries(nb::handle lowlevel, bool plain, bool mirrored, NativeInt
     if (compiled.is_none() || !function.attr("address").equal(lowlevel.attr("_address")) ||
         !function.attr("c_signature").equal(lowlevel.attr("_c_signature")))
         return;
-    /* Each property read builds its loop the first time; one that fails (or is
-       missing) leaves that loop null. */
-    auto loop_at = [&compiled](const char *property) -> void * {
-        nb::object address = nb::steal(PyObject_GetAttrString(compiled.ptr(), property));
-        if (!address.is_valid()) {
-            PyErr_Clear();
+    /* The cfunc's _loop_address builds the loop the first time (or loads it from the
+       compile cache); one that fails leaves that loop null. */
+    auto loop_at = [&function](const char *kind) -> void * {
+        try {
+            return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(function.attr("_loop_address")(kind)));
+        } catch (const nb::python_error &) {
+            return nullptr;   // the error is cleared as the exception is dropped
+        } catch (const nb::cast_error &) {
             return nullptr;
         }
-        return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(address));
     };
     f.many_sought = plain;
     f.mirrored_sum_sought = mirrored;
-    if (plain) f.many = loop_at("many_address");
-    if (mirrored) f.mirrored_sum = loop_at("mirrored_sum_address");
+    if (plain) f.many = loop_at("many");
+    if (mirrored) f.mirrored_sum = loop_at("mirrored_sum");
 }
 
 /* The last object whose integrand resolved to native code, by a weak reference

@@ -512,6 +512,15 @@ std::shared_ptr<CompiledFunction> compile_source(const std::string &source, cons
     return compile(request);
 }
 
+/* A loop entry's name in Python ('many', 'mirrored_sum': the *_address properties' stems). */
+LoopValue loop_value(const std::string &kind) {
+    if (kind == "many")
+        return LoopValue::Value;
+    if (kind == "mirrored_sum")
+        return LoopValue::MirroredSum;
+    throw nb::value_error(("loop entry kind: got '" + kind + "', expected 'many' or 'mirrored_sum'").c_str());
+}
+
 /* Object code from the compile cache or a pickle → loaded function; no LLVM codegen runs. */
 std::shared_ptr<CompiledFunction> load_object_code(nb::bytes object, const std::string &function_symbol,
                                                    const std::string &thunk_symbol,
@@ -616,6 +625,24 @@ NB_MODULE(_jit, m) {
             return reinterpret_cast<std::uintptr_t>(f.mirrored_sum_address());
         },
                      "The loop entry filling fx[i] = f(x[i]) + f(-x[i]) (0 when there is none).")
+        .def("loop_object", [](const CompiledFunction &f, const std::string &kind) -> nb::object {
+            std::optional<LoopObject> loop = f.loop_object(loop_value(kind));
+            if (!loop)
+                return nb::none();
+            return nb::make_tuple(nb::bytes(loop->object_code.data(), loop->object_code.size()), loop->symbol,
+                                  loop->imports);
+        }, nb::arg("kind"),
+             "(object_code, symbol, imports) of the loop entry `kind` ('many' or 'mirrored_sum') once it has been "
+             "built or adopted; None before that and when there is none. Never builds it.")
+        .def("adopt_loop", [](const CompiledFunction &f, const std::string &kind, nb::bytes object_code,
+                              const std::string &symbol, const std::map<std::string, std::uintptr_t> &imports) {
+            LoopObject loop{std::string(object_code.c_str(), object_code.size()), symbol, imports};
+            const LoopValue value = loop_value(kind);
+            nb::gil_scoped_release released;
+            return reinterpret_cast<std::uintptr_t>(f.adopt_loop(value, loop));
+        }, nb::arg("kind"), nb::arg("object_code"), nb::arg("symbol"), nb::arg("imports"),
+             "Makes object code a loop_object() gave (in any process) the loop entry `kind`, unless it was already "
+             "asked for; returns the loop's address (0 when there is none). Raises when the code does not load.")
         .def_prop_ro("llvm_ir", &CompiledFunction::llvm_ir)
         .def_prop_ro("name", &CompiledFunction::name)
         .def_prop_ro("signature", [](const CompiledFunction &f) { return f.signature().numba_spelling(); })

@@ -5,11 +5,14 @@ loads it without running LLVM. The key is a BLAKE2b-256 over the source text, th
 the globals snapshot (callee cfuncs by their own key), the signature, the options, the
 nativecall and LLVM versions, the compiler's build and the host CPU (_jit.host_key()); the file name only helps
 find it, the key inside decides. A file that fails any check is ignored with a
-NativecallCacheWarning and rewritten by the compile that follows.
+NativecallCacheWarning and rewritten by the compile that follows. A function's loop
+entries (what the integrate routines call with a whole rule's nodes) are built on first
+use and kept in files of their own, under loop_key(key, kind), so that a later process
+loads them too (CompiledFunction.adopt_loop) instead of running LLVM on its first integral.
 
 File layout: MAGIC | format version (u32) | key (32 bytes) | payload length (u64) |
 checksum(payload) (u64) | payload, where payload = header length (u32) | JSON header |
-object code | LLVM IR (UTF-8). The header gives the object code's size; the IR, tens of
+object code | LLVM IR (UTF-8; none for a loop entry). The header gives the object code's size; the IR, tens of
 kilobytes, stays out of the JSON, whose decoder would otherwise spend more on it than
 the rest of a load's Python work. Writers go through a temporary file and os.replace, so concurrent writers of
 one key leave one whole file.
@@ -271,9 +274,9 @@ def _resolve(paths, described):
 # ---------------------------------------------------------------- reading and writing
 
 
-def _warn(path, why):
+def _warn(path, why, stacklevel=4):
     warnings.warn(f"nativecall: ignoring the compile cache file {path}: {why}; compiling again",
-                  NativecallCacheWarning, stacklevel=4)
+                  NativecallCacheWarning, stacklevel=stacklevel)
 
 
 def _read(path):
@@ -291,68 +294,112 @@ def _read(path):
         os.close(fd)
 
 
-def load(path, key_bytes, described, signature=None, compile_args=None):
-    """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
-    when a file was there but unusable). `signature` is the C signature text asked for: a
-    file whose header says another cannot be called safely. `compile_args`, what
-    _jit.compile would be given, lets an integrand build its loop entry on first use
-    (object code holds none)."""
+def _checked_payload(path, key_bytes):
+    """The payload of the cache file at `path` when it is whole and made for `key_bytes`;
+    None when there is no file, and when it fails a check (a warning says which)."""
     try:
         data = _read(path)
     except FileNotFoundError:
         return None
     except OSError as e:
-        _warn(path, f"cannot be read ({e})")
+        _warn(path, f"cannot be read ({e})", 5)
         return None
     if len(data) < _PREFIX.size:
-        _warn(path, f"truncated ({len(data)} bytes, the header alone takes {_PREFIX.size})")
+        _warn(path, f"truncated ({len(data)} bytes, the header alone takes {_PREFIX.size})", 5)
         return None
     magic, version, file_key, length, file_checksum = _PREFIX.unpack_from(data)
     payload = data[_PREFIX.size:]
     if magic != MAGIC:
-        _warn(path, "not a nativecall cache file (bad magic)")
+        _warn(path, "not a nativecall cache file (bad magic)", 5)
     elif version != FORMAT_VERSION:
-        _warn(path, f"format version {version}, this nativecall reads {FORMAT_VERSION}")
+        _warn(path, f"format version {version}, this nativecall reads {FORMAT_VERSION}", 5)
     elif file_key != key_bytes:
-        _warn(path, "written for another source, snapshot, signature, option set or host")
+        _warn(path, "written for another source, snapshot, signature, option set or host", 5)
     elif len(payload) != length:
-        _warn(path, f"truncated or padded (payload of {len(payload)} bytes, header says {length})")
+        _warn(path, f"truncated or padded (payload of {len(payload)} bytes, header says {length})", 5)
     elif checksum(payload) != file_checksum:
-        _warn(path, "checksum mismatch")
+        _warn(path, "checksum mismatch", 5)
     else:
-        return _load_payload(path, payload, described, signature, compile_args)
+        return payload
     return None
 
 
-def _load_payload(path, payload, described, signature, compile_args):
-    try:
-        (header_length,) = _HEADER_LENGTH.unpack_from(payload)
-        end = _HEADER_LENGTH.size + header_length
-        header = json.loads(payload[_HEADER_LENGTH.size:end].decode("utf-8"))
-        object_size = header["object_size"]
-        if type(object_size) is not int or not 0 <= object_size <= len(payload) - end:
-            _warn(path, f"its header gives an object code size of {object_size!r}, but {len(payload) - end} "
+class _Unusable(Exception):
+    """A cache file whose contents cannot be used (the message says why)."""
+
+
+def _split_payload(payload):
+    """(header, object code, what follows it) of a payload; raises _Unusable, or what decoding raises."""
+    (header_length,) = _HEADER_LENGTH.unpack_from(payload)
+    end = _HEADER_LENGTH.size + header_length
+    header = json.loads(payload[_HEADER_LENGTH.size:end].decode("utf-8"))
+    object_size = header["object_size"]
+    if type(object_size) is not int or not 0 <= object_size <= len(payload) - end:
+        raise _Unusable(f"its header gives an object code size of {object_size!r}, but {len(payload) - end} "
                         "bytes follow the header")
-            return None
-        object_end = end + object_size
-        object_code = payload[end:object_end]
-        llvm_ir = payload[object_end:].decode("utf-8")
+    object_end = end + object_size
+    return header, payload[end:object_end], payload[object_end:]
+
+
+def _bound_imports(header, described):
+    imports = _resolve(header["imports"], described)
+    if imports is None:
+        raise _Unusable("it calls functions this snapshot does not hold")
+    return imports
+
+
+# What a damaged or foreign header makes decoding and loading raise.
+_LOAD_ERRORS = (ValueError, KeyError, TypeError, struct.error, RuntimeError)
+
+
+def load(path, key_bytes, described, signature=None, compile_args=None):
+    """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
+    when a file was there but unusable). `signature` is the C signature text asked for: a
+    file whose header says another cannot be called safely. `compile_args`, what
+    _jit.compile would be given, lets an integrand build its loop entry on first use when
+    the loop's own file (load_loop) is not there."""
+    payload = _checked_payload(path, key_bytes)
+    if payload is None:
+        return None
+    try:
+        header, object_code, llvm_ir = _split_payload(payload)
         if signature is not None and header["signature"] != signature:   # equal text: nothing to compare
             from . import _core
             difference = _core.Signature(header["signature"]).first_difference(_core.Signature(signature))
             if difference:
-                _warn(path, f"its header declares the signature {header['signature']!r}, not the "
-                            f"{signature!r} asked for ({difference})")
-                return None
-        imports = _resolve(header["imports"], described)
-        if imports is None:
-            _warn(path, "it calls functions this snapshot does not hold")
-            return None
-        return _jit.load_compiled(object_code, header["function_symbol"], header["thunk_symbol"], imports,
-                                  header["signature"], header["name"], llvm_ir, compile_args)
-    except (ValueError, KeyError, TypeError, struct.error, RuntimeError) as e:
+                raise _Unusable(f"its header declares the signature {header['signature']!r}, not the "
+                                f"{signature!r} asked for ({difference})")
+        return _jit.load_compiled(object_code, header["function_symbol"], header["thunk_symbol"],
+                                  _bound_imports(header, described), header["signature"], header["name"],
+                                  llvm_ir.decode("utf-8"), compile_args)
+    except _Unusable as e:
+        _warn(path, str(e))
+    except _LOAD_ERRORS as e:
         _warn(path, f"cannot be loaded ({e})")
+    return None
+
+
+def loop_key(key_bytes, kind):
+    """The key of a cfunc's loop entry `kind` ('many' or 'mirrored_sum'), from the cfunc's own
+    key: the loop is compiled from everything that key covers."""
+    return digest(key_bytes + b"\nloop entry " + kind.encode("ascii"))
+
+
+def load_loop(path, key_bytes, described, compiled, kind):
+    """Makes the loop entry `kind` cached at `path` for `key_bytes` the loop of `compiled` (a
+    CompiledFunction of the same key) without running LLVM, and returns its address; None
+    when there is no usable file (a warning says why when a file was there but unusable)."""
+    payload = _checked_payload(path, key_bytes)
+    if payload is None:
         return None
+    try:
+        header, object_code, _ = _split_payload(payload)
+        return compiled.adopt_loop(kind, object_code, header["function_symbol"], _bound_imports(header, described))
+    except _Unusable as e:
+        _warn(path, str(e))
+    except _LOAD_ERRORS as e:
+        _warn(path, f"cannot be loaded ({e})")
+    return None
 
 
 def store(path, key_bytes, compiled, described):
@@ -364,11 +411,29 @@ def store(path, key_bytes, compiled, described):
                       "whose address a later process could not find; make that callee a global of the cfunc, or "
                       "drop cache=True", NativecallCacheWarning, stacklevel=4)
         return
-    header = json.dumps({"function_symbol": compiled.function_symbol, "thunk_symbol": compiled.thunk_symbol,
-                         "signature": compiled.signature, "name": compiled.name, "imports": paths,
-                         "object_size": len(compiled.object_code)}).encode("utf-8")
-    payload = (_HEADER_LENGTH.pack(len(header)) + header + compiled.object_code
-               + compiled.llvm_ir.encode("utf-8"))
+    _write(path, key_bytes, {"function_symbol": compiled.function_symbol, "thunk_symbol": compiled.thunk_symbol,
+                             "signature": compiled.signature, "name": compiled.name, "imports": paths},
+           compiled.object_code, compiled.llvm_ir.encode("utf-8"))
+
+
+def store_loop(path, key_bytes, compiled, kind, described):
+    """Writes the loop entry `kind` of `compiled`, once built, under `key_bytes` (loop_key)."""
+    loop = compiled.loop_object(kind)
+    if loop is None:
+        return
+    object_code, symbol, imports = loop
+    paths = _import_paths(imports, described)
+    if paths is None:   # store() said why when it met the function itself
+        return
+    _write(path, key_bytes, {"function_symbol": symbol, "thunk_symbol": "", "signature": compiled.signature,
+                             "name": compiled.name, "imports": paths}, object_code, b"")
+
+
+def _write(path, key_bytes, header, object_code, tail):
+    """One cache file, written atomically: `header` (plus the object code's size), the object
+    code, then `tail`. Failures only warn."""
+    header = json.dumps({**header, "object_size": len(object_code)}).encode("utf-8")
+    payload = _HEADER_LENGTH.pack(len(header)) + header + object_code + tail
     blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), checksum(payload)) + payload
     import tempfile   # only writers need it, and it is slow to import
     folder = os.path.dirname(path)
@@ -384,4 +449,4 @@ def store(path, key_bytes, compiled, described):
             raise
     except OSError as e:
         warnings.warn(f"nativecall: cannot write the compile cache file {path}: {e}", NativecallCacheWarning,
-                      stacklevel=4)
+                      stacklevel=5)

@@ -538,6 +538,7 @@ class CFunc:
         self._pyfunc = pyfunc
         self._requested_signature = signature_text
         self._ctypes = None
+        self._loops_sought = set()   # the loop entries _loop_address has looked for in the cache
         self.__name__ = compiled.name
         self.__qualname__ = getattr(pyfunc, "__qualname__", compiled.name)
         self.__doc__ = getattr(pyfunc, "__doc__", None)
@@ -602,6 +603,25 @@ class CFunc:
     def to_scipy(self, user_data=None):
         """A scipy.LowLevelCallable over this function (for scipy.integrate, scipy.ndimage)."""
         return self.to_lowlevel(user_data).to_scipy()
+
+    def _loop_address(self, kind):
+        """The address of the loop entry `kind` ('many' or 'mirrored_sum'; 0 when there is none),
+        which the integrate routines call with a whole rule's nodes. Built on first use, which
+        runs LLVM; with cache=True first looked for in the compile cache, and written there
+        when built, so a later process loads it as it loads the function."""
+        build = getattr(self, "_build", None)
+        if build is None or not build[-1] or kind in self._loops_sought:
+            return getattr(self._compiled, kind + "_address")
+        self._loops_sought.add(kind)
+        filename, name, described = build[1], build[4], build[5]
+        key = _cache.loop_key(bytes.fromhex(self._cache_key), kind)
+        path = _cache.cache_path(filename, f"{name}.{kind}", key)
+        address = _cache.load_loop(path, key, described, self._compiled, kind)
+        if address is None:
+            address = getattr(self._compiled, kind + "_address")
+            if address:
+                _cache.store_loop(path, key, self._compiled, kind, described)
+        return address
 
     def __nativecall_callback__(self):
         return {"address": self.address, "signature": self.c_signature, "thread_safe": True,

@@ -80,12 +80,18 @@ GlobalValue GlobalValue::of_jitable(std::shared_ptr<const JitableSource> source)
 
 namespace {
 
+/* A loop entry just built (code null when there is none) and its symbol in its object code. */
+struct BuiltLoop {
+    std::unique_ptr<JitCode> code;
+    std::string symbol;
+};
+
 class JitCompiledFunction : public CompiledFunction {
 public:
     /* `build_loop` makes a loop entry (or returns null) the first time it is asked for. */
     JitCompiledFunction(std::unique_ptr<JitCode> code, Signature signature, std::string name,
                         std::string function_symbol, std::string thunk_symbol, ImportMap imports,
-                        std::function<std::unique_ptr<JitCode>(LoopValue)> build_loop)
+                        std::function<BuiltLoop(LoopValue)> build_loop)
         : code_(std::move(code)), signature_(std::move(signature)), name_(std::move(name)),
           function_symbol_(std::move(function_symbol)), thunk_symbol_(std::move(thunk_symbol)),
           imports_(std::move(imports)), build_loop_(std::move(build_loop)) {}
@@ -102,6 +108,26 @@ public:
     void *many_address() const override { return loop(LoopValue::Value); }
     void *mirrored_sum_address() const override { return loop(LoopValue::MirroredSum); }
 
+    std::optional<LoopObject> loop_object(LoopValue value) const override {
+        const auto index = static_cast<std::size_t>(value);
+        if (!loop_settled_[index].load(std::memory_order_acquire) || !loops_[index])
+            return std::nullopt;
+        const JitCode &code = *loops_[index];
+        return LoopObject{code.object, loop_symbols_[index], code.imports};
+    }
+
+    void *adopt_loop(LoopValue value, const LoopObject &object) const override {
+        if (!has_loop_entry(signature_))
+            return nullptr;
+        const auto index = static_cast<std::size_t>(value);
+        /* A load that throws leaves the flag unset (call_once's rule), so the loop still builds on first use. */
+        std::call_once(loop_built_[index], [&] {
+            std::unique_ptr<JitCode> code = load_object(object.object_code, object.imports, object.symbol, "");
+            settle(index, std::move(code), object.symbol);
+        });
+        return loops_[index] ? loops_[index]->function : nullptr;
+    }
+
 private:
     /* Each loop is built once, on its own first use, without holding up the other. A
        build that throws hands its exception to that first caller; later ones find no
@@ -110,18 +136,27 @@ private:
         const auto index = static_cast<std::size_t>(value);
         std::exception_ptr failure;
         std::call_once(loop_built_[index], [&] {
+            BuiltLoop built;
             try {
                 if (build_loop_)
-                    loops_[index] = build_loop_(value);
+                    built = build_loop_(value);
             } catch (...) {
                 failure = std::current_exception();
             }
-            if (++loops_settled_ == 2)
-                build_loop_ = nullptr;   // both built: releases the AST it held
+            settle(index, std::move(built.code), built.symbol);
         });
         if (failure)
             std::rethrow_exception(failure);
         return loops_[index] ? loops_[index]->function : nullptr;
+    }
+
+    /* Records loop `index` (null: none) once its build or adoption is over. */
+    void settle(std::size_t index, std::unique_ptr<JitCode> code, const std::string &symbol) const {
+        loops_[index] = std::move(code);
+        loop_symbols_[index] = symbol;
+        loop_settled_[index].store(true, std::memory_order_release);
+        if (++loops_settled_ == 2)
+            build_loop_ = nullptr;   // both settled: releases the AST it held
     }
 
     std::unique_ptr<JitCode> code_;
@@ -130,10 +165,12 @@ private:
     std::string function_symbol_, thunk_symbol_;
     ImportMap imports_;
     /* Called by both loops' builds, possibly at once: it must be safe for that. */
-    mutable std::function<std::unique_ptr<JitCode>(LoopValue)> build_loop_;
+    mutable std::function<BuiltLoop(LoopValue)> build_loop_;
     mutable std::once_flag loop_built_[2];
     mutable std::atomic<int> loops_settled_{0};
     mutable std::unique_ptr<JitCode> loops_[2];   // the loop entries by LoopValue, when there are
+    mutable std::string loop_symbols_[2];         // their symbols in their object code
+    mutable std::atomic<bool> loop_settled_[2] = {false, false};   // loops_[i] is final (for loop_object)
 };
 
 /* Symbols must be unique across the process-wide JIT. */
@@ -146,8 +183,8 @@ std::string unique_symbol(const std::string &name) {
    mirrored_sum_address). It is a module of its own with a private copy of the body,
    lowered again, so the scalar entry is optimised exactly as without it and only the
    loop meets the vectorizer. */
-std::unique_ptr<JitCode> compile_many(const TypedFunction &typed, const Registry &registry,
-                                      const CompileOptions &options, const std::string &symbol, LoopValue value) {
+BuiltLoop compile_many(const TypedFunction &typed, const Registry &registry, const CompileOptions &options,
+                       const std::string &symbol, LoopValue value) {
     const std::string loop = symbol + (value == LoopValue::MirroredSum ? "_many_mirrored" : "_many");
     std::unique_ptr<CodegenUnit> unit = CodegenUnit::create(loop);
     ir::Builder &builder = unit->define_function(loop + "_body", typed.signature);
@@ -156,7 +193,7 @@ std::unique_ptr<JitCode> compile_many(const TypedFunction &typed, const Registry
     std::string problems = unit->verify();
     if (!problems.empty())
         throw Error("internal compiler error: invalid IR for the loop entry of '" + typed.def->name + "': " + problems);
-    return load_vectorised(std::move(unit), loop, options.opt_level);
+    return {load_vectorised(std::move(unit), loop, options.opt_level), loop};
 }
 
 /* Unoptimised code is for debugging: it keeps to the scalar entry. */
@@ -166,9 +203,8 @@ bool wants_loop_entry(const Signature &signature, const CompileOptions &options)
 
 /* What builds, on first use, the loop entries of the function `typed` compiled to `symbol`
    with `registry` (a snapshot kept for the life of the process); empty when it has none. */
-std::function<std::unique_ptr<JitCode>(LoopValue)> loop_entry_builder(TypedFunction typed, const Registry &registry,
-                                                                      const CompileOptions &options,
-                                                                      const std::string &symbol) {
+std::function<BuiltLoop(LoopValue)> loop_entry_builder(TypedFunction typed, const Registry &registry,
+                                                        const CompileOptions &options, const std::string &symbol) {
     if (!wants_loop_entry(typed.signature, options))
         return nullptr;
     return [typed = std::move(typed), &registry, options, symbol](LoopValue value) {
@@ -238,7 +274,7 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
        compile would use now. The scalar code is known to work, the source only believed
        to be its own: source that no longer compiles here (an extension it used is not
        registered in this process) leaves the scalar entry, not an error. */
-    std::function<std::unique_ptr<JitCode>(LoopValue)> build_many;
+    std::function<BuiltLoop(LoopValue)> build_many;
     std::function<std::shared_ptr<const CompileRequest>()> make_source = request.make_source;
     if (request.source)
         make_source = [source = request.source] { return source; };
@@ -251,11 +287,11 @@ std::shared_ptr<CompiledFunction> load_compiled(const LoadRequest &request) {
                 std::shared_ptr<const CompileRequest> source = made->get();
                 if (!source || !wants_loop_entry(source->signature, source->options) ||
                     source->signature.c_spelling() != loaded)
-                    return std::unique_ptr<JitCode>();
+                    return BuiltLoop();
                 TypedFunction typed = type_request(*source, registry);
                 return compile_many(typed, registry, source->options, unique_symbol(typed.def->name), value);
             } catch (const CompileError &) {
-                return std::unique_ptr<JitCode>();
+                return BuiltLoop();
             }
         };
     return std::make_shared<JitCompiledFunction>(std::move(code), request.signature, request.name,

@@ -208,6 +208,53 @@ def test_a_cache_loaded_integrand_builds_its_loop_entry_on_first_use():
     np.testing.assert_array_max_ulp(fx, [loaded.ctypes(v) for v in x], maxulp=4)
 
 
+def test_loop_entries_are_cached_so_a_later_process_integrates_without_llvm(cache_dir):
+    worker = [str(HERE / "cfunc_loop_worker.py")]
+    first = json.loads(run_python(worker, cache_dir).stdout)
+    files = {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.ncc")}
+    second = json.loads(run_python(worker, cache_dir).stdout)
+    # Each integrand's two loops (over part of the line and over all of it) beside its three functions.
+    assert len(files) == 3 + 4
+    assert sum("_many-" in name for name in files) == 2 and sum("_mirrored_sum-" in name for name in files) == 2
+    assert first["codegen_runs"] == 4
+    assert second["codegen_runs"] == 0
+    assert {p.name: p.stat().st_mtime_ns for p in cache_dir.glob("*.ncc")} == files   # read, not rewritten
+    assert second["quad"] == first["quad"] and second["batch"] == first["batch"]   # the same loops, bit for bit
+    # And they are right: the cosine transform of exp(-x^2) at 3 (the loaded libmvec cos runs in them).
+    half_line = math.sqrt(math.pi) / 2 * math.exp(-9.0 / 4.0)
+    for (value, error), exact in zip(first["quad"][:2], [half_line, 2 * half_line]):
+        assert abs(float.fromhex(value) - exact) <= float.fromhex(error)
+
+
+def test_a_loop_entry_file_that_does_not_load_is_ignored_with_a_warning_and_rewritten(cache_dir):
+    from nativecall.integrate import quad
+
+    f = cfunc("float64(float64)", cache=True)(_decaying)
+    with Codegen() as built:
+        expected = quad(f, 0.0, math.inf)
+    assert built.runs == 1
+    [loop_file] = [p for p in cache_dir.glob("*.ncc") if "_many-" in p.name]
+    damaged = bytearray(loop_file.read_bytes())
+    damaged[-10] ^= 0xFF
+    key = _cache.loop_key(bytes.fromhex(f._cache_key), "many")
+    header = {"function_symbol": "loop", "thunk_symbol": "", "signature": f.c_signature, "name": "f", "imports": []}
+    for why, write in [("checksum mismatch", lambda: loop_file.write_bytes(bytes(damaged))),
+                       ("cannot be loaded .*does not parse",
+                        lambda: _cache._write(str(loop_file), key, header, b"not object code", b""))]:
+        write()
+        g = cfunc("float64(float64)", cache=True)(_decaying)   # the function's own file is sound
+        with pytest.warns(_cache.NativecallCacheWarning, match=why), Codegen() as rebuilt:
+            assert quad(g, 0.0, math.inf) == expected
+        assert rebuilt.runs == 1
+        assert _cache._checked_payload(str(loop_file), key) is not None   # rewritten whole by the build
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = cfunc("float64(float64)", cache=True)(_decaying)
+        with Codegen() as loaded:
+            assert quad(h, 0.0, math.inf) == expected
+    assert loaded.runs == 0
+
+
 def test_loaded_code_has_a_loop_entry_only_with_its_source():
     f = cfunc("float64(float64)")(_decaying)
     c = f._compiled

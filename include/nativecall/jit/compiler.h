@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,19 @@ struct CompileRequest {
     CompileOptions options;
 };
 
+/* What a loop entry stores for each point: f(x) (CompiledFunction::many_address), or
+   f(x) + f(-x) (mirrored_sum_address) for the rules on (-inf, inf), which fold the two
+   halves of the real line together. */
+enum class LoopValue { Value, MirroredSum };
+
+/* A loop entry as relocatable object code: what the compile cache keeps of it, so a
+   later process loads it (CompiledFunction::adopt_loop) instead of building it. */
+struct LoopObject {
+    std::string object_code;
+    std::string symbol;                              // the loop's symbol in it
+    std::map<std::string, std::uintptr_t> imports;   // what its calls were bound to, as CompiledFunction::imports
+};
+
 /* Native code for one function; the code is freed when the last reference goes. */
 class CompiledFunction {
 public:
@@ -119,6 +133,15 @@ public:
        (-inf, inf) sum at each point, in one pass, where a body even in x (exp(-x*x),
        cos(x), 1/(1+x*x)) is evaluated once for both points. */
     virtual void *mirrored_sum_address() const { return nullptr; }
+    /* The object code of the loop entry `value` once it has been built or adopted here;
+       nullopt before that and when there is none. Never builds it. */
+    virtual std::optional<LoopObject> loop_object(LoopValue /*value*/) const { return std::nullopt; }
+    /* Makes `object` (loop_object(value) of this same function, possibly saved by another
+       process) the loop entry `value` without running LLVM's code generator, unless that
+       loop was already asked for; returns the loop's address either way (nullptr when it
+       has none). Object code that does not load throws nativecall::Error and leaves the
+       loop as it was: still built on its first use. */
+    virtual void *adopt_loop(LoopValue /*value*/, const LoopObject & /*object*/) const { return nullptr; }
 };
 
 /* Runs the whole pipeline. Throws CompileError for programs it cannot compile,

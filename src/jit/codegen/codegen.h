@@ -6,14 +6,11 @@
 #include <memory>
 #include <string>
 
+#include "nativecall/jit/compiler.h"
 #include "nativecall/jit/ir_builder.h"
 #include "nativecall/signature.h"
 
 namespace nativecall::jit {
-
-/* What a loop entry stores for each point: f(x), or f(x) + f(-x) for the rules on
-   (-inf, inf), which fold the two halves of the real line together. */
-enum class LoopValue { Value, MirroredSum };
 
 /* The function attribute that marks a MirroredSum loop for the engine's negation hoisting. */
 inline constexpr const char *kHoistNegationsAttribute = "nativecall-hoist-negations";

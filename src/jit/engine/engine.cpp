@@ -312,6 +312,7 @@ std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap
     llvm::orc::JITDylib &dylib = session_->createBareJITDylib("nativecall_code_" + std::to_string(++dylib_counter_));
     auto code = std::make_unique<LoadedCode>(dylib);   // frees the code if anything below throws
     code->object = object;
+    code->imports = imports;
     /* Parsed once, into the graph the linker works on (adding a buffer would parse it for
        its symbol table and again to link it); the graph points into the code's copy of the
        bytes. What is not an object file for this host is rejected before the linker sees it. */
@@ -321,6 +322,9 @@ std::unique_ptr<JitCode> Engine::load(const std::string &object, const ImportMap
     const llvm::Triple &target = (*graph)->getTargetTriple();
     if (target.getArch() != host_triple_.getArch() || !target.isOSBinFormatELF())
         throw Error("JIT: the object code was built for another target than " + host_triple_.str());
+    /* A loop entry (no thunk) may call libmvec, whose names the main JITDylib serves once opened. */
+    if (thunk_symbol.empty())
+        libmvec();
     /* The explicit runtime symbols (the main JITDylib) win over the process's own. */
     dylib.setLinkOrder({{main_, llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly},
                         {process_, llvm::orc::JITDylibLookupFlags::MatchExportedSymbolsOnly}});
@@ -370,6 +374,7 @@ std::unique_ptr<JitCode> load_object(const std::string &object, const ImportMap 
     auto resolve = [&imports](const std::string &name) { return resolve_object_symbol(imports, name); };
     if (std::unique_ptr<JitCode> code = load_elf_object(object, resolve, function_symbol, thunk_symbol, declined)) {
         ++direct_loads;
+        code->imports = imports;
         return code;
     }
     {

@@ -10,6 +10,9 @@
 
 namespace nativecall::jit {
 
+/* Symbol → address of the native code an object file calls into (CodegenUnit::imports). */
+using ImportMap = std::map<std::string, std::uintptr_t>;
+
 /* Loaded machine code; destroying it frees the code (its own JITDylib). */
 class JitCode {
 public:
@@ -18,10 +21,8 @@ public:
     void *thunk = nullptr;
     std::string optimized_ir;   // empty for a vectorised loop entry (load_vectorised)
     std::string object;   // the relocatable object file the code was loaded from
+    ImportMap imports;    // what the object file's calls into other native code were bound to
 };
-
-/* Symbol → address of the native code an object file calls into (CodegenUnit::imports). */
-using ImportMap = std::map<std::string, std::uintptr_t>;
 
 /* Optimises `unit` at `opt_level` (0-3) for the host CPU, emits its object code, loads it
    and resolves the two symbols. Counts one codegen run. Thread-safe. Throws

@@ -113,12 +113,23 @@ void *find_process_symbol(const std::string &name) {
     return dlsym(RTLD_DEFAULT, name.c_str());
 }
 
+/* glibc's vector math library, whose _ZGV* entries (_ZGVdN4v_sin) a vectorised loop entry
+   may call: opened on the first such name a loaded object asks for (the engine opens it
+   for its own compiles), so code that calls none never loads it. */
+static void *find_vector_math_symbol(const std::string &name) {
+    static void *const library = dlopen("libmvec.so.1", RTLD_LAZY | RTLD_LOCAL);
+    return library ? dlsym(library, name.c_str()) : nullptr;
+}
+
 void *resolve_object_symbol(const ImportMap &imports, const std::string &name) {
     auto import = imports.find(name);
     if (import != imports.end())
         return reinterpret_cast<void *>(import->second);
     if (void *runtime = find_runtime_symbol(name))
         return runtime;
+    if (name.rfind("_ZGV", 0) == 0)
+        if (void *vector_math = find_vector_math_symbol(name))
+            return vector_math;
     return find_process_symbol(name);
 }
 

@@ -26,7 +26,8 @@ void *find_runtime_symbol(const std::string &name);
 void *find_process_symbol(const std::string &name);
 
 /* How every loader binds an object file's undefined symbol `name`: the function's imports
-   first, then the runtime symbols, then the process. nullptr when none defines it. */
+   first, then the runtime symbols, then libmvec for its _ZGV* names, then the process.
+   nullptr when none defines it. */
 void *resolve_object_symbol(const ImportMap &imports, const std::string &name);
 
 } // namespace nativecall::jit
