@@ -4,8 +4,9 @@ Run: python bench/bench_cache.py [--repeat N] [--quick] with nativecall importab
 Each sample is a new interpreter; the clock starts after `import nativecall` and `from nativecall
 import cfunc` (which loads libLLVM) and stops once the cfuncs have addresses, so interpreter
 start-up and imports are left out. Also reported: the same in CPU time (what a loaded shared
-machine does not inflate), the second cfunc alone (once the process has started LLVM's JIT)
-and the wall time with the cfunc import inside the clock. Prints the ratio of
+machine does not inflate), the second cfunc alone (once the process has started LLVM's JIT),
+the wall time with the cfunc import inside the clock, and the first quad over the integrand
+after that (which builds its loop entry, or loads it from the cache). Prints the ratio of
 medians and writes bench/out/bench_cache.json.
 """
 import argparse
@@ -46,19 +47,23 @@ import nativecall
 after_import = time.perf_counter()
 from nativecall import cfunc   # the cfunc API: loads the compiler module (libLLVM)
 import kernels                 # the plain Python functions
+from nativecall.integrate import quad
 start, start_cpu = time.perf_counter(), time.process_time()
 kernels.weight = cfunc("float64(float64)", cache=True)(kernels.weight)   # integrand calls the cfunc
 middle = time.perf_counter()
 f = cfunc("float64(float64)", cache=True)(kernels.integrand)
 f.address
 end, end_cpu = time.perf_counter(), time.process_time()
-print(end - start, end_cpu - start_cpu, end - middle, end - after_import, f(0.75), nativecall._jit.codegen_runs())
+value = quad(f, 0.0, 3.0)[0]   # the integrand's loop entry: built, or loaded from the cache
+integrated = time.perf_counter()
+print(end - start, end_cpu - start_cpu, end - middle, end - after_import, integrated - end, f(0.75) + value,
+      nativecall._jit.codegen_runs())
 '''
 
 
 def sample(folder, cache_dir):
     """(seconds to create the cfuncs, their CPU seconds, seconds for the second one, wall seconds with the
-    cfunc API's import, f(0.75), codegen runs)."""
+    cfunc API's import, seconds for the first quad, f(0.75) + that integral, codegen runs)."""
     env = dict(os.environ, NATIVECALL_CACHE_DIR=str(cache_dir),
                PYTHONPATH=os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")])))
     out = subprocess.run([sys.executable, "-c", SAMPLE], env=env, capture_output=True, text=True, check=True)
@@ -82,7 +87,9 @@ def main():
                                 baseline="compile (cold cache)")
     imported = harness.Comparison("new process: `from nativecall import cfunc` + create the same 2 cfuncs",
                                   baseline="compile (cold cache)")
-    comparisons = (create, cpu, second, imported)
+    integrated = harness.Comparison("new process: the first quad over the integrand once created (its loop entry "
+                                    "built, or loaded from the cache)", baseline="compile (cold cache)")
+    comparisons = (create, cpu, second, imported, integrated)
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         (folder / "kernels.py").write_text(textwrap.dedent(KERNELS))
