@@ -197,15 +197,10 @@ void find_loop_entries(nb::handle lowlevel, bool plain, bool mirrored, NativeInt
         !function.attr("c_signature").equal(lowlevel.attr("_c_signature")))
         return;
     /* The cfunc's _loop_address builds the loop the first time (or loads it from the
-       compile cache); one that fails leaves that loop null. */
-    auto loop_at = [&function](const char *kind) -> void * {
-        try {
-            return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(function.attr("_loop_address")(kind)));
-        } catch (const nb::python_error &) {
-            return nullptr;   // the error is cleared as the exception is dropped
-        } catch (const nb::cast_error &) {
-            return nullptr;
-        }
+       compile cache), and gives 0 for one that does not build; what the cache raises (a
+       warning made an error) reaches the caller. */
+    auto loop_at = [&function](const char *kind) {
+        return reinterpret_cast<void *>(nb::cast<std::uintptr_t>(function.attr("_loop_address")(kind)));
     };
     f.many_sought = plain;
     f.mirrored_sum_sought = mirrored;

@@ -394,6 +394,9 @@ def load_loop(path, key_bytes, described, compiled, kind):
         return None
     try:
         header, object_code, _ = _split_payload(payload)
+        if header["loop"] != kind or header["signature"] != compiled.signature:
+            raise _Unusable(f"it holds the {header['loop']!r} loop entry of a {header['signature']!r} function, "
+                            f"not the {kind!r} loop of a {compiled.signature!r} one")
         return compiled.adopt_loop(kind, object_code, header["function_symbol"], _bound_imports(header, described))
     except _Unusable as e:
         _warn(path, str(e))
@@ -413,7 +416,7 @@ def store(path, key_bytes, compiled, described):
         return
     _write(path, key_bytes, {"function_symbol": compiled.function_symbol, "thunk_symbol": compiled.thunk_symbol,
                              "signature": compiled.signature, "name": compiled.name, "imports": paths},
-           compiled.object_code, compiled.llvm_ir.encode("utf-8"))
+           compiled.object_code, compiled.llvm_ir.encode("utf-8"), stacklevel=5)
 
 
 def store_loop(path, key_bytes, compiled, kind, described):
@@ -425,13 +428,13 @@ def store_loop(path, key_bytes, compiled, kind, described):
     paths = _import_paths(imports, described)
     if paths is None:   # store() said why when it met the function itself
         return
-    _write(path, key_bytes, {"function_symbol": symbol, "thunk_symbol": "", "signature": compiled.signature,
-                             "name": compiled.name, "imports": paths}, object_code, b"")
+    _write(path, key_bytes, {"function_symbol": symbol, "loop": kind, "signature": compiled.signature,
+                             "imports": paths}, object_code, b"", stacklevel=4)
 
 
-def _write(path, key_bytes, header, object_code, tail):
+def _write(path, key_bytes, header, object_code, tail, stacklevel):
     """One cache file, written atomically: `header` (plus the object code's size), the object
-    code, then `tail`. Failures only warn."""
+    code, then `tail`. Failures only warn, at `stacklevel` (warnings.warn's, counted from here)."""
     header = json.dumps({**header, "object_size": len(object_code)}).encode("utf-8")
     payload = _HEADER_LENGTH.pack(len(header)) + header + object_code + tail
     blob = _PREFIX.pack(MAGIC, FORMAT_VERSION, key_bytes, len(payload), checksum(payload)) + payload
@@ -449,4 +452,4 @@ def _write(path, key_bytes, header, object_code, tail):
             raise
     except OSError as e:
         warnings.warn(f"nativecall: cannot write the compile cache file {path}: {e}", NativecallCacheWarning,
-                      stacklevel=5)
+                      stacklevel=stacklevel)

@@ -608,20 +608,31 @@ class CFunc:
         """The address of the loop entry `kind` ('many' or 'mirrored_sum'; 0 when there is none),
         which the integrate routines call with a whole rule's nodes. Built on first use, which
         runs LLVM; with cache=True first looked for in the compile cache, and written there
-        when built, so a later process loads it as it loads the function."""
+        when built, so a later process loads it as it loads the function. What the cache
+        raises (a NativecallCacheWarning made an error) propagates, and the next call looks again."""
         build = getattr(self, "_build", None)
-        if build is None or not build[-1] or kind in self._loops_sought:
-            return getattr(self._compiled, kind + "_address")
-        self._loops_sought.add(kind)
-        filename, name, described = build[1], build[4], build[5]
+        if build is None or kind in self._loops_sought:
+            return self._built_loop(kind)
+        source, filename, first_line, column_offset, name, described, opt_level, debug, cache = build
+        if not cache:
+            return self._built_loop(kind)
         key = _cache.loop_key(bytes.fromhex(self._cache_key), kind)
         path = _cache.cache_path(filename, f"{name}.{kind}", key)
         address = _cache.load_loop(path, key, described, self._compiled, kind)
         if address is None:
-            address = getattr(self._compiled, kind + "_address")
+            address = self._built_loop(kind)
             if address:
                 _cache.store_loop(path, key, self._compiled, kind, described)
+        self._loops_sought.add(kind)
         return address
+
+    def _built_loop(self, kind):
+        """The loop entry `kind` as the compiled function has it or builds it; 0 when it does not
+        build (source that no longer compiles here): the scalar entry then serves."""
+        try:
+            return getattr(self._compiled, kind + "_address")
+        except Exception:
+            return 0
 
     def __nativecall_callback__(self):
         return {"address": self.address, "signature": self.c_signature, "thread_safe": True,

@@ -110,7 +110,7 @@ public:
 
     std::optional<LoopObject> loop_object(LoopValue value) const override {
         const auto index = static_cast<std::size_t>(value);
-        if (!loop_settled_[index].load(std::memory_order_acquire) || !loops_[index])
+        if (!loop_ready_[index].load(std::memory_order_acquire) || !loops_[index])
             return std::nullopt;
         const JitCode &code = *loops_[index];
         return LoopObject{code.object, loop_symbols_[index], code.imports};
@@ -120,11 +120,13 @@ public:
         if (!has_loop_entry(signature_))
             return nullptr;
         const auto index = static_cast<std::size_t>(value);
-        /* A load that throws leaves the flag unset (call_once's rule), so the loop still builds on first use. */
-        std::call_once(loop_built_[index], [&] {
+        /* Loaded before call_once, so a load that throws leaves the loop untouched (still
+           built on first use) without relying on call_once's retry after an exception; a
+           loop that settles meanwhile wins, and this copy is freed. */
+        if (!loop_ready_[index].load(std::memory_order_acquire)) {
             std::unique_ptr<JitCode> code = load_object(object.object_code, object.imports, object.symbol, "");
-            settle(index, std::move(code), object.symbol);
-        });
+            std::call_once(loop_built_[index], [&] { settle(index, std::move(code), object.symbol); });
+        }
         return loops_[index] ? loops_[index]->function : nullptr;
     }
 
@@ -154,7 +156,7 @@ private:
     void settle(std::size_t index, std::unique_ptr<JitCode> code, const std::string &symbol) const {
         loops_[index] = std::move(code);
         loop_symbols_[index] = symbol;
-        loop_settled_[index].store(true, std::memory_order_release);
+        loop_ready_[index].store(true, std::memory_order_release);
         if (++loops_settled_ == 2)
             build_loop_ = nullptr;   // both settled: releases the AST it held
     }
@@ -170,7 +172,7 @@ private:
     mutable std::atomic<int> loops_settled_{0};
     mutable std::unique_ptr<JitCode> loops_[2];   // the loop entries by LoopValue, when there are
     mutable std::string loop_symbols_[2];         // their symbols in their object code
-    mutable std::atomic<bool> loop_settled_[2] = {false, false};   // loops_[i] is final (for loop_object)
+    mutable std::atomic<bool> loop_ready_[2] = {false, false};   // loops_[i] is final (for loop_object)
 };
 
 /* Symbols must be unique across the process-wide JIT. */

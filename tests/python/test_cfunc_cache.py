@@ -176,6 +176,10 @@ def _decaying(x):
     return _tripled(x) * math.exp(-x * x)   # an import symbol and a libm call in the loop entry
 
 
+def _bell(x):
+    return math.exp(-x * x) * (1.0 + x)
+
+
 def _decaying_reference(x):
     return 3.0 * x * math.exp(-x * x)
 
@@ -237,10 +241,12 @@ def test_a_loop_entry_file_that_does_not_load_is_ignored_with_a_warning_and_rewr
     damaged = bytearray(loop_file.read_bytes())
     damaged[-10] ^= 0xFF
     key = _cache.loop_key(bytes.fromhex(f._cache_key), "many")
-    header = {"function_symbol": "loop", "thunk_symbol": "", "signature": f.c_signature, "name": "f", "imports": []}
+    header = {"function_symbol": "loop", "loop": "many", "signature": f.signature, "imports": []}
     for why, write in [("checksum mismatch", lambda: loop_file.write_bytes(bytes(damaged))),
                        ("cannot be loaded .*does not parse",
-                        lambda: _cache._write(str(loop_file), key, header, b"not object code", b""))]:
+                        lambda: _cache._write(str(loop_file), key, header, b"not object code", b"", 2)),
+                       ("holds the 'mirrored_sum' loop entry",
+                        lambda: _cache._write(str(loop_file), key, {**header, "loop": "mirrored_sum"}, b"", b"", 2))]:
         write()
         g = cfunc("float64(float64)", cache=True)(_decaying)   # the function's own file is sound
         with pytest.warns(_cache.NativecallCacheWarning, match=why), Codegen() as rebuilt:
@@ -253,6 +259,32 @@ def test_a_loop_entry_file_that_does_not_load_is_ignored_with_a_warning_and_rewr
         with Codegen() as loaded:
             assert quad(h, 0.0, math.inf) == expected
     assert loaded.runs == 0
+
+
+def test_a_loop_cache_warning_made_an_error_reaches_the_caller_and_the_next_call_looks_again(cache_dir):
+    import pickle
+
+    from nativecall.integrate import quad
+
+    f = cfunc("float64(float64)", cache=True)(_bell)
+    expected = quad(f, 0.0, math.inf)
+    [loop_file] = [p for p in cache_dir.glob("*.ncc") if "_many-" in p.name]
+    sound = loop_file.read_bytes()
+    loop_file.write_bytes(b"XXXX" + sound[4:])
+    g = cfunc("float64(float64)", cache=True)(_bell)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", _cache.NativecallCacheWarning)
+        with pytest.raises(_cache.NativecallCacheWarning, match="bad magic"):
+            quad(g, 0.0, math.inf)
+    with pytest.warns(_cache.NativecallCacheWarning, match="bad magic"), Codegen() as rebuilt:
+        assert quad(g, 0.0, math.inf) == expected
+    assert rebuilt.runs == 1
+    # An unpickled cached cfunc finds the rewritten loop as a new process would (its key is
+    # f's: it calls no cfunc made before other tests registered extensions).
+    h = pickle.loads(pickle.dumps(f))
+    with Codegen() as unpickled:
+        assert quad(h, 0.0, math.inf) == expected
+    assert unpickled.runs == 0
 
 
 def test_loaded_code_has_a_loop_entry_only_with_its_source():

@@ -191,7 +191,8 @@ private:
     /* glibc's vector math library (_ZGV* entries such as _ZGVdN4v_exp), which
        vectorised loops call in place of libm. Only those names are taken from it, through
        the main JITDylib every function's JITDylib links against. Opened on the first
-       vectorised compile: loading cached code never needs it. True when it resolves. */
+       vectorised compile or JITLink load of a loop entry (the direct loader, which loads
+       cached code, finds them itself: resolve_object_symbol). True when it resolves. */
     bool libmvec() {
         if (libmvec_tried_)
             return libmvec_;
