@@ -50,12 +50,20 @@ detail::RuleResult fourier_rule(const Integrand &f, double a, double b, double o
     neval += detail::kClenshawCurtisPoints;
     const detail::ChebyshevSeries s = detail::chebyshev_series(fx);
 
-    /* Even-degree terms pair with the cosine moments, odd with the sine moments. */
-    double cos12 = 0.0, sin12 = 0.0, cos24 = 0.0, sin24 = 0.0, resabs = 0.0;
-    for (int k = 0; k < 13; ++k) (k % 2 == 0 ? cos12 : sin12) += s.cheb12[k] * moments[k];
-    for (int k = 0; k < 25; ++k) {
-        (k % 2 == 0 ? cos24 : sin24) += s.cheb24[k] * moments[k];
-        resabs += std::fabs(s.cheb24[k]);
+    /* Even-degree terms pair with the cosine moments, odd with the sine moments. The sums
+       run from the highest degree down, as QUADPACK's do: the small terms meet each other
+       before the large ones, so the difference of the two degrees' sums (the error
+       estimate) keeps their precision instead of the rounding of the large partial sums. */
+    double cos12 = s.cheb12[12] * moments[12], sin12 = 0.0;
+    for (int k = 10; k >= 0; k -= 2) {
+        cos12 += s.cheb12[k] * moments[k];
+        sin12 += s.cheb12[k + 1] * moments[k + 1];
+    }
+    double cos24 = s.cheb24[24] * moments[24], sin24 = 0.0, resabs = std::fabs(s.cheb24[24]);
+    for (int k = 22; k >= 0; k -= 2) {
+        cos24 += s.cheb24[k] * moments[k];
+        sin24 += s.cheb24[k + 1] * moments[k + 1];
+        resabs += std::fabs(s.cheb24[k]) + std::fabs(s.cheb24[k + 1]);
     }
     const double err_cos = std::fabs(cos24 - cos12), err_sin = std::fabs(sin24 - sin12);
     /* cos(ωx) = cos(ωc) cos(p t) - sin(ωc) sin(p t), sin(ωx) = sin(ωc) cos(p t) + cos(ωc) sin(p t). */

@@ -88,29 +88,38 @@ detail::RuleResult algebraic_log_rule(const Integrand &f, const AlgebraicLogWeig
     neval += detail::kClenshawCurtisPoints;
 
     /* The singular end's factor goes into the moments, the other end's
-       (smooth on this interval) into the sampled function. */
+       (smooth on this interval) into the sampled function. Its distance from node k
+       is formed as QUADPACK forms it, (the end's distance from the centre) ∓ half
+       cos(k pi / 24), not as (end - node), which rounds differently. */
+    double offset[13];
+    detail::clenshaw_curtis_offsets(half, offset);
+    const double from_centre = left_singular ? w.b - centre : centre - w.a;
+    const double toward = left_singular ? -1.0 : 1.0;   // node k < 12 lies toward b: nearer b, farther from a
+    double other_end[detail::kClenshawCurtisPoints];
+    for (int k = 0; k <= 12; ++k) {
+        other_end[k] = from_centre + toward * offset[k];
+        other_end[24 - k] = from_centre - toward * offset[k];
+    }
     const double *plain_moments, *log_moments;
     double factor;
     bool log_at_singular_end, log_at_other_end;
     if (left_singular) {
-        for (int k = 0; k < 25; ++k) fx[k] *= std::pow(w.b - x[k], w.beta);
+        for (int k = 0; k < 25; ++k) fx[k] *= std::pow(other_end[k], w.beta);
         factor = std::pow(half, w.alpha + 1.0);
         plain_moments = m.ri;
         log_moments = m.rg;
         log_at_singular_end = w.kind == 2 || w.kind == 4;
         log_at_other_end = w.kind == 3 || w.kind == 4;
-        if (log_at_other_end)
-            for (int k = 0; k < 25; ++k) fx[k] *= std::log(w.b - x[k]);
     } else {
-        for (int k = 0; k < 25; ++k) fx[k] *= std::pow(x[k] - w.a, w.alpha);
+        for (int k = 0; k < 25; ++k) fx[k] *= std::pow(other_end[k], w.alpha);
         factor = std::pow(half, w.beta + 1.0);
         plain_moments = m.rj;
         log_moments = m.rh;
         log_at_singular_end = w.kind == 3 || w.kind == 4;
         log_at_other_end = w.kind == 2 || w.kind == 4;
-        if (log_at_other_end)
-            for (int k = 0; k < 25; ++k) fx[k] *= std::log(x[k] - w.a);
     }
+    if (log_at_other_end)
+        for (int k = 0; k < 25; ++k) fx[k] *= std::log(other_end[k]);
     detail::ChebyshevSeries series = detail::chebyshev_series(fx);
     detail::MomentSums plain = detail::integrate_against(series, plain_moments);
     detail::RuleResult r;
