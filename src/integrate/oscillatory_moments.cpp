@@ -14,9 +14,9 @@ namespace {
    As scipy's QUADPACK (its C translation, scipy 1.15 on) does, the elimination stops
    one row short: the last row's sub-diagonal entry is left out, and back substitution
    treats it as zero. That keeps the moments, and so every QAWO and QAWF result, equal
-   to scipy's to the bit; the moments the integrals use move by less than 1e-14
-   relative (measured against Gauss-Legendre quadrature of the moments, p up to 24),
-   because the last unknown is the highest-degree moment, which the 25-point rule weighs least. */
+   to scipy's to the bit. The moments move by at most 5e-13 of the largest one
+   (measured over 20,000 values of p in [2, 24]), mostly the highest-degree ones, which
+   multiply the smallest Chebyshev coefficients: far below the rules' error estimates. */
 void solve_tridiagonal(int n, double *sub, double *diag, double *super, double *rhs) {
     /* After a row swap, row k gains a second super-diagonal entry. */
     double super2[32] = {};

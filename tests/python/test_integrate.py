@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 import scipy
 import scipy.integrate as si
@@ -129,10 +129,9 @@ def assert_agrees_with_scipy(ours, theirs, kwargs):
         assert abserr <= max(kwargs.get("epsabs", 1.49e-8), kwargs.get("epsrel", 1.49e-8) * abs(value)) * 1.0001
     # Same algorithm, same decisions: the same number of evaluations.
     assert info["neval"] == s_info["neval"]
-    if "weight" not in kwargs:
-        # Without a weight the arithmetic is QUADPACK's operation for operation,
-        # so results are identical to scipy's to the last bit.
-        assert (value, abserr) == (s_value, s_abserr)
+    # The arithmetic is QUADPACK's operation for operation, with and without a weight,
+    # so results are identical to scipy's to the last bit.
+    assert (value, abserr) == (s_value, s_abserr)
 
 
 @pytest.mark.parametrize("name", list(BATTERY))
@@ -178,6 +177,48 @@ def test_random_integrands_equal_scipy_bit_for_bit(coefficients, a, b, scale):
     assert ni.quad(f, b, a)[0] == -ours[0] or a == b
 
 
+WEIGHTS = ["cos", "sin", "alg", "alg-loga", "alg-logb", "alg-log", "cauchy"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(weight=st.sampled_from(WEIGHTS), shape=st.integers(0, 3), p=st.floats(0.1, 3.0),
+       ends=st.tuples(st.floats(-4, 4), st.floats(-4, 4)), half_line=st.booleans(), omega=st.floats(0.0, 40.0),
+       exponents=st.tuples(st.floats(-0.9, 2.0), st.floats(-0.9, 2.0)), centre=st.floats(0.0, 1.0),
+       limit=st.sampled_from([3, 50, 200]), epsrel=st.sampled_from([1.49e-8, 1e-11, 1e-4]))
+def test_random_weighted_integrals_equal_scipy_bit_for_bit(weight, shape, p, ends, half_line, omega, exponents,
+                                                           centre, limit, epsrel):
+    # QAWO/QAWF (moments, Chebyshev expansions), QAWS and QAWC round as scipy's QUADPACK does,
+    # operation for operation: the same values, errors, subdivisions and diagnoses.
+    f = [lambda x: math.exp(-p * x * x), lambda x: 1.0 / (1.0 + p * x * x), lambda x: p + x,
+         lambda x: math.log(2.0 + abs(x)) * math.sin(p * x)][shape]
+    a, b = sorted(ends)
+    if a == b:
+        b = a + 1.0
+    if weight in ("cos", "sin"):
+        wvar = omega
+        if half_line:
+            b = INF
+            # scipy integrates cos(0 x) f over [0, inf) whatever a is: the one quirk not kept (docs/integrate.md).
+            assume(omega != 0.0 or weight == "sin" or a == 0.0)
+    elif weight == "cauchy":
+        wvar = a + centre * (b - a)
+    else:
+        wvar = exponents
+    outcomes = []
+    for module in (ni, si):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                r = module.quad(f, a, b, weight=weight, wvar=wvar, limit=limit, epsrel=epsrel, full_output=1)
+            except Exception as e:   # the same refusals (a Cauchy point on a node, say)
+                outcomes.append((type(e), str(e)))
+                continue
+        info = r[2]
+        outcomes.append((r[0].hex(), r[1].hex(), info.get("neval"), info.get("last"), info.get("lst"),
+                         r[3] if len(r) > 3 else None))
+    assert outcomes[0] == outcomes[1]
+
+
 def test_full_output_tables_describe_the_partition():
     # A peak needs several bisections but no extrapolation, so the tables match scipy's entry for entry.
     f = lambda x: 1.0 / ((x - 0.3) ** 2 + 1e-4)
@@ -197,14 +238,17 @@ def test_full_output_of_weighted_routines_matches_scipy():
     theirs = si.quad(f, 0, 20, weight="cos", wvar=15.0, full_output=1)[2]
     assert ours["momcom"] == theirs["momcom"]
     assert ours["chebmo"].shape == theirs["chebmo"].shape
-    np.testing.assert_allclose(ours["chebmo"][:, :ours["momcom"]], theirs["chebmo"][:, :theirs["momcom"]],
-                               rtol=1e-9, atol=1e-12)
-    np.testing.assert_array_equal(ours["nnlog"][:ours["last"]], theirs["nnlog"][:theirs["last"]])
+    # The moments and every table entry are scipy's to the bit.
+    np.testing.assert_array_equal(ours["chebmo"][:, :ours["momcom"]], theirs["chebmo"][:, :theirs["momcom"]])
+    last = ours["last"]
+    assert last == theirs["last"]
+    for key in ("nnlog", "alist", "blist", "rlist", "elist", "iord"):
+        np.testing.assert_array_equal(ours[key][:last], theirs[key][:last])
     fourier = ni.quad(f, 0, INF, weight="cos", wvar=2.0, full_output=1)[2]
     s_fourier = si.quad(f, 0, INF, weight="cos", wvar=2.0, full_output=1)[2]
     assert fourier["lst"] == s_fourier["lst"]
-    np.testing.assert_allclose(fourier["rslst"][:fourier["lst"]], s_fourier["rslst"][:s_fourier["lst"]],
-                               rtol=1e-8, atol=1e-12)
+    for key in ("rslst", "erlst", "ierlst"):
+        np.testing.assert_array_equal(fourier[key][:fourier["lst"]], s_fourier[key][:s_fourier["lst"]])
 
 
 def test_wopts_reuses_moments_like_scipy():
@@ -213,7 +257,7 @@ def test_wopts_reuses_moments_like_scipy():
     wopts = (first[2]["momcom"], first[2]["chebmo"])
     again = ni.quad(lambda x: 2 * math.exp(-x), 0, 10, weight="sin", wvar=12.0, wopts=wopts)
     scipy_again = si.quad(lambda x: 2 * math.exp(-x), 0, 10, weight="sin", wvar=12.0, wopts=wopts)
-    assert again[0] == pytest.approx(scipy_again[0], abs=max(again[1], scipy_again[1]) * 2)
+    assert again == scipy_again
 
 
 def test_complex_func_matches_scipy():
