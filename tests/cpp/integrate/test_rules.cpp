@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "clenshaw_curtis.h"
@@ -81,6 +82,28 @@ TEST(ClenshawCurtis, ChebyshevSeriesReproducesPolynomials) {
     }
     EXPECT_NEAR(s.cheb12[5], 1.0, 1e-13);
     EXPECT_NEAR(s.cheb12[12], 3.0, 1e-13);
+}
+
+/* The factored transform computes every coefficient by its own expression: the series
+   must interpolate arbitrary values at the nodes (degree 24 at all 25, degree 12 at the
+   13 even ones), which a wrong sign or index in any of them would break. */
+TEST(ClenshawCurtis, ChebyshevSeriesInterpolatesArbitraryValues) {
+    double x[25], fx[25];
+    nd::clenshaw_curtis_nodes(0.0, 1.0, x);
+    std::mt19937_64 random(11);
+    std::uniform_real_distribution<double> value(-1.0, 1.0);
+    for (int trial = 0; trial < 20; ++trial) {
+        for (double &v : fx) v = value(random);
+        nd::ChebyshevSeries s = nd::chebyshev_series(fx);
+        for (int k = 0; k < 25; ++k) {
+            const double theta = k * M_PI / 24.0;   // x[k] = cos(theta)
+            double degree24 = 0.0, degree12 = 0.0;
+            for (int j = 0; j < 25; ++j) degree24 += s.cheb24[j] * std::cos(j * theta);
+            for (int j = 0; j < 13; ++j) degree12 += s.cheb12[j] * std::cos(j * theta);
+            EXPECT_NEAR(degree24, fx[k], 1e-14) << "node " << k;
+            if (k % 2 == 0) EXPECT_NEAR(degree12, fx[k], 1e-14) << "node " << k;
+        }
+    }
 }
 
 /* Reference moments by adaptive quadrature of the defining integral, with
