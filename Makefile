@@ -5,7 +5,7 @@ PY := $(abspath $(VENV)/bin/python)
 BUILD := build/wheel
 JOBS ?= $(shell nproc)
 
-.PHONY: bootstrap build test test-cpp test-python demo install fuzz bench clean
+.PHONY: bootstrap build test test-cpp test-python demo install fuzz difftest bench clean
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -49,6 +49,12 @@ fuzz: bootstrap
 	  echo "== $$target for $(FUZZ_SECONDS) s"; \
 	  $$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus/$$(basename $$target) $$corpus || exit 1; \
 	done
+
+# Random integrals through nativecall's quad and scipy's, compared bit for bit, for a
+# bounded time (DIFF_SECONDS; DIFF_SEED repeats a run).
+DIFF_SECONDS ?= 60
+difftest: build
+	$(PY) tests/differential/quad_vs_scipy.py --seconds $(DIFF_SECONDS) $(if $(DIFF_SEED),--seed $(DIFF_SEED))
 
 bench: build
 	$(PY) bench/run.py $(ARGS)
