@@ -20,17 +20,16 @@ constexpr double kQuarterCosines[13] = {
 
 } // namespace
 
-void clenshaw_curtis_offsets(double half, double *offset) {
+void sample_clenshaw_curtis(const Integrand &f, double centre, double half, double *fx, double *offset) {
     for (int k = 0; k <= 12; ++k) offset[k] = half * kQuarterCosines[k];
-}
-
-void clenshaw_curtis_nodes(double centre, double half, double *x) {
-    double offset[13];
-    clenshaw_curtis_offsets(half, offset);
+    double x[kClenshawCurtisPoints];
     for (int k = 0; k <= 12; ++k) {
         x[k] = centre + offset[k];
         x[24 - k] = centre - offset[k];
     }
+    f(x, fx, kClenshawCurtisPoints);
+    fx[0] *= 0.5;
+    fx[24] *= 0.5;
 }
 
 /* The transform runs as QUADPACK's does (Piessens et al., 1983), operation for operation,
@@ -50,10 +49,8 @@ ChebyshevSeries chebyshev_series(const double *values) {
     const double *c = kQuarterCosines;
     ChebyshevSeries s;
     double *d12 = s.cheb12, *d24 = s.cheb24;
-    double f[25];
+    double f[25];   // the end values come halved (their trapezoid weight)
     for (int k = 0; k < 25; ++k) f[k] = values[k];
-    f[0] *= 0.5;   // the trapezoid weights of the end values
-    f[24] *= 0.5;
 
     /* First fold, k with 24 - k: the odd degrees. */
     double diff[12];

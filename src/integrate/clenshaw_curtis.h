@@ -16,15 +16,15 @@ struct ChebyshevSeries {
 
 constexpr int kClenshawCurtisPoints = 25;
 
-/* half * cos(k pi / 24) for k = 0..12: node k lies this far right of the centre, node
-   24 - k as far left. */
-void clenshaw_curtis_offsets(double half, double *offset);
+/* f at the 25 points centre + half * cos(k pi / 24), k = 0..24 (from the right end to
+   the left), with the two end values halved (their trapezoid weight), which is how
+   chebyshev_series takes them. `offset` receives half * cos(k pi / 24) for k = 0..12:
+   node k lies this far right of the centre, node 24 - k as far left. A weight factor
+   applied afterwards multiplies the halved values, as in QUADPACK. */
+void sample_clenshaw_curtis(const Integrand &f, double centre, double half, double *fx, double *offset);
 
-/* The 25 abscissae, in the order k = 0..24 (from the right end to the left). */
-void clenshaw_curtis_nodes(double centre, double half, double *x);
-
-/* Expansions from values at those nodes, rounded as QUADPACK's dqcheb rounds them.
-   `values` is not modified. */
+/* Expansions from values sampled as sample_clenshaw_curtis samples them (ends halved),
+   rounded as QUADPACK's dqcheb rounds them. `values` is not modified. */
 ChebyshevSeries chebyshev_series(const double *values);
 
 /* Σ_{k<13} cheb12[k] m[k] and Σ_{k<25} cheb24[k] m[k]: the two estimates whose

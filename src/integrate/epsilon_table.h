@@ -11,10 +11,14 @@ public:
     /* Room for the 50 most recent elements QUADPACK keeps, plus 2 scratch entries. */
     static constexpr int kMaxElements = 50;
 
-    /* Empties the table for a new integral. */
+    /* Empties the table for a new integral. The three previous limits start at zero,
+       as scipy's QUADPACK starts them: a call that returns early (fewer than three
+       elements, or a converged table) is counted without storing a limit, so the
+       error estimate can read a slot no call has written. */
     void reset() {
         size_ = 0;
         calls_ = 0;
+        last_three_[0] = last_three_[1] = last_three_[2] = 0.0;
     }
     /* Appends an element without extrapolating (the first one or two estimates). */
     void push(double value) { table_[size_++] = value; }
@@ -35,10 +39,9 @@ public:
 
 private:
     /* Not zero-filled (every integral makes a table): extrapolate reads only entries
-       written before, table_[0, size_) and the scratch entry it sets, and
-       last_three_ once three limits were stored. */
+       written before, table_[0, size_) and the scratch entry it sets. */
     double table_[kMaxElements + 2];
-    double last_three_[3];       // QUADPACK's res3la: the three previous limits
+    double last_three_[3] = {0.0, 0.0, 0.0};   // QUADPACK's res3la: the three previous limits
     int size_ = 0;               // QUADPACK's n (numrl2)
     int calls_ = 0;              // QUADPACK's nres
 };

@@ -14,7 +14,7 @@ namespace {
    As scipy's QUADPACK (its C translation, scipy 1.15 on) does, the elimination stops
    one row short: the last row's sub-diagonal entry is left out, and back substitution
    treats it as zero. That keeps the moments, and so every QAWO and QAWF result, equal
-   to scipy's to the bit. The moments move by at most 5e-13 of the largest one
+   to scipy's to the bit. The moments move by up to about 5e-13 of the largest one
    (measured over 20,000 values of p in [2, 24]), mostly the highest-degree ones, which
    multiply the smallest Chebyshev coefficients: far below the rules' error estimates. */
 void solve_tridiagonal(int n, double *sub, double *diag, double *super, double *rhs) {

@@ -28,9 +28,8 @@ detail::RuleResult cauchy_rule(const Integrand &f, double a, double b, double c,
         return r;
     }
     reliable_gauss_kronrod = false;
-    double x[detail::kClenshawCurtisPoints], fx[detail::kClenshawCurtisPoints];
-    detail::clenshaw_curtis_nodes(0.5 * (a + b), 0.5 * (b - a), x);
-    f(x, fx, detail::kClenshawCurtisPoints);
+    double fx[detail::kClenshawCurtisPoints], offset[13];
+    detail::sample_clenshaw_curtis(f, 0.5 * (a + b), 0.5 * (b - a), fx, offset);
     neval += detail::kClenshawCurtisPoints;
     detail::ChebyshevSeries series = detail::chebyshev_series(fx);
     /* Moments ∫_{-1}^{1} T_k(t) / (t - cc) dt by their three-term recurrence. */

@@ -44,16 +44,13 @@ detail::RuleResult fourier_rule(const Integrand &f, double a, double b, double o
     if (work.momcom < maxp1 - 1 && depth >= work.momcom) ++work.momcom;
     const double *moments = &work.chebmo[static_cast<std::size_t>(row) * kMomentsPerLevel];
 
-    double x[detail::kClenshawCurtisPoints], fx[detail::kClenshawCurtisPoints];
-    detail::clenshaw_curtis_nodes(centre, half, x);
-    f(x, fx, detail::kClenshawCurtisPoints);
+    double fx[detail::kClenshawCurtisPoints], offset[13];
+    detail::sample_clenshaw_curtis(f, centre, half, fx, offset);
     neval += detail::kClenshawCurtisPoints;
     const detail::ChebyshevSeries s = detail::chebyshev_series(fx);
 
     /* Even-degree terms pair with the cosine moments, odd with the sine moments. The sums
-       run from the highest degree down, as QUADPACK's do: the small terms meet each other
-       before the large ones, so the difference of the two degrees' sums (the error
-       estimate) keeps their precision instead of the rounding of the large partial sums. */
+       run from the highest degree down, in QUADPACK's order, so they round as scipy's do. */
     double cos12 = s.cheb12[12] * moments[12], sin12 = 0.0;
     for (int k = 10; k >= 0; k -= 2) {
         cos12 += s.cheb12[k] * moments[k];

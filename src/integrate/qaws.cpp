@@ -82,17 +82,15 @@ detail::RuleResult algebraic_log_rule(const Integrand &f, const AlgebraicLogWeig
         return r;
     }
     const double half = 0.5 * (br - bl), centre = 0.5 * (br + bl);
-    double x[detail::kClenshawCurtisPoints], fx[detail::kClenshawCurtisPoints];
-    detail::clenshaw_curtis_nodes(centre, half, x);
-    f(x, fx, detail::kClenshawCurtisPoints);
+    double fx[detail::kClenshawCurtisPoints], offset[13];
+    detail::sample_clenshaw_curtis(f, centre, half, fx, offset);
     neval += detail::kClenshawCurtisPoints;
 
     /* The singular end's factor goes into the moments, the other end's
-       (smooth on this interval) into the sampled function. Its distance from node k
-       is formed as QUADPACK forms it, (the end's distance from the centre) ∓ half
-       cos(k pi / 24), not as (end - node), which rounds differently. */
-    double offset[13];
-    detail::clenshaw_curtis_offsets(half, offset);
+       (smooth on this interval) into the sampled function, whose end values are
+       already halved (so a product that overflows or underflows does so as QUADPACK's
+       does). Its distance from node k is formed as QUADPACK forms it, (the end's distance
+       from the centre) ∓ half cos(k pi / 24), not as (end - node), which rounds differently. */
     const double from_centre = left_singular ? w.b - centre : centre - w.a;
     const double toward = left_singular ? -1.0 : 1.0;   // node k < 12 lies toward b: nearer b, farther from a
     double other_end[detail::kClenshawCurtisPoints];

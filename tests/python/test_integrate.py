@@ -251,6 +251,28 @@ def test_full_output_of_weighted_routines_matches_scipy():
         np.testing.assert_array_equal(fourier[key][:fourier["lst"]], s_fourier[key][:s_fourier["lst"]])
 
 
+def test_fourier_integrals_do_not_depend_on_earlier_calls():
+    # QAWF's extrapolation of the cycle sums starts from zeroed previous limits, as scipy's
+    # does; they once came from whatever the stack held, so an earlier quad changed this one.
+    f = lambda x: 1.0 if x > -1.0809391758522924 else -0.5
+    options = dict(limit=1, epsabs=1e-10, epsrel=1e-11, weight="cos", wvar=16.30548340959003, full_output=1)
+    expected = si.quad(f, -0.7427680877112302, INF, **options)
+    for before in (lambda: None, lambda: ni.quad(math.exp, 0, 1), lambda: ni.quad(math.cos, 0, 50, limit=5, full_output=1)):
+        before()
+        ours = ni.quad(f, -0.7427680877112302, INF, **options)
+        assert ours[:2] == expected[:2] and ours[2]["neval"] == expected[2]["neval"] == 275
+
+
+def test_a_small_maxp1_reuses_the_deepest_moments_it_kept():
+    # Deeper than maxp1 levels the cos/sin rule reuses the last moments it stored, which
+    # belong to that depth's interval length: the result does not depend on maxp1. (scipy
+    # 1.17 hands such intervals the top level's moments and returns +0.0647 for maxp1=2.)
+    f = lambda x: math.log(x + 1e-3)
+    reference = si.quad(f, 0, 30, weight="cos", wvar=20.0, limit=200)
+    for maxp1 in (1, 2, 3, 5):
+        assert ni.quad(f, 0, 30, weight="cos", wvar=20.0, maxp1=maxp1, limit=200) == reference
+
+
 def test_wopts_reuses_moments_like_scipy():
     f = lambda x: math.exp(-x)
     first = ni.quad(f, 0, 10, weight="sin", wvar=12.0, full_output=1)

@@ -69,12 +69,12 @@ TEST(GaussKronrodInfinite, MapsTheHalfLineOntoTheUnitInterval) {
 
 TEST(ClenshawCurtis, ChebyshevSeriesReproducesPolynomials) {
     /* f = T_5 + 3 T_12 on [-1, 1] has exactly those coefficients (end ones halved). */
-    double x[25], fx[25];
-    nd::clenshaw_curtis_nodes(0.0, 1.0, x);
-    for (int k = 0; k < 25; ++k) {
-        double theta = std::acos(std::max(-1.0, std::min(1.0, x[k])));
-        fx[k] = std::cos(5 * theta) + 3.0 * std::cos(12 * theta);
-    }
+    auto f = [](double x) {
+        const double theta = std::acos(std::max(-1.0, std::min(1.0, x)));
+        return std::cos(5 * theta) + 3.0 * std::cos(12 * theta);
+    };
+    double fx[25], offset[13];
+    nd::sample_clenshaw_curtis(ni::Integrand(f), 0.0, 1.0, fx, offset);
     nd::ChebyshevSeries s = nd::chebyshev_series(fx);
     for (int j = 0; j < 25; ++j) {
         double expected = j == 5 ? 1.0 : j == 12 ? 3.0 : 0.0;
@@ -82,26 +82,33 @@ TEST(ClenshawCurtis, ChebyshevSeriesReproducesPolynomials) {
     }
     EXPECT_NEAR(s.cheb12[5], 1.0, 1e-13);
     EXPECT_NEAR(s.cheb12[12], 3.0, 1e-13);
+    EXPECT_EQ(offset[0], 1.0);
+    EXPECT_EQ(offset[12], 0.0);
 }
 
 /* The factored transform computes every coefficient by its own expression: the series
    must interpolate arbitrary values at the nodes (degree 24 at all 25, degree 12 at the
    13 even ones), which a wrong sign or index in any of them would break. */
 TEST(ClenshawCurtis, ChebyshevSeriesInterpolatesArbitraryValues) {
-    double x[25], fx[25];
-    nd::clenshaw_curtis_nodes(0.0, 1.0, x);
     std::mt19937_64 random(11);
     std::uniform_real_distribution<double> value(-1.0, 1.0);
+    double given[25];
+    /* Hands out `given` in node order, whatever the abscissae. */
+    auto sampler = [&given](const double *, double *fx, std::size_t n) {
+        for (std::size_t k = 0; k < n; ++k) fx[k] = given[k];
+    };
     for (int trial = 0; trial < 20; ++trial) {
-        for (double &v : fx) v = value(random);
+        for (double &v : given) v = value(random);
+        double fx[25], offset[13];
+        nd::sample_clenshaw_curtis(ni::Integrand::from_sampler(sampler), 0.0, 1.0, fx, offset);
         nd::ChebyshevSeries s = nd::chebyshev_series(fx);
         for (int k = 0; k < 25; ++k) {
-            const double theta = k * M_PI / 24.0;   // x[k] = cos(theta)
+            const double theta = k * M_PI / 24.0;   // node k is cos(theta)
             double degree24 = 0.0, degree12 = 0.0;
             for (int j = 0; j < 25; ++j) degree24 += s.cheb24[j] * std::cos(j * theta);
             for (int j = 0; j < 13; ++j) degree12 += s.cheb12[j] * std::cos(j * theta);
-            EXPECT_NEAR(degree24, fx[k], 1e-14) << "node " << k;
-            if (k % 2 == 0) EXPECT_NEAR(degree12, fx[k], 1e-14) << "node " << k;
+            EXPECT_NEAR(degree24, given[k], 1e-14) << "node " << k;
+            if (k % 2 == 0) EXPECT_NEAR(degree12, given[k], 1e-14) << "node " << k;
         }
     }
 }
