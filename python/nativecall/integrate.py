@@ -446,7 +446,9 @@ def nquad(func, ranges, args=None, opts=None, full_output=False):
     # The ranges and opts are read in C++ (their checks cost more than a small
     # nquad in Python); a failed level comes back with its opts dict, if any.
     value, abserr, neval, ier, level_opts, routine = _integrate.nquad(func, ranges, args, opts)
-    if ier != 0:
+    # scipy's nquad passes full_output to its quads, which then return their messages
+    # instead of warning (and it drops them): no warning with full_output, as there.
+    if ier != 0 and not full_output:
         msgs, _ = _messages((level_opts or {}).get("limit", 50), routine == "qawf")
         warnings.warn(msgs.get(ier, msgs["unknown"]), IntegrationWarning, stacklevel=2)
     if full_output:

@@ -1,9 +1,11 @@
-"""Differential campaign: random integrals through nativecall.integrate.quad and scipy.integrate.quad, compared bit for bit.
+"""Differential campaign: random integrals through nativecall.integrate's quad and nquad and scipy's, compared bit for bit.
 
 Run: python tests/differential/quad_vs_scipy.py [--seconds N] [--seed S] (`make difftest`).
 Draws integrands from a few families (smooth, peaked, oscillatory, singular, discontinuous,
 non-decaying), limits (finite, half-line, whole line, reversed), options (limit, tolerances,
-break points) and every weight, with Python integrands, so both libraries see the same values.
+break points) and every weight, with Python integrands, so both libraries see the same values;
+one call in 100 is an nquad in 2 or 3 dimensions (constant, infinite and callable ranges,
+per-level options with break points and weights, an extra argument).
 Every returned number must be identical (value and abserr to the bit, neval, last, lst) and so
 must the diagnosis (message, QAWF's explanation, warnings), or both must refuse with the same
 exception type. Left out: NaN-returning integrands on the whole line (scipy 1.17 can crash
@@ -80,6 +82,47 @@ def problem(rng):
     return f"{description}, weight {weight}", f, a, b, options
 
 
+def multi_problem(rng):
+    """(description, f, ranges, opts, args) of one random nquad call (2 or 3 dimensions)."""
+    dims = rng.choice([2, 3])
+    p = [rng.uniform(0.2, 2.0) for _ in range(3)]
+    f = [lambda *x: math.exp(-p[0] * sum(v * v for v in x[:dims])) * (1 + x[dims] * x[0]),
+         lambda *x: math.cos(p[1] * sum(x[:dims])) / (1 + x[0] ** 2) + x[dims],
+         lambda *x: math.sqrt(abs(x[0] * x[1])) + x[dims]][rng.randrange(3)]
+    ranges = []
+    for level in range(dims):
+        lo, hi = sorted([rng.uniform(-2, 2), rng.uniform(-2, 2)])
+        if lo == hi:
+            hi = lo + 1.0
+        if level < dims - 1 and rng.random() < 0.3:   # limits that depend on the outer variables
+            ranges.append(lambda *outer, lo=lo, hi=hi: (lo, hi + 0.5 * math.sin(outer[0])))
+        else:
+            # infinite ranges only in 2 dimensions: a 3-D one costs scipy's Python levels seconds
+            ranges.append(rng.choice([(lo, hi), (lo, hi)] + ([(0.0, INF), (-INF, INF)] if dims == 2 else [])))
+    opts = []
+    for level in range(dims):
+        o = dict(limit=rng.choice([1, 5, 50]), epsrel=rng.choice([1.49e-8, 1e-4]), epsabs=rng.choice([1.49e-8, 0.0]))
+        bounds = ranges[level]
+        if not callable(bounds) and all(math.isfinite(v) for v in bounds) and rng.random() < 0.3:
+            o["points"] = [rng.uniform(*bounds)]
+        elif not callable(bounds) and all(math.isfinite(v) for v in bounds) and rng.random() < 0.2:
+            o["weight"], o["wvar"] = rng.choice(["cos", "sin"]), rng.uniform(0, 20)
+        opts.append(o)
+    args = (rng.uniform(-1, 1),)
+    return f"nquad in {dims} dimensions, p = {p}", f, ranges, opts, args
+
+
+def multi_outcome(module, f, ranges, opts, args):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            r = module.nquad(f, ranges, args=args, opts=opts, full_output=True)
+        except Exception as e:
+            return ("raises", type(e).__name__)
+    value = "nan" if math.isnan(r[0]) else r[0].hex()
+    return value, r[1].hex(), r[2].get("neval"), sorted(str(w.message) for w in caught)
+
+
 def outcome(module, f, a, b, options):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -103,9 +146,14 @@ def main():
     print(f"quad vs scipy.integrate.quad, seed {seed}, {args.seconds:g} s")
     start, cases, differences = time.monotonic(), 0, 0
     while time.monotonic() - start < args.seconds:
-        description, f, a, b, options = problem(rng)
         cases += 1
-        ours, theirs = outcome(ni, f, a, b, options), outcome(si, f, a, b, options)
+        if cases % 100 == 0:   # nquad: scipy's outer levels run in Python, so fewer of these
+            description, f, ranges, opts, extra = multi_problem(rng)
+            a, b, options = ranges, None, opts
+            ours, theirs = (multi_outcome(m, f, ranges, opts, extra) for m in (ni, si))
+        else:
+            description, f, a, b, options = problem(rng)
+            ours, theirs = outcome(ni, f, a, b, options), outcome(si, f, a, b, options)
         if ours != theirs:
             differences += 1
             if differences <= 10:
