@@ -162,8 +162,8 @@ struct IntegrandArg {
    is a nativecall.jit.CFunc with the same address and C signature): `many`
    (CompiledFunction::many_address) when `plain` asks for it, `mirrored_sum` when
    `mirrored` does (a whole-line integral). Each costs an LLVM run on its first use
-   (unless the compile cache holds it), so only what the call will use is looked for. Anything unexpected on the way
-   leaves them null, and the scalar entry is used. */
+   (unless the compile cache holds it), so only what the call will use is looked
+   for. Anything unexpected on the way leaves them null, and the scalar entry is used. */
 void find_loop_entries(nb::handle lowlevel, bool plain, bool mirrored, NativeIntegrand &f) {
     /* What is not a cfunc has no loops to look for, now or later. */
     f.many_sought = f.mirrored_sum_sought = true;

@@ -21,6 +21,8 @@ constexpr double kQuarterCosines[13] = {
 } // namespace
 
 void sample_clenshaw_curtis(const Integrand &f, double centre, double half, double *fx, double *offset) {
+    double own_offset[13];
+    if (!offset) offset = own_offset;
     for (int k = 0; k <= 12; ++k) offset[k] = half * kQuarterCosines[k];
     double x[kClenshawCurtisPoints];
     for (int k = 0; k <= 12; ++k) {

@@ -18,10 +18,10 @@ constexpr int kClenshawCurtisPoints = 25;
 
 /* f at the 25 points centre + half * cos(k pi / 24), k = 0..24 (from the right end to
    the left), with the two end values halved (their trapezoid weight), which is how
-   chebyshev_series takes them. `offset` receives half * cos(k pi / 24) for k = 0..12:
-   node k lies this far right of the centre, node 24 - k as far left. A weight factor
-   applied afterwards multiplies the halved values, as in QUADPACK. */
-void sample_clenshaw_curtis(const Integrand &f, double centre, double half, double *fx, double *offset);
+   chebyshev_series takes them. `offset`, when not null, receives half * cos(k pi / 24)
+   for k = 0..12: node k lies this far right of the centre, node 24 - k as far left. A
+   weight factor applied afterwards multiplies the halved values, as in QUADPACK. */
+void sample_clenshaw_curtis(const Integrand &f, double centre, double half, double *fx, double *offset = nullptr);
 
 /* Expansions from values sampled as sample_clenshaw_curtis samples them (ends halved),
    rounded as QUADPACK's dqcheb rounds them. `values` is not modified. */

@@ -28,8 +28,8 @@ detail::RuleResult cauchy_rule(const Integrand &f, double a, double b, double c,
         return r;
     }
     reliable_gauss_kronrod = false;
-    double fx[detail::kClenshawCurtisPoints], offset[13];
-    detail::sample_clenshaw_curtis(f, 0.5 * (a + b), 0.5 * (b - a), fx, offset);
+    double fx[detail::kClenshawCurtisPoints];
+    detail::sample_clenshaw_curtis(f, 0.5 * (a + b), 0.5 * (b - a), fx);
     neval += detail::kClenshawCurtisPoints;
     detail::ChebyshevSeries series = detail::chebyshev_series(fx);
     /* Moments ∫_{-1}^{1} T_k(t) / (t - cc) dt by their three-term recurrence. */

@@ -44,8 +44,8 @@ detail::RuleResult fourier_rule(const Integrand &f, double a, double b, double o
     if (work.momcom < maxp1 - 1 && depth >= work.momcom) ++work.momcom;
     const double *moments = &work.chebmo[static_cast<std::size_t>(row) * kMomentsPerLevel];
 
-    double fx[detail::kClenshawCurtisPoints], offset[13];
-    detail::sample_clenshaw_curtis(f, centre, half, fx, offset);
+    double fx[detail::kClenshawCurtisPoints];
+    detail::sample_clenshaw_curtis(f, centre, half, fx);
     neval += detail::kClenshawCurtisPoints;
     const detail::ChebyshevSeries s = detail::chebyshev_series(fx);
 
