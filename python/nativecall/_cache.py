@@ -453,3 +453,30 @@ def _write(path, key_bytes, header, object_code, tail, stacklevel):
     except OSError as e:
         warnings.warn(f"nativecall: cannot write the compile cache file {path}: {e}", NativecallCacheWarning,
                       stacklevel=stacklevel)
+        return
+    _prune(folder, os.path.basename(path))
+
+
+# How many entries of one name (a function of a file, or one of its loop entries) a cache
+# folder keeps. Every edit of a function writes new ones under new keys; a name compiled
+# for several signatures or snapshots at once keeps them all unless it has more than this.
+KEEP_PER_NAME = 8
+
+
+def _prune(folder, written):
+    """Deletes the oldest entries (by modification time, so by when they were written)
+    named as `written` is, beyond the KEEP_PER_NAME newest. A file another process is
+    about to read and finds gone is compiled again; failures are ignored."""
+    name = written[:written.rfind("-") + 1]   # "<file>.<function>[_<loop>]-"
+    try:
+        entries = []
+        with os.scandir(folder) as found:
+            for entry in found:
+                rest = entry.name[len(name):]
+                if entry.name.startswith(name) and len(rest) == 32 + len(SUFFIX) and rest.endswith(SUFFIX):
+                    entries.append((entry.stat().st_mtime_ns, entry.name))
+        entries.sort(reverse=True)
+        for _, stale in entries[KEEP_PER_NAME:]:
+            os.unlink(os.path.join(folder, stale))
+    except OSError:
+        pass

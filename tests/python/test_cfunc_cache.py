@@ -287,6 +287,36 @@ def test_a_loop_cache_warning_made_an_error_reaches_the_caller_and_the_next_call
     assert unpickled.runs == 0
 
 
+def test_a_folder_keeps_the_newest_entries_of_each_name(cache_dir):
+    # Each edit (here: a new constant in the snapshot) writes a new entry under a new key;
+    # beyond KEEP_PER_NAME the oldest go, the newest stay, and other names are untouched.
+    global SCALE
+    keep = _cache.KEEP_PER_NAME
+    def product(x, y):
+        return x * y
+
+    other = cfunc("float64(float64, float64)", cache=True)(product)
+    try:
+        for i in range(keep + 3):
+            SCALE = 10.0 + i
+            f = compiled_scaled()
+            assert f(1.0) == SCALE + 1.0
+    finally:
+        SCALE = 2.0
+    mine = sorted(cache_dir.glob("test_cfunc_cache_scaled-*.ncc"), key=lambda p: p.stat().st_mtime_ns)
+    assert len(mine) == keep
+    assert mine[-1].name == os.path.basename(_cache.cache_path(scaled.__code__.co_filename, "scaled",
+                                                                bytes.fromhex(f._cache_key)))
+    with Codegen() as newest:   # the last version is still cached
+        SCALE = 10.0 + keep + 2
+        try:
+            assert compiled_scaled()(1.0) == SCALE + 1.0
+        finally:
+            SCALE = 2.0
+    assert newest.runs == 0
+    assert len(list(cache_dir.glob("test_cfunc_cache_product-*.ncc"))) == 1 and other(2.0, 3.0) == 6.0
+
+
 def test_loaded_code_has_a_loop_entry_only_with_its_source():
     f = cfunc("float64(float64)")(_decaying)
     c = f._compiled
