@@ -216,6 +216,7 @@ def cache_dir(filename, on_disk=None):
 
 
 _UNSAFE_IN_NAMES = re.compile(r"[^\w-]")   # \w: what str.isalnum() accepts, and _
+_KEY_CHARS_IN_NAME = 32   # the hex digits of the key a file name carries
 
 
 def cache_path(filename, name, key_bytes):
@@ -226,7 +227,7 @@ def cache_path(filename, name, key_bytes):
         bool(filename) and os.path.isfile(filename)
     stem = os.path.splitext(os.path.basename(filename))[0] if on_disk else "cfunc"
     safe = _UNSAFE_IN_NAMES.sub("_", f"{stem}.{name}")
-    return os.path.join(cache_dir(filename, on_disk), f"{safe}-{key_bytes.hex()[:32]}{SUFFIX}")
+    return os.path.join(cache_dir(filename, on_disk), f"{safe}-{key_bytes.hex()[:_KEY_CHARS_IN_NAME]}{SUFFIX}")
 
 
 # ---------------------------------------------------------------- imports
@@ -274,7 +275,7 @@ def _resolve(paths, described):
 # ---------------------------------------------------------------- reading and writing
 
 
-def _warn(path, why, stacklevel=4):
+def _warn(path, why, stacklevel):
     warnings.warn(f"nativecall: ignoring the compile cache file {path}: {why}; compiling again",
                   NativecallCacheWarning, stacklevel=stacklevel)
 
@@ -302,23 +303,23 @@ def _checked_payload(path, key_bytes):
     except FileNotFoundError:
         return None
     except OSError as e:
-        _warn(path, f"cannot be read ({e})", 5)
+        _warn(path, f"cannot be read ({e})", 6)
         return None
     if len(data) < _PREFIX.size:
-        _warn(path, f"truncated ({len(data)} bytes, the header alone takes {_PREFIX.size})", 5)
+        _warn(path, f"truncated ({len(data)} bytes, the header alone takes {_PREFIX.size})", 6)
         return None
     magic, version, file_key, length, file_checksum = _PREFIX.unpack_from(data)
     payload = data[_PREFIX.size:]
     if magic != MAGIC:
-        _warn(path, "not a nativecall cache file (bad magic)", 5)
+        _warn(path, "not a nativecall cache file (bad magic)", 6)
     elif version != FORMAT_VERSION:
-        _warn(path, f"format version {version}, this nativecall reads {FORMAT_VERSION}", 5)
+        _warn(path, f"format version {version}, this nativecall reads {FORMAT_VERSION}", 6)
     elif file_key != key_bytes:
-        _warn(path, "written for another source, snapshot, signature, option set or host", 5)
+        _warn(path, "written for another source, snapshot, signature, option set or host", 6)
     elif len(payload) != length:
-        _warn(path, f"truncated or padded (payload of {len(payload)} bytes, header says {length})", 5)
+        _warn(path, f"truncated or padded (payload of {len(payload)} bytes, header says {length})", 6)
     elif checksum(payload) != file_checksum:
-        _warn(path, "checksum mismatch", 5)
+        _warn(path, "checksum mismatch", 6)
     else:
         return payload
     return None
@@ -352,17 +353,28 @@ def _bound_imports(header, described):
 _LOAD_ERRORS = (ValueError, KeyError, TypeError, struct.error, RuntimeError)
 
 
+def _use_file(path, key_bytes, use):
+    """use(header, object code, what follows it) of the cache file at `path` made for
+    `key_bytes`; None when there is no usable file (a warning says why when one was there)."""
+    payload = _checked_payload(path, key_bytes)
+    if payload is None:
+        return None
+    try:
+        return use(*_split_payload(payload))
+    except _Unusable as e:
+        _warn(path, str(e), 5)
+    except _LOAD_ERRORS as e:
+        _warn(path, f"cannot be loaded ({e})", 5)
+    return None
+
+
 def load(path, key_bytes, described, signature=None, compile_args=None):
     """The CompiledFunction cached at `path` for `key_bytes`, or None (a warning says why
     when a file was there but unusable). `signature` is the C signature text asked for: a
     file whose header says another cannot be called safely. `compile_args`, what
     _jit.compile would be given, lets an integrand build its loop entry on first use when
     the loop's own file (load_loop) is not there."""
-    payload = _checked_payload(path, key_bytes)
-    if payload is None:
-        return None
-    try:
-        header, object_code, llvm_ir = _split_payload(payload)
+    def use(header, object_code, llvm_ir):
         if signature is not None and header["signature"] != signature:   # equal text: nothing to compare
             from . import _core
             difference = _core.Signature(header["signature"]).first_difference(_core.Signature(signature))
@@ -372,11 +384,8 @@ def load(path, key_bytes, described, signature=None, compile_args=None):
         return _jit.load_compiled(object_code, header["function_symbol"], header["thunk_symbol"],
                                   _bound_imports(header, described), header["signature"], header["name"],
                                   llvm_ir.decode("utf-8"), compile_args)
-    except _Unusable as e:
-        _warn(path, str(e))
-    except _LOAD_ERRORS as e:
-        _warn(path, f"cannot be loaded ({e})")
-    return None
+
+    return _use_file(path, key_bytes, use)
 
 
 def loop_key(key_bytes, kind):
@@ -389,20 +398,13 @@ def load_loop(path, key_bytes, described, compiled, kind):
     """Makes the loop entry `kind` cached at `path` for `key_bytes` the loop of `compiled` (a
     CompiledFunction of the same key) without running LLVM, and returns its address; None
     when there is no usable file (a warning says why when a file was there but unusable)."""
-    payload = _checked_payload(path, key_bytes)
-    if payload is None:
-        return None
-    try:
-        header, object_code, _ = _split_payload(payload)
+    def use(header, object_code, _):
         if header["loop"] != kind or header["signature"] != compiled.signature:
             raise _Unusable(f"it holds the {header['loop']!r} loop entry of a {header['signature']!r} function, "
                             f"not the {kind!r} loop of a {compiled.signature!r} one")
         return compiled.adopt_loop(kind, object_code, header["function_symbol"], _bound_imports(header, described))
-    except _Unusable as e:
-        _warn(path, str(e))
-    except _LOAD_ERRORS as e:
-        _warn(path, f"cannot be loaded ({e})")
-    return None
+
+    return _use_file(path, key_bytes, use)
 
 
 def store(path, key_bytes, compiled, described):
@@ -467,13 +469,14 @@ def _prune(folder, written):
     """Deletes the oldest entries (by modification time, so by when they were written)
     named as `written` is, beyond the KEEP_PER_NAME newest. A file another process is
     about to read and finds gone is compiled again; failures are ignored."""
-    name = written[:written.rfind("-") + 1]   # "<file>.<function>[_<loop>]-"
+    name = written[:written.rfind("-") + 1]   # "<file>_<function>[_<loop>]-", as cache_path names it
     try:
         entries = []
         with os.scandir(folder) as found:
             for entry in found:
                 rest = entry.name[len(name):]
-                if entry.name.startswith(name) and len(rest) == 32 + len(SUFFIX) and rest.endswith(SUFFIX):
+                if entry.name.startswith(name) and len(rest) == _KEY_CHARS_IN_NAME + len(SUFFIX) and \
+                        rest.endswith(SUFFIX):
                     entries.append((entry.stat().st_mtime_ns, entry.name))
         entries.sort(reverse=True)
         for _, stale in entries[KEEP_PER_NAME:]:
